@@ -1,0 +1,164 @@
+/**
+ * The mock app: every API's handlers on one fetch function, with the controls a contract test
+ * needs (a clock, forced faults, a request journal, reset).
+ *
+ * @module
+ */
+import { Layer } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
+import type { RequestHandler } from "msw"
+import { getResponse } from "msw/utils/get-response"
+import type { MockApi } from "./api.ts"
+import type { MockClock } from "./clock.ts"
+
+/** The origin the in-process mock answers for when no server runs. Any origin works. */
+export const MOCK_ORIGIN = "http://mock.gatehouse.test"
+
+/** A request the mock received. */
+export interface JournalEntry {
+  readonly method: string
+  readonly url: string
+  /** Lower-case header names; the values of credential headers are replaced by `<redacted>`. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly at: number
+}
+
+/** A fault forced on the requests that match it. */
+export interface Fault {
+  /** Only this method (any when absent). */
+  readonly method?: string | undefined
+  /** A path the request's pathname contains (a string) or matches (a RegExp). */
+  readonly path: string | RegExp
+  /** Answer with this status (and `body`, `headers`) instead of the API's answer. */
+  readonly status?: number | undefined
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Wait this long before answering, in real milliseconds. */
+  readonly delayMs?: number | undefined
+  /** Fail the request as a broken connection would. */
+  readonly drop?: boolean | undefined
+  /** How many requests it applies to before it is spent (forever when absent). */
+  readonly times?: number | undefined
+}
+
+const SECRET_HEADERS = new Set(["authorization", "x-api-key", "x-org-key", "cookie"])
+
+const matches = (fault: Fault, request: Request, pathname: string) =>
+  (fault.method === undefined || fault.method.toUpperCase() === request.method) &&
+  (typeof fault.path === "string" ? pathname.includes(fault.path) : fault.path.test(pathname))
+
+const notFound = (request: Request) =>
+  Response.json(
+    { error: "not_found", message: `no mock route for ${request.method} ${new URL(request.url).pathname}` },
+    {
+      status: 404,
+    },
+  )
+
+/** Every mock API in one place, answering in-process. */
+export interface Mock {
+  /** A `fetch` that answers from the mock, without sockets. */
+  readonly fetch: typeof globalThis.fetch
+  /** An `HttpClient` layer whose requests the mock answers: provide it to any gatehouse client. */
+  readonly layer: Layer.Layer<HttpClient.HttpClient>
+  /** The base URL of `api` on this mock: `${MOCK_ORIGIN}/puid/api`. */
+  readonly baseUrl: (api: string) => string
+  readonly apis: ReadonlyArray<MockApi>
+  readonly clock: MockClock
+  /** Requests received, oldest first. */
+  readonly journal: ReadonlyArray<JournalEntry>
+  /** Forces `fault` on matching requests; returns a function that removes it. */
+  readonly fault: (fault: Fault) => () => void
+  /** Removes every forced fault. */
+  readonly clearFaults: () => void
+  /** Back to the seeded state: every API, the clock, the faults, the journal. */
+  readonly reset: () => void
+  /**
+   * Answers `fetch` calls made to the APIs' production base URLs (and to `MOCK_ORIGIN`) from the
+   * mock, for apps that do not use Effect. Returns the function that restores the real `fetch`.
+   * A `fetch` captured before the call is not intercepted.
+   */
+  readonly interceptGlobalFetch: () => () => void
+}
+
+/** Mounts the given API mocks, built on `clock`, on one in-process fetch. */
+export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock => {
+  const handlers: Array<RequestHandler> = apis.flatMap((api) => [...api.handlers(`*${api.mount}`)])
+  const journal: Array<JournalEntry> = []
+  let faults: Array<{ fault: Fault; left: number }> = []
+
+  const record = (request: Request) => {
+    const headers: Record<string, string> = {}
+    request.headers.forEach((value, name) => (headers[name] = SECRET_HEADERS.has(name) ? "<redacted>" : value))
+    journal.push({ method: request.method, url: request.url, headers, at: clock.now() })
+  }
+
+  const takeFault = (request: Request): Fault | undefined => {
+    const pathname = new URL(request.url).pathname
+    const found = faults.find((f) => f.left > 0 && matches(f.fault, request, pathname))
+    if (found === undefined) return undefined
+    found.left -= 1
+    return found.fault
+  }
+
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init)
+    record(request)
+    const fault = takeFault(request)
+    if (fault?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+    if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
+    if (fault?.status !== undefined) {
+      return Response.json(fault.body ?? { error: "mock_fault" }, { status: fault.status, headers: fault.headers })
+    }
+    return (await getResponse(handlers, request)) ?? notFound(request)
+  }
+
+  const productionRoutes = apis.map((api) => ({ from: api.productionBaseUrl.replace(/\/+$/, ""), to: api.mount }))
+  const rewrite = (url: string): string | undefined => {
+    if (url.startsWith(MOCK_ORIGIN)) return url
+    const route = productionRoutes.find(({ from }) =>
+      url === from || url.startsWith(`${from}/`) || url.startsWith(`${from}?`)
+    )
+    return route === undefined ? undefined : `${MOCK_ORIGIN}${route.to}${url.slice(route.from.length)}`
+  }
+
+  return {
+    fetch: fetch as typeof globalThis.fetch,
+    layer: Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, fetch as typeof globalThis.fetch)),
+    baseUrl: (name) => {
+      const api = apis.find((a) => a.name === name)
+      if (api === undefined) throw new Error(`no mock API named ${name}`)
+      return `${MOCK_ORIGIN}${api.mount}`
+    },
+    apis,
+    clock,
+    journal,
+    fault: (fault) => {
+      const entry = { fault, left: fault.times ?? Number.POSITIVE_INFINITY }
+      faults.push(entry)
+      return () => {
+        faults = faults.filter((f) => f !== entry)
+      }
+    },
+    clearFaults: () => {
+      faults = []
+    },
+    reset: () => {
+      for (const api of apis) api.reset()
+      clock.reset()
+      faults = []
+      journal.length = 0
+    },
+    interceptGlobalFetch: () => {
+      const original = globalThis.fetch
+      globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init)
+        const target = rewrite(request.url)
+        return target === undefined ? original(request) : fetch(new Request(target, request))
+      }) as typeof globalThis.fetch
+      return () => {
+        globalThis.fetch = original
+      }
+    },
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The gatehouse mock: every API's behaviour and status codes, in-process or as a server.
+ *
+ * - In-process, no sockets: provide `mock.layer` to any gatehouse client, or pass `mock.fetch`.
+ * - Global `fetch` interception for apps that do not use Effect: `mock.interceptGlobalFetch()`.
+ * - msw: `mock.puid.handlers("https://puid.dev/api")` for your own `setupServer` (Node 22+).
+ * - A real server: `deno task mock`, or `serveMock()` from `@gatehouse/sdk/mock`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { createMock } from "@gatehouse/sdk/mock"
+ * import { Puid } from "@gatehouse/sdk/puid"
+ *
+ * const mock = createMock()
+ * const ids = await Effect.runPromise(
+ *   Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+ *     Effect.provide(Puid.layer({ apiKey: mock.puid.demo.apiKey, endpoint: mock.baseUrl("puid") })),
+ *     Effect.provide(mock.layer),
+ *   ),
+ * )
+ * ```
+ *
+ * @module
+ */
+import { type Mock, mountMocks } from "./app.ts"
+import { MockClock } from "./clock.ts"
+import { PuidMock } from "./puid/mod.ts"
+
+export { type Fault, type JournalEntry, type Mock, MOCK_ORIGIN, mountMocks } from "./app.ts"
+export type { MockApi } from "./api.ts"
+export { MockClock } from "./clock.ts"
+export { PUID_DEMO, PuidMock, PuidState } from "./puid/mod.ts"
+export type { Principal, PuidPlan } from "./puid/mod.ts"
+export { type MockServer, serveMock, type ServeOptions } from "./server.ts"
+
+/** Every gatehouse API mock on one clock, with each API's own controls. */
+export interface GatehouseMock extends Mock {
+  readonly puid: PuidMock
+}
+
+/** Builds the mock of every API, in its seeded state. */
+export const createMock = (): GatehouseMock => {
+  const clock = new MockClock()
+  const puid = new PuidMock(clock)
+  return { ...mountMocks(clock, [puid]), puid }
+}

@@ -1,0 +1,294 @@
+/**
+ * The request pipeline every gatehouse client is built on, readable top to bottom:
+ *
+ * ```
+ * request -> base URL, Accept, User-Agent, default headers -> credential
+ *         -> HttpClient (optionally paced) with a timeout per attempt
+ *         -> retry policy (idempotent methods, Retry-After, bounded)
+ *         -> 401: renew the credential once and resend
+ *         -> 2xx: decode with the contract's Schema | otherwise: the API's error table
+ * ```
+ *
+ * @module
+ */
+import { Clock, Duration, Effect, Redacted, type Schema, type Scope } from "effect"
+import { Headers, HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { RateLimiter } from "effect/persistence"
+import { Schema as S } from "effect"
+import { type AccessToken, type Authenticator, type Credential, makeAuthenticator } from "./credentials.ts"
+import type { ErrorTable, Failure } from "./failure.ts"
+import { retrying, type RetryInput, type RetryPolicy } from "./retry.ts"
+import { USER_AGENT } from "./version.ts"
+
+/** Client-side pacing: at most `limit` requests per `window`, so that callers wait instead of meeting 429. */
+export interface Pacing {
+  readonly limit: number
+  readonly window: Duration.Input
+}
+
+/** Options every gatehouse client accepts. */
+export interface TransportOptions {
+  /** Headers sent with every request (after Accept and User-Agent, before the credential). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** How long one attempt may take. */
+  readonly timeout?: Duration.Input | undefined
+  /** Replaces the API's default retry policy. */
+  readonly retry?: RetryPolicy | undefined
+  /** Paces requests on the client; off unless set. */
+  readonly pacing?: Pacing | undefined
+  /** A last say over the `HttpClient` (logging, a proxy, extra middleware). */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+/** What an API tells the pipeline about itself. */
+export interface ApiDefinition<E> extends TransportOptions {
+  /** Span prefix: `puid` gives spans `puid.ids`. */
+  readonly name: string
+  readonly baseUrl: string
+  readonly credential: Credential<E>
+  readonly timeout: Duration.Input
+  readonly retry: RetryPolicy
+  readonly toError: ErrorTable<E>
+  /** The header the API puts its request id in. @default "x-request-id" */
+  readonly requestIdHeader?: string | undefined
+  /** Header names that hold secrets, kept out of traces and logs. */
+  readonly secretHeaders?: ReadonlyArray<string> | undefined
+  /** Path of the OAuth2 token endpoint, for `ClientCredentials`. */
+  readonly tokenPath?: string | undefined
+}
+
+/** A decoded 2xx answer and what came with it. */
+export interface Answer<A> {
+  readonly value: A
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly requestId: string | undefined
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  readonly retry?: RetryPolicy | undefined
+}
+
+/** The pipeline of one API: send a request, get its decoded answer or the API's typed error. */
+export interface ApiClient<E> {
+  /** Sends `request` (its URL relative to the base URL) and decodes a 2xx body with `schema`. */
+  readonly call: <A, I, RD>(
+    operation: string,
+    request: HttpClientRequest.HttpClientRequest,
+    schema: Schema.Codec<A, I, RD>,
+    options?: CallOptions,
+  ) => Effect.Effect<A, E, RD>
+  /** Like `call`, and keeps the status, headers and request id of the answer. */
+  readonly answer: <A, I, RD>(
+    operation: string,
+    request: HttpClientRequest.HttpClientRequest,
+    schema: Schema.Codec<A, I, RD>,
+    options?: CallOptions,
+  ) => Effect.Effect<Answer<A>, E, RD>
+}
+
+type Attempt = Failure | { readonly _tag: "Retry"; readonly response: HttpClientResponse.HttpClientResponse }
+
+const TokenResponse = S.Struct({
+  access_token: S.String,
+  token_type: S.optionalKey(S.String),
+  expires_in: S.optionalKey(S.Number),
+  scope: S.optionalKey(S.String),
+})
+
+const readBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<unknown> =>
+  response.text.pipe(
+    Effect.map((text) => {
+      if (text === "") return undefined
+      try {
+        return JSON.parse(text) as unknown
+      } catch {
+        return text
+      }
+    }),
+    Effect.orElseSucceed(() => undefined),
+  )
+
+/** Joins a base URL and a path, whether or not the base ends with a slash. */
+export const joinUrl = (base: string, path: string): string =>
+  path === "" ? base.replace(/\/+$/, "") : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+
+/**
+ * Builds the pipeline of an API. Scoped: once the scope closes, every call fails with the API's
+ * error for a `Closed` failure.
+ */
+export const makeApiClient = <E>(
+  api: ApiDefinition<E>,
+): Effect.Effect<ApiClient<E>, never, HttpClient.HttpClient | Scope.Scope> =>
+  Effect.gen(function* () {
+    let closed = false
+    yield* Effect.addFinalizer(() => Effect.sync(() => (closed = true)))
+
+    const requestIdHeader = (api.requestIdHeader ?? "x-request-id").toLowerCase()
+    const timeout = Duration.fromInputUnsafe(api.timeout)
+    const redactedNames = [...Headers.CurrentRedactedNames.defaultValue(), ...(api.secretHeaders ?? [])]
+    const defaults = HttpClientRequest.setHeaders({
+      accept: "application/json",
+      "user-agent": USER_AGENT,
+      ...api.headers,
+    })
+
+    const base = yield* HttpClient.HttpClient
+    const transformed = api.transformClient === undefined ? base : api.transformClient(base)
+    const execute: (
+      request: HttpClientRequest.HttpClientRequest,
+    ) => Effect.Effect<
+      HttpClientResponse.HttpClientResponse,
+      HttpClientError.HttpClientError | RateLimiter.RateLimiterError
+    > = api.pacing === undefined ? transformed.execute : HttpClient.withRateLimiter(transformed, {
+      limiter: yield* RateLimiter.make.pipe(Effect.provide(RateLimiter.layerStoreMemory)),
+      ...api.pacing,
+      key: api.name,
+      times: 0,
+    }).execute
+
+    const transportFailure = (
+      operation: string,
+      error: HttpClientError.HttpClientError | RateLimiter.RateLimiterError,
+    ): Failure => ({
+      _tag: "Transport",
+      operation,
+      message: error.message,
+      cause: error,
+    })
+
+    const attempt = (operation: string, request: HttpClientRequest.HttpClientRequest) =>
+      execute(request).pipe(
+        Effect.mapError((error): Failure => transportFailure(operation, error)),
+        Effect.timeoutOrElse({
+          duration: timeout,
+          orElse: () =>
+            Effect.fail<Failure>({
+              _tag: "Timeout",
+              operation,
+              message: `no answer within ${Duration.format(timeout)}`,
+            }),
+        }),
+      )
+
+    const retryInput = (method: string) => (error: Attempt): RetryInput | undefined =>
+      error._tag === "Retry"
+        ? { method, status: error.response.status, headers: error.response.headers }
+        : error._tag === "Transport" || error._tag === "Timeout"
+        ? { method, status: undefined, headers: undefined }
+        : undefined
+
+    const sendWithRetries = (
+      operation: string,
+      request: HttpClientRequest.HttpClientRequest,
+      policy: RetryPolicy,
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
+      retrying(
+        Effect.flatMap(
+          attempt(operation, request),
+          (response): Effect.Effect<HttpClientResponse.HttpClientResponse, Attempt> =>
+            policy.statuses.has(response.status) ? Effect.fail({ _tag: "Retry", response }) : Effect.succeed(response),
+        ),
+        policy,
+        retryInput(request.method),
+      ).pipe(Effect.catch((error) => error._tag === "Retry" ? Effect.succeed(error.response) : Effect.fail(error)))
+
+    const toAnswer = <A, I, RD>(
+      operation: string,
+      response: HttpClientResponse.HttpClientResponse,
+      schema: Schema.Codec<A, I, RD>,
+    ): Effect.Effect<Answer<A>, Failure, RD> =>
+      Effect.gen(function* () {
+        const body = yield* readBody(response)
+        const requestId = response.headers[requestIdHeader]
+        if (response.status < 200 || response.status >= 300) {
+          return yield* Effect.fail<Failure>({
+            _tag: "Status",
+            operation,
+            status: response.status,
+            body,
+            headers: response.headers,
+            requestId,
+            message: `HTTP ${response.status}`,
+          })
+        }
+        const value = yield* S.decodeUnknownEffect(schema)(body).pipe(
+          Effect.mapError((error): Failure => ({
+            _tag: "Decode",
+            operation,
+            status: response.status,
+            body,
+            requestId,
+            message: `unexpected response body: ${error.message}`,
+          })),
+        )
+        return { value, status: response.status, headers: response.headers, requestId }
+      })
+
+    const fetchToken = (credential: Extract<Credential<E>, { _tag: "ClientCredentials" }>) =>
+      Effect.gen(function* () {
+        const operation = `${api.name}.token`
+        const form: Record<string, string> = {
+          grant_type: "client_credentials",
+          client_id: credential.clientId,
+          client_secret: Redacted.value(credential.clientSecret),
+        }
+        if (credential.scope !== undefined) form.scope = credential.scope
+        const request = HttpClientRequest.post(joinUrl(api.baseUrl, api.tokenPath ?? "/oauth/token")).pipe(
+          defaults,
+          HttpClientRequest.bodyUrlParams(form),
+        )
+        const response = yield* attempt(operation, request)
+        const now = yield* Clock.currentTimeMillis
+        const { value } = yield* toAnswer(operation, response, TokenResponse)
+        return {
+          token: Redacted.make(value.access_token),
+          expiresAt: now + (value.expires_in ?? 3600) * 1000,
+        } satisfies AccessToken
+      }).pipe(Effect.mapError(api.toError))
+
+    const auth: Authenticator<E> = yield* makeAuthenticator(api.credential, fetchToken)
+
+    const answer = <A, I, RD>(
+      operation: string,
+      request: HttpClientRequest.HttpClientRequest,
+      schema: Schema.Codec<A, I, RD>,
+      options?: CallOptions,
+    ): Effect.Effect<Answer<A>, E, RD> => {
+      const policy = options?.retry ?? api.retry
+      const prepared = request.pipe(HttpClientRequest.prependUrl(api.baseUrl.replace(/\/+$/, "")), defaults)
+      const send = Effect.flatMap(auth.authorize(prepared), ([authorized, used]) =>
+        sendWithRetries(operation, authorized, policy).pipe(
+          Effect.mapError(api.toError),
+          Effect.map((response) =>
+            [response, used] as const
+          ),
+        ))
+      return Effect.suspend(() =>
+        closed
+          ? Effect.fail(
+            api.toError({ _tag: "Closed", operation, message: `${api.name} client used after its scope closed` }),
+          )
+          : send
+      ).pipe(
+        Effect.flatMap(([response, used]) =>
+          response.status === 401
+            ? Effect.flatMap(
+              auth.renew(used),
+              (again) => again ? Effect.map(send, ([r]) => r) : Effect.succeed(response),
+            )
+            : Effect.succeed(response)
+        ),
+        Effect.flatMap((response) => Effect.mapError(toAnswer(operation, response, schema), api.toError)),
+        Effect.provideService(Headers.CurrentRedactedNames, redactedNames),
+        Effect.withSpan(operation),
+      )
+    }
+
+    return {
+      answer,
+      call: (operation, request, schema, options) =>
+        Effect.map(answer(operation, request, schema, options), (a) => a.value),
+    }
+  })

@@ -1,0 +1,141 @@
+/**
+ * Credentials, and the authenticator that applies them to each request: a header, a bearer token,
+ * or OAuth2 client credentials exchanged for a cached token. Secrets stay `Redacted` throughout.
+ *
+ * @module
+ */
+import { Clock, Effect, Redacted, Semaphore } from "effect"
+import { HttpClientRequest } from "effect/http"
+
+/** How a client proves who it is. `E` is the API's error, for credentials that make requests. */
+export type Credential<E = never> =
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Header"; readonly name: string; readonly value: Redacted.Redacted<string> }
+  | {
+    readonly _tag: "Bearer"
+    readonly token: Redacted.Redacted<string>
+    /** Called once after a 401, shared by every request that saw it; the request is then sent again. */
+    readonly refresh?: ((expired: Redacted.Redacted<string>) => Effect.Effect<Redacted.Redacted<string>, E>) | undefined
+  }
+  | {
+    readonly _tag: "ClientCredentials"
+    readonly clientId: string
+    readonly clientSecret: Redacted.Redacted<string>
+    readonly scope?: string | undefined
+  }
+
+/** An access token and the instant (epoch millis) after which it is no longer used. */
+export interface AccessToken {
+  readonly token: Redacted.Redacted<string>
+  readonly expiresAt: number
+}
+
+/** Applies a credential to requests, and renews it after a 401. */
+export interface Authenticator<E> {
+  /** The request with its credential, and the token it carries (to tell `renew` which one failed). */
+  readonly authorize: (
+    request: HttpClientRequest.HttpClientRequest,
+  ) => Effect.Effect<readonly [HttpClientRequest.HttpClientRequest, Redacted.Redacted<string> | undefined], E>
+  /** After a 401 with `used`: renews the token if it can; `true` when the request is worth sending again. */
+  readonly renew: (used: Redacted.Redacted<string> | undefined) => Effect.Effect<boolean, E>
+}
+
+/** A token is renewed this long before it expires, so that it never expires in flight. */
+export const EXPIRY_SKEW_MILLIS = 30_000
+
+const withBearer = (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted<string>) =>
+  [HttpClientRequest.bearerToken(request, token), token] as const
+
+/**
+ * A token that is fetched when first needed, reused until shortly before it expires, and
+ * fetched once for all callers that need it at the same time.
+ *
+ * Effect's `Cache` shares one lookup too, but cannot invalidate "only if it is still the token
+ * that failed", which keeps concurrent 401s from fetching one token each.
+ */
+const makeTokenSource = <E>(
+  fetchToken: (expired: Redacted.Redacted<string> | undefined) => Effect.Effect<AccessToken, E>,
+  initial?: AccessToken,
+) =>
+  Effect.gen(function* () {
+    let current = initial
+    const lock = yield* Semaphore.make(1)
+    const fresh = Effect.map(
+      Clock.currentTimeMillis,
+      (now) => current !== undefined && now < current.expiresAt - EXPIRY_SKEW_MILLIS ? current.token : undefined,
+    )
+    const replace = (expired: Redacted.Redacted<string> | undefined) =>
+      Effect.tap(fetchToken(expired), (token) => Effect.sync(() => (current = token)))
+    const get = Effect.flatMap(fresh, (token) =>
+      token !== undefined ? Effect.succeed(token) : lock.withPermits(1)(
+        Effect.flatMap(
+          fresh,
+          (token) => token !== undefined ? Effect.succeed(token) : Effect.map(replace(current?.token), (t) => t.token),
+        ),
+      ))
+    // A renewal by another caller since `used` was sent counts as done.
+    const renew = (used: Redacted.Redacted<string>) =>
+      lock.withPermits(1)(
+        Effect.suspend(() =>
+          current !== undefined && current.token !== used ? Effect.void : Effect.asVoid(replace(used))
+        ),
+      )
+    return { get, renew }
+  })
+
+/**
+ * Builds the authenticator of `credential`. `fetchToken` exchanges client credentials for a
+ * token (the API's token endpoint); it is only called for `ClientCredentials`.
+ */
+export const makeAuthenticator = <E>(
+  credential: Credential<E>,
+  fetchToken: (credential: Extract<Credential<E>, { _tag: "ClientCredentials" }>) => Effect.Effect<AccessToken, E>,
+): Effect.Effect<Authenticator<E>> =>
+  Effect.gen(function* () {
+    switch (credential._tag) {
+      case "None":
+        return {
+          authorize: (request) => Effect.succeed([request, undefined] as const),
+          renew: () => Effect.succeed(false),
+        }
+      case "Header":
+        return {
+          authorize: (request) =>
+            Effect.succeed(
+              [
+                HttpClientRequest.setHeader(request, credential.name, Redacted.value(credential.value)),
+                undefined,
+              ] as const,
+            ),
+          renew: () => Effect.succeed(false),
+        }
+      case "Bearer": {
+        const { refresh } = credential
+        if (refresh === undefined) {
+          return {
+            authorize: (request) => Effect.succeed(withBearer(request, credential.token)),
+            renew: () => Effect.succeed(false),
+          }
+        }
+        const source = yield* makeTokenSource<E>(
+          (expired) =>
+            Effect.map(
+              refresh(expired ?? credential.token),
+              (token): AccessToken => ({ token, expiresAt: Number.POSITIVE_INFINITY }),
+            ),
+          { token: credential.token, expiresAt: Number.POSITIVE_INFINITY },
+        )
+        return {
+          authorize: (request) => Effect.map(source.get, (token) => withBearer(request, token)),
+          renew: (used) => used === undefined ? Effect.succeed(false) : Effect.as(source.renew(used), true),
+        }
+      }
+      case "ClientCredentials": {
+        const source = yield* makeTokenSource<E>(() => fetchToken(credential))
+        return {
+          authorize: (request) => Effect.map(source.get, (token) => withBearer(request, token)),
+          renew: (used) => used === undefined ? Effect.succeed(false) : Effect.as(source.renew(used), true),
+        }
+      }
+    }
+  })

@@ -1,0 +1,67 @@
+/**
+ * What the request pipeline knows about an exchange that did not succeed. Each API turns a
+ * `Failure` into its own typed errors with one function, its error table.
+ *
+ * @module
+ */
+import type { Headers } from "effect/http"
+
+interface Common {
+  /** The operation that failed, as in its span name: `puid.ids`. */
+  readonly operation: string
+  readonly message: string
+}
+
+/** The server answered with a status outside 2xx. */
+export interface StatusFailure extends Common {
+  readonly _tag: "Status"
+  readonly status: number
+  /** The body parsed as JSON, or its text when it is not JSON, or `undefined` when empty. */
+  readonly body: unknown
+  readonly headers: Headers.Headers
+  readonly requestId: string | undefined
+}
+
+/** The server answered 2xx with a body that does not match the contract. */
+export interface DecodeFailure extends Common {
+  readonly _tag: "Decode"
+  readonly status: number
+  readonly body: unknown
+  readonly requestId: string | undefined
+}
+
+/** No answer: the connection failed, or the request could not be built. */
+export interface TransportFailure extends Common {
+  readonly _tag: "Transport"
+  readonly cause: unknown
+}
+
+/** No answer within the client's timeout. */
+export interface TimeoutFailure extends Common {
+  readonly _tag: "Timeout"
+}
+
+/** The client was used after the scope that owns it closed. */
+export interface ClosedFailure extends Common {
+  readonly _tag: "Closed"
+}
+
+/** Every way an exchange can fail, before an API names it. */
+export type Failure = StatusFailure | DecodeFailure | TransportFailure | TimeoutFailure | ClosedFailure
+
+/** An API's error table: one typed error for each failure. */
+export type ErrorTable<E> = (failure: Failure) => E
+
+/** A string field of a JSON object body, if present. */
+export const bodyField = (body: unknown, field: string): string | undefined => {
+  if (typeof body !== "object" || body === null) return undefined
+  const value = (body as Record<string, unknown>)[field]
+  return typeof value === "string" ? value : undefined
+}
+
+/** A numeric field of a JSON object body, if present. */
+export const bodyNumber = (body: unknown, field: string): number | undefined => {
+  if (typeof body !== "object" || body === null) return undefined
+  const value = (body as Record<string, unknown>)[field]
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined
+}

@@ -1,0 +1,154 @@
+/**
+ * Retry policies: which failed exchanges are tried again, and after how long.
+ *
+ * `HttpClient.retryTransient` alone retries POSTs and 500s and has no bound on `Retry-After`
+ * (STACK.md §6), so gatehouse retries through a policy value of its own: a backoff `Schedule`,
+ * the methods and statuses it covers, and a ceiling on how long a server may ask us to wait.
+ *
+ * @module
+ */
+import { Duration, Effect, Schedule } from "effect"
+import { Headers } from "effect/http"
+
+/** A decision the retry loop asks about: a response with a status, or a transport failure. */
+export interface RetryInput {
+  readonly method: string
+  /** The HTTP status, or `undefined` when no response arrived (connection refused, reset, timeout). */
+  readonly status: number | undefined
+  readonly headers: Headers.Headers | undefined
+}
+
+/**
+ * When and how a client retries.
+ *
+ * Build one with {@linkcode RetryPolicy.make}; {@linkcode RetryPolicy.none} never retries.
+ * Every policy is bounded: `schedule` recurs at most `times` times.
+ */
+export interface RetryPolicy {
+  /** How many times a request is tried again after the first attempt. */
+  readonly times: number
+  /** The backoff between attempts; a server's `Retry-After` can only lengthen a delay. */
+  readonly schedule: Schedule.Schedule<unknown, unknown>
+  /** Methods that may be sent twice. */
+  readonly methods: ReadonlySet<string>
+  /** Response statuses worth another attempt. */
+  readonly statuses: ReadonlySet<number>
+  /** Whether a failure to reach the server (or a timeout) is retried. */
+  readonly retryTransportErrors: boolean
+  /** A `Retry-After` longer than this is not waited for: the error is returned at once. */
+  readonly maxRetryAfter: Duration.Duration
+}
+
+/** Options of {@linkcode RetryPolicy.make}; each has a default shared by the best SDKs (ANCHORS.md §1.1). */
+export interface RetryPolicyOptions {
+  /** Retries after the first attempt. @default 2 */
+  readonly times?: number
+  /** The first backoff delay, doubled at each retry. @default "500 millis" */
+  readonly base?: Duration.Input
+  /** The longest backoff delay. @default "8 seconds" */
+  readonly cap?: Duration.Input
+  /** Methods that are retried. @default GET, HEAD, OPTIONS, PUT, DELETE */
+  readonly methods?: Iterable<string>
+  /** Statuses that are retried. @default 408, 429, 500, 502, 503, 504 */
+  readonly statuses?: Iterable<number>
+  /** Retry connection failures and timeouts. @default true */
+  readonly retryTransportErrors?: boolean
+  /** The longest `Retry-After` honoured. @default "60 seconds" */
+  readonly maxRetryAfter?: Duration.Input
+  /** Randomise each delay by ±20 % so that many clients do not retry in step. @default true */
+  readonly jitter?: boolean
+}
+
+const IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
+const TRANSIENT = [408, 429, 500, 502, 503, 504]
+
+const make = (options: RetryPolicyOptions = {}): RetryPolicy => {
+  const times = Math.max(0, Math.floor(options.times ?? 2))
+  const cap = Duration.fromInputUnsafe(options.cap ?? "8 seconds")
+  const exponential = Schedule.exponential(options.base ?? "500 millis")
+  const backoff = (options.jitter ?? true) ? Schedule.jittered(exponential) : exponential
+  return {
+    times,
+    schedule: backoff.pipe(
+      Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, cap))),
+      Schedule.setInputType<unknown>(),
+    ),
+    methods: new Set([...(options.methods ?? IDEMPOTENT)].map((m) => m.toUpperCase())),
+    statuses: new Set(options.statuses ?? TRANSIENT),
+    retryTransportErrors: options.retryTransportErrors ?? true,
+    maxRetryAfter: Duration.fromInputUnsafe(options.maxRetryAfter ?? "60 seconds"),
+  }
+}
+
+/**
+ * Constructors of {@linkcode RetryPolicy} values.
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@gatehouse/sdk"
+ *
+ * // three retries, 200 ms doubling to 2 s, 429 included
+ * const policy = RetryPolicy.make({ times: 3, base: "200 millis", cap: "2 seconds", statuses: [429, 503] })
+ * ```
+ */
+export const RetryPolicy: {
+  readonly make: (options?: RetryPolicyOptions) => RetryPolicy
+  readonly none: RetryPolicy
+} = {
+  make,
+  none: make({ times: 0 }),
+}
+
+/**
+ * The delay a response asks for in `Retry-After` (delta-seconds or an HTTP-date), if any.
+ *
+ * @example
+ * ```ts
+ * import { Headers } from "effect/http"
+ * import { retryAfter } from "@gatehouse/sdk"
+ *
+ * retryAfter(Headers.fromInput({ "retry-after": "3" }), Date.now()) // Duration of 3 seconds
+ * ```
+ */
+export const retryAfter = (headers: Headers.Headers | undefined, now: number): Duration.Duration | undefined => {
+  const value = headers?.["retry-after"]
+  if (value === undefined) return undefined
+  const parsed = Headers.parseRetryAfter(value)
+  return parsed._tag === "Success" ? Headers.retryAfterDelay(parsed.success, now) : undefined
+}
+
+/** Whether `policy` tries `input` again (the attempt count is the schedule's business). */
+export const isRetryable = (policy: RetryPolicy, input: RetryInput, now: number): boolean => {
+  if (policy.times === 0 || !policy.methods.has(input.method)) return false
+  if (input.status === undefined) return policy.retryTransportErrors
+  if (!policy.statuses.has(input.status)) return false
+  const wait = retryAfter(input.headers, now)
+  return wait === undefined || Duration.isLessThanOrEqualTo(wait, policy.maxRetryAfter)
+}
+
+/**
+ * Retries `attempt` by `policy`. `toInput` reads a failure as a {@linkcode RetryInput}, or
+ * `undefined` for a failure that is never retried; each delay is the longer of the backoff and
+ * the failure's `Retry-After`.
+ */
+export const retrying = <A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  policy: RetryPolicy,
+  toInput: (error: E) => RetryInput | undefined,
+): Effect.Effect<A, E, R> => {
+  if (policy.times === 0) return attempt
+  const schedule = policy.schedule.pipe(
+    Schedule.modifyDelay(({ input, duration, now }) => {
+      const wait = retryAfter(toInput(input as E)?.headers, now)
+      return Effect.succeed(wait === undefined ? duration : Duration.max(duration, wait))
+    }),
+  )
+  return Effect.retry(attempt, {
+    schedule,
+    times: policy.times,
+    while: (error) => {
+      const input = toInput(error)
+      return input !== undefined && isRetryable(policy, input, Date.now())
+    },
+  })
+}

@@ -1,0 +1,197 @@
+/**
+ * The `Puid` service: ids, ordinals and quota over the request pipeline of `src/core`.
+ *
+ * @module
+ */
+import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { FetchHttpClient, type HttpClient, HttpClientRequest } from "effect/http"
+import { type ApiDefinition, makeApiClient, type Pacing, type TransportOptions } from "../core/client.ts"
+import type { Credential } from "../core/credentials.ts"
+import { RetryPolicy } from "../core/retry.ts"
+import {
+  DEFAULT_ENDPOINT,
+  DEFAULT_SCOPE,
+  IdsResponse,
+  MAX_IDS_PER_REQUEST,
+  OrdinalResponse,
+  Paths,
+  Quota,
+} from "./contract.ts"
+import { clientError, type PuidError, toPuidError } from "./errors.ts"
+
+/** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
+export type Secret = string | Redacted.Redacted<string>
+
+/** Options of every `Puid` layer. */
+export interface PuidOptions extends Omit<TransportOptions, "pacing"> {
+  /** The API endpoint. @default "https://puid.dev/api" */
+  readonly endpoint?: string | undefined
+  /**
+   * Pace requests on the client so that a busy caller waits instead of meeting `rate_limited`:
+   * `true` for the API's one request per second, or a limit of your plan's.
+   * @default false
+   */
+  readonly pacing?: boolean | Pacing | undefined
+}
+
+/** Options of {@linkcode Puid.layer}: exactly one of `apiKey` and `accessToken`. */
+export interface PuidCredentialOptions extends PuidOptions {
+  /** An API key, `puid_live_...`, sent as `X-API-Key`. */
+  readonly apiKey?: Secret | undefined
+  /** An OAuth2 access token, `puid_at_...`, sent as a bearer token. */
+  readonly accessToken?: Secret | undefined
+}
+
+/** Options of {@linkcode Puid.fromClientCredentials}. */
+export interface PuidClientCredentialsOptions extends PuidOptions {
+  readonly clientId: string
+  readonly clientSecret: Secret
+  /** @default "puid:generate" */
+  readonly scope?: string | undefined
+}
+
+/** The PUID API. */
+export interface PuidService {
+  /** Generates `count` ids (1–10), consecutive in the service's counter. Fails with `invalid_count` before any request. */
+  readonly ids: (count?: number) => Effect.Effect<ReadonlyArray<string>, PuidError>
+  /** Generates one id. */
+  readonly id: () => Effect.Effect<string, PuidError>
+  /** Asks the API for the counter value `puid` encodes. `puidToOrdinal` does the same offline. */
+  readonly ordinal: (puid: string) => Effect.Effect<bigint, PuidError>
+  /** Today's quota; spends no id. */
+  readonly quota: () => Effect.Effect<Quota, PuidError>
+}
+
+/** The default retry policy: transport failures and 502/503/504, twice. A 429 is the API's design: pace instead. */
+export const PUID_RETRY: RetryPolicy = RetryPolicy.make({ times: 2, statuses: [502, 503, 504] })
+
+const redact = (secret: Secret): Redacted.Redacted<string> =>
+  Redacted.isRedacted(secret) ? secret : Redacted.make(secret, { label: "puid secret" })
+
+const isBlank = (secret: Secret | undefined): boolean =>
+  secret === undefined || (Redacted.isRedacted(secret) ? Redacted.value(secret) : secret) === ""
+
+const pacingOf = (pacing: PuidOptions["pacing"]): Pacing | undefined =>
+  pacing === true ? { limit: 1, window: "1 second" } : pacing === false ? undefined : pacing
+
+const make = (options: PuidOptions, credential: Credential<PuidError>) =>
+  Effect.gen(function* () {
+    const api: ApiDefinition<PuidError> = {
+      ...options,
+      name: "puid",
+      baseUrl: options.endpoint ?? DEFAULT_ENDPOINT,
+      credential,
+      timeout: options.timeout ?? "30 seconds",
+      retry: options.retry ?? PUID_RETRY,
+      pacing: pacingOf(options.pacing),
+      toError: toPuidError,
+      secretHeaders: ["x-api-key"],
+      tokenPath: Paths.token,
+    }
+    const client = yield* makeApiClient(api)
+
+    const ids = (count = 1) =>
+      Number.isInteger(count) && count >= 1 && count <= MAX_IDS_PER_REQUEST
+        ? Effect.map(
+          client.call("puid.ids", HttpClientRequest.get(Paths.ids, { urlParams: { n: count } }), IdsResponse),
+          (body) => body.ids,
+        )
+        : Effect.fail(clientError("invalid_count", `count must be an integer from 1 to ${MAX_IDS_PER_REQUEST}.`))
+
+    return Puid.of({
+      ids,
+      id: () => Effect.map(ids(1), (list) => list[0]),
+      ordinal: (puid) =>
+        typeof puid !== "string" || puid === ""
+          ? Effect.fail(clientError("invalid_puid", "puid must be a non-empty string."))
+          : Effect.map(
+            client.call("puid.ordinal", HttpClientRequest.get(Paths.ordinal(puid)), OrdinalResponse),
+            (body) => body.ordinal,
+          ),
+      quota: () => client.call("puid.quota", HttpClientRequest.get(Paths.quota), Quota),
+    })
+  })
+
+const credentialOf = (options: PuidCredentialOptions): Effect.Effect<Credential<PuidError>, PuidError> => {
+  const hasKey = !isBlank(options.apiKey)
+  const hasToken = !isBlank(options.accessToken)
+  if (hasKey === hasToken) {
+    return Effect.fail(clientError("invalid_credentials", "Provide exactly one of apiKey or accessToken."))
+  }
+  return Effect.succeed(
+    hasKey
+      ? { _tag: "Header", name: "x-api-key", value: redact(options.apiKey!) }
+      : { _tag: "Bearer", token: redact(options.accessToken!) },
+  )
+}
+
+/**
+ * The PUID client service.
+ *
+ * Its layers need an `HttpClient` (`FetchHttpClient.layer`, or the mock's `layer`), and fail
+ * with a `PuidError` when the credentials are unusable.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Puid } from "@gatehouse/sdk/puid"
+ *
+ * const program = Effect.gen(function* () {
+ *   const puid = yield* Puid
+ *   const ids = yield* puid.ids(3)
+ *   const quota = yield* puid.quota()
+ *   return { ids, quota }
+ * }).pipe(Effect.provide(Puid.layer({ apiKey: "puid_live_..." })), Effect.provide(FetchHttpClient.layer))
+ * ```
+ */
+export class Puid extends Context.Service<Puid, PuidService>()("@gatehouse/sdk/Puid") {
+  /** From an API key or an access token (exactly one). */
+  static readonly layer = (options: PuidCredentialOptions): Layer.Layer<Puid, PuidError, HttpClient.HttpClient> =>
+    Layer.effect(Puid, Effect.flatMap(credentialOf(options), (credential) => make(options, credential)))
+
+  /**
+   * From OAuth2 client credentials: a token is fetched on first use, cached until shortly before
+   * it expires, and fetched once for all concurrent callers. Fails with `invalid_client` when the
+   * id or secret is missing.
+   */
+  static readonly fromClientCredentials = (
+    options: PuidClientCredentialsOptions,
+  ): Layer.Layer<Puid, PuidError, HttpClient.HttpClient> =>
+    Layer.effect(
+      Puid,
+      options.clientId === "" || isBlank(options.clientSecret)
+        ? Effect.fail(clientError("invalid_client", "clientId and clientSecret are required."))
+        : make(options, {
+          _tag: "ClientCredentials",
+          clientId: options.clientId,
+          clientSecret: redact(options.clientSecret),
+          scope: options.scope ?? DEFAULT_SCOPE,
+        }),
+    )
+
+  /**
+   * From the environment: `PUID_API_KEY` or `PUID_ACCESS_TOKEN` (exactly one), and
+   * `PUID_ENDPOINT` (optional).
+   */
+  static readonly layerConfig = (
+    options: PuidOptions = {},
+  ): Layer.Layer<Puid, PuidError | Config.ConfigError, HttpClient.HttpClient> =>
+    Layer.unwrap(Effect.gen(function* () {
+      const env = yield* Config.all({
+        apiKey: Config.option(Config.Redacted("PUID_API_KEY")),
+        accessToken: Config.option(Config.Redacted("PUID_ACCESS_TOKEN")),
+        endpoint: Config.option(Config.String("PUID_ENDPOINT")),
+      })
+      return Puid.layer({
+        ...options,
+        apiKey: Option.getOrUndefined(env.apiKey),
+        accessToken: Option.getOrUndefined(env.accessToken),
+        endpoint: Option.getOrElse(env.endpoint, () => options.endpoint),
+      })
+    }))
+
+  /** {@linkcode Puid.layerConfig} with `fetch` as the transport: ready to provide. */
+  static readonly fromEnv = (options: PuidOptions = {}): Layer.Layer<Puid, PuidError | Config.ConfigError> =>
+    Puid.layerConfig(options).pipe(Layer.provide(FetchHttpClient.layer))
+}

@@ -1,0 +1,30 @@
+/**
+ * PUID: provably unique ids, their ordinals, today's quota, and OAuth2 client credentials.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Puid } from "@gatehouse/sdk/puid"
+ *
+ * const ids = Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+ *   Effect.provide(Puid.layer({ apiKey: "puid_live_..." })),
+ *   Effect.provide(FetchHttpClient.layer),
+ * )
+ * ```
+ *
+ * @module
+ */
+export {
+  Puid,
+  PUID_RETRY,
+  type PuidClientCredentialsOptions,
+  type PuidCredentialOptions,
+  type PuidOptions,
+  type PuidService,
+  type Secret,
+} from "./client.ts"
+export { InvalidPuidCharacter, ordinalToPuid, puidToOrdinal } from "./codec.ts"
+export { DEFAULT_ENDPOINT, DEFAULT_SCOPE, MAX_IDS_PER_REQUEST, type Quota } from "./contract.ts"
+export { PuidError, type PuidErrorCode } from "./errors.ts"
+export { PuidClient, type WithFetch } from "./promise.ts"
