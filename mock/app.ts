@@ -29,7 +29,7 @@ export interface Fault {
   readonly method?: string | undefined
   /** A path the request's pathname contains (a string) or matches (a RegExp). */
   readonly path: string | RegExp
-  /** Answer with this status (and `body`, `headers`) instead of the API's answer. */
+  /** Answer with this status (and `body`: JSON, or a string sent as text) instead of the API's answer. */
   readonly status?: number | undefined
   readonly body?: unknown
   readonly headers?: Readonly<Record<string, string>> | undefined
@@ -108,7 +108,9 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     if (fault?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
     if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
     if (fault?.status !== undefined) {
-      return Response.json(fault.body ?? { error: "mock_fault" }, { status: fault.status, headers: fault.headers })
+      return typeof fault.body === "string"
+        ? new Response(fault.body, { status: fault.status, headers: fault.headers })
+        : Response.json(fault.body ?? { error: "mock_fault" }, { status: fault.status, headers: fault.headers })
     }
     return (await getResponse(handlers, request)) ?? notFound(request)
   }

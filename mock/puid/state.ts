@@ -90,7 +90,10 @@ export class PuidState {
   }
 
   /** Registers an OAuth client (dynamic registration). */
-  registerClient(name: string | undefined, redirectUris: ReadonlyArray<string>) {
+  registerClient(
+    name: string | undefined,
+    redirectUris: ReadonlyArray<string>,
+  ): { readonly clientId: string; readonly secret: string } {
     const clientId = randomToken("client_", 16)
     const secret = randomToken("secret_", 32)
     this.#clients.set(clientId, { secret, name, redirectUris })
@@ -98,7 +101,11 @@ export class PuidState {
   }
 
   /** Exchanges client credentials for an access token, or `undefined` when they are wrong. */
-  issueToken(clientId: string, secret: string, scope: string) {
+  issueToken(
+    clientId: string,
+    secret: string,
+    scope: string,
+  ): { readonly token: string; readonly expiresIn: number; readonly scope: string } | undefined {
     const client = this.#clients.get(clientId)
     if (client === undefined || client.secret !== secret) return undefined
     const scopes = scope.split(/\s+/).filter((s) => (SCOPES as ReadonlyArray<string>).includes(s))

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Duration, Effect, Schedule } from "effect"
+import { Clock, Duration, Effect, Schedule } from "effect"
 import { Headers } from "effect/http"
 
 /** A decision the retry loop asks about: a response with a status, or a transport failure. */
@@ -148,7 +148,7 @@ export const retrying = <A, E, R>(
     times: policy.times,
     while: (error) => {
       const input = toInput(error)
-      return input !== undefined && isRetryable(policy, input, Date.now())
+      return input !== undefined && Effect.map(Clock.currentTimeMillis, (now) => isRetryable(policy, input, now))
     },
   })
 }

@@ -1,0 +1,247 @@
+import { after, before, describe, it } from "node:test"
+import assert from "node:assert/strict"
+import { Effect, Layer } from "effect"
+import { fetchLayer } from "../src/core/promise.ts"
+import { Puid, puidToOrdinal } from "../src/puid/mod.ts"
+import { createMock, type MockServer, PUID_DEMO, serveMock } from "../mock/mod.ts"
+import { puidSetup } from "./_puid.ts"
+
+const key = { "x-api-key": PUID_DEMO.apiKey }
+
+describe("PUID mock: /v1/ids", () => {
+  it("answers ids, count, quota and the warning, with cache-control: no-store", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const response = await fetch(`${endpoint}/v1/ids?n=2`, { headers: key })
+    assert.equal(response.status, 200)
+    assert.equal(response.headers.get("cache-control"), "no-store")
+    const body = await response.json()
+    assert.equal(body.count, 2)
+    assert.deepEqual(body.quota, { used: 2, limit: 1000 })
+    assert.equal(typeof body.warning, "string")
+  })
+
+  it("accepts a puid_live_ key as a bearer token", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const response = await fetch(`${endpoint}/v1/ids`, { headers: { authorization: `Bearer ${PUID_DEMO.apiKey}` } })
+    assert.equal(response.status, 200)
+  })
+
+  it("401 without a credential", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const response = await fetch(`${endpoint}/v1/ids`)
+    assert.equal(response.status, 401)
+    assert.equal((await response.json()).error, "unauthorized")
+  })
+
+  for (const n of ["0", "11", "abc", "2.5", ""]) {
+    it(`400 bad_request for n=${JSON.stringify(n)}`, async () => {
+      const { fetch, endpoint } = puidSetup()
+      const response = await fetch(`${endpoint}/v1/ids?n=${n}`, { headers: key })
+      assert.equal(response.status, 400)
+      assert.deepEqual(await response.json(), { error: "bad_request", message: "n must be 1..10." })
+    })
+  }
+
+  it("checks the rate limit before n: a bad n still spends the second's slot", async () => {
+    const { fetch, endpoint } = puidSetup()
+    await fetch(`${endpoint}/v1/ids?n=99`, { headers: key })
+    const response = await fetch(`${endpoint}/v1/ids?n=1`, { headers: key })
+    assert.equal(response.status, 429)
+  })
+
+  it("429 carries retry-after, retryAfterMs and upgrade_url", async () => {
+    const { fetch, endpoint, clock } = puidSetup()
+    await fetch(`${endpoint}/v1/ids`, { headers: key })
+    clock.advance(400)
+    const response = await fetch(`${endpoint}/v1/ids`, { headers: key })
+    const body = await response.json()
+    assert.equal(response.status, 429)
+    assert.equal(response.headers.get("retry-after"), "1")
+    assert.equal(body.error, "rate_limited")
+    assert.ok(body.retryAfterMs > 0 && body.retryAfterMs <= 600)
+    assert.match(body.upgrade_url, /\/upgrade$/)
+  })
+
+  it("the limit is per principal", async () => {
+    const { fetch, endpoint } = puidSetup()
+    await fetch(`${endpoint}/v1/ids`, { headers: key })
+    const other = await fetch(`${endpoint}/v1/ids`, { headers: { "x-api-key": PUID_DEMO.unlimitedApiKey } })
+    assert.equal(other.status, 200)
+  })
+
+  it("402 when used + n exceeds the free limit, and nothing is spent", async () => {
+    const { fetch, endpoint, state } = puidSetup()
+    state.setUsed(PUID_DEMO.apiKey, 995)
+    const response = await fetch(`${endpoint}/v1/ids?n=6`, { headers: key })
+    const body = await response.json()
+    assert.equal(response.status, 402)
+    assert.equal(body.error, "quota_exceeded")
+    assert.deepEqual([body.used, body.limit, body.plan], [995, 1000, "free"])
+    assert.equal(state.next, 1n)
+  })
+
+  it("hands out consecutive ordinals from one counter", async () => {
+    const { fetch, endpoint, clock } = puidSetup()
+    const first = await (await fetch(`${endpoint}/v1/ids?n=3`, { headers: key })).json()
+    clock.advance(1000)
+    const second = await (await fetch(`${endpoint}/v1/ids?n=2`, { headers: key })).json()
+    assert.deepEqual([...first.ids, ...second.ids].map(puidToOrdinal), [1n, 2n, 3n, 4n, 5n])
+  })
+})
+
+describe("PUID mock: other routes", () => {
+  it("decodes an ordinal without a credential, as the server does", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const response = await fetch(`${endpoint}/v1/ordinal/0`)
+    const body = await response.json()
+    assert.equal(response.status, 200)
+    assert.equal(body.ordinal, puidToOrdinal("0").toString())
+  })
+
+  it("400 with the character for a bad PUID", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const response = await fetch(`${endpoint}/v1/ordinal/${encodeURIComponent("a-b")}`)
+    assert.equal(response.status, 400)
+    assert.deepEqual(await response.json(), {
+      error: "bad_request",
+      message: "Not a valid PUID: invalid base62 character: -",
+    })
+  })
+
+  it("404 {error: not_found, api: true} for an unknown path", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const response = await fetch(`${endpoint}/v2/nothing`)
+    assert.equal(response.status, 404)
+    assert.deepEqual(await response.json(), { error: "not_found", api: true })
+  })
+
+  it("token: client_credentials by form or JSON; 401 invalid_client; 400 for other grants", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: PUID_DEMO.clientId,
+      client_secret: PUID_DEMO.clientSecret,
+    })
+    const byForm = await fetch(`${endpoint}/oauth/token`, { method: "POST", body: form })
+    const token = await byForm.json()
+    assert.equal(byForm.status, 200)
+    assert.match(token.access_token, /^puid_at_[0-9A-Za-z]{32}$/)
+    assert.deepEqual([token.token_type, token.expires_in, token.scope], ["Bearer", 3600, "puid:generate"])
+    const byJson = await fetch(`${endpoint}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...Object.fromEntries(form), client_secret: "nope" }),
+    })
+    assert.equal(byJson.status, 401)
+    assert.equal((await byJson.json()).error, "invalid_client")
+    const grant = await fetch(`${endpoint}/oauth/token`, { method: "POST", body: "grant_type=refresh_token" })
+    assert.deepEqual([grant.status, (await grant.json()).error], [400, "invalid_grant"])
+    const unknown = await fetch(`${endpoint}/oauth/token`, { method: "POST", body: "grant_type=password" })
+    assert.deepEqual([unknown.status, (await unknown.json()).error], [400, "unsupported_grant_type"])
+  })
+
+  it("a token without puid:generate cannot generate ids", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const body = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: PUID_DEMO.clientId,
+      client_secret: PUID_DEMO.clientSecret,
+      scope: "puid:ordinal",
+    })
+    const { access_token } = await (await fetch(`${endpoint}/oauth/token`, { method: "POST", body })).json()
+    const response = await fetch(`${endpoint}/v1/ids`, { headers: { authorization: `Bearer ${access_token}` } })
+    assert.equal(response.status, 401)
+  })
+
+  it("register: a client that then gets tokens; 400 invalid_redirect_uris without redirect_uris", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const post = (body: unknown) =>
+      fetch(`${endpoint}/oauth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      })
+    const bad = await post({ client_name: "x", redirect_uris: [] })
+    assert.deepEqual([bad.status, (await bad.json()).error], [400, "invalid_redirect_uris"])
+    const ok = await post({ client_name: "app", redirect_uris: ["https://app.test/cb"] })
+    const client = await ok.json()
+    assert.equal(ok.status, 200)
+    assert.match(client.client_id, /^client_[0-9A-Za-z]{16}$/)
+    assert.match(client.client_secret, /^secret_[0-9A-Za-z]{32}$/)
+    const body = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    })
+    assert.equal((await fetch(`${endpoint}/oauth/token`, { method: "POST", body })).status, 200)
+  })
+
+  it("serves its OpenAPI document and OAuth metadata", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const spec = await (await fetch(`${endpoint}/openapi.json`)).json()
+    assert.deepEqual(Object.keys(spec.paths), ["/v1/ids", "/v1/ordinal/{puid}"])
+    const meta = await (await fetch(`${endpoint}/.well-known/oauth-authorization-server`)).json()
+    assert.equal(meta.token_endpoint, `${endpoint}/oauth/token`)
+  })
+})
+
+describe("mock server over HTTP", () => {
+  const mock = createMock()
+  let server: MockServer
+  before(async () => {
+    server = await serveMock(mock, { port: 0 })
+  })
+  after(() => server.close())
+
+  it("serves the PUID client over loopback and the control API moves the clock", async () => {
+    mock.reset()
+    const layer = Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint: `${server.url}/puid/api` }).pipe(
+      Layer.provide(fetchLayer()),
+    )
+    const run = <A, E>(f: (puid: Puid["Service"]) => Effect.Effect<A, E>) =>
+      Effect.runPromise(Effect.flatMap(Puid, f).pipe(Effect.provide(layer)))
+    assert.equal((await run((puid) => puid.ids(3))).length, 3)
+    const limited = await run((puid) => Effect.flip(puid.ids(1)))
+    assert.equal(limited.code, "rate_limited")
+    const moved = await fetch(`${server.url}/__mock/clock`, {
+      method: "POST",
+      body: JSON.stringify({ advanceMs: 1000 }),
+    })
+    assert.equal(moved.status, 200)
+    assert.equal((await run((puid) => puid.ids(1))).length, 1)
+    const journal = await (await fetch(`${server.url}/__mock/journal`)).json()
+    assert.equal(journal.length, 3)
+    assert.equal(journal[0].headers["x-api-key"], "<redacted>")
+  })
+
+  it("forces a fault through the control API, then clears it", async () => {
+    mock.reset()
+    const add = await fetch(`${server.url}/__mock/faults`, {
+      method: "POST",
+      body: JSON.stringify({ path: "/v1/quota", status: 503, times: 1 }),
+    })
+    assert.equal(add.status, 201)
+    const quota = () => fetch(`${server.url}/puid/api/v1/quota`, { headers: key })
+    assert.equal((await quota()).status, 503)
+    assert.equal((await quota()).status, 200)
+    const reset = await fetch(`${server.url}/__mock/reset`, { method: "POST" })
+    assert.equal(reset.status, 204)
+    const info = await (await fetch(`${server.url}/__mock`)).json()
+    assert.equal(info.apis[0].baseUrl, `${server.url}/puid/api`)
+  })
+})
+
+describe("global fetch interception", () => {
+  it("answers requests to puid.dev from the mock until restored", async () => {
+    const mock = createMock()
+    const restore = mock.interceptGlobalFetch()
+    try {
+      const response = await fetch("https://puid.dev/api/v1/quota", { headers: key })
+      assert.equal(response.status, 200)
+      assert.equal((await response.json()).plan, "free")
+    } finally {
+      restore()
+    }
+    assert.equal(mock.journal.length, 1)
+  })
+})
