@@ -20,6 +20,7 @@
  * @module
  */
 export * as Puid from "./src/puid/mod.ts"
+export * as MachineID from "./src/machineid/mod.ts"
 export { isRetryable, retryAfter, type RetryInput, RetryPolicy, type RetryPolicyOptions } from "./src/core/retry.ts"
 export type { AccessToken, Credential } from "./src/core/credentials.ts"
 export type { Pacing, TransportOptions } from "./src/core/client.ts"

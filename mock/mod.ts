@@ -25,23 +25,34 @@
  */
 import { type Mock, mountMocks } from "./app.ts"
 import { MockClock } from "./clock.ts"
+import { MachineIdMock } from "./machineid/mod.ts"
 import { PuidMock } from "./puid/mod.ts"
 
 export { type Fault, type JournalEntry, type Mock, MOCK_ORIGIN, mountMocks } from "./app.ts"
 export type { MockApi } from "./api.ts"
 export { MockClock } from "./clock.ts"
 export { PUID_DEMO, PuidMock, PuidState } from "./puid/mod.ts"
+export { MACHINEID_DEMO, MachineIdMock, MachineIdState } from "./machineid/mod.ts"
+export type {
+  MachineIdPlanState,
+  MachineIdPlanTier,
+  MockDecision,
+  MockDevice,
+  RegisterOutcome,
+} from "./machineid/mod.ts"
 export type { Principal, PuidPlan } from "./puid/mod.ts"
 export { type MockServer, serveMock, type ServeOptions } from "./server.ts"
 
 /** Every gatehouse API mock on one clock, with each API's own controls. */
 export interface GatehouseMock extends Mock {
   readonly puid: PuidMock
+  readonly machineid: MachineIdMock
 }
 
 /** Builds the mock of every API, in its seeded state. */
 export const createMock = (): GatehouseMock => {
   const clock = new MockClock()
   const puid = new PuidMock(clock)
-  return { ...mountMocks(clock, [puid]), puid }
+  const machineid = new MachineIdMock(clock)
+  return { ...mountMocks(clock, [puid, machineid]), puid, machineid }
 }

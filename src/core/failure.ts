@@ -33,6 +33,7 @@ export interface DecodeFailure extends Common {
 /** No answer: the connection failed, or the request could not be built. */
 export interface TransportFailure extends Common {
   readonly _tag: "Transport"
+  /** The `HttpClientError`; its request carries the credential headers, so keep it out of errors. */
   readonly cause: unknown
 }
 

@@ -1,0 +1,197 @@
+/**
+ * The MachineID mock's in-memory state and rules: orgs with a plan tier (and its device cap) and
+ * a plan state, their devices, and the validate decision.
+ *
+ * @module
+ */
+import { type DecisionCode, type Plan, PLAN_LIMITS } from "../../src/machineid/contract.ts"
+import type { MockClock } from "../clock.ts"
+
+/** The plan tiers the mock knows, with their caps in `PLAN_LIMITS`. */
+export type MachineIdPlanTier = keyof typeof PLAN_LIMITS
+
+/** The plan states the mock knows: only `active` allows execution. */
+export type MachineIdPlanState = "active" | "inactive" | "frozen"
+
+/** A device as the mock keeps it. */
+export interface MockDevice {
+  /** The trimmed device id. */
+  readonly deviceId: string
+  /** Only `unrevoke` takes a device from `revoked` back to `active`. */
+  readonly status: "active" | "revoked"
+  /** Registered at, in mock-clock epoch millis. */
+  readonly createdAt: number
+  /** Last validated at, in mock-clock epoch millis; `null` if never. */
+  readonly lastSeenAt: number | null
+}
+
+interface Org {
+  tier: MachineIdPlanTier
+  state: MachineIdPlanState
+  accessUntil: number | null
+  /** In registration order: after a downgrade, the devices past the cap are the ones refused. */
+  readonly devices: Map<string, MockDevice>
+}
+
+/** The demo org keys every fresh MachineID mock accepts: one org per plan tier. Not secrets. */
+export const MACHINEID_DEMO = {
+  freeOrgKey: "org_demo_free",
+  proOrgKey: "org_demo_pro",
+  scaleOrgKey: "org_demo_scale",
+  maxOrgKey: "org_demo_max",
+} as const
+
+/** What a register did. */
+export type RegisterOutcome = "ok" | "exists" | "limit_reached"
+
+/** A validate decision, before it is encoded. */
+export interface MockDecision {
+  /** `true` only for `ALLOW`. */
+  readonly allowed: boolean
+  /** The decision code. */
+  readonly code: DecisionCode
+  /** A fresh uuid per validate. */
+  readonly requestId: string
+  /** The legacy human-readable reason. */
+  readonly reason: string
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  ALLOW: "Device is active and the plan allows execution.",
+  DEVICE_NOT_FOUND: "Device is not registered in this org.",
+  DEVICE_REVOKED: "Device has been revoked.",
+  PLAN_NOT_ACTIVE: "The org's plan is not active.",
+  PLAN_FROZEN: "The org's plan is frozen.",
+  DEVICE_LIMIT_REACHED: "The org has more devices than its plan allows.",
+}
+
+/** The mock's state. Device times read the shared {@linkcode MockClock}. */
+export class MachineIdState {
+  readonly #clock: MockClock
+  #orgs = new Map<string, Org>()
+
+  /** A state seeded with the demo orgs, reading `clock`. */
+  constructor(clock: MockClock) {
+    this.#clock = clock
+    this.reset()
+  }
+
+  /** Back to the seeded state: one empty, active demo org per tier. */
+  reset(): void {
+    this.#orgs = new Map([
+      [MACHINEID_DEMO.freeOrgKey, this.#newOrg("free")],
+      [MACHINEID_DEMO.proOrgKey, this.#newOrg("pro")],
+      [MACHINEID_DEMO.scaleOrgKey, this.#newOrg("scale")],
+      [MACHINEID_DEMO.maxOrgKey, this.#newOrg("max")],
+    ])
+  }
+
+  #newOrg(tier: MachineIdPlanTier, state: MachineIdPlanState = "active"): Org {
+    return { tier, state, accessUntil: null, devices: new Map() }
+  }
+
+  #org(orgKey: string): Org {
+    const org = this.#orgs.get(orgKey)
+    if (org === undefined) throw new Error("unknown org key")
+    return org
+  }
+
+  /** Creates an org on `tier` and returns its key, `org_...`. */
+  createOrg(tier: MachineIdPlanTier = "free", state: MachineIdPlanState = "active"): string {
+    const key = `org_${crypto.randomUUID().replaceAll("-", "")}`
+    this.#orgs.set(key, this.#newOrg(tier, state))
+    return key
+  }
+
+  /** Whether `orgKey` belongs to an org. */
+  isOrgKey(orgKey: string | null | undefined): orgKey is string {
+    return orgKey !== null && orgKey !== undefined && this.#orgs.has(orgKey)
+  }
+
+  /** Moves an org to another tier (its cap changes; existing devices stay). */
+  setPlanTier(orgKey: string, tier: MachineIdPlanTier): void {
+    this.#org(orgKey).tier = tier
+  }
+
+  /** Sets an org's plan state: `inactive` and `frozen` deny every device. */
+  setPlanState(orgKey: string, state: MachineIdPlanState): void {
+    this.#org(orgKey).state = state
+  }
+
+  /** Sets when paid access ends (epoch millis), or `null`. Reported only. */
+  setAccessUntil(orgKey: string, epochMillis: number | null): void {
+    this.#org(orgKey).accessUntil = epochMillis
+  }
+
+  /** The org's devices, in registration order. */
+  devices(orgKey: string): ReadonlyArray<MockDevice> {
+    return [...this.#org(orgKey).devices.values()]
+  }
+
+  /** Idempotent: an existing device (revoked included, which stays revoked) is `exists`. */
+  register(orgKey: string, deviceId: string): RegisterOutcome {
+    const org = this.#org(orgKey)
+    if (org.devices.has(deviceId)) return "exists"
+    if (org.devices.size >= PLAN_LIMITS[org.tier]) return "limit_reached"
+    org.devices.set(deviceId, { deviceId, status: "active", createdAt: this.#clock.now(), lastSeenAt: null })
+    return "ok"
+  }
+
+  /** The decision on a device, with a fresh request id; a known device's `lastSeenAt` moves on. */
+  validate(orgKey: string, deviceId: string): MockDecision {
+    const org = this.#org(orgKey)
+    const device = org.devices.get(deviceId)
+    if (device !== undefined) org.devices.set(deviceId, { ...device, lastSeenAt: this.#clock.now() })
+    const code = this.#decide(org, device)
+    return { allowed: code === "ALLOW", code, requestId: crypto.randomUUID(), reason: REASONS[code] }
+  }
+
+  #decide(org: Org, device: MockDevice | undefined): DecisionCode {
+    if (device === undefined) return "DEVICE_NOT_FOUND"
+    if (device.status === "revoked") return "DEVICE_REVOKED"
+    if (org.state === "frozen") return "PLAN_FROZEN"
+    if (org.state !== "active") return "PLAN_NOT_ACTIVE"
+    const position = [...org.devices.keys()].indexOf(device.deviceId)
+    return position >= PLAN_LIMITS[org.tier] ? "DEVICE_LIMIT_REACHED" : "ALLOW"
+  }
+
+  /** Revokes a device; `false` when there is none. Revoking twice is fine. */
+  revoke(orgKey: string, deviceId: string): boolean {
+    return this.#setStatus(orgKey, deviceId, "revoked")
+  }
+
+  /** Restores a revoked device; `false` when there is none. */
+  unrevoke(orgKey: string, deviceId: string): boolean {
+    return this.#setStatus(orgKey, deviceId, "active")
+  }
+
+  #setStatus(orgKey: string, deviceId: string, status: MockDevice["status"]): boolean {
+    const devices = this.#org(orgKey).devices
+    const device = devices.get(deviceId)
+    if (device === undefined) return false
+    devices.set(deviceId, { ...device, status })
+    return true
+  }
+
+  /** Deletes a device, freeing its slot; `false` when there is none. */
+  remove(orgKey: string, deviceId: string): boolean {
+    return this.#org(orgKey).devices.delete(deviceId)
+  }
+
+  /** The org's plan and counts: every registered device (active or revoked) uses a slot. */
+  plan(orgKey: string): Plan {
+    const org = this.#org(orgKey)
+    const limit = PLAN_LIMITS[org.tier]
+    const devicesUsed = org.devices.size
+    return {
+      planTier: org.tier,
+      planState: org.state,
+      accessUntil: org.accessUntil === null ? null : new Date(org.accessUntil).toISOString(),
+      limit,
+      devicesUsed,
+      remaining: Math.max(0, limit - devicesUsed),
+      overLimit: devicesUsed > limit,
+      softGraceWindow: false,
+    }
+  }
+}

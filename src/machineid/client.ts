@@ -1,0 +1,266 @@
+/**
+ * The `MachineID` service: device registration, the validate decision and the hard gate built
+ * on it, over the request pipeline of `src/core`.
+ *
+ * @module
+ */
+import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { FetchHttpClient, type HttpClient, HttpClientRequest } from "effect/http"
+import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
+import { bodyField } from "../core/failure.ts"
+import { RetryPolicy } from "../core/retry.ts"
+import {
+  type Decision,
+  DecisionSchema,
+  DEFAULT_BASE_URL,
+  type DeviceChange,
+  DeviceChangeSchema,
+  type DeviceList,
+  DeviceListSchema,
+  ORG_KEY_HEADER,
+  Paths,
+  type Registration,
+  RegistrationSchema,
+  type Usage,
+  UsageSchema,
+} from "./contract.ts"
+import {
+  type EnforcementUnavailable,
+  ExecutionDenied,
+  InvalidArgument,
+  type MachineIdError,
+  toMachineIdError,
+  toUnavailable,
+} from "./errors.ts"
+
+/** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
+export type Secret = string | Redacted.Redacted<string>
+
+/** Options of every `MachineID` layer. */
+export interface MachineIdOptions extends TransportOptions {
+  /** The API's base URL, without `/api/v1`. @default "https://machineid.io" */
+  readonly baseUrl?: string | undefined
+  /** How long one attempt may take. @default "10 seconds" */
+  readonly timeout?: TransportOptions["timeout"]
+  /** Replaces the retry policy of every call, `validate` included. @default MACHINEID_RETRY, and MACHINEID_VALIDATE_RETRY for validate */
+  readonly retry?: TransportOptions["retry"]
+}
+
+/** Options of {@linkcode MachineID.layer}. */
+export interface MachineIdKeyOptions extends MachineIdOptions {
+  /** The org key, `org_...`, sent as `x-org-key` on every call. */
+  readonly orgKey: Secret
+}
+
+/** The errors of the hard gate: denied, no decision to be had, or a bad device id. */
+export type EnforceError = ExecutionDenied | EnforcementUnavailable | InvalidArgument
+
+/** The MachineID API. Every device id is trimmed; a blank one fails with `InvalidArgument` before any request. */
+export interface MachineIdService {
+  /** Registers a device (idempotent). At the plan's cap a new device gets `status: "limit_reached"`, as data. */
+  readonly register: (deviceId: string) => Effect.Effect<Registration, MachineIdError | InvalidArgument>
+  /** Asks for the decision on a device, as data: `{ allowed, code, requestId }`. */
+  readonly validate: (deviceId: string) => Effect.Effect<Decision, MachineIdError | InvalidArgument>
+  /**
+   * The hard gate: succeeds with the decision when it allows, fails with `ExecutionDenied` when it
+   * does not, and with `EnforcementUnavailable` when no decision could be had (fail closed).
+   */
+  readonly enforce: (deviceId: string) => Effect.Effect<Decision, EnforceError>
+  /** Every active and revoked device, with the plan's counts. */
+  readonly listDevices: () => Effect.Effect<DeviceList, MachineIdError>
+  /** Revokes a device: it validates as `DEVICE_REVOKED` until `unrevoke`; `register` does not restore it. */
+  readonly revoke: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
+  /** Restores a revoked device, the only way to. */
+  readonly unrevoke: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
+  /** Deletes a device, freeing its slot under the cap. */
+  readonly remove: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
+  /** The plan tier and state, the access clock and the device counts. */
+  readonly usage: () => Effect.Effect<Usage, MachineIdError>
+}
+
+/** The default retry policy: idempotent methods (the GETs), twice, on transport failures and 408/429/5xx. */
+export const MACHINEID_RETRY: RetryPolicy = RetryPolicy.make()
+
+/**
+ * The default retry policy of `validate`: the same, with POST. Validate only reads a decision, so
+ * sending it twice is safe, and a gate that denies on one dropped connection makes agents flaky.
+ */
+export const MACHINEID_VALIDATE_RETRY: RetryPolicy = RetryPolicy.make({ methods: ["POST"] })
+
+const redact = (secret: string): Redacted.Redacted<string> => Redacted.make(secret, { label: "machineid org key" })
+
+const reveal = (secret: Secret): string => Redacted.isRedacted(secret) ? Redacted.value(secret) : secret
+
+const checkDeviceId = (deviceId: string): Effect.Effect<string, InvalidArgument> => {
+  const trimmed = typeof deviceId === "string" ? deviceId.trim() : ""
+  return trimmed === ""
+    ? Effect.fail(new InvalidArgument({ argument: "deviceId", message: "deviceId must be a non-empty string." }))
+    : Effect.succeed(trimmed)
+}
+
+const decodeDecision = Schema.decodeUnknownOption(DecisionSchema)
+const decodeRegistration = Schema.decodeUnknownOption(RegistrationSchema)
+
+/** Some servers answer a register at the cap with 403 `{ status: "blocked", error: "device_limit_reached" }`. */
+const blockedRegistration = (error: MachineIdError, deviceId: string): Option.Option<Registration> => {
+  const blocked = error.status === 403 &&
+    (error.code === "device_limit_reached" || bodyField(error.body, "status") === "blocked")
+  if (!blocked || typeof error.body !== "object" || error.body === null) return Option.none()
+  return decodeRegistration({ deviceId, ...error.body, status: "limit_reached" })
+}
+
+const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
+  Effect.gen(function* () {
+    const api: ApiDefinition<MachineIdError> = {
+      ...options,
+      name: "machineid",
+      baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
+      credential: { _tag: "Header", name: ORG_KEY_HEADER, value: orgKey },
+      timeout: options.timeout ?? "10 seconds",
+      retry: options.retry ?? MACHINEID_RETRY,
+      toError: toMachineIdError,
+      secretHeaders: [ORG_KEY_HEADER],
+    }
+    const client = yield* makeApiClient(api)
+    const validateRetry = options.retry ?? MACHINEID_VALIDATE_RETRY
+
+    const post = (path: string, deviceId: string) =>
+      HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe({ deviceId }))
+
+    const change = (operation: "revoke" | "unrevoke" | "remove") => (deviceId: string) =>
+      Effect.flatMap(
+        checkDeviceId(deviceId),
+        (id) => client.call(`machineid.${operation}`, post(Paths[operation], id), DeviceChangeSchema),
+      )
+
+    // The SDK reads any status's body: a decision is a decision whatever the status says.
+    const validate = (deviceId: string) =>
+      Effect.flatMap(checkDeviceId(deviceId), (id) =>
+        client.call("machineid.validate", post(Paths.validate, id), DecisionSchema, { retry: validateRetry }).pipe(
+          Effect.catch((error) =>
+            Option.match(decodeDecision(error.body), {
+              onNone: () =>
+                Effect.fail(error),
+              onSome: Effect.succeed,
+            })
+          ),
+        ))
+
+    const enforce = (deviceId: string): Effect.Effect<Decision, EnforceError> =>
+      Effect.flatMap(checkDeviceId(deviceId), (id) =>
+        validate(id).pipe(
+          Effect.catchTag("MachineIdError", (error) =>
+            Effect.fail(toUnavailable(id, error))),
+          Effect.flatMap((decision) =>
+            decision.allowed === true ? Effect.succeed(decision) : Effect.fail(
+              new ExecutionDenied({
+                deviceId: id,
+                code: decision.code,
+                requestId: decision.requestId,
+                ...(decision.reason !== undefined && { reason: decision.reason }),
+                message: `Execution denied for device "${id}": ${decision.code} (request ${decision.requestId}).`,
+              }),
+            )
+          ),
+        ))
+
+    return MachineID.of({
+      register: (deviceId) =>
+        Effect.flatMap(checkDeviceId(deviceId), (id) =>
+          client.call("machineid.register", post(Paths.register, id), RegistrationSchema).pipe(
+            Effect.catch((error) =>
+              Option.match(blockedRegistration(error, id), {
+                onNone: () =>
+                  Effect.fail(error),
+                onSome: Effect.succeed,
+              })
+            ),
+          )),
+      validate,
+      enforce,
+      listDevices: () =>
+        client.call("machineid.list", HttpClientRequest.get(Paths.list), DeviceListSchema),
+      revoke: change("revoke"),
+      unrevoke: change("unrevoke"),
+      remove: change("remove"),
+      usage: () =>
+        client.call("machineid.usage", HttpClientRequest.get(Paths.usage), UsageSchema),
+    })
+  })
+
+/**
+ * The MachineID client service: an enforcement control plane's allow / deny decision before
+ * code runs.
+ *
+ * Its layers need an `HttpClient` (`FetchHttpClient.layer`, or the mock's `layer`) and fail with
+ * `InvalidArgument` when the org key is empty.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const agent = Effect.log("doing the work")
+ *
+ * const program = Effect.gen(function* () {
+ *   const machineId = yield* MachineID
+ *   yield* machineId.register("agent-01")
+ *   yield* machineId.enforce("agent-01") // fails with ExecutionDenied unless allowed
+ *   yield* agent
+ * }).pipe(Effect.provide(MachineID.layer({ orgKey: "org_..." })), Effect.provide(FetchHttpClient.layer))
+ * ```
+ */
+export class MachineID extends Context.Service<MachineID, MachineIdService>()("@gatehouse/sdk/MachineID") {
+  /** From an org key. Fails with `InvalidArgument` when it is empty or blank. */
+  static readonly layer = (
+    options: MachineIdKeyOptions,
+  ): Layer.Layer<MachineID, InvalidArgument, HttpClient.HttpClient> => {
+    const orgKey = typeof options.orgKey === "string" || Redacted.isRedacted(options.orgKey)
+      ? reveal(options.orgKey).trim()
+      : ""
+    return Layer.effect(
+      MachineID,
+      orgKey === ""
+        ? Effect.fail(new InvalidArgument({ argument: "orgKey", message: "orgKey must be a non-empty string." }))
+        : make(options, redact(orgKey)),
+    )
+  }
+
+  /** From the environment: `MACHINEID_ORG_KEY` (required) and `MACHINEID_BASE_URL` (optional). */
+  static readonly layerConfig = (
+    options: MachineIdOptions = {},
+  ): Layer.Layer<MachineID, InvalidArgument | Config.ConfigError, HttpClient.HttpClient> =>
+    Layer.unwrap(Effect.gen(function* () {
+      const env = yield* Config.all({
+        orgKey: Config.Redacted("MACHINEID_ORG_KEY"),
+        baseUrl: Config.option(Config.String("MACHINEID_BASE_URL")),
+      })
+      return MachineID.layer({
+        ...options,
+        orgKey: env.orgKey,
+        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
+      })
+    }))
+
+  /** {@linkcode MachineID.layerConfig} with `fetch` as the transport: ready to provide. */
+  static readonly fromEnv = (
+    options: MachineIdOptions = {},
+  ): Layer.Layer<MachineID, InvalidArgument | Config.ConfigError> =>
+    MachineID.layerConfig(options).pipe(Layer.provide(FetchHttpClient.layer))
+
+  /**
+   * The hard gate, from the context: succeeds with the decision on an allow, fails with
+   * `ExecutionDenied` on a denial and with `EnforcementUnavailable` when no decision could be had.
+   */
+  static readonly enforce = (deviceId: string): Effect.Effect<Decision, EnforceError, MachineID> =>
+    Effect.flatMap(MachineID, (machineId) => machineId.enforce(deviceId))
+
+  /**
+   * Runs `self` only after {@linkcode MachineID.enforce} allows `deviceId`:
+   * `work.pipe(MachineID.guard("agent-01"))`.
+   */
+  static readonly guard =
+    (deviceId: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | EnforceError, R | MachineID> =>
+      Effect.andThen(MachineID.enforce(deviceId), self)
+}

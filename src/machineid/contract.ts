@@ -1,0 +1,279 @@
+/**
+ * The MachineID wire contract (contracts.md §5), spelled once: the client decodes with these
+ * schemas and the mock encodes with them. Open vocabularies (decision codes, plan tiers and
+ * states, statuses) decode values they do not know, because the API adds them.
+ *
+ * @module
+ */
+import { Schema } from "effect"
+
+/** The production base URL; paths start with `/api/v1`. */
+export const DEFAULT_BASE_URL = "https://machineid.io"
+
+/** The header every call carries the org key in. */
+export const ORG_KEY_HEADER = "x-org-key"
+
+/** The endpoints, relative to the base URL. */
+export const Paths = {
+  register: "/api/v1/devices/register",
+  validate: "/api/v1/devices/validate",
+  list: "/api/v1/devices/list",
+  revoke: "/api/v1/devices/revoke",
+  unrevoke: "/api/v1/devices/unrevoke",
+  remove: "/api/v1/devices/remove",
+  usage: "/api/v1/usage",
+  createOrg: "/api/v1/org/create",
+} as const
+
+/** Device caps of each plan tier: unique device ids an org may register. */
+export const PLAN_LIMITS: Readonly<Record<"free" | "pro" | "scale" | "max", number>> = {
+  free: 3,
+  pro: 25,
+  scale: 250,
+  max: 1000,
+}
+
+/** Any string beyond the known ones; written so that editors still suggest the known literals. */
+export type OpenString = string & Record<never, never>
+
+/** A plan tier; a tier this version does not know is kept as is. */
+export type PlanTier = "free" | "pro" | "scale" | "max" | OpenString
+
+/** A plan's state: only `active` plans allow execution. Unknown states are kept as is. */
+export type PlanState = "active" | "inactive" | "frozen" | OpenString
+
+/**
+ * A validate decision code. The known codes are stable and meant for programmatic handling;
+ * the API adds codes, so any other string is kept as is.
+ */
+export type DecisionCode =
+  | "ALLOW"
+  | "DEVICE_REVOKED"
+  | "PLAN_NOT_ACTIVE"
+  | "PLAN_FROZEN"
+  | "DEVICE_NOT_FOUND"
+  | "DEVICE_LIMIT_REACHED"
+  | "ORG_KEY_INVALID"
+  | OpenString
+
+/** The decision codes this version knows. */
+export const KNOWN_DECISION_CODES: ReadonlyArray<DecisionCode> = [
+  "ALLOW",
+  "DEVICE_REVOKED",
+  "PLAN_NOT_ACTIVE",
+  "PLAN_FROZEN",
+  "DEVICE_NOT_FOUND",
+  "DEVICE_LIMIT_REACHED",
+  "ORG_KEY_INVALID",
+]
+
+/** What `register` did: `ok` (new), `exists` (already there, never restored), `limit_reached` (at the cap). */
+export type RegisterStatus = "ok" | "exists" | "restored" | "limit_reached" | OpenString
+
+/** A device's state in the org. */
+export type DeviceStatus = "active" | "revoked" | OpenString
+
+const open = <T extends string>(known: ReadonlyArray<T>): Schema.Codec<T | OpenString, string> =>
+  Schema.Union([Schema.Literals(known), Schema.String])
+
+const Tier = open(["free", "pro", "scale", "max"])
+const State = open(["active", "inactive", "frozen"])
+const Code = open(KNOWN_DECISION_CODES)
+
+/** The answer of `validate`: the decision, as data. */
+export interface Decision {
+  /** The authoritative decision: execution must stop unless it is `true`. */
+  readonly allowed: boolean
+  /** Why: `ALLOW`, `DEVICE_REVOKED`, `PLAN_FROZEN`, ... or a code this version does not know. */
+  readonly code: DecisionCode
+  /** Correlation id for logs, audits and support (`request_id` on the wire). */
+  readonly requestId: string
+  /** Legacy: `"ok"` or `"error"`-like status, when the API still sends it. */
+  readonly status?: string | undefined
+  /** Legacy: a human-readable reason. */
+  readonly reason?: string | undefined
+  /** Legacy: older servers' boolean decision. */
+  readonly valid?: boolean | undefined
+  /** Legacy: older servers' revocation flag. */
+  readonly revoked?: boolean | undefined
+  /** Legacy: the handler name. */
+  readonly handler?: string | undefined
+}
+
+/** The decision as it travels. */
+export interface DecisionEncoded {
+  readonly allowed: boolean
+  readonly code: string
+  readonly request_id: string
+  readonly status?: string | undefined
+  readonly reason?: string | undefined
+  readonly valid?: boolean | undefined
+  readonly revoked?: boolean | undefined
+  readonly handler?: string | undefined
+}
+
+/** `POST /api/v1/devices/validate` (and the legacy `GET ...?deviceId=`). */
+export const DecisionSchema: Schema.Codec<Decision, DecisionEncoded> = Schema.Struct({
+  allowed: Schema.Boolean,
+  code: Code,
+  requestId: Schema.String,
+  status: Schema.optionalKey(Schema.String),
+  reason: Schema.optionalKey(Schema.String),
+  valid: Schema.optionalKey(Schema.Boolean),
+  revoked: Schema.optionalKey(Schema.Boolean),
+  handler: Schema.optionalKey(Schema.String),
+}).pipe(Schema.encodeKeys({ requestId: "request_id" }))
+
+/** An org's plan and device counts, as `register` and `usage` report them. */
+export interface Plan {
+  /** The plan tier: `free`, `pro`, `scale`, `max`. */
+  readonly planTier: PlanTier
+  /** Only an `active` plan allows execution. */
+  readonly planState: PlanState
+  /** When paid access ends, if it does. */
+  readonly accessUntil?: string | null | undefined
+  /** The plan's device cap. */
+  readonly limit: number
+  /** Devices registered (active and revoked; `remove` frees a slot). */
+  readonly devicesUsed: number
+  /** Slots left under the cap. */
+  readonly remaining: number
+  /** More devices than the cap (after a downgrade). */
+  readonly overLimit?: boolean | undefined
+  /** Whether the org is in a grace window past its cap. */
+  readonly softGraceWindow?: boolean | undefined
+}
+
+const planFields = {
+  planTier: Tier,
+  planState: State,
+  accessUntil: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  limit: Schema.Number,
+  devicesUsed: Schema.Number,
+  remaining: Schema.Number,
+  overLimit: Schema.optionalKey(Schema.Boolean),
+  softGraceWindow: Schema.optionalKey(Schema.Boolean),
+}
+
+/** The answer of `register`. */
+export interface Registration extends Plan {
+  /** `ok` (new), `exists` (already registered; a revoked device stays revoked), `limit_reached` (at the cap). */
+  readonly status: RegisterStatus
+  /** The device id, trimmed. */
+  readonly deviceId: string
+  /** The API's handler name, `devices/register`. */
+  readonly handler?: string | undefined
+}
+
+/** `POST /api/v1/devices/register` */
+export const RegistrationSchema: Schema.Codec<Registration, Registration> = Schema.Struct({
+  status: open(["ok", "exists", "restored", "limit_reached"]),
+  handler: Schema.optionalKey(Schema.String),
+  deviceId: Schema.String,
+  ...planFields,
+})
+
+/** The answer of `usage`. */
+export interface Usage extends Plan {
+  /** `ok` */
+  readonly status?: string | undefined
+  /** The API's handler name. */
+  readonly handler?: string | undefined
+}
+
+/** `GET /api/v1/usage` */
+export const UsageSchema: Schema.Codec<Usage, Usage> = Schema.Struct({
+  status: Schema.optionalKey(Schema.String),
+  handler: Schema.optionalKey(Schema.String),
+  ...planFields,
+})
+
+/** One device of `listDevices`. */
+export interface Device {
+  /** The device id. */
+  readonly deviceId: string
+  /** `active` or `revoked`. */
+  readonly status: DeviceStatus
+  /** When it was registered (ISO 8601). */
+  readonly createdAt?: string | undefined
+  /** When it last validated (ISO 8601), `null` if never. */
+  readonly lastSeenAt?: string | null | undefined
+}
+
+/** The answer of `listDevices`: every active and revoked device, and the plan. */
+export interface DeviceList {
+  /** Every active and revoked device, in registration order. */
+  readonly devices: ReadonlyArray<Device>
+  /** The plan tier. */
+  readonly planTier: PlanTier
+  /** The plan's device cap. */
+  readonly limit: number
+  /** Devices registered (active and revoked). */
+  readonly devicesUsed: number
+  /** The plan's state, when the API sends it. */
+  readonly planState?: PlanState | undefined
+  /** Slots left under the cap, when the API sends it. */
+  readonly remaining?: number | undefined
+  /** `ok` */
+  readonly status?: string | undefined
+  /** The API's handler name, `devices/list`. */
+  readonly handler?: string | undefined
+}
+
+/** `GET /api/v1/devices/list` */
+export const DeviceListSchema: Schema.Codec<DeviceList, DeviceList> = Schema.Struct({
+  status: Schema.optionalKey(Schema.String),
+  handler: Schema.optionalKey(Schema.String),
+  devices: Schema.Array(Schema.Struct({
+    deviceId: Schema.String,
+    status: open(["active", "revoked"]),
+    createdAt: Schema.optionalKey(Schema.String),
+    lastSeenAt: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  })),
+  planTier: Tier,
+  planState: Schema.optionalKey(State),
+  limit: Schema.Number,
+  devicesUsed: Schema.Number,
+  remaining: Schema.optionalKey(Schema.Number),
+})
+
+/** The answer of `revoke`, `unrevoke` and `remove`. */
+export interface DeviceChange {
+  /** `ok` */
+  readonly status: string
+  /** The device changed. */
+  readonly deviceId: string
+  /** The API's handler name: `devices/revoke`, `devices/unrevoke`, `devices/remove`. */
+  readonly handler?: string | undefined
+}
+
+/** `POST /api/v1/devices/{revoke,unrevoke,remove}` */
+export const DeviceChangeSchema: Schema.Codec<DeviceChange, DeviceChange> = Schema.Struct({
+  status: Schema.String,
+  handler: Schema.optionalKey(Schema.String),
+  deviceId: Schema.String,
+})
+
+/** The body of every device call. */
+export interface DeviceRequest {
+  readonly deviceId: string
+}
+
+/** `{ "deviceId": "..." }` */
+export const DeviceRequestSchema: Schema.Codec<DeviceRequest, DeviceRequest> = Schema.Struct({
+  deviceId: Schema.String,
+})
+
+/** The body of a 4xx: `{ status: "error", error, message? }`; a register at the cap may say `blocked`. */
+export interface ErrorBody {
+  readonly status?: string | undefined
+  readonly error: string
+  readonly message?: string | undefined
+}
+
+/** A MachineID error body. */
+export const ErrorBodySchema: Schema.Codec<ErrorBody, ErrorBody> = Schema.Struct({
+  status: Schema.optionalKey(Schema.String),
+  error: Schema.String,
+  message: Schema.optionalKey(Schema.String),
+})

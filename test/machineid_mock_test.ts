@@ -1,0 +1,248 @@
+import { describe, it } from "node:test"
+import assert from "node:assert/strict"
+import { Effect } from "effect"
+import { MachineID, PLAN_LIMITS } from "../src/machineid/mod.ts"
+import { fixture, use } from "./_machineid_fixture.ts"
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+const post = (f: ReturnType<typeof fixture>, path: string, body: unknown, orgKey?: string) =>
+  f.mock.fetch(`${f.mock.baseUrl("machineid")}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(orgKey !== undefined && { "x-org-key": orgKey }) },
+    body: JSON.stringify(body),
+  })
+
+describe("MachineID mock: plans and caps", () => {
+  for (const tier of ["free", "pro", "scale", "max"] as const) {
+    it(`${tier}: ${PLAN_LIMITS[tier]} devices, then limit_reached, and existing devices keep validating`, async () => {
+      const f = fixture()
+      const orgKey = f.machineid.state.createOrg(tier)
+      for (let i = 1; i < PLAN_LIMITS[tier]; i++) f.machineid.state.register(orgKey, `seed-${i}`)
+      const [last, over, existing, usage] = await f.run(
+        use((m) => Effect.all([m.register("last"), m.register("over"), m.enforce("seed-1"), m.usage()])),
+        { orgKey },
+      )
+      assert.equal(last.status, "ok")
+      assert.equal(over.status, "limit_reached")
+      assert.equal(existing.code, "ALLOW")
+      assert.deepEqual([usage.planTier, usage.limit, usage.devicesUsed, usage.remaining], [
+        tier,
+        PLAN_LIMITS[tier],
+        PLAN_LIMITS[tier],
+        0,
+      ])
+      assert.equal((await f.run(use((m) => m.validate("over")), { orgKey })).code, "DEVICE_NOT_FOUND")
+    })
+  }
+
+  it("the demo orgs cover every tier", async () => {
+    const f = fixture()
+    const { demo } = f.machineid
+    const tiers = await Promise.all(
+      [demo.freeOrgKey, demo.proOrgKey, demo.scaleOrgKey, demo.maxOrgKey].map((orgKey) =>
+        f.run(use((m) => m.usage()), { orgKey }).then((u) => u.planTier)
+      ),
+    )
+    assert.deepEqual(tiers, ["free", "pro", "scale", "max"])
+  })
+
+  it("plan states a test sets: inactive and frozen deny, active allows again", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.demo.proOrgKey
+    f.machineid.state.register(orgKey, "a")
+    const code = () => f.run(use((m) => m.validate("a"))).then((d) => d.code)
+    f.machineid.state.setPlanState(orgKey, "inactive")
+    assert.equal(await code(), "PLAN_NOT_ACTIVE")
+    f.machineid.state.setPlanState(orgKey, "frozen")
+    assert.equal(await code(), "PLAN_FROZEN")
+    assert.equal((await f.run(use((m) => m.usage()))).planState, "frozen")
+    f.machineid.state.setPlanState(orgKey, "active")
+    assert.equal(await code(), "ALLOW")
+  })
+
+  it("a tier change moves the cap", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.demo.freeOrgKey
+    f.machineid.state.setPlanTier(orgKey, "scale")
+    const usage = await f.run(use((m) => m.usage()), { orgKey })
+    assert.deepEqual([usage.planTier, usage.limit], ["scale", 250])
+  })
+
+  it("500 concurrent registers of distinct devices on a pro org leave exactly 25, and the counters agree", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.state.createOrg("pro")
+    const ids = Array.from({ length: 500 }, (_, i) => `device-${i}`)
+    const [results, list, usage] = await f.run(
+      use((m) =>
+        Effect.all([
+          Effect.forEach(ids, m.register, { concurrency: "unbounded" }),
+          m.listDevices(),
+          m.usage(),
+        ])
+      ),
+      { orgKey },
+    )
+    assert.equal(results.filter((r) => r.status === "ok").length, 25)
+    assert.equal(results.filter((r) => r.status === "limit_reached").length, 475)
+    assert.equal(list.devices.length, 25)
+    assert.equal(list.devicesUsed, 25)
+    assert.deepEqual([usage.devicesUsed, usage.remaining, usage.limit], [25, 0, 25])
+    assert.equal(f.machineid.state.devices(orgKey).length, 25)
+    const registered = new Set(results.filter((r) => r.status === "ok").map((r) => r.deviceId))
+    assert.deepEqual(new Set(list.devices.map((d) => d.deviceId)), registered)
+  })
+})
+
+describe("MachineID mock: device rules", () => {
+  it("register is idempotent: exists, and the count does not move", async () => {
+    const f = fixture()
+    const results = await f.run(use((m) => Effect.forEach(["a", "a", " a "], m.register)))
+    assert.deepEqual(results.map((r) => [r.status, r.devicesUsed]), [["ok", 1], ["exists", 1], ["exists", 1]])
+  })
+
+  it("revoke -> DEVICE_REVOKED; register never restores it; only unrevoke does", async () => {
+    const f = fixture()
+    const codes = await f.run(use((m) =>
+      Effect.gen(function* () {
+        yield* m.register("a")
+        yield* m.revoke("a")
+        const revoked = (yield* m.validate("a")).code
+        const again = (yield* m.register("a")).status
+        const stillRevoked = (yield* m.validate("a")).code
+        yield* m.unrevoke("a")
+        return [revoked, again, stillRevoked, (yield* m.validate("a")).code]
+      })
+    ))
+    assert.deepEqual(codes, ["DEVICE_REVOKED", "exists", "DEVICE_REVOKED", "ALLOW"])
+  })
+
+  it("remove deletes: the device validates DEVICE_NOT_FOUND and its slot is free", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.demo.freeOrgKey
+    const out = await f.run(
+      use((m) =>
+        Effect.gen(function* () {
+          yield* Effect.forEach(["a", "b", "c"], m.register)
+          const full = (yield* m.register("d")).status
+          yield* m.remove("b")
+          const code = (yield* m.validate("b")).code
+          const list = yield* m.listDevices()
+          return { full, code, ids: list.devices.map((d) => d.deviceId), now: (yield* m.register("d")).status }
+        })
+      ),
+      { orgKey },
+    )
+    assert.deepEqual(out, { full: "limit_reached", code: "DEVICE_NOT_FOUND", ids: ["a", "c"], now: "ok" })
+  })
+
+  it("revoke, unrevoke and remove of an unknown device: 404 device_not_found", async () => {
+    const f = fixture()
+    for (const op of ["revoke", "unrevoke", "remove"] as const) {
+      const error = await f.fail(use((m) => m[op]("ghost")))
+      assert.equal(error._tag, "MachineIdError")
+      assert.deepEqual(error._tag === "MachineIdError" && [error.status, error.code], [404, "device_not_found"])
+    }
+  })
+
+  it("usage counts match the devices, revoked ones included", async () => {
+    const f = fixture()
+    const [list, usage] = await f.run(use((m) =>
+      Effect.gen(function* () {
+        yield* Effect.forEach(["a", "b", "c", "d"], m.register)
+        yield* m.revoke("b")
+        yield* m.remove("c")
+        return yield* Effect.all([m.listDevices(), m.usage()])
+      })
+    ))
+    assert.deepEqual(list.devices.map((d) => [d.deviceId, d.status]), [["a", "active"], ["b", "revoked"], [
+      "d",
+      "active",
+    ]])
+    assert.equal(list.devicesUsed, list.devices.length)
+    assert.equal(usage.devicesUsed, list.devices.length)
+    assert.equal(usage.remaining, usage.limit - usage.devicesUsed)
+  })
+
+  it("validate moves a device's lastSeenAt on the mock clock", async () => {
+    const f = fixture()
+    f.machineid.state.register(f.machineid.demo.proOrgKey, "a")
+    f.mock.clock.advance(60_000)
+    const list = await f.run(use((m) => Effect.andThen(m.validate("a"), m.listDevices())))
+    const seen = Date.parse(list.devices[0].lastSeenAt ?? "")
+    assert.ok(seen - Date.parse(list.devices[0].createdAt ?? "") >= 60_000)
+  })
+})
+
+describe("MachineID mock: wire", () => {
+  it("a fresh uuid request_id on every validate, echoed in x-request-id", async () => {
+    const f = fixture()
+    const seen = new Set<string>()
+    for (let i = 0; i < 20; i++) {
+      const response = await post(f, "/api/v1/devices/validate", { deviceId: "x" }, f.machineid.demo.proOrgKey)
+      const body = await response.json()
+      assert.equal(response.status, 200)
+      assert.match(body.request_id, UUID)
+      assert.equal(response.headers.get("x-request-id"), body.request_id)
+      seen.add(body.request_id)
+    }
+    assert.equal(seen.size, 20)
+  })
+
+  it("a bad or missing org key: 401 with the contract's error body", async () => {
+    const f = fixture()
+    for (const orgKey of ["org_nope", undefined]) {
+      const response = await post(f, "/api/v1/devices/register", { deviceId: "a" }, orgKey)
+      assert.equal(response.status, 401)
+      const body = await response.json()
+      assert.equal(body.status, "error")
+      assert.equal(body.error, "invalid_org_key")
+    }
+    const error = await f.fail(use((m) => m.listDevices()), { orgKey: "org_nope" })
+    assert.equal(error._tag, "MachineIdError")
+    assert.deepEqual(error._tag === "MachineIdError" && [error.status, error.code], [401, "invalid_org_key"])
+  })
+
+  it("a body without a deviceId: 400 missing_device_id", async () => {
+    const f = fixture()
+    for (const body of [{}, { deviceId: "  " }, { deviceId: 7 }]) {
+      const response = await post(f, "/api/v1/devices/register", body, f.machineid.demo.proOrgKey)
+      assert.equal(response.status, 400)
+      assert.equal((await response.json()).error, "missing_device_id")
+    }
+  })
+
+  it("legacy GET validate?deviceId= answers the same decision", async () => {
+    const f = fixture()
+    f.machineid.state.register(f.machineid.demo.proOrgKey, "a")
+    const response = await f.mock.fetch(`${f.mock.baseUrl("machineid")}/api/v1/devices/validate?deviceId=a`, {
+      headers: { "x-org-key": f.machineid.demo.proOrgKey },
+    })
+    const body = await response.json()
+    assert.deepEqual([body.allowed, body.code], [true, "ALLOW"])
+  })
+
+  it("POST /api/v1/org/create makes a free org whose key works", async () => {
+    const f = fixture()
+    const body = await (await post(f, "/api/v1/org/create", {})).json()
+    assert.equal(body.status, "ok")
+    assert.match(body.orgApiKey, /^org_/)
+    assert.equal((await f.run(use((m) => m.usage()), { orgKey: body.orgApiKey })).planTier, "free")
+  })
+
+  it("reset brings back the seeded orgs and drops everything else", () => {
+    const f = fixture()
+    const orgKey = f.machineid.state.createOrg("max")
+    f.machineid.state.register(f.machineid.demo.proOrgKey, "a")
+    f.mock.reset()
+    assert.equal(f.machineid.state.isOrgKey(orgKey), false)
+    assert.deepEqual(f.machineid.state.devices(f.machineid.demo.proOrgKey), [])
+    assert.equal(f.mock.journal.length, 0)
+  })
+
+  it("the mock answers the client through MachineID.enforce end to end", async () => {
+    const f = fixture()
+    const decision = await f.run(Effect.andThen(use((m) => m.register("agent")), MachineID.enforce("agent")))
+    assert.equal(decision.allowed, true)
+  })
+})
