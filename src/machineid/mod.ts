@@ -60,3 +60,6 @@ export {
   type UnavailableReason,
 } from "./errors.ts"
 export { MachineIDClient, type WithFetch } from "./promise.ts"
+export { RetryPolicy, type RetryPolicyOptions } from "../core/retry.ts"
+export type { Pacing, TransportOptions } from "../core/client.ts"
+export type { PromiseClient } from "../core/promise.ts"
