@@ -127,7 +127,12 @@ export const makeApiClient = <E>(
 
     const requestIdHeader = (api.requestIdHeader ?? "x-request-id").toLowerCase()
     const timeout = Duration.fromInputUnsafe(api.timeout)
-    const redactedNames = [...Headers.CurrentRedactedNames.defaultValue(), ...(api.secretHeaders ?? [])]
+    const defaultRedacted = Headers.CurrentRedactedNames.defaultValue()
+    const extraSecrets = (api.secretHeaders ?? []).filter((name) => !defaultRedacted.includes(name.toLowerCase()))
+    // Only provided when the API adds a name: providing a service costs on every call.
+    const redacting = extraSecrets.length === 0
+      ? <A, E2, R>(effect: Effect.Effect<A, E2, R>) => effect
+      : Effect.provideService(Headers.CurrentRedactedNames, [...defaultRedacted, ...extraSecrets])
     const defaults = HttpClientRequest.setHeaders({
       accept: "application/json",
       "user-agent": USER_AGENT,
@@ -281,7 +286,7 @@ export const makeApiClient = <E>(
             : Effect.succeed(response)
         ),
         Effect.flatMap((response) => Effect.mapError(toAnswer(operation, response, schema), api.toError)),
-        Effect.provideService(Headers.CurrentRedactedNames, redactedNames),
+        redacting,
         Effect.withSpan(operation),
       )
     }

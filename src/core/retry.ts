@@ -143,12 +143,15 @@ export const retrying = <A, E, R>(
       return Effect.succeed(wait === undefined ? duration : Duration.max(duration, wait))
     }),
   )
-  return Effect.retry(attempt, {
-    schedule,
-    times: policy.times,
-    while: (error) => {
-      const input = toInput(error)
-      return input !== undefined && Effect.map(Clock.currentTimeMillis, (now) => isRetryable(policy, input, now))
-    },
+  const retryable = (error: E) => {
+    const input = toInput(error)
+    return input !== undefined && Effect.map(Clock.currentTimeMillis, (now) => isRetryable(policy, input, now))
+  }
+  // The retry loop (a schedule and its state) is only built once the first attempt has failed:
+  // it then replays that failure to the schedule, which waits before the next attempt.
+  return Effect.catch(attempt, (first) => {
+    let replayed = false
+    const again = Effect.suspend(() => replayed ? attempt : ((replayed = true), Effect.fail(first)))
+    return Effect.retry(again, { schedule, times: policy.times, while: retryable })
   })
 }
