@@ -47,6 +47,16 @@ const matches = (fault: Fault, request: Request, pathname: string) =>
   (fault.method === undefined || fault.method.toUpperCase() === request.method) &&
   (typeof fault.path === "string" ? pathname.includes(fault.path) : fault.path.test(pathname))
 
+/** Waits `millis`, or less when the client gives up on the request first. */
+const delay = (millis: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, millis)
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer)
+      resolve()
+    }, { once: true })
+  })
+
 const notFound = (request: Request) =>
   Response.json(
     { error: "not_found", message: `no mock route for ${request.method} ${new URL(request.url).pathname}` },
@@ -105,7 +115,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     const request = new Request(input, init)
     record(request)
     const fault = takeFault(request)
-    if (fault?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+    if (fault?.delayMs !== undefined) await delay(fault.delayMs, request.signal)
     if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
     if (fault?.status !== undefined) {
       return typeof fault.body === "string"
