@@ -9,6 +9,7 @@ import { http, HttpResponse } from "msw/http"
 import type { RequestHandler } from "msw"
 import {
   DEFAULT_SCOPE,
+  ErrorBody,
   IdsResponse,
   MAX_IDS_PER_REQUEST,
   OrdinalResponse,
@@ -18,6 +19,7 @@ import {
   TokenResponse,
 } from "../../src/puid/contract.ts"
 import { ordinalToPuid, puidToOrdinal } from "../../src/puid/codec.ts"
+import { openApiDocument } from "../openapi.ts"
 import type { Principal, PuidState } from "./state.ts"
 
 const NO_STORE = { "cache-control": "no-store" }
@@ -181,63 +183,45 @@ export const puidHandlers = (state: PuidState, base: string): ReadonlyArray<Requ
   http.all(`${base}/*`, () => json({ error: "not_found", api: true }, 404)),
 ]
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-})
-
 /** The OpenAPI document puid.dev serves: `/v1/ids` and `/v1/ordinal/{puid}`. */
-const openApi = (serverUrl: string) => ({
-  openapi: "3.1.0",
-  info: { title: "PUID API (gatehouse mock)", version: "1.0.0" },
-  servers: [{ url: serverUrl }],
-  components: {
+const openApi = (serverUrl: string) =>
+  openApiDocument({
+    title: "PUID API (gatehouse mock)",
+    version: "1.0.0",
+    serverUrl,
     securitySchemes: {
       apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
       bearer: { type: "http", scheme: "bearer" },
     },
-    schemas: {
-      Error: {
-        type: "object",
-        required: ["error"],
-        properties: { error: { type: "string" }, message: { type: "string" } },
-      },
-    },
-  },
-  paths: {
-    "/v1/ids": {
-      get: {
+    errorBody: ErrorBody,
+    operations: [
+      {
+        method: "get",
+        path: "/v1/ids",
         operationId: "ids",
-        security: [{ apiKey: [] }, { bearer: [] }],
+        summary: "Generate 1 to 10 ids",
+        security: ["apiKey", "bearer"],
         parameters: [{
           name: "n",
           in: "query",
           schema: { type: "integer", minimum: 1, maximum: MAX_IDS_PER_REQUEST, default: 1 },
         }],
-        responses: {
-          200: {
-            description: "ids",
-            content: { "application/json": { schema: Schema.toJsonSchemaDocument(IdsResponse).schema } },
-          },
-          400: errorResponse("n out of range"),
-          401: errorResponse("no valid credential"),
-          402: errorResponse("daily quota exceeded"),
-          429: errorResponse("one request per second"),
+        response: IdsResponse,
+        errors: {
+          400: "n out of range",
+          401: "no valid credential",
+          402: "daily quota exceeded",
+          429: "one request per second",
         },
       },
-    },
-    "/v1/ordinal/{puid}": {
-      get: {
+      {
+        method: "get",
+        path: "/v1/ordinal/{puid}",
         operationId: "ordinal",
+        summary: "Decode an id to its counter value",
         parameters: [{ name: "puid", in: "path", required: true, schema: { type: "string" } }],
-        responses: {
-          200: {
-            description: "the ordinal",
-            content: { "application/json": { schema: Schema.toJsonSchemaDocument(OrdinalResponse).schema } },
-          },
-          400: errorResponse("not a valid PUID"),
-        },
+        response: OrdinalResponse,
+        errors: { 400: "not a valid PUID" },
       },
-    },
-  },
-})
+    ],
+  })
