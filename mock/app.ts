@@ -41,7 +41,7 @@ export interface Fault {
   readonly times?: number | undefined
 }
 
-const SECRET_HEADERS = new Set(["authorization", "x-api-key", "x-org-key", "cookie"])
+const SECRET_HEADERS = new Set(["authorization", "x-api-key", "x-org-key", "x-admin-key", "cookie"])
 
 const matches = (fault: Fault, request: Request, pathname: string) =>
   (fault.method === undefined || fault.method.toUpperCase() === request.method) &&

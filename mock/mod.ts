@@ -25,6 +25,7 @@
  */
 import { type Mock, mountMocks } from "./app.ts"
 import { MockClock } from "./clock.ts"
+import { ApiKeysMock } from "./apikeys/mod.ts"
 import { MachineIdMock } from "./machineid/mod.ts"
 import { PuidMock } from "./puid/mod.ts"
 
@@ -33,6 +34,7 @@ export type { MockApi } from "./api.ts"
 export { MockClock } from "./clock.ts"
 export { PUID_DEMO, PuidMock, PuidState } from "./puid/mod.ts"
 export { MACHINEID_DEMO, MachineIdMock, MachineIdState } from "./machineid/mod.ts"
+export { APIKEYS_DEMO, ApiKeysMock } from "./apikeys/mod.ts"
 export type {
   MachineIdPlanState,
   MachineIdPlanTier,
@@ -47,6 +49,7 @@ export { type MockServer, serveMock, type ServeOptions } from "./server.ts"
 export interface GatehouseMock extends Mock {
   readonly puid: PuidMock
   readonly machineid: MachineIdMock
+  readonly apikeys: ApiKeysMock
 }
 
 /** Builds the mock of every API, in its seeded state. */
@@ -54,5 +57,6 @@ export const createMock = (): GatehouseMock => {
   const clock = new MockClock()
   const puid = new PuidMock(clock)
   const machineid = new MachineIdMock(clock)
-  return { ...mountMocks(clock, [puid, machineid]), puid, machineid }
+  const apikeys = new ApiKeysMock(clock)
+  return { ...mountMocks(clock, [puid, machineid, apikeys]), puid, machineid, apikeys }
 }

@@ -1,0 +1,270 @@
+/**
+ * The typed errors of the key service. Validation errors follow the seed's order (contracts §4.1,
+ * §4.4); none of them carries the key's plaintext, in its fields or its message.
+ *
+ * @module
+ */
+import { Duration, Schema } from "effect"
+import { RateLimit } from "./contract.ts"
+
+/**
+ * The key is malformed (rejected before any database access) or unknown. `reason` tells which;
+ * a guard answers 401 to both.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys } from "@gatehouse/sdk/apikeys"
+ *
+ * const check = (key: string) =>
+ *   Effect.flatMap(ApiKeys, (keys) => keys.verifyKey(key)).pipe(
+ *     Effect.catchTag("InvalidKey", (error) => Effect.succeed(error.reason)),
+ *   )
+ * ```
+ */
+export class InvalidKey extends Schema.TaggedError<InvalidKey>()("InvalidKey", {
+  reason: Schema.Literals(["malformed", "not_found"]),
+}) {
+  override get message(): string {
+    return this.reason === "malformed" ? "Malformed key format" : "Key not found"
+  }
+}
+
+/**
+ * The key was revoked (or rotated, and its grace period is over) at `revokedAt`.
+ *
+ * @example
+ * ```ts
+ * import { RevokedKey } from "@gatehouse/sdk/apikeys"
+ *
+ * const when = (error: RevokedKey) => error.revokedAt.toISOString()
+ * ```
+ */
+export class RevokedKey extends Schema.TaggedError<RevokedKey>()("RevokedKey", {
+  keyId: Schema.String,
+  revokedAt: Schema.DateFromString,
+}) {
+  override get message(): string {
+    return `Key '${this.keyId}' has been revoked`
+  }
+}
+
+/**
+ * The key's `expiresAt` has passed.
+ *
+ * @example
+ * ```ts
+ * import { ExpiredKey } from "@gatehouse/sdk/apikeys"
+ *
+ * const when = (error: ExpiredKey) => error.expiredAt.toISOString()
+ * ```
+ */
+export class ExpiredKey extends Schema.TaggedError<ExpiredKey>()("ExpiredKey", {
+  keyId: Schema.String,
+  expiredAt: Schema.DateFromString,
+}) {
+  override get message(): string {
+    return `Key '${this.keyId}' has expired`
+  }
+}
+
+/**
+ * The key is valid but does not reach what the request needs: another organization, project or
+ * product (`reason`), or scopes it lacks (`missingScopes`).
+ *
+ * @example
+ * ```ts
+ * import { InsufficientScope } from "@gatehouse/sdk/apikeys"
+ *
+ * const explain = (error: InsufficientScope) =>
+ *   error.reason === "scope" ? `missing ${error.missingScopes.join(", ")}` : `wrong ${error.reason}`
+ * ```
+ */
+export class InsufficientScope extends Schema.TaggedError<InsufficientScope>()("InsufficientScope", {
+  keyId: Schema.String,
+  reason: Schema.Literals(["organization", "project", "product", "scope"]),
+  missingScopes: Schema.Array(Schema.String),
+}) {
+  override get message(): string {
+    return this.reason === "scope"
+      ? `Key '${this.keyId}' lacks scopes: ${this.missingScopes.join(", ")}`
+      : `Key '${this.keyId}' is not valid for this ${this.reason}`
+  }
+}
+
+/**
+ * The key's rate limit is spent for the current window; try again after `retryAfter`
+ * (the seed's `QuotaError`).
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { QuotaExceeded } from "@gatehouse/sdk/apikeys"
+ *
+ * const seconds = (error: QuotaExceeded) => Math.ceil(Duration.toSeconds(error.retryAfter))
+ * ```
+ */
+export class QuotaExceeded extends Schema.TaggedError<QuotaExceeded>()("QuotaExceeded", {
+  keyId: Schema.String,
+  limit: RateLimit,
+  retryAfter: Schema.DurationFromMillis,
+}) {
+  override get message(): string {
+    return `Key '${this.keyId}' exceeded ${this.limit.requests} requests per ${this.limit.window}; retry after ${
+      Duration.format(this.retryAfter)
+    }`
+  }
+}
+
+/**
+ * No organization with this id (`APIKeyError("Organization '<id>' not found")` in the seed).
+ *
+ * @example
+ * ```ts
+ * import { OrganizationNotFound } from "@gatehouse/sdk/apikeys"
+ *
+ * new OrganizationNotFound({ orgId: "nope" }).message // "Organization 'nope' not found"
+ * ```
+ */
+export class OrganizationNotFound extends Schema.TaggedError<OrganizationNotFound>()("OrganizationNotFound", {
+  orgId: Schema.String,
+}) {
+  override get message(): string {
+    return `Organization '${this.orgId}' not found`
+  }
+}
+
+/**
+ * No project with this id, or it belongs to another organization.
+ *
+ * @example
+ * ```ts
+ * import { ProjectNotFound } from "@gatehouse/sdk/apikeys"
+ *
+ * new ProjectNotFound({ projectId: "nope" }).message // "Project 'nope' not found"
+ * ```
+ */
+export class ProjectNotFound extends Schema.TaggedError<ProjectNotFound>()("ProjectNotFound", {
+  projectId: Schema.String,
+}) {
+  override get message(): string {
+    return `Project '${this.projectId}' not found`
+  }
+}
+
+/**
+ * No product with this id, or it belongs to another organization.
+ *
+ * @example
+ * ```ts
+ * import { ProductNotFound } from "@gatehouse/sdk/apikeys"
+ *
+ * new ProductNotFound({ productId: "nope" }).message // "Product 'nope' not found"
+ * ```
+ */
+export class ProductNotFound extends Schema.TaggedError<ProductNotFound>()("ProductNotFound", {
+  productId: Schema.String,
+}) {
+  override get message(): string {
+    return `Product '${this.productId}' not found`
+  }
+}
+
+/**
+ * No key with this id.
+ *
+ * @example
+ * ```ts
+ * import { KeyNotFound } from "@gatehouse/sdk/apikeys"
+ *
+ * new KeyNotFound({ keyId: "nope" }).message // "Key 'nope' not found"
+ * ```
+ */
+export class KeyNotFound extends Schema.TaggedError<KeyNotFound>()("KeyNotFound", {
+  keyId: Schema.String,
+}) {
+  override get message(): string {
+    return `Key '${this.keyId}' not found`
+  }
+}
+
+/**
+ * The request itself is unusable: an empty name, a product not linked to the key's project, a
+ * negative grace period, a body that does not decode.
+ *
+ * @example
+ * ```ts
+ * import { InvalidRequest } from "@gatehouse/sdk/apikeys"
+ *
+ * new InvalidRequest({ detail: "name must not be empty" }).message // "name must not be empty"
+ * ```
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  detail: Schema.String,
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * The key store could not answer: the database failed, or the remote key service could not be
+ * reached or was not authorised. A guard answers 503.
+ *
+ * @example
+ * ```ts
+ * import { KeyStoreUnavailable } from "@gatehouse/sdk/apikeys"
+ *
+ * new KeyStoreUnavailable({ detail: "connection refused" }).message
+ * ```
+ */
+export class KeyStoreUnavailable extends Schema.TaggedError<KeyStoreUnavailable>()("KeyStoreUnavailable", {
+  detail: Schema.String,
+  status: Schema.optionalKey(Schema.Number),
+}) {
+  override get message(): string {
+    return `Key store unavailable: ${this.detail}`
+  }
+}
+
+/**
+ * Why a key did not verify.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyError } from "@gatehouse/sdk/apikeys"
+ *
+ * const tag = (error: VerifyError) => error._tag
+ * ```
+ */
+export type VerifyError = InvalidKey | RevokedKey | ExpiredKey | KeyStoreUnavailable
+
+/**
+ * Why a key did not validate for a request.
+ *
+ * @example
+ * ```ts
+ * import type { ValidateError } from "@gatehouse/sdk/apikeys"
+ *
+ * const status = (error: ValidateError) => error._tag === "QuotaExceeded" ? 429 : 401
+ * ```
+ */
+export type ValidateError = VerifyError | InsufficientScope | QuotaExceeded
+
+/**
+ * Every error of the key service.
+ *
+ * @example
+ * ```ts
+ * import type { ApiKeysError } from "@gatehouse/sdk/apikeys"
+ *
+ * const tag = (error: ApiKeysError) => error._tag
+ * ```
+ */
+export type ApiKeysError =
+  | ValidateError
+  | OrganizationNotFound
+  | ProjectNotFound
+  | ProductNotFound
+  | KeyNotFound
+  | InvalidRequest

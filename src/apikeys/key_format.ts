@@ -1,0 +1,109 @@
+/**
+ * The key format of apikeys-platform 0.1.2 (contracts §4.1): `sk_` + base64url(32 random bytes),
+ * 46 characters; the first 8 characters of the token are the stored lookup prefix, and the
+ * lowercase hex SHA-256 of the whole key is the stored hash. With a pepper, the hash is an
+ * HMAC-SHA256 instead, so that a stolen table cannot be checked against guesses offline.
+ *
+ * @module
+ */
+import { Redacted } from "effect"
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+
+/** Length of the random token after `sk_`: 32 bytes in base64url without padding. */
+export const TOKEN_LENGTH = 43
+
+/** Length of the stored lookup prefix. */
+export const PREFIX_LENGTH = 8
+
+/** The key prefix of the seed. */
+export const DEFAULT_KEY_PREFIX = "sk"
+
+/** A plaintext key as a caller may hold it. */
+export type Plaintext = string | Redacted.Redacted<string>
+
+/** What is stored of a key: a lookup prefix and a hash, never the key. */
+export interface StoredForm {
+  readonly prefix: string
+  readonly hash: string
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/
+
+/**
+ * Reads the plaintext out of a `Plaintext`.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { revealKey } from "@gatehouse/sdk/apikeys"
+ *
+ * revealKey(Redacted.make("sk_...")) // "sk_..."
+ * ```
+ */
+export const revealKey = (key: Plaintext): string => Redacted.isRedacted(key) ? Redacted.value(key) : key
+
+/**
+ * A fresh random key, `sk_` + 43 base64url characters, `Redacted` so that it never reaches a log.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { generateKey } from "@gatehouse/sdk/apikeys"
+ *
+ * Redacted.value(generateKey()).length // 46
+ * ```
+ */
+export const generateKey = (keyPrefix: string = DEFAULT_KEY_PREFIX): Redacted.Redacted<string> =>
+  Redacted.make(`${keyPrefix}_${randomBytes(32).toString("base64url")}`, { label: "api key" })
+
+/**
+ * The hash stored for `plaintext`: hex SHA-256 of the whole key, or hex HMAC-SHA256 with `pepper`.
+ *
+ * @example
+ * ```ts
+ * import { hashKey } from "@gatehouse/sdk/apikeys"
+ *
+ * hashKey("sk_" + "A".repeat(43)).length // 64
+ * ```
+ */
+export const hashKey = (plaintext: string, pepper?: Redacted.Redacted<string>): string =>
+  pepper === undefined
+    ? createHash("sha256").update(plaintext).digest("hex")
+    : createHmac("sha256", Redacted.value(pepper)).update(plaintext).digest("hex")
+
+/**
+ * The stored form of a well-formed key, or `undefined` for a malformed one (checked without I/O).
+ *
+ * @example
+ * ```ts
+ * import { storedForm } from "@gatehouse/sdk/apikeys"
+ *
+ * storedForm("sk_' OR 1=1 --") // undefined
+ * ```
+ */
+export const storedForm = (
+  plaintext: string,
+  options: { readonly keyPrefix?: string | undefined; readonly pepper?: Redacted.Redacted<string> | undefined } = {},
+): StoredForm | undefined => {
+  const head = `${options.keyPrefix ?? DEFAULT_KEY_PREFIX}_`
+  if (plaintext.length !== head.length + TOKEN_LENGTH || !plaintext.startsWith(head)) return undefined
+  const token = plaintext.slice(head.length)
+  if (!TOKEN.test(token)) return undefined
+  return { prefix: token.slice(0, PREFIX_LENGTH), hash: hashKey(plaintext, options.pepper) }
+}
+
+/**
+ * Compares two hex hashes in time that does not depend on where they differ.
+ *
+ * @example
+ * ```ts
+ * import { hashKey, hashesEqual } from "@gatehouse/sdk/apikeys"
+ *
+ * hashesEqual(hashKey("a"), hashKey("a")) // true
+ * ```
+ */
+export const hashesEqual = (a: string, b: string): boolean => {
+  const left = Buffer.from(a, "utf8")
+  const right = Buffer.from(b, "utf8")
+  return left.length === right.length && timingSafeEqual(left, right)
+}

@@ -1,0 +1,93 @@
+/**
+ * The key service's schema, as `effect/sql` migrations. The same SQL runs on SQLite and
+ * PostgreSQL: ids are UUID text, instants are epoch milliseconds in `BIGINT` columns (exact on
+ * both, and cheap to compare), metadata is JSON text.
+ *
+ * @module
+ */
+import { Effect } from "effect"
+import { Migrator, SqlClient, type SqlError } from "effect/sql"
+
+/** The table the migrator records applied migrations in. */
+export const MIGRATIONS_TABLE = "apikeys_migrations"
+
+const createTables = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    created_at BIGINT NOT NULL
+  )`
+  for (const table of ["projects", "products"]) {
+    yield* sql`CREATE TABLE ${sql(table)} (
+      id TEXT PRIMARY KEY,
+      name VARCHAR(255) NOT NULL,
+      org_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+      created_at BIGINT NOT NULL
+    )`
+    yield* sql`CREATE INDEX ${sql(`ix_${table}_org_id`)} ON ${sql(table)} (org_id)`
+  }
+  yield* sql`CREATE TABLE project_products (
+    project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    PRIMARY KEY (project_id, product_id)
+  )`
+  yield* sql`CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    project_id TEXT REFERENCES projects (id) ON DELETE CASCADE,
+    product_id TEXT REFERENCES products (id) ON DELETE CASCADE,
+    key_prefix VARCHAR(8) NOT NULL,
+    key_hash VARCHAR(64) NOT NULL UNIQUE,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    expires_at BIGINT,
+    revoked_at BIGINT,
+    created_at BIGINT NOT NULL,
+    last_used_at BIGINT,
+    use_count BIGINT NOT NULL DEFAULT 0,
+    replaced_by TEXT
+  )`
+  yield* sql`CREATE INDEX ix_api_keys_key_prefix ON api_keys (key_prefix)`
+  yield* sql`CREATE INDEX ix_api_keys_org_id ON api_keys (org_id)`
+  yield* sql`CREATE INDEX ix_api_keys_project_id ON api_keys (project_id)`
+  yield* sql`CREATE TABLE rate_limit_counters (
+    key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    window_name VARCHAR(8) NOT NULL,
+    window_start BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (key_id, window_name, window_start)
+  )`
+})
+
+/**
+ * The migrations, in order, for `Migrator.fromRecord`.
+ *
+ * @example
+ * ```ts
+ * import { Migrator } from "effect/sql"
+ * import { migrations } from "@gatehouse/sdk/apikeys"
+ *
+ * const loader = Migrator.fromRecord(migrations)
+ * ```
+ */
+export const migrations: Record<string, Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient>> = {
+  "0001_create_tables": createTables,
+}
+
+/**
+ * Applies the pending migrations (in one transaction, under a lock on PostgreSQL) and returns
+ * those it applied. `ApiKeys.layer` runs it for you unless told not to.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { migrate, SqliteClient } from "@gatehouse/sdk/apikeys"
+ *
+ * const applied = migrate.pipe(Effect.provide(SqliteClient.layer({ filename: "keys.db" })))
+ * ```
+ */
+export const migrate: Effect.Effect<
+  ReadonlyArray<readonly [id: number, name: string]>,
+  Migrator.MigrationError | SqlError.SqlError,
+  SqlClient.SqlClient
+> = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: MIGRATIONS_TABLE })

@@ -1,0 +1,103 @@
+/**
+ * API keys: issue, scope, validate, rate-limit, track, rotate and revoke keys on SQLite or
+ * PostgreSQL, the Effect equivalent of apikeys-platform 0.1.2 (and what 0.2.0 added); request
+ * guards for servers; the service's HTTP API and a typed client for it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys } from "@gatehouse/sdk/apikeys"
+ *
+ * const program = Effect.gen(function* () {
+ *   const keys = yield* ApiKeys
+ *   const org = yield* keys.createOrganization("Acme")
+ *   const { plaintext } = yield* keys.createKey(org.id, { metadata: { scopes: ["read"], rateLimit: 60 } })
+ *   return yield* keys.validateKey(plaintext, { requiredScopes: ["read"] })
+ * }).pipe(Effect.provide(ApiKeys.layerSqlite({ filename: "keys.db" })))
+ * ```
+ *
+ * @module
+ */
+export {
+  type ApiKeyCreated,
+  ApiKeys,
+  type ApiKeysOptions,
+  type ApiKeysService,
+  type CreateKeyOptions,
+  type KeyMetadataInput,
+  type KeyUpdate,
+  type ListKeysOptions,
+  makeApiKeys,
+  type RotateOptions,
+  type ValidateOptions,
+} from "./service.ts"
+export {
+  ApiKey,
+  ApiKeyCreatedJson,
+  CreateKeyBody,
+  KeyMetadata,
+  KeyStatus,
+  NameBody,
+  Organization,
+  Paths,
+  Product,
+  Project,
+  RateLimit,
+  RateLimitWindow,
+  RotateKeyBody,
+  UpdateKeyBody,
+  ValidateKeyBody,
+  VerifyKeyBody,
+  WINDOW_MILLIS,
+} from "./contract.ts"
+export {
+  type ApiKeysError,
+  ExpiredKey,
+  InsufficientScope,
+  InvalidKey,
+  InvalidRequest,
+  KeyNotFound,
+  KeyStoreUnavailable,
+  OrganizationNotFound,
+  ProductNotFound,
+  ProjectNotFound,
+  QuotaExceeded,
+  RevokedKey,
+  type ValidateError,
+  type VerifyError,
+} from "./errors.ts"
+export {
+  DEFAULT_KEY_PREFIX,
+  generateKey,
+  hashesEqual,
+  hashKey,
+  type Plaintext,
+  PREFIX_LENGTH,
+  revealKey,
+  type StoredForm,
+  storedForm,
+  TOKEN_LENGTH,
+} from "./key_format.ts"
+export { migrate, migrations, MIGRATIONS_TABLE } from "./migrations.ts"
+export { SqliteClient, type SqliteOptions } from "./sqlite.ts"
+export {
+  apiKeyMiddleware,
+  AuthenticatedKey,
+  guardHeaders,
+  type GuardRejection,
+  type GuardResult,
+  makeRequestGuard,
+  MissingKey,
+  readApiKey,
+  type RejectionAnswer,
+  rejectionAnswer,
+  type RequestGuard,
+} from "./guard.ts"
+export {
+  ApiKeysErrorJson,
+  type ApiKeysHttpOptions,
+  type ApiKeysWebHandler,
+  handleApiKeysRequest,
+  makeApiKeysWebHandler,
+} from "./http_api.ts"
+export { APIKEYS_RETRY, ApiKeysHttp, type ApiKeysHttpClientOptions, toApiKeysError } from "./client.ts"

@@ -1,0 +1,156 @@
+/**
+ * A `SqlClient` for `effect/sql` on `node:sqlite` (Deno 2.9+, Bun 1.4+, Node 22.13+).
+ *
+ * The `@effect/sql-sqlite-*` v4 betas do not run on effect 4.1.0 (STACK.md §9), so this adapter
+ * stands in until a stable driver exists. One connection, serialised by a semaphore; foreign keys
+ * on; WAL and a busy timeout for files, so that another process can read while this one writes.
+ *
+ * @module
+ */
+import { Effect, Layer, Semaphore, Stream } from "effect"
+import type { Scope } from "effect"
+import { Reactivity } from "effect/reactivity"
+import { SqlClient, type SqlConnection, SqlError, Statement } from "effect/sql"
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
+
+/** Options of {@linkcode SqliteClient.layer}. */
+export interface SqliteOptions {
+  /** A file path, or `":memory:"` for a database that lives as long as the layer. */
+  readonly filename: string
+  /** How long a write waits for another process's lock, in milliseconds. @default 5000 */
+  readonly busyTimeoutMillis?: number | undefined
+}
+
+type Row = Record<string, unknown>
+
+const errorCode = (error: unknown): number | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  const errcode = (error as { errcode?: unknown }).errcode
+  if (typeof errcode === "number") return errcode
+  const message = String((error as { message?: unknown }).message ?? "")
+  // Deno's db.exec errors carry no errcode: classify by message.
+  return message.startsWith("UNIQUE constraint failed") ? 2067 : message.includes("constraint failed") ? 19 : undefined
+}
+
+const toSqlError = (cause: unknown): SqlError.SqlError => {
+  const code = errorCode(cause)
+  const message = typeof cause === "object" && cause !== null ? String((cause as { message?: unknown }).message) : ""
+  return new SqlError.SqlError({
+    reason: SqlError.classifySqliteError(code === undefined ? cause : { code, message, cause }, {
+      message: "Failed to execute statement",
+      operation: "execute",
+    }),
+  })
+}
+
+const toParam = (value: unknown): SQLInputValue => {
+  if (value === undefined) return null
+  if (typeof value === "boolean") return value ? 1 : 0
+  if (value instanceof Date) return value.toISOString()
+  return value as SQLInputValue
+}
+
+/**
+ * Builds a `SqlClient` on a `node:sqlite` database; the database closes with the scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SqlClient } from "effect/sql"
+ * import { SqliteClient } from "@gatehouse/sdk/apikeys"
+ *
+ * const rows = Effect.scoped(Effect.gen(function* () {
+ *   const sql = yield* SqliteClient.make({ filename: ":memory:" })
+ *   return yield* sql`select 1 as one`
+ * })).pipe(Effect.provide(SqliteClient.reactivity))
+ * ```
+ */
+const make = (
+  options: SqliteOptions,
+): Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity> =>
+  Effect.gen(function* () {
+    const db = yield* Effect.try({ try: () => new DatabaseSync(options.filename), catch: toSqlError })
+    yield* Effect.addFinalizer(() => Effect.sync(() => db.isOpen && db.close()))
+    yield* Effect.try({
+      try: () => {
+        db.exec("PRAGMA foreign_keys = ON")
+        db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMillis ?? 5000))}`)
+        if (options.filename !== ":memory:" && options.filename !== "") db.exec("PRAGMA journal_mode = WAL")
+      },
+      catch: toSqlError,
+    })
+    const cache = new Map<string, StatementSync>()
+    const prepared = (sql: string): StatementSync => {
+      let statement = cache.get(sql)
+      if (statement === undefined) {
+        statement = db.prepare(sql)
+        cache.set(sql, statement)
+      }
+      return statement
+    }
+    const run = (statement: () => StatementSync, params: ReadonlyArray<unknown>, raw: boolean) =>
+      Effect.try({
+        try: (): ReadonlyArray<Row> | { changes: number | bigint; lastInsertRowid: number | bigint } => {
+          const s = statement()
+          const args = params.map(toParam)
+          if (s.columns().length > 0) return s.all(...args) as ReadonlyArray<Row>
+          const result = s.run(...args)
+          return raw ? { changes: result.changes, lastInsertRowid: result.lastInsertRowid } : []
+        },
+        catch: toSqlError,
+      })
+    const rows = (statement: () => StatementSync, params: ReadonlyArray<unknown>) =>
+      Effect.map(run(statement, params, false), (result) => (Array.isArray(result) ? result : []) as ReadonlyArray<Row>)
+    const values = (statement: () => StatementSync, params: ReadonlyArray<unknown>) =>
+      Effect.map(rows(statement, params), (all) => all.map((row) => Object.values(row)))
+    const transformed = (
+      effect: Effect.Effect<ReadonlyArray<Row>, SqlError.SqlError>,
+      transform: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined,
+    ) => transform === undefined ? effect : Effect.map(effect, transform)
+
+    const connection: SqlConnection.Connection = {
+      execute: (sql, params, transform) => transformed(rows(() => prepared(sql), params), transform),
+      executeRaw: (sql, params) => run(() => prepared(sql), params, true),
+      executeValues: (sql, params) => values(() => prepared(sql), params),
+      executeValuesUnprepared: (sql, params) => values(() => db.prepare(sql), params),
+      executeUnprepared: (sql, params, transform) => transformed(rows(() => db.prepare(sql), params ?? []), transform),
+      executeStream: (sql, params, transform) =>
+        Stream.fromIterableEffect(transformed(rows(() => prepared(sql), params), transform)),
+    }
+    const semaphore = yield* Semaphore.make(1)
+    const acquirers = SqlClient.makeSqliteAcquirers({
+      connection: Effect.succeed(connection),
+      semaphore,
+      isTransaction: () => db.isTransaction,
+    })
+    return yield* SqlClient.make({
+      ...acquirers,
+      compiler: Statement.makeCompilerSqlite(),
+      driver: "sqlite",
+      spanAttributes: [["db.system.name", "sqlite"]],
+    })
+  })
+
+/**
+ * The `node:sqlite` `SqlClient`: `SqliteClient.layer({ filename })` provides `SqlClient.SqlClient`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SqlClient } from "effect/sql"
+ * import { SqliteClient } from "@gatehouse/sdk/apikeys"
+ *
+ * const program = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`select 1 as one`).pipe(
+ *   Effect.provide(SqliteClient.layer({ filename: "keys.db" })),
+ * )
+ * ```
+ */
+export const SqliteClient: {
+  readonly make: typeof make
+  readonly layer: (options: SqliteOptions) => Layer.Layer<SqlClient.SqlClient, SqlError.SqlError>
+  readonly reactivity: Layer.Layer<Reactivity.Reactivity>
+} = {
+  make,
+  layer: (options) => Layer.effect(SqlClient.SqlClient, make(options)).pipe(Layer.provide(Reactivity.layer)),
+  reactivity: Reactivity.layer,
+}

@@ -1,0 +1,85 @@
+import { describe, it } from "node:test"
+import assert from "node:assert/strict"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { ApiKeys } from "../src/apikeys/service.ts"
+import { SqliteClient } from "../src/apikeys/sqlite.ts"
+import { apiKeysSuite, failureOf } from "./_apikeys_suite.ts"
+
+apiKeysSuite(
+  "SQLite in memory",
+  () => ApiKeys.layer().pipe(Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" }))),
+)
+
+const tempFile = () => {
+  const dir = mkdtempSync(join(tmpdir(), "apikeys-"))
+  return { filename: join(dir, "keys.db"), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+describe("ApiKeys on a SQLite file", () => {
+  it("keeps keys, usage and revocations across a restart", async () => {
+    const { filename, remove } = tempFile()
+    try {
+      const first = ManagedRuntime.make(ApiKeys.layerSqlite({ filename }))
+      const { created, revoked } = await first.runPromise(Effect.gen(function* () {
+        const keys = yield* ApiKeys
+        const org = yield* keys.createOrganization("Acme")
+        const created = yield* keys.createKey(org.id, { metadata: { scopes: ["read"] } })
+        const revoked = yield* keys.createKey(org.id)
+        yield* keys.validateKey(created.plaintext)
+        yield* keys.revokeKey(revoked.key.id)
+        return { created, revoked }
+      }))
+      await first.dispose()
+
+      const second = ManagedRuntime.make(ApiKeys.layerSqlite({ filename }))
+      const after = await second.runPromise(Effect.gen(function* () {
+        const keys = yield* ApiKeys
+        const key = yield* keys.validateKey(created.plaintext, { requiredScopes: ["read"] })
+        const refused = yield* Effect.exit(keys.verifyKey(revoked.plaintext))
+        return { key, refused }
+      }))
+      await second.dispose()
+      assert.equal(after.key.id, created.key.id)
+      assert.equal(after.key.useCount, 2)
+      failureOf(after.refused, "RevokedKey")
+    } finally {
+      remove()
+    }
+  })
+
+  it("migrates once: a second start applies nothing", async () => {
+    const { filename, remove } = tempFile()
+    try {
+      const { migrate } = await import("../src/apikeys/migrations.ts")
+      const run = () => Effect.runPromise(migrate.pipe(Effect.provide(SqliteClient.layer({ filename }))))
+      assert.deepEqual(await run(), [[1, "create_tables"]])
+      assert.deepEqual(await run(), [])
+    } finally {
+      remove()
+    }
+  })
+})
+
+describe("ApiKeys without a database", () => {
+  it("rejects a malformed key without touching the database", async () => {
+    // No migrations: any query fails with KeyStoreUnavailable, so InvalidKey proves no query ran.
+    const runtime = ManagedRuntime.make(
+      ApiKeys.layer({ migrate: false }).pipe(Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" }))),
+    )
+    try {
+      const malformed = await runtime.runPromiseExit(Effect.flatMap(ApiKeys, (k) => k.verifyKey("sk_nope")))
+      assert.equal(failureOf(malformed, "InvalidKey").reason, "malformed")
+      const wellFormed = await runtime.runPromiseExit(
+        Effect.flatMap(ApiKeys, (k) => k.validateKey(Redacted.make("sk_" + "A".repeat(43)))),
+      )
+      failureOf(wellFormed, "KeyStoreUnavailable")
+      await runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT 1 AS one`))
+    } finally {
+      await runtime.dispose()
+    }
+  })
+})
