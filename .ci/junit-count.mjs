@@ -1,5 +1,4 @@
-// Counts the leaf test cases of a JUnit report: passed, failed, skipped. Deno reports each
-// describe block as a test case too; its leaves are named "block > test".
+// Counts the leaf test cases of a JUnit report: passed, failed, skipped.
 import { readFileSync } from "node:fs"
 
 const [file, runner] = process.argv.slice(2)
@@ -10,10 +9,16 @@ try {
   console.log("0 0 0")
   process.exit(0)
 }
+const cases = [...xml.matchAll(/<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)].map(([, attrs, body = ""]) => ({
+  name: /name="([^"]*)"/.exec(attrs)?.[1] ?? "",
+  body,
+}))
+// Deno lists every describe block as a case too: a leaf is a case no other case is nested in.
+const names = cases.map((c) => c.name)
+const isLeaf = (name) => runner !== "deno" || !names.some((other) => other.startsWith(`${name} &gt; `))
 let passed = 0, failed = 0, skipped = 0
-for (const [, attrs, body = ""] of xml.matchAll(/<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
-  const name = /name="([^"]*)"/.exec(attrs)?.[1] ?? ""
-  if (runner === "deno" && !name.includes("&gt;")) continue
+for (const { name, body } of cases) {
+  if (!isLeaf(name)) continue
   if (/<(failure|error)\b/.test(body)) failed++
   else if (/<skipped\b/.test(body)) skipped++
   else passed++
