@@ -25,5 +25,12 @@ export * as ApiKeys from "./src/apikeys/mod.ts"
 export { isRetryable, retryAfter, type RetryInput, RetryPolicy, type RetryPolicyOptions } from "./src/core/retry.ts"
 export type { AccessToken, Credential } from "./src/core/credentials.ts"
 export type { Pacing, TransportOptions } from "./src/core/client.ts"
-export { fetchLayer, type PromiseClient, promiseClient, type Promised } from "./src/core/promise.ts"
+export {
+  fetchLayer,
+  type PromiseClient,
+  promiseClient,
+  type Promised,
+  promiseFacade,
+  type WithFetch,
+} from "./src/core/promise.ts"
 export { USER_AGENT, VERSION } from "./src/core/version.ts"

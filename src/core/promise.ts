@@ -81,3 +81,27 @@ export const promiseClient = <I, S extends object, E>(
         : call(property),
   })
 }
+
+/** A `fetch` to send requests with (the mock's, a proxy's). @default globalThis.fetch */
+export interface WithFetch {
+  /** The `fetch` the client sends with. */
+  readonly fetch?: typeof globalThis.fetch | undefined
+}
+
+/**
+ * The facade maker of one API: turns any layer of `tag` that needs an `HttpClient` into its
+ * Promise client on `options.fetch`.
+ *
+ * @example
+ * ```ts
+ * import { promiseFacade } from "@gatehouse/sdk"
+ * import { Puid } from "@gatehouse/sdk/puid"
+ *
+ * const facade = promiseFacade(Puid, () => new Error("closed"))
+ * const puid = facade(Puid.layer({ apiKey: "puid_live_..." }), {})
+ * ```
+ */
+export const promiseFacade =
+  <I, S extends object>(tag: Context.Key<I, S>, closedError: () => unknown) =>
+  <E>(layer: Layer.Layer<I, E, HttpClient.HttpClient>, options: WithFetch): PromiseClient<S> =>
+    promiseClient(tag, layer.pipe(Layer.provide(fetchLayer(options.fetch))), closedError)

@@ -3,24 +3,13 @@
  *
  * @module
  */
-import { Layer } from "effect"
-import type { HttpClient } from "effect/http"
-import { fetchLayer, type PromiseClient, promiseClient } from "../core/promise.ts"
+import { type PromiseClient, promiseFacade, type WithFetch } from "../core/promise.ts"
 import { MachineID, type MachineIdKeyOptions, type MachineIdOptions, type MachineIdService } from "./client.ts"
 import { clientError } from "./errors.ts"
 
-/** A `fetch` to send requests with (the mock's, a proxy's). @default globalThis.fetch */
-export interface WithFetch {
-  /** The `fetch` the client sends with. */
-  readonly fetch?: typeof globalThis.fetch | undefined
-}
+export type { WithFetch } from "../core/promise.ts"
 
-const wrap = <E>(layer: Layer.Layer<MachineID, E, HttpClient.HttpClient>, options: WithFetch) =>
-  promiseClient(
-    MachineID,
-    layer.pipe(Layer.provide(fetchLayer(options.fetch))),
-    () => clientError("client_closed", "MachineIDClient used after close()."),
-  )
+const wrap = promiseFacade(MachineID, () => clientError("client_closed", "MachineIDClient used after close()."))
 
 /**
  * `MachineID` as Promise methods; they reject with the same error instances (`MachineIdError`,

@@ -3,9 +3,7 @@
  *
  * @module
  */
-import { Layer } from "effect"
-import type { HttpClient } from "effect/http"
-import { fetchLayer, type PromiseClient, promiseClient } from "../core/promise.ts"
+import { type PromiseClient, promiseFacade, type WithFetch } from "../core/promise.ts"
 import {
   Puid,
   type PuidClientCredentialsOptions,
@@ -15,17 +13,9 @@ import {
 } from "./client.ts"
 import { clientError } from "./errors.ts"
 
-/** A `fetch` to send requests with (the mock's, a proxy's). @default globalThis.fetch */
-export interface WithFetch {
-  readonly fetch?: typeof globalThis.fetch | undefined
-}
+export type { WithFetch } from "../core/promise.ts"
 
-const wrap = <E>(layer: Layer.Layer<Puid, E, HttpClient.HttpClient>, options: WithFetch) =>
-  promiseClient(
-    Puid,
-    layer.pipe(Layer.provide(fetchLayer(options.fetch))),
-    () => clientError("client_closed", "PuidClient used after close()."),
-  )
+const wrap = promiseFacade(Puid, () => clientError("client_closed", "PuidClient used after close()."))
 
 /**
  * `Puid` as Promise methods; they reject with the same `PuidError` instances.
