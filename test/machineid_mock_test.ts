@@ -245,4 +245,14 @@ describe("MachineID mock: wire", () => {
     const decision = await f.run(Effect.andThen(use((m) => m.register("agent")), MachineID.enforce("agent")))
     assert.equal(decision.allowed, true)
   })
+
+  it("serves an OpenAPI document of its routes, bodies from the contract schemas", async () => {
+    const f = fixture()
+    const response = await f.mock.fetch(`${f.mock.baseUrl("machineid")}/openapi.json`)
+    const spec = await response.json()
+    assert.equal(response.status, 200)
+    assert.equal(spec.openapi, "3.1.0")
+    assert.ok(spec.paths["/api/v1/devices/validate"].post.responses["200"])
+    assert.deepEqual(spec.components.securitySchemes.orgKey, { type: "apiKey", in: "header", name: "x-org-key" })
+  })
 })

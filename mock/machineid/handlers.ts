@@ -20,6 +20,7 @@ import {
   RegistrationSchema,
   UsageSchema,
 } from "../../src/machineid/contract.ts"
+import { openApiDocument } from "../openapi.ts"
 import type { MachineIdState, MockDevice } from "./state.ts"
 
 const encodeDecision = Schema.encodeSync(DecisionSchema)
@@ -143,5 +144,63 @@ export const machineIdHandlers = (state: MachineIdState, base: string): Readonly
     () => json({ status: "ok", orgApiKey: state.createOrg("free"), handler: "org_create" }),
   ),
 
+  http.get(`${base}/openapi.json`, ({ request }) => json(openApi(request.url.replace(/\/openapi\.json$/, "")))),
+
   http.all(`${base}/*`, () => error(404, { error: "not_found", message: "No such MachineID route." })),
 ]
+
+const deviceOperation = (
+  operation: "register" | "validate" | "revoke" | "unrevoke" | "remove",
+  summary: string,
+  response: Schema.Top,
+) => ({
+  method: "post" as const,
+  path: Paths[operation],
+  operationId: operation,
+  summary,
+  security: ["orgKey"],
+  requestBody: DeviceRequestSchema,
+  response,
+  errors: { 400: "no deviceId", 401: "bad org key", 404: "no such device" },
+})
+
+/** The MachineID API as an OpenAPI document, its bodies from the client's contract schemas. */
+const openApi = (serverUrl: string) =>
+  openApiDocument({
+    title: "MachineID API (gatehouse mock)",
+    version: "0.1.6",
+    serverUrl,
+    securitySchemes: { orgKey: { type: "apiKey", in: "header", name: ORG_KEY_HEADER } },
+    errorBody: ErrorBodySchema,
+    operations: [
+      {
+        ...deviceOperation("register", "Register a device (idempotent)", RegistrationSchema),
+        errors: { 400: "no deviceId", 401: "bad org key" },
+      },
+      {
+        ...deviceOperation("validate", "The allow / deny decision", DecisionSchema),
+        errors: { 400: "no deviceId", 401: "bad org key" },
+      },
+      deviceOperation("revoke", "Revoke a device", DeviceChangeSchema),
+      deviceOperation("unrevoke", "Restore a revoked device", DeviceChangeSchema),
+      deviceOperation("remove", "Delete a device", DeviceChangeSchema),
+      {
+        method: "get",
+        path: Paths.list,
+        operationId: "listDevices",
+        summary: "Active and revoked devices",
+        security: ["orgKey"],
+        response: DeviceListSchema,
+        errors: { 401: "bad org key" },
+      },
+      {
+        method: "get",
+        path: Paths.usage,
+        operationId: "usage",
+        summary: "Plan tier, state and device counts",
+        security: ["orgKey"],
+        response: UsageSchema,
+        errors: { 401: "bad org key" },
+      },
+    ],
+  })
