@@ -32,17 +32,23 @@ export interface OpenApiOptions {
   readonly operations: ReadonlyArray<OperationDoc>
 }
 
-const jsonSchema = (schema: Schema.Top) => {
-  const document = Schema.toJsonSchemaDocument(schema)
-  return Object.keys(document.definitions).length === 0
-    ? document.schema
-    : { ...document.schema, $defs: document.definitions }
+/** JSON Schemas whose shared definitions go to `components.schemas`, where OpenAPI resolves `$ref`s. */
+const schemaCollector = () => {
+  const definitions: Record<string, unknown> = {}
+  const relink = (value: unknown): unknown =>
+    JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/'))
+  const toJson = (schema: Schema.Top): unknown => {
+    const document = Schema.toJsonSchemaDocument(schema)
+    for (const [name, definition] of Object.entries(document.definitions)) definitions[name] = relink(definition)
+    return relink(document.schema)
+  }
+  return { toJson, definitions }
 }
-
-const jsonContent = (schema: Schema.Top) => ({ "application/json": { schema: jsonSchema(schema) } })
 
 /** An OpenAPI 3.1 document of the operations, with encoded (wire) schemas. */
 export const openApiDocument = (options: OpenApiOptions): Record<string, unknown> => {
+  const { toJson, definitions } = schemaCollector()
+  const jsonContent = (schema: Schema.Top) => ({ "application/json": { schema: toJson(schema) } })
   const paths: Record<string, Record<string, unknown>> = {}
   for (const op of options.operations) {
     const errors = Object.entries(op.errors ?? {}).map(([status, description]) => [
@@ -61,13 +67,14 @@ export const openApiDocument = (options: OpenApiOptions): Record<string, unknown
       },
     }
   }
+  const error = toJson(options.errorBody)
   return {
     openapi: "3.1.0",
     info: { title: options.title, version: options.version },
     servers: [{ url: options.serverUrl }],
     components: {
       ...(options.securitySchemes !== undefined && { securitySchemes: options.securitySchemes }),
-      schemas: { Error: jsonSchema(options.errorBody) },
+      schemas: { ...definitions, Error: error },
     },
     paths,
   }

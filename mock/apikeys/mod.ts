@@ -16,6 +16,7 @@ import { ApiKeys } from "../../src/apikeys/service.ts"
 import { SqliteClient } from "../../src/apikeys/sqlite.ts"
 import { handleApiKeysRequest } from "../../src/apikeys/http_api.ts"
 import { storedForm } from "../../src/apikeys/key_format.ts"
+import { apiKeysOpenApi } from "./openapi.ts"
 
 /** The mock's demo data: fixed ids and a demo key (never a real secret). */
 export const APIKEYS_DEMO = {
@@ -112,6 +113,10 @@ export class ApiKeysMock implements MockApi {
   handlers(base: string): ReadonlyArray<RequestHandler> {
     const options = { adminKey: Redacted.make(APIKEYS_DEMO.adminKey), basePath: "" }
     return [
+      http.get(
+        `${base}/openapi.json`,
+        ({ request }) => Response.json(apiKeysOpenApi(request.url.replace(/\/openapi\.json$/, ""))),
+      ),
       http.all(`${base}/*`, ({ request }) => {
         const { pathname } = new URL(request.url)
         const at = pathname.indexOf(`${this.mount}/api`)
