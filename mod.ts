@@ -27,6 +27,7 @@ export type { AccessToken, Credential } from "./src/core/credentials.ts"
 export type { Pacing, TransportOptions } from "./src/core/client.ts"
 export {
   fetchLayer,
+  type MethodNames,
   type PromiseClient,
   promiseClient,
   type Promised,

@@ -47,6 +47,16 @@ const matches = (fault: Fault, request: Request, pathname: string) =>
   (fault.method === undefined || fault.method.toUpperCase() === request.method) &&
   (typeof fault.path === "string" ? pathname.includes(fault.path) : fault.path.test(pathname))
 
+const NULL_BODY_STATUSES = new Set([204, 205, 304])
+
+const faultResponse = (status: number, fault: Fault) => {
+  const init = { status, headers: fault.headers }
+  if (NULL_BODY_STATUSES.has(status)) return new Response(null, init)
+  return typeof fault.body === "string"
+    ? new Response(fault.body, init)
+    : Response.json(fault.body ?? { error: "mock_fault" }, init)
+}
+
 /** Waits `millis`, or less when the client gives up on the request first. */
 const delay = (millis: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -117,11 +127,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     const fault = takeFault(request)
     if (fault?.delayMs !== undefined) await delay(fault.delayMs, request.signal)
     if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
-    if (fault?.status !== undefined) {
-      return typeof fault.body === "string"
-        ? new Response(fault.body, { status: fault.status, headers: fault.headers })
-        : Response.json(fault.body ?? { error: "mock_fault" }, { status: fault.status, headers: fault.headers })
-    }
+    if (fault?.status !== undefined) return faultResponse(fault.status, fault)
     return (await getResponse(handlers, request)) ?? notFound(request)
   }
 
@@ -146,6 +152,11 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     clock,
     journal,
     fault: (fault) => {
+      if (
+        fault.status !== undefined && !(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599)
+      ) {
+        throw new RangeError(`a fault's status must be an integer from 200 to 599, not ${fault.status}`)
+      }
       const entry = { fault, left: fault.times ?? Number.POSITIVE_INFINITY }
       faults.push(entry)
       return () => {
@@ -156,8 +167,8 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       faults = []
     },
     reset: () => {
-      for (const api of apis) api.reset()
       clock.reset()
+      for (const api of apis) api.reset()
       faults = []
       journal.length = 0
     },

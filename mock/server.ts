@@ -44,8 +44,17 @@ const body = async (request: Request): Promise<Record<string, unknown>> => {
   return typeof value === "object" && value !== null ? value as Record<string, unknown> : {}
 }
 
-const faultOf = (input: Record<string, unknown>): Fault | undefined => {
-  if (typeof input.path !== "string") return undefined
+const isStatus = (value: unknown) => Number.isInteger(value) && (value as number) >= 200 && (value as number) <= 599
+
+const faultOf = (input: Record<string, unknown>): Fault | string => {
+  if (typeof input.path !== "string") return "path is required"
+  if (input.status !== undefined && !isStatus(input.status)) return "status must be an integer from 200 to 599"
+  for (const key of ["delayMs", "times"]) {
+    const value = input[key]
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 3_600_000)) {
+      return `${key} must be an integer from 0 to 3600000`
+    }
+  }
   const num = (key: string) => typeof input[key] === "number" ? input[key] as number : undefined
   return {
     path: input.path,
@@ -60,6 +69,11 @@ const faultOf = (input: Record<string, unknown>): Fault | undefined => {
     times: num("times"),
   }
 }
+
+// The largest time a JavaScript Date can hold.
+const MAX_TIME = 8.64e15
+
+const badRequest = (message: string) => Response.json({ error: "bad_request", message }, { status: 400 })
 
 /** The control API: `/__mock`, `/__mock/reset`, `/__mock/clock`, `/__mock/faults`, `/__mock/journal`. */
 const control = async (mock: Mock, request: Request, origin: string): Promise<Response> => {
@@ -76,15 +90,18 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       return new Response(null, { status: 204 })
     case "POST /__mock/clock": {
       const input = await body(request)
-      if (typeof input.advanceMs === "number") mock.clock.advance(input.advanceMs)
-      if (typeof input.now === "number") mock.clock.set(input.now)
+      const target = typeof input.now === "number"
+        ? input.now
+        : mock.clock.now() + (typeof input.advanceMs === "number" ? input.advanceMs : 0)
+      if (!(Number.isFinite(target) && target >= 0 && target <= MAX_TIME)) {
+        return badRequest("the clock must stay a valid date: give a finite advanceMs or now")
+      }
+      mock.clock.set(target)
       return Response.json({ now: mock.clock.now() })
     }
     case "POST /__mock/faults": {
       const fault = faultOf(await body(request))
-      if (fault === undefined) {
-        return Response.json({ error: "bad_request", message: "path is required" }, { status: 400 })
-      }
+      if (typeof fault === "string") return badRequest(fault)
       mock.fault(fault)
       return new Response(null, { status: 201 })
     }
@@ -105,9 +122,13 @@ const handlerOf = (mock: Mock, origin: () => string): Handler => async (request)
   try {
     return await mock.fetch(new Request(`${MOCK_ORIGIN}${url.pathname}${url.search}`, request))
   } catch {
-    return Response.error()
+    return dropped()
   }
 }
+
+// A `drop` fault over HTTP: the body errors, so the runtime resets the connection.
+const dropped = () =>
+  new Response(new ReadableStream({ pull: (controller) => controller.error(new Error("mock: connection dropped")) }))
 
 const serveNode = async (handler: Handler, port: number, hostname: string): Promise<MockServer> => {
   const { createServer } = await import("node:http")
@@ -121,9 +142,10 @@ const serveNode = async (handler: Handler, port: number, hostname: string): Prom
       duplex: "half",
     } as RequestInit)
     const response = await handler(request)
-    if (response.type === "error") return void res.destroy()
+    const body = await response.arrayBuffer().catch(() => undefined)
+    if (body === undefined) return void res.destroy()
     res.writeHead(response.status, Object.fromEntries(response.headers))
-    res.end(Buffer.from(await response.arrayBuffer()))
+    res.end(Buffer.from(body))
   })
   await new Promise<void>((resolve) => server.listen(port, hostname, resolve))
   const actual = (server.address() as { port: number }).port

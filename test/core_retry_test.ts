@@ -2,7 +2,7 @@ import { describe } from "node:test"
 import assert from "node:assert/strict"
 import { Clock, Duration, Effect, Exit } from "effect"
 import { Headers } from "effect/http"
-import { isRetryable, retryAfter, retrying, type RetryInput, RetryPolicy } from "../src/core/retry.ts"
+import { isRetryable, MAX_RETRIES, retryAfter, retrying, type RetryInput, RetryPolicy } from "../src/core/retry.ts"
 import { itEffect, itVirtual, runVirtual } from "./_effect.ts"
 
 interface Failed {
@@ -102,6 +102,27 @@ describe("RetryPolicy", () => {
       const [first, second] = gaps(at)
       assert.ok(first >= 400 && first <= 610, `first ${first}`)
       assert.ok(second >= 800 && second <= 1210, `second ${second}`)
+    }))
+
+  itEffect(
+    "every policy is bounded: times is clamped to 0..MAX_RETRIES, bad durations fall back",
+    () =>
+      Effect.sync(() => {
+        assert.equal(RetryPolicy.make({ times: Number.POSITIVE_INFINITY }).times, MAX_RETRIES)
+        assert.equal(RetryPolicy.make({ times: 1e9 }).times, MAX_RETRIES)
+        assert.equal(RetryPolicy.make({ times: Number.NaN }).times, 0)
+        assert.equal(RetryPolicy.make({ times: -3 }).times, 0)
+        const policy = RetryPolicy.make({ cap: "soon" as Duration.Input, maxRetryAfter: "later" as Duration.Input })
+        assert.equal(Duration.toMillis(policy.maxRetryAfter), 60_000)
+      }),
+  )
+
+  itVirtual("a hand-built policy with unbounded times still stops at MAX_RETRIES", () =>
+    Effect.gen(function* () {
+      const { at, attempt } = scripted(Array.from({ length: 50 }, () => get(503)))
+      const policy = { ...noJitter({ base: "1 millis", cap: "1 millis" }), times: Number.POSITIVE_INFINITY }
+      yield* runVirtual(retrying(attempt, policy, (e) => e.input), "1 millis")
+      assert.equal(at.length, MAX_RETRIES + 1)
     }))
 
   itEffect("retryAfter reads seconds and dates; isRetryable honours the method set", () =>

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs"
 import { ConfigProvider, Context, Duration, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { Puid, PuidClient, PuidError, puidToOrdinal } from "../src/puid/mod.ts"
 import { RetryPolicy } from "../src/core/retry.ts"
+import { fetchLayer } from "../src/core/promise.ts"
 import { TestClock } from "effect/testing"
 import { USER_AGENT, VERSION } from "../src/core/version.ts"
 import { PUID_DEMO } from "../mock/puid/mod.ts"
@@ -50,6 +51,15 @@ describe("Puid client: methods", () => {
     assert.equal(new URL(sent[1].url).pathname, `/puid/api/v1/ordinal/${id}`)
   })
 
+  for (const [puid, character] of [["%", "%"], ["%41", "%"], ["a/b", "/"], ["a?b", "?"]]) {
+    it(`ordinal(${JSON.stringify(puid)}) reaches the API intact and fails with bad_request on ${character}`, async () => {
+      const { withKey, run } = puidSetup()
+      const error = await failure(run(withKey(), (client) => client.ordinal(puid)))
+      assert.equal(error.status, 400)
+      assert.equal(error.message, `Not a valid PUID: invalid base62 character: ${character}`)
+    })
+  }
+
   it("ordinal of a bad character fails with bad_request and the server's message", async () => {
     const { withKey, run } = puidSetup()
     const error = await failure(run(withKey(), (puid) => puid.ordinal("ab!c")))
@@ -93,12 +103,14 @@ describe("Puid client: validation before any request", () => {
     assert.equal(sent.length, 0)
   })
 
-  it("ordinal('') fails with invalid_puid and sends nothing", async () => {
-    const { withKey, run, sent } = puidSetup()
-    const error = await failure(run(withKey(), (puid) => puid.ordinal("")))
-    assert.equal(error.code, "invalid_puid")
-    assert.equal(sent.length, 0)
-  })
+  for (const puid of ["", ".", ".."]) {
+    it(`ordinal(${JSON.stringify(puid)}) fails with invalid_puid and sends nothing`, async () => {
+      const { withKey, run, sent } = puidSetup()
+      const error = await failure(run(withKey(), (client) => client.ordinal(puid)))
+      assert.equal(error.code, "invalid_puid")
+      assert.equal(sent.length, 0)
+    })
+  }
 
   it("no credential, or both, fails with invalid_credentials and sends nothing", async () => {
     const { run, endpoint, http, sent } = puidSetup()
@@ -244,10 +256,65 @@ describe("Puid client: transport, retries, timeouts", () => {
     assert.match(error.message, /no answer within/)
   })
 
-  it("pacing makes a busy caller wait instead of meeting rate_limited", async () => {
+  it("pacing makes a busy caller wait instead of meeting rate_limited, outside the attempt's timeout", async () => {
     const { withKey, run } = puidSetup()
-    const ids = await run(withKey({ pacing: true }), (puid) => Effect.all([puid.ids(1), puid.ids(1)]))
+    const ids = await run(
+      withKey({ pacing: true, timeout: "300 millis" }),
+      (puid) => Effect.all([puid.ids(1), puid.ids(1)], { concurrency: 2 }),
+    )
     assert.equal(ids.flat().length, 2)
+  })
+
+  it("pacing leaves quota and ordinal alone: the API limits only ids", async () => {
+    const { withKey, run, mock } = puidSetup()
+    mock.fault({ path: "/v1/quota", delayMs: 5 })
+    const quotas = await run(
+      withKey({ pacing: { limit: 1, window: "1 hour" }, timeout: "2 seconds" }),
+      (puid) => Effect.all([puid.ids(1), puid.quota(), puid.quota(), puid.ordinal("0")], { concurrency: 4 }),
+    )
+    assert.equal(quotas.length, 4)
+  })
+
+  it("a body that stalls after the headers fails with network_error at the timeout", async () => {
+    const { endpoint } = puidSetup()
+    const stalled = (() =>
+      Promise.resolve(
+        new Response(new ReadableStream({ start: () => {} }), { status: 200 }),
+      )) as typeof globalThis.fetch
+    const layer = Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint, timeout: "50 millis", retry: RetryPolicy.none })
+      .pipe(Layer.provide(fetchLayer(stalled)))
+    const error = await failure(
+      Effect.runPromise(Effect.flatMap(Puid, (puid) => puid.quota()).pipe(Effect.provide(layer))),
+    )
+    assert.equal(error.code, "network_error")
+  })
+
+  it("a connection lost in the middle of a body is a network error, and retried", async () => {
+    const { endpoint } = puidSetup()
+    let calls = 0
+    const broken = (() => {
+      calls += 1
+      return Promise.resolve(
+        new Response(new ReadableStream({ pull: (c) => c.error(new TypeError("reset")) }), { status: 200 }),
+      )
+    }) as typeof globalThis.fetch
+    const layer = Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint, retry: fast }).pipe(
+      Layer.provide(fetchLayer(broken)),
+    )
+    const error = await failure(
+      Effect.runPromise(Effect.flatMap(Puid, (puid) => puid.quota()).pipe(Effect.provide(layer))),
+    )
+    assert.equal(error.code, "network_error")
+    assert.equal(calls, 3)
+  })
+
+  it("an endpoint that is not an absolute http(s) URL fails with invalid_endpoint before any request", async () => {
+    const { withKey, run, sent } = puidSetup()
+    for (const endpoint of ["puid.dev/api", "ftp://puid.dev/api", ""]) {
+      const error = await failure(run(withKey({ endpoint }), (puid) => puid.quota()))
+      assert.equal(error.code, "invalid_endpoint")
+    }
+    assert.equal(sent.length, 0)
   })
 })
 
@@ -341,6 +408,23 @@ describe("Puid client: OAuth2 client credentials", () => {
     ])
   })
 
+  it("concurrent callers share one failed token fetch", async () => {
+    const { withClient, run, sent } = puidSetup()
+    const errors = await run(
+      withClient({ clientSecret: "secret_wrong" }),
+      (puid) => Effect.all(Array.from({ length: 8 }, () => Effect.flip(puid.quota())), { concurrency: 8 }),
+    )
+    assert.ok(errors.every((error) => error.code === "invalid_client"))
+    assert.equal(sent.filter((s) => s.url.endsWith("/oauth/token")).length, 1)
+  })
+
+  it("a client id that is not a string fails with invalid_client before any request", async () => {
+    const { withClient, run, sent } = puidSetup()
+    const error = await failure(run(withClient({ clientId: undefined as unknown as string }), (puid) => puid.quota()))
+    assert.equal(error.code, "invalid_client")
+    assert.equal(sent.length, 0)
+  })
+
   it("a wrong secret fails with invalid_client, status 401, the error_description as message", async () => {
     const { withClient, run } = puidSetup()
     const error = await failure(run(withClient({ clientSecret: "secret_wrong" }), (puid) => puid.quota()))
@@ -407,7 +491,7 @@ describe("Puid client: configuration, lifetime, secrets", () => {
     mock.fault({ path: "/oauth/token", status: 500, body: "boom" })
     const errors = [
       await failure(run(withKey({ apiKey }), (puid) => puid.quota())),
-      await failure(run(withKey({ apiKey: Redacted.make(apiKey) }), (puid) => puid.ids(99))),
+      await failure(run(withKey({ apiKey: Redacted.make(apiKey) }), (puid) => puid.ordinal("-"))),
       await failure(run(withClient({ clientSecret: secret }), (puid) => puid.quota())),
       await failure(run(withClient({ clientSecret: "secret_wrong" }), (puid) => puid.quota())),
     ]
@@ -419,7 +503,31 @@ describe("Puid client: configuration, lifetime, secrets", () => {
         assert.ok(!text.includes(secret), `client secret leaked: ${text}`)
       }
     }
-    assert.ok(!inspect(PuidClient.make({ apiKey, fetch: mock.fetch })).includes(apiKey))
+    const facade = PuidClient.make({ apiKey, fetch: mock.fetch })
+    assert.ok(!inspect(facade).includes(apiKey))
+    await facade.close()
+  })
+
+  it("a token answer that does not decode keeps no token in the error", async () => {
+    const { withClient, run, mock } = puidSetup()
+    const token = "puid_at_LeakedTokenLeakedTokenLeakedToken00"
+    mock.fault({ path: "/oauth/token", status: 200, body: { access_token: token, expires_in: "3600" } })
+    const error = await failure(run(withClient(), (puid) => puid.quota()))
+    assert.equal(error.code, "invalid_client")
+    for (const text of [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10 })]) {
+      assert.ok(!text.includes(token), `token leaked: ${text}`)
+    }
+  })
+
+  it("the Promise client has exactly the API's methods, and prints without calling any", async () => {
+    const { fetch, endpoint, sent } = puidSetup()
+    const puid = PuidClient.make({ apiKey: PUID_DEMO.apiKey, endpoint, fetch })
+    assert.deepEqual(Object.keys(puid).sort(), ["close", "id", "ids", "ordinal", "quota"])
+    assert.equal(typeof String(puid), "string")
+    assert.equal(typeof JSON.stringify(puid), "string")
+    assert.equal(typeof inspect(puid), "string")
+    assert.equal(sent.length, 0)
+    await puid.close()
   })
 })
 

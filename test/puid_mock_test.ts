@@ -2,7 +2,8 @@ import { after, before, describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { Effect, Layer } from "effect"
 import { fetchLayer } from "../src/core/promise.ts"
-import { Puid, puidToOrdinal } from "../src/puid/mod.ts"
+import { Puid, PuidClient, puidToOrdinal } from "../src/puid/mod.ts"
+import { RetryPolicy } from "../src/core/retry.ts"
 import { createMock, type MockServer, PUID_DEMO, serveMock } from "../mock/mod.ts"
 import { puidSetup } from "./_puid.ts"
 
@@ -23,6 +24,12 @@ describe("PUID mock: /v1/ids", () => {
   it("accepts a puid_live_ key as a bearer token", async () => {
     const { fetch, endpoint } = puidSetup()
     const response = await fetch(`${endpoint}/v1/ids`, { headers: { authorization: `Bearer ${PUID_DEMO.apiKey}` } })
+    assert.equal(response.status, 200)
+  })
+
+  it("reads the Bearer scheme case-insensitively", async () => {
+    const { fetch, endpoint } = puidSetup()
+    const response = await fetch(`${endpoint}/v1/quota`, { headers: { authorization: `bearer ${PUID_DEMO.apiKey}` } })
     assert.equal(response.status, 200)
   })
 
@@ -108,12 +115,15 @@ describe("PUID mock: other routes", () => {
     })
   })
 
-  it("404 {error: not_found, api: true} for an unknown path", async () => {
-    const { fetch, endpoint } = puidSetup()
-    const response = await fetch(`${endpoint}/v2/nothing`)
-    assert.equal(response.status, 404)
-    assert.deepEqual(await response.json(), { error: "not_found", api: true })
-  })
+  for (const path of ["/v2/nothing", ""]) {
+    it(`404 {error: not_found, api: true} and no-store for ${JSON.stringify(path || "the bare endpoint")}`, async () => {
+      const { fetch, endpoint } = puidSetup()
+      const response = await fetch(`${endpoint}${path}`)
+      assert.equal(response.status, 404)
+      assert.equal(response.headers.get("cache-control"), "no-store")
+      assert.deepEqual(await response.json(), { error: "not_found", api: true })
+    })
+  }
 
   it("token: client_credentials by form or JSON; 401 invalid_client; 400 for other grants", async () => {
     const { fetch, endpoint } = puidSetup()
@@ -214,6 +224,40 @@ describe("mock server over HTTP", () => {
     assert.equal(journal[0].headers["x-api-key"], "<redacted>")
   })
 
+  it("a drop fault resets the connection: the client sees network_error, and retries", async () => {
+    mock.reset()
+    await fetch(`${server.url}/__mock/faults`, {
+      method: "POST",
+      body: JSON.stringify({ path: "/v1/quota", drop: true }),
+    })
+    const layer = Puid.layer({
+      apiKey: PUID_DEMO.apiKey,
+      endpoint: `${server.url}/puid/api`,
+      retry: RetryPolicy.make({ base: "1 millis" }),
+    }).pipe(Layer.provide(fetchLayer()))
+    const error = await Effect.runPromise(
+      Effect.flatMap(Puid, (puid) => Effect.flip(puid.quota())).pipe(Effect.provide(layer)),
+    )
+    assert.equal(error.code, "network_error")
+    // Three attempts by the policy; Bun's fetch may itself resend a GET once on a reset connection.
+    assert.ok(mock.journal.length >= 3 && mock.journal.length <= 6, `${mock.journal.length} requests`)
+    await fetch(`${server.url}/__mock/faults`, { method: "DELETE" })
+  })
+
+  it("the control API refuses a fault or a clock it could not honour, with 400", async () => {
+    mock.reset()
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}/__mock/${path}`, { method: "POST", body: JSON.stringify(body) })
+    for (const fault of [{ status: 503 }, { path: "/v1/ids", status: 99 }, { path: "/v1/ids", delayMs: -1 }]) {
+      const response = await post("faults", fault)
+      assert.equal(response.status, 400)
+      assert.equal((await response.json()).error, "bad_request")
+    }
+    for (const clock of [{ advanceMs: 1e300 }, { now: -1 }]) assert.equal((await post("clock", clock)).status, 400)
+    const quota = await fetch(`${server.url}/puid/api/v1/quota`, { headers: key })
+    assert.equal(quota.status, 200)
+  })
+
   it("forces a fault through the control API, then clears it", async () => {
     mock.reset()
     const add = await fetch(`${server.url}/__mock/faults`, {
@@ -243,5 +287,24 @@ describe("global fetch interception", () => {
       restore()
     }
     assert.equal(mock.journal.length, 1)
+  })
+
+  it("reaches a Promise client made after interception, even after earlier Effect requests", async () => {
+    const mock = createMock()
+    await Effect.runPromise(
+      Effect.flatMap(Puid, (puid) => Effect.flip(puid.quota())).pipe(
+        Effect.provide(
+          Puid.layer({ apiKey: "puid_live_x", endpoint: "http://127.0.0.1:9/api", retry: RetryPolicy.none }),
+        ),
+        Effect.provide(fetchLayer()),
+      ),
+    )
+    const restore = mock.interceptGlobalFetch()
+    try {
+      await using puid = PuidClient.make({ apiKey: PUID_DEMO.apiKey })
+      assert.equal((await puid.quota()).plan, "free")
+    } finally {
+      restore()
+    }
   })
 })

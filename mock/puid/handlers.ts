@@ -39,7 +39,7 @@ const unauthorized = () =>
 
 const principalOf = (state: PuidState, request: Request): Principal | undefined => {
   const auth = request.headers.get("authorization") ?? ""
-  const bearer = auth.startsWith("Bearer ") ? auth.slice(7) : undefined
+  const bearer = /^bearer /i.test(auth) ? auth.slice(7).trim() : undefined
   return state.principal(request.headers.get("x-api-key") ?? undefined, bearer)
 }
 
@@ -97,8 +97,9 @@ export const puidHandlers = (state: PuidState, base: string): ReadonlyArray<Requ
     }))
   }),
 
+  // msw has already decoded the path parameter.
   http.get(`${base}/v1/ordinal/:puid`, ({ params }) => {
-    const puid = decodeURIComponent(String(params.puid))
+    const puid = String(params.puid)
     try {
       const ordinal = puidToOrdinal(puid)
       return json(encodeOrdinal({ puid, ordinal, truth: `This "random unique" id was always just #${ordinal}.` }))
@@ -180,6 +181,7 @@ export const puidHandlers = (state: PuidState, base: string): ReadonlyArray<Requ
 
   http.get(`${base}/openapi.json`, ({ request }) => json(openApi(request.url.replace(/\/openapi\.json$/, "")))),
 
+  http.all(base, () => json({ error: "not_found", api: true }, 404)),
   http.all(`${base}/*`, () => json({ error: "not_found", api: true }, 404)),
 ]
 

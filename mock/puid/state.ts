@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BASE62_ALPHABET } from "../../src/puid/codec.ts"
 import type { MockClock } from "../clock.ts"
 
 /** A plan: `free` has 1000 ids a day, the others are unlimited (as the server enforces). */
@@ -28,7 +29,6 @@ interface Token {
   readonly expiresAt: number
 }
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 const DAY_MILLIS = 86_400_000
 const FREE_DAILY_LIMIT = 1000
 const TOKEN_TTL_SECONDS = 3600
@@ -36,7 +36,7 @@ const SCOPES = ["puid:generate", "puid:ordinal"] as const
 
 /** `prefix` + `n` random base62 characters, as the service makes keys and tokens. */
 export const randomToken = (prefix: string, n: number): string =>
-  prefix + Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => ALPHABET[b % 62]).join("")
+  prefix + Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => BASE62_ALPHABET[b % 62]).join("")
 
 /** The demo credentials every fresh PUID mock accepts. */
 export const PUID_DEMO = {

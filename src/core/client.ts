@@ -2,8 +2,8 @@
  * The request pipeline every gatehouse client is built on, readable top to bottom:
  *
  * ```
- * request -> base URL, Accept, User-Agent, default headers -> credential
- *         -> HttpClient (optionally paced) with a timeout per attempt
+ * request -> base URL, Accept, User-Agent, default headers -> credential -> pacing (optional)
+ *         -> HttpClient, with a timeout per attempt (status line, headers and body)
  *         -> retry policy (idempotent methods, Retry-After, bounded)
  *         -> 401: renew the credential once and resend
  *         -> 2xx: decode with the contract's Schema | otherwise: the API's error table
@@ -11,10 +11,9 @@
  *
  * @module
  */
-import { Clock, Duration, Effect, Redacted, type Schema, type Scope } from "effect"
+import { Clock, Duration, Effect, Layer, Option, Redacted, Schema, type Scope } from "effect"
 import { Headers, HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { RateLimiter } from "effect/persistence"
-import { Schema as S } from "effect"
 import { type AccessToken, type Authenticator, type Credential, makeAuthenticator } from "./credentials.ts"
 import type { ErrorTable, Failure } from "./failure.ts"
 import { retrying, type RetryInput, type RetryPolicy } from "./retry.ts"
@@ -34,7 +33,7 @@ export interface TransportOptions {
   readonly timeout?: Duration.Input | undefined
   /** Replaces the API's default retry policy. */
   readonly retry?: RetryPolicy | undefined
-  /** Paces requests on the client; off unless set. */
+  /** Paces requests on the client (the calls the API paces); off unless set. */
   readonly pacing?: Pacing | undefined
   /** A last say over the `HttpClient` (logging, a proxy, extra middleware). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
@@ -68,6 +67,8 @@ export interface Answer<A> {
 /** Per-call options. */
 export interface CallOptions {
   readonly retry?: RetryPolicy | undefined
+  /** Whether the client's pacing applies to this call. @default true */
+  readonly paced?: boolean | undefined
 }
 
 /** The pipeline of one API: send a request, get its decoded answer or the API's typed error. */
@@ -88,27 +89,30 @@ export interface ApiClient<E> {
   ) => Effect.Effect<Answer<A>, E, RD>
 }
 
-type Attempt = Failure | { readonly _tag: "Retry"; readonly response: HttpClientResponse.HttpClientResponse }
+type Attempt = Failure | { readonly _tag: "Retry"; readonly received: Received }
 
-const TokenResponse = S.Struct({
-  access_token: S.String,
-  token_type: S.optionalKey(S.String),
-  expires_in: S.optionalKey(S.Number),
-  scope: S.optionalKey(S.String),
+// RFC 6749 §5.1: what any OAuth2 token endpoint answers (an API's contract may say more).
+const TokenResponse = Schema.Struct({
+  access_token: Schema.String,
+  token_type: Schema.optionalKey(Schema.String),
+  expires_in: Schema.optionalKey(Schema.Number),
+  scope: Schema.optionalKey(Schema.String),
 })
 
-const readBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<unknown> =>
-  response.text.pipe(
-    Effect.map((text) => {
-      if (text === "") return undefined
-      try {
-        return JSON.parse(text) as unknown
-      } catch {
-        return text
-      }
-    }),
-    Effect.orElseSucceed(() => undefined),
-  )
+/** A whole answer: its status line and headers, and its body parsed as JSON (or its text, or `undefined`). */
+interface Received {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly body: unknown
+}
+
+const parseBody = (text: string): unknown => {
+  if (text === "") return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
 
 /** Joins a base URL and a path, whether or not the base ends with a slash. */
 export const joinUrl = (base: string, path: string): string =>
@@ -126,7 +130,7 @@ export const makeApiClient = <E>(
     yield* Effect.addFinalizer(() => Effect.sync(() => (closed = true)))
 
     const requestIdHeader = (api.requestIdHeader ?? "x-request-id").toLowerCase()
-    const timeout = Duration.fromInputUnsafe(api.timeout)
+    const timeout = Option.getOrElse(Duration.fromInput(api.timeout), () => Duration.seconds(30))
     const defaultRedacted = Headers.CurrentRedactedNames.defaultValue()
     const extraSecrets = (api.secretHeaders ?? []).filter((name) => !defaultRedacted.includes(name.toLowerCase()))
     // Only provided when the API adds a name: providing a service costs on every call.
@@ -141,30 +145,40 @@ export const makeApiClient = <E>(
 
     const base = yield* HttpClient.HttpClient
     const transformed = api.transformClient === undefined ? base : api.transformClient(base)
-    const execute: (
-      request: HttpClientRequest.HttpClientRequest,
-    ) => Effect.Effect<
-      HttpClientResponse.HttpClientResponse,
-      HttpClientError.HttpClientError | RateLimiter.RateLimiterError
-    > = api.pacing === undefined ? transformed.execute : HttpClient.withRateLimiter(transformed, {
-      limiter: yield* RateLimiter.make.pipe(Effect.provide(RateLimiter.layerStoreMemory)),
-      ...api.pacing,
-      key: api.name,
-      times: 0,
-    }).execute
+    const execute = transformed.execute
 
-    const transportFailure = (
-      operation: string,
-      error: HttpClientError.HttpClientError | RateLimiter.RateLimiterError,
-    ): Failure => ({
+    // Pacing waits before an attempt, outside its timeout.
+    const pace = api.pacing === undefined ? undefined : (yield* RateLimiter.makeWithRateLimiter.pipe(
+      Effect.provide(RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))),
+    ))({ ...api.pacing, key: api.name, onExceeded: "delay" })
+    const paced = <A>(operation: string, effect: Effect.Effect<A, Failure>): Effect.Effect<A, Failure> =>
+      pace === undefined ? effect : pace(effect).pipe(
+        Effect.catchTag("RateLimiterError", (error) =>
+          Effect.fail<Failure>({
+            _tag: "Transport",
+            operation,
+            message: error.message,
+            cause: error,
+            retryable: false,
+          })),
+      )
+
+    // A request that cannot be built (a bad URL, a body that does not encode) is not worth sending again.
+    const transportFailure = (operation: string, error: HttpClientError.HttpClientError): Failure => ({
       _tag: "Transport",
       operation,
       message: error.message,
       cause: error,
+      retryable: error.reason._tag !== "InvalidUrlError" && error.reason._tag !== "EncodeError",
     })
 
+    // The body is read within the attempt: a connection lost mid-body is a transport failure, retried
+    // like one, and a body that stalls counts against the timeout.
     const attempt = (operation: string, request: HttpClientRequest.HttpClientRequest) =>
       execute(request).pipe(
+        Effect.flatMap((response) =>
+          Effect.map(response.text, (text): Received => ({ response, body: parseBody(text) }))
+        ),
         Effect.mapError((error): Failure => transportFailure(operation, error)),
         Effect.timeoutOrElse({
           duration: timeout,
@@ -179,8 +193,8 @@ export const makeApiClient = <E>(
 
     const retryInput = (method: string) => (error: Attempt): RetryInput | undefined =>
       error._tag === "Retry"
-        ? { method, status: error.response.status, headers: error.response.headers }
-        : error._tag === "Transport" || error._tag === "Timeout"
+        ? { method, status: error.received.response.status, headers: error.received.response.headers }
+        : (error._tag === "Transport" && error.retryable) || error._tag === "Timeout"
         ? { method, status: undefined, headers: undefined }
         : undefined
 
@@ -188,24 +202,25 @@ export const makeApiClient = <E>(
       operation: string,
       request: HttpClientRequest.HttpClientRequest,
       policy: RetryPolicy,
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
+    ): Effect.Effect<Received, Failure> =>
       retrying(
         Effect.flatMap(
           attempt(operation, request),
-          (response): Effect.Effect<HttpClientResponse.HttpClientResponse, Attempt> =>
-            policy.statuses.has(response.status) ? Effect.fail({ _tag: "Retry", response }) : Effect.succeed(response),
+          (received): Effect.Effect<Received, Attempt> =>
+            policy.statuses.has(received.response.status)
+              ? Effect.fail({ _tag: "Retry", received })
+              : Effect.succeed(received),
         ),
         policy,
         retryInput(request.method),
-      ).pipe(Effect.catch((error) => error._tag === "Retry" ? Effect.succeed(error.response) : Effect.fail(error)))
+      ).pipe(Effect.catch((error) => error._tag === "Retry" ? Effect.succeed(error.received) : Effect.fail(error)))
 
     const toAnswer = <A, I, RD>(
       operation: string,
-      response: HttpClientResponse.HttpClientResponse,
+      { response, body }: Received,
       schema: Schema.Codec<A, I, RD>,
     ): Effect.Effect<Answer<A>, Failure, RD> =>
       Effect.gen(function* () {
-        const body = yield* readBody(response)
         const requestId = response.headers[requestIdHeader]
         if (response.status < 200 || response.status >= 300) {
           return yield* Effect.fail<Failure>({
@@ -218,7 +233,7 @@ export const makeApiClient = <E>(
             message: `HTTP ${response.status}`,
           })
         }
-        const value = yield* S.decodeUnknownEffect(schema)(body).pipe(
+        const value = yield* Schema.decodeUnknownEffect(schema)(body).pipe(
           Effect.mapError((error): Failure => ({
             _tag: "Decode",
             operation,
@@ -244,9 +259,9 @@ export const makeApiClient = <E>(
           defaults,
           HttpClientRequest.bodyUrlParams(form),
         )
-        const response = yield* attempt(operation, request)
+        const received = yield* attempt(operation, request)
         const now = yield* Clock.currentTimeMillis
-        const { value } = yield* toAnswer(operation, response, TokenResponse)
+        const { value } = yield* toAnswer(operation, received, TokenResponse)
         return {
           token: Redacted.make(value.access_token),
           expiresAt: now + (value.expires_in ?? 3600) * 1000,
@@ -263,12 +278,14 @@ export const makeApiClient = <E>(
     ): Effect.Effect<Answer<A>, E, RD> => {
       const policy = options?.retry ?? api.retry
       const prepared = request.pipe(HttpClientRequest.prependUrl(api.baseUrl.replace(/\/+$/, "")), defaults)
+      const sendPaced = (authorized: HttpClientRequest.HttpClientRequest) =>
+        options?.paced === false
+          ? sendWithRetries(operation, authorized, policy)
+          : paced(operation, sendWithRetries(operation, authorized, policy))
       const send = Effect.flatMap(auth.authorize(prepared), ([authorized, used]) =>
-        sendWithRetries(operation, authorized, policy).pipe(
+        sendPaced(authorized).pipe(
           Effect.mapError(api.toError),
-          Effect.map((response) =>
-            [response, used] as const
-          ),
+          Effect.map((received) => [received, used] as const),
         ))
       return Effect.suspend(() =>
         closed
@@ -277,15 +294,15 @@ export const makeApiClient = <E>(
           )
           : send
       ).pipe(
-        Effect.flatMap(([response, used]) =>
-          response.status === 401
+        Effect.flatMap(([received, used]) =>
+          received.response.status === 401
             ? Effect.flatMap(
               auth.renew(used),
-              (again) => again ? Effect.map(send, ([r]) => r) : Effect.succeed(response),
+              (again) => again ? Effect.map(send, ([r]) => r) : Effect.succeed(received),
             )
-            : Effect.succeed(response)
+            : Effect.succeed(received)
         ),
-        Effect.flatMap((response) => Effect.mapError(toAnswer(operation, response, schema), api.toError)),
+        Effect.flatMap((received) => Effect.mapError(toAnswer(operation, received, schema), api.toError)),
         redacting,
         Effect.withSpan(operation),
       )

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Clock, Effect, Redacted, Semaphore } from "effect"
+import { Clock, Effect, type Exit, Redacted, Semaphore } from "effect"
 import { HttpClientRequest } from "effect/http"
 
 /** How a client proves who it is. `E` is the API's error, for credentials that make requests. */
@@ -48,7 +48,8 @@ const withBearer = (request: HttpClientRequest.HttpClientRequest, token: Redacte
 
 /**
  * A token that is fetched when first needed, reused until shortly before it expires, and
- * fetched once for all callers that need it at the same time.
+ * fetched once for all callers that need it at the same time: they share its token, or its
+ * failure.
  *
  * Effect's `Cache` shares one lookup too, but cannot invalidate "only if it is still the token
  * that failed", which keeps concurrent 401s from fetching one token each.
@@ -59,27 +60,47 @@ const makeTokenSource = <E>(
 ) =>
   Effect.gen(function* () {
     let current = initial
+    // Each fetch bumps the generation; a caller that waited through one takes its outcome.
+    let generation = 0
+    let lastFetch: Exit.Exit<Redacted.Redacted<string>, E> | undefined
     const lock = yield* Semaphore.make(1)
     const fresh = Effect.map(
       Clock.currentTimeMillis,
       (now) => current !== undefined && now < current.expiresAt - EXPIRY_SKEW_MILLIS ? current.token : undefined,
     )
     const replace = (expired: Redacted.Redacted<string> | undefined) =>
-      Effect.tap(fetchToken(expired), (token) => Effect.sync(() => (current = token)))
+      fetchToken(expired).pipe(
+        Effect.map((token) => {
+          current = token
+          return token.token
+        }),
+        Effect.exit,
+        Effect.flatMap((exit) => {
+          generation += 1
+          lastFetch = exit
+          return exit
+        }),
+      )
+    /** Under the lock: the outcome of a fetch that ran while this caller waited, or `fetch`. */
+    const once = (seen: number, fetch: Effect.Effect<Redacted.Redacted<string>, E>) =>
+      lock.withPermits(1)(Effect.suspend(() => generation !== seen && lastFetch !== undefined ? lastFetch : fetch))
     const get = Effect.flatMap(fresh, (token) =>
-      token !== undefined ? Effect.succeed(token) : lock.withPermits(1)(
-        Effect.flatMap(
-          fresh,
-          (token) => token !== undefined ? Effect.succeed(token) : Effect.map(replace(current?.token), (t) => t.token),
-        ),
+      token !== undefined ? Effect.succeed(token) : Effect.suspend(() =>
+        once(
+          generation,
+          Effect.flatMap(fresh, (token) => token !== undefined ? Effect.succeed(token) : replace(current?.token)),
+        )
       ))
     // A renewal by another caller since `used` was sent counts as done.
     const renew = (used: Redacted.Redacted<string>) =>
-      lock.withPermits(1)(
-        Effect.suspend(() =>
-          current !== undefined && current.token !== used ? Effect.void : Effect.asVoid(replace(used))
-        ),
-      )
+      Effect.asVoid(Effect.suspend(() =>
+        once(
+          generation,
+          Effect.suspend(() =>
+            current !== undefined && current.token !== used ? Effect.succeed(current.token) : replace(used)
+          ),
+        )
+      ))
     return { get, renew }
   })
 

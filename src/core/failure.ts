@@ -35,6 +35,8 @@ export interface TransportFailure extends Common {
   readonly _tag: "Transport"
   /** The `HttpClientError`; its request carries the credential headers, so keep it out of errors. */
   readonly cause: unknown
+  /** `false` when sending again cannot help: the URL or the body could not be built. */
+  readonly retryable: boolean
 }
 
 /** No answer within the client's timeout. */

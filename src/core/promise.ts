@@ -23,20 +23,26 @@ export type PromiseClient<S> = Promised<S> & {
   readonly [Symbol.asyncDispose]: () => Promise<void>
 }
 
+// Looked up on every request, so that a `fetch` installed later (an interceptor, a mock) is used.
+const globalFetch: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init)
+
 /** `FetchHttpClient.layer` on `fetch`, or on the given one (the mock's, a proxy's). */
 export const fetchLayer = (fetch?: typeof globalThis.fetch): Layer.Layer<HttpClient.HttpClient> =>
-  fetch === undefined ? FetchHttpClient.layer : FetchHttpClient.layer.pipe(
-    Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetch)),
-  )
+  FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetch ?? globalFetch)))
 
 const settle = <A, E>(exit: Exit.Exit<A, E>): A => {
   if (Exit.isSuccess(exit)) return exit.value
   throw Cause.squash(exit.cause)
 }
 
+/** The methods of service `S` that return an Effect: each named once, so a facade misses none. */
+export type MethodNames<S> = {
+  readonly [K in keyof S as S[K] extends (...args: never) => Effect.Effect<unknown, unknown, unknown> ? K : never]: true
+}
+
 /**
- * Wraps the service `tag`, built from `layer`, as Promise methods. After `close`, calls reject
- * with `closedError()`, the API's own error for a closed client.
+ * Wraps the service `tag`, built from `layer`, as Promise methods: the ones named in `methods`.
+ * After `close`, calls reject with `closedError()`, the API's own error for a closed client.
  *
  * @example
  * ```ts
@@ -47,6 +53,7 @@ const settle = <A, E>(exit: Exit.Exit<A, E>): A => {
  * const puid = promiseClient(
  *   Puid,
  *   Puid.layer({ apiKey: "puid_live_..." }).pipe(Layer.provide(fetchLayer())),
+ *   { ids: true, id: true, ordinal: true, quota: true },
  *   () => new Error("closed"),
  * )
  * const ids = await puid.ids(3)
@@ -56,6 +63,7 @@ const settle = <A, E>(exit: Exit.Exit<A, E>): A => {
 export const promiseClient = <I, S extends object, E>(
   tag: Context.Key<I, S>,
   layer: Layer.Layer<I, E>,
+  methods: MethodNames<S>,
   closedError: () => unknown,
 ): PromiseClient<S> => {
   const runtime = ManagedRuntime.make(layer)
@@ -64,22 +72,15 @@ export const promiseClient = <I, S extends object, E>(
     closed = true
     return runtime.dispose()
   }
-  const call = (method: PropertyKey) => (...args: Array<unknown>) =>
+  const call = (method: string) => (...args: Array<unknown>) =>
     closed ? Promise.reject(closedError()) : runtime.runPromiseExit(
       Effect.flatMap(Effect.service(tag), (service) => {
-        const fn =
-          (service as Record<PropertyKey, (...args: Array<unknown>) => Effect.Effect<unknown, unknown>>)[method]
+        const fn = (service as Record<string, (...args: Array<unknown>) => Effect.Effect<unknown, unknown>>)[method]
         return fn(...args)
       }),
     ).then(settle)
-  return new Proxy({} as PromiseClient<S>, {
-    get: (_, property) =>
-      property === "close" || property === Symbol.asyncDispose
-        ? close
-        : property === "then"
-        ? undefined
-        : call(property),
-  })
+  const facade = Object.fromEntries(Object.keys(methods).map((method) => [method, call(method)]))
+  return Object.assign(facade, { close, [Symbol.asyncDispose]: close }) as unknown as PromiseClient<S>
 }
 
 /** A `fetch` to send requests with (the mock's, a proxy's). @default globalThis.fetch */
@@ -97,11 +98,14 @@ export interface WithFetch {
  * import { promiseFacade } from "@gatehouse/sdk"
  * import { Puid } from "@gatehouse/sdk/puid"
  *
- * const facade = promiseFacade(Puid, () => new Error("closed"))
+ * const facade = promiseFacade(Puid, { ids: true, id: true, ordinal: true, quota: true }, () => new Error("closed"))
  * const puid = facade(Puid.layer({ apiKey: "puid_live_..." }), {})
  * ```
  */
-export const promiseFacade =
-  <I, S extends object>(tag: Context.Key<I, S>, closedError: () => unknown) =>
-  <E>(layer: Layer.Layer<I, E, HttpClient.HttpClient>, options: WithFetch): PromiseClient<S> =>
-    promiseClient(tag, layer.pipe(Layer.provide(fetchLayer(options.fetch))), closedError)
+export const promiseFacade = <I, S extends object>(
+  tag: Context.Key<I, S>,
+  methods: MethodNames<S>,
+  closedError: () => unknown,
+) =>
+<E>(layer: Layer.Layer<I, E, HttpClient.HttpClient>, options: WithFetch): PromiseClient<S> =>
+  promiseClient(tag, layer.pipe(Layer.provide(fetchLayer(options.fetch))), methods, closedError)

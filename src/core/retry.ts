@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Clock, Duration, Effect, Schedule } from "effect"
+import { Clock, Duration, Effect, Option, Schedule } from "effect"
 import { Headers } from "effect/http"
 
 /** A decision the retry loop asks about: a response with a status, or a transport failure. */
@@ -41,7 +41,7 @@ export interface RetryPolicy {
 
 /** Options of {@linkcode RetryPolicy.make}; each has a default shared by the best SDKs (ANCHORS.md §1.1). */
 export interface RetryPolicyOptions {
-  /** Retries after the first attempt. @default 2 */
+  /** Retries after the first attempt, at most {@linkcode MAX_RETRIES}. @default 2 */
   readonly times?: number
   /** The first backoff delay, doubled at each retry. @default "500 millis" */
   readonly base?: Duration.Input
@@ -62,10 +62,24 @@ export interface RetryPolicyOptions {
 const IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
 const TRANSIENT = [408, 429, 500, 502, 503, 504]
 
+/** The most retries any policy makes: a policy is always bounded. */
+export const MAX_RETRIES = 10
+
+/** A retry count within 0..MAX_RETRIES (`NaN` counts as none). */
+const boundedTimes = (times: number): number =>
+  Number.isNaN(times) ? 0 : Math.min(MAX_RETRIES, Math.max(0, Math.floor(times)))
+
+// A duration that does not parse falls back to the default rather than throwing.
+const durationOr = (input: Duration.Input | undefined, fallback: Duration.Input): Duration.Duration =>
+  Option.getOrElse(
+    input === undefined ? Option.none() : Duration.fromInput(input),
+    () => Duration.fromInputUnsafe(fallback),
+  )
+
 const make = (options: RetryPolicyOptions = {}): RetryPolicy => {
-  const times = Math.max(0, Math.floor(options.times ?? 2))
-  const cap = Duration.fromInputUnsafe(options.cap ?? "8 seconds")
-  const exponential = Schedule.exponential(options.base ?? "500 millis")
+  const times = boundedTimes(options.times ?? 2)
+  const cap = durationOr(options.cap, "8 seconds")
+  const exponential = Schedule.exponential(durationOr(options.base, "500 millis"))
   const backoff = (options.jitter ?? true) ? Schedule.jittered(exponential) : exponential
   return {
     times,
@@ -76,7 +90,7 @@ const make = (options: RetryPolicyOptions = {}): RetryPolicy => {
     methods: new Set([...(options.methods ?? IDEMPOTENT)].map((m) => m.toUpperCase())),
     statuses: new Set(options.statuses ?? TRANSIENT),
     retryTransportErrors: options.retryTransportErrors ?? true,
-    maxRetryAfter: Duration.fromInputUnsafe(options.maxRetryAfter ?? "60 seconds"),
+    maxRetryAfter: durationOr(options.maxRetryAfter, "60 seconds"),
   }
 }
 
@@ -136,7 +150,8 @@ export const retrying = <A, E, R>(
   policy: RetryPolicy,
   toInput: (error: E) => RetryInput | undefined,
 ): Effect.Effect<A, E, R> => {
-  if (policy.times === 0) return attempt
+  const times = boundedTimes(policy.times)
+  if (times === 0) return attempt
   const schedule = policy.schedule.pipe(
     Schedule.modifyDelay(({ input, duration, now }) => {
       const wait = retryAfter(toInput(input as E)?.headers, now)
@@ -152,6 +167,6 @@ export const retrying = <A, E, R>(
   return Effect.catch(attempt, (first) => {
     let replayed = false
     const again = Effect.suspend(() => replayed ? attempt : ((replayed = true), Effect.fail(first)))
-    return Effect.retry(again, { schedule, times: policy.times, while: retryable })
+    return Effect.retry(again, { schedule, times, while: retryable })
   })
 }

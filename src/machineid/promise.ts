@@ -9,7 +9,16 @@ import { clientError } from "./errors.ts"
 
 export type { WithFetch } from "../core/promise.ts"
 
-const wrap = promiseFacade(MachineID, () => clientError("client_closed", "MachineIDClient used after close()."))
+const wrap = promiseFacade(MachineID, {
+  register: true,
+  validate: true,
+  enforce: true,
+  listDevices: true,
+  revoke: true,
+  unrevoke: true,
+  remove: true,
+  usage: true,
+}, () => clientError("client_closed", "MachineIDClient used after close()."))
 
 /**
  * `MachineID` as Promise methods; they reject with the same error instances (`MachineIdError`,

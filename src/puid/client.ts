@@ -68,18 +68,40 @@ export const PUID_RETRY: RetryPolicy = RetryPolicy.make({ times: 2, statuses: [5
 const redact = (secret: Secret): Redacted.Redacted<string> =>
   Redacted.isRedacted(secret) ? secret : Redacted.make(secret, { label: "puid secret" })
 
-const isBlank = (secret: Secret | undefined): boolean =>
-  secret === undefined || (Redacted.isRedacted(secret) ? Redacted.value(secret) : secret) === ""
+/** Whether `secret` is missing, empty, or (from plain JavaScript) not a string at all. */
+const isBlank = (secret: unknown): boolean => {
+  const value = Redacted.isRedacted(secret) ? Redacted.value(secret) : secret
+  return typeof value !== "string" || value === ""
+}
+
+/** An absolute http(s) URL, or `undefined`. */
+const httpUrl = (endpoint: string): URL | undefined => {
+  try {
+    const url = new URL(endpoint)
+    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// URL normalisation would turn these into another path.
+const DOT_SEGMENTS = new Set([".", ".."])
+
+const unpaced = { paced: false } as const
 
 const pacingOf = (pacing: PuidOptions["pacing"]): Pacing | undefined =>
   pacing === true ? { limit: 1, window: "1 second" } : pacing === false ? undefined : pacing
 
 const make = (options: PuidOptions, credential: Credential<PuidError>) =>
   Effect.gen(function* () {
+    const endpoint = options.endpoint ?? DEFAULT_ENDPOINT
+    if (typeof endpoint !== "string" || httpUrl(endpoint) === undefined) {
+      return yield* clientError("invalid_endpoint", "endpoint must be an absolute http(s) URL.")
+    }
     const api: ApiDefinition<PuidError> = {
       ...options,
       name: "puid",
-      baseUrl: options.endpoint ?? DEFAULT_ENDPOINT,
+      baseUrl: endpoint,
       credential,
       timeout: options.timeout ?? "30 seconds",
       retry: options.retry ?? PUID_RETRY,
@@ -101,14 +123,15 @@ const make = (options: PuidOptions, credential: Credential<PuidError>) =>
     return Puid.of({
       ids,
       id: () => Effect.map(ids(1), (list) => list[0]),
+      // Only ids are rate limited by the API, so only ids are paced.
       ordinal: (puid) =>
-        typeof puid !== "string" || puid === ""
-          ? Effect.fail(clientError("invalid_puid", "puid must be a non-empty string."))
+        typeof puid !== "string" || puid === "" || DOT_SEGMENTS.has(puid)
+          ? Effect.fail(clientError("invalid_puid", "puid must be a non-empty string, not . or .."))
           : Effect.map(
-            client.call("puid.ordinal", HttpClientRequest.get(Paths.ordinal(puid)), OrdinalResponse),
+            client.call("puid.ordinal", HttpClientRequest.get(Paths.ordinal(puid)), OrdinalResponse, unpaced),
             (body) => body.ordinal,
           ),
-      quota: () => client.call("puid.quota", HttpClientRequest.get(Paths.quota), Quota),
+      quota: () => client.call("puid.quota", HttpClientRequest.get(Paths.quota), Quota, unpaced),
     })
   })
 
@@ -160,7 +183,7 @@ export class Puid extends Context.Service<Puid, PuidService>()("@gatehouse/sdk/P
   ): Layer.Layer<Puid, PuidError, HttpClient.HttpClient> =>
     Layer.effect(
       Puid,
-      options.clientId === "" || isBlank(options.clientSecret)
+      isBlank(options.clientId) || isBlank(options.clientSecret)
         ? Effect.fail(clientError("invalid_client", "clientId and clientSecret are required."))
         : make(options, {
           _tag: "ClientCredentials",

@@ -10,8 +10,9 @@
 const M64 = (1n << 64n) - 1n
 const M128 = (1n << 128n) - 1n
 const ROUND_KEYS = [0x9e3779b97f4a7c15n, 0xbf58476d1ce4e5b9n, 0x94d049bb133111ebn, 0xd6e8feb86659fd93n] as const
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-const DIGIT: ReadonlyMap<string, bigint> = new Map([...ALPHABET].map((ch, i) => [ch, BigInt(i)]))
+/** The base62 alphabet of ids and keys: digits, upper case, lower case. */
+export const BASE62_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+const DIGIT: ReadonlyMap<string, bigint> = new Map([...BASE62_ALPHABET].map((ch, i) => [ch, BigInt(i)]))
 
 const rotl64 = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & M64
 
@@ -67,7 +68,7 @@ export const ordinalToPuid = (ordinal: bigint): string => {
   if (value === 0n) return "0"
   let out = ""
   while (value > 0n) {
-    out = ALPHABET[Number(value % 62n)] + out
+    out = BASE62_ALPHABET[Number(value % 62n)] + out
     value /= 62n
   }
   return out
@@ -91,7 +92,8 @@ export const puidToOrdinal = (puid: string): bigint => {
   for (const ch of puid) {
     const digit = DIGIT.get(ch)
     if (digit === undefined) throw new InvalidPuidCharacter(ch)
-    value = value * 62n + digit
+    // Masking at each step keeps the value within 128 bits: linear in the length, same result.
+    value = (value * 62n + digit) & M128
   }
-  return unpermute(value & M128)
+  return unpermute(value)
 }

@@ -29,6 +29,7 @@ export type PuidErrorCode =
   | "invalid_client"
   | "invalid_credentials"
   | "invalid_response"
+  | "invalid_endpoint"
   | "client_closed"
 
 /**
@@ -103,8 +104,9 @@ export const toPuidError = (failure: Failure): PuidError => {
       })
     }
     case "Decode":
+      // A token answer that does not decode may still hold a token: its body is not kept.
       return failure.operation === "puid.token"
-        ? new PuidError({ code: "invalid_client", message: "Token response had no access_token.", body: failure.body })
+        ? new PuidError({ code: "invalid_client", message: "The token response was malformed or had no access_token." })
         : new PuidError({
           code: "invalid_response",
           status: failure.status,

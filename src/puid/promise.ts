@@ -15,7 +15,11 @@ import { clientError } from "./errors.ts"
 
 export type { WithFetch } from "../core/promise.ts"
 
-const wrap = promiseFacade(Puid, () => clientError("client_closed", "PuidClient used after close()."))
+const wrap = promiseFacade(
+  Puid,
+  { ids: true, id: true, ordinal: true, quota: true },
+  () => clientError("client_closed", "PuidClient used after close()."),
+)
 
 /**
  * `Puid` as Promise methods; they reject with the same `PuidError` instances.
