@@ -2,7 +2,7 @@
  * MachineID against the bundled mock: register agents on a free org (cap 3), gate work with
  * `enforce`, and watch the gate shut on a revoke, a frozen plan and a dropped connection.
  *
- * `deno run examples/machineid.ts` (or `bun examples/machineid.ts`)
+ * `deno run -A examples/machineid.ts` (or `bun examples/machineid.ts`)
  *
  * @module
  */

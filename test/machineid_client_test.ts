@@ -9,6 +9,7 @@ import {
   MachineID,
   MachineIDClient,
   MachineIdError,
+  MAX_DEVICE_ID_LENGTH,
 } from "../src/machineid/mod.ts"
 import { fixture, NO_RETRY, use } from "./_machineid_fixture.ts"
 
@@ -78,6 +79,33 @@ describe("MachineID client: requests", () => {
       assert.equal(f.mock.journal.length, 0)
     })
   }
+
+  it("a device id over MAX_DEVICE_ID_LENGTH fails with InvalidArgument before any request, on every method", async () => {
+    const f = fixture()
+    const long = "x".repeat(MAX_DEVICE_ID_LENGTH + 1)
+    const calls: ReadonlyArray<Effect.Effect<unknown, unknown, MachineID>> = [
+      use((m) => m.register(long)),
+      use((m) => m.validate(long)),
+      use((m) => m.enforce(long)),
+      use((m) => m.revoke(long)),
+      use((m) => m.unrevoke(long)),
+      use((m) => m.remove(long)),
+      use((m) => m.register("y".repeat(100_000))),
+    ]
+    for (const call of calls) {
+      const error = await f.fail(call)
+      assert.ok(error instanceof InvalidArgument, `expected InvalidArgument, got ${inspect(error)}`)
+      assert.equal(error.argument, "deviceId")
+    }
+    assert.equal(f.mock.journal.length, 0)
+  })
+
+  it("a device id of exactly MAX_DEVICE_ID_LENGTH, once trimmed, is sent", async () => {
+    const f = fixture()
+    const id = "x".repeat(MAX_DEVICE_ID_LENGTH)
+    const registration = await f.run(use((m) => m.register(`  ${id}  `)))
+    assert.deepEqual([registration.status, registration.deviceId], ["ok", id])
+  })
 
   for (const orgKey of ["", "  ", Redacted.make("")]) {
     it(`org key ${inspect(orgKey)} fails the layer with InvalidArgument before any request`, async () => {
@@ -157,6 +185,16 @@ describe("MachineID client: validate returns the decision as data", () => {
     assert.deepEqual(decision, { allowed: false, code: "DEVICE_REVOKED", requestId: "r-2" })
   })
 
+  for (const status of [401, 500, 503]) {
+    it(`refuses an allow from a ${status}: an allow must come with a 2xx, so it is a MachineIdError`, async () => {
+      const f = fixture()
+      f.mock.fault({ path: "/devices/validate", status, body: { allowed: true, code: "ALLOW", request_id: "r-3" } })
+      const error = await f.fail(use((m) => m.validate("a")), { retry: NO_RETRY })
+      assert.ok(error instanceof MachineIdError, `expected MachineIdError, got ${inspect(error)}`)
+      assert.equal(error.status, status)
+    })
+  }
+
   it("retries a dropped validate (a read, safe to resend)", async () => {
     const f = fixture()
     f.mock.fault({ path: "/devices/validate", drop: true, times: 1 })
@@ -227,6 +265,49 @@ describe("MachineID client: enforce, the hard gate", () => {
     assert.equal((await f.run(MachineID.enforce("agent"))).code, "ALLOW_GRACE")
   })
 
+  const contradictions: ReadonlyArray<Record<string, unknown>> = [
+    { allowed: true, code: "DEVICE_REVOKED" },
+    { allowed: true, code: "PLAN_FROZEN" },
+    { allowed: true, code: "device_revoked" },
+    { allowed: true, code: "ALLOW", revoked: true },
+    { allowed: true, code: "ALLOW", valid: false },
+    { allowed: true, code: "NEW_CODE", revoked: true },
+  ]
+  for (const body of contradictions) {
+    it(`a decision that contradicts itself denies: ${JSON.stringify(body)}`, async () => {
+      const f = fixture()
+      f.mock.fault({ path: "/devices/validate", status: 200, body: { ...body, request_id: "r-c" } })
+      let ran = false
+      const error = await f.fail(MachineID.guard("agent")(Effect.sync(() => (ran = true))))
+      assert.equal(ran, false)
+      assert.ok(error instanceof ExecutionDenied, `expected ExecutionDenied, got ${inspect(error)}`)
+      assert.deepEqual([error.code, error.requestId], [body.code, "r-c"])
+      assert.match(error.message, /contradicts itself/)
+    })
+  }
+
+  it("legacy fields that agree with an allow do not deny it", async () => {
+    const f = fixture()
+    f.mock.fault({
+      path: "/devices/validate",
+      status: 200,
+      body: { allowed: true, code: "ALLOW", request_id: "r", valid: true, revoked: false, status: "ok" },
+    })
+    assert.equal((await f.run(MachineID.enforce("agent"))).code, "ALLOW")
+  })
+
+  it("a denial from a non-2xx answer is still a denial", async () => {
+    const f = fixture()
+    f.mock.fault({
+      path: "/devices/validate",
+      status: 403,
+      body: { allowed: false, code: "DEVICE_REVOKED", request_id: "r" },
+    })
+    const error = await f.fail(MachineID.enforce("agent"), { retry: NO_RETRY })
+    assert.ok(error instanceof ExecutionDenied)
+    assert.equal(error.code, "DEVICE_REVOKED")
+  })
+
   it("guard runs the program only on an allow", async () => {
     const f = fixture()
     let runs = 0
@@ -282,6 +363,30 @@ describe("MachineID client: enforce, the hard gate", () => {
       "api_error",
     )
     assert.equal(error.status, 500)
+  })
+  for (const status of [401, 500, 503]) {
+    it(`fails closed on a ${status} whose body says allowed: true`, async () => {
+      const error = await unavailable(
+        (f) => f.mock.fault({ path: "/validate", status, body: { allowed: true, code: "ALLOW", request_id: "r" } }),
+        "api_error",
+      )
+      assert.equal(error.status, status)
+    })
+  }
+  it("fails closed past enforceTimeout, however many attempts the retry policy has left", async () => {
+    const started = Date.now()
+    const error = await unavailable((f) => f.mock.fault({ path: "/validate", delayMs: 5_000 }), "timeout", {
+      enforceTimeout: "100 millis",
+    })
+    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`)
+    assert.equal(error.message, "No decision within 100ms.")
+  })
+  it("enforceTimeout does not cut a decision that arrives in time", async () => {
+    const f = fixture()
+    f.machineid.state.register(f.machineid.demo.proOrgKey, "agent")
+    f.mock.fault({ path: "/validate", delayMs: 20, times: 1 })
+    const decision = await f.run(MachineID.enforce("agent"), { enforceTimeout: "5 seconds" })
+    assert.equal(decision.code, "ALLOW")
   })
   it("fails closed on a bad org key (401)", async () => {
     const error = await unavailable(() => {}, "api_error", { orgKey: "org_wrong" })

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { Effect } from "effect"
-import { MachineID, PLAN_LIMITS } from "../src/machineid/mod.ts"
+import { MachineID, MAX_DEVICE_ID_LENGTH, PLAN_LIMITS } from "../src/machineid/mod.ts"
 import { fixture, use } from "./_machineid_fixture.ts"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -210,6 +210,27 @@ describe("MachineID mock: wire", () => {
       assert.equal(response.status, 400)
       assert.equal((await response.json()).error, "missing_device_id")
     }
+  })
+
+  it("a deviceId over MAX_DEVICE_ID_LENGTH: 400 invalid_device_id, on every device route", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.demo.proOrgKey
+    for (const deviceId of ["x".repeat(MAX_DEVICE_ID_LENGTH + 1), "y".repeat(100_000)]) {
+      for (const route of ["register", "validate", "revoke", "unrevoke", "remove"]) {
+        const response = await post(f, `/api/v1/devices/${route}`, { deviceId }, orgKey)
+        assert.equal(response.status, 400, route)
+        assert.equal((await response.json()).error, "invalid_device_id")
+      }
+      const legacy = await f.mock.fetch(
+        `${f.mock.baseUrl("machineid")}/api/v1/devices/validate?deviceId=${deviceId}`,
+        { headers: { "x-org-key": orgKey } },
+      )
+      assert.equal(legacy.status, 400)
+      assert.equal((await legacy.json()).error, "invalid_device_id")
+    }
+    assert.deepEqual(f.machineid.state.devices(orgKey), [])
+    const response = await post(f, "/api/v1/devices/register", { deviceId: "z".repeat(MAX_DEVICE_ID_LENGTH) }, orgKey)
+    assert.equal(response.status, 200)
   })
 
   it("legacy GET validate?deviceId= answers the same decision", async () => {

@@ -15,12 +15,13 @@ import {
   DeviceRequestSchema,
   type ErrorBody,
   ErrorBodySchema,
+  MAX_DEVICE_ID_LENGTH,
   ORG_KEY_HEADER,
   Paths,
   RegistrationSchema,
   UsageSchema,
 } from "../../src/machineid/contract.ts"
-import { openApiDocument } from "../openapi.ts"
+import { machineIdOpenApi } from "./openapi.ts"
 import type { MachineIdState, MockDevice } from "./state.ts"
 
 const encodeDecision = Schema.encodeSync(DecisionSchema)
@@ -44,6 +45,13 @@ const unauthorized = () =>
 
 const missingDeviceId = () => error(400, { error: "missing_device_id", message: 'Body must be {"deviceId": "..."}.' })
 
+const deviceIdTooLong = () =>
+  error(400, { error: "invalid_device_id", message: `deviceId must be at most ${MAX_DEVICE_ID_LENGTH} characters.` })
+
+/** The 400 a trimmed device id earns, if any: it is blank or too long. */
+const refuseDeviceId = (deviceId: string): Response | undefined =>
+  deviceId === "" ? missingDeviceId() : deviceId.length > MAX_DEVICE_ID_LENGTH ? deviceIdTooLong() : undefined
+
 const deviceNotFound = () => error(404, { error: "device_not_found", message: "No such device in this org." })
 
 type Handler = (orgKey: string, request: Request) => Response | Promise<Response>
@@ -54,11 +62,11 @@ const authorized = (state: MachineIdState, handle: Handler) => ({ request }: { r
   return state.isOrgKey(orgKey) ? handle(orgKey, request) : unauthorized()
 }
 
-/** Runs `handle` with the trimmed `deviceId` of the JSON body; a 400 when there is none. */
+/** Runs `handle` with the trimmed `deviceId` of the JSON body; a 400 when there is none or it is too long. */
 const withDevice = (handle: (orgKey: string, deviceId: string) => Response): Handler => async (orgKey, request) => {
   const body = decodeDeviceRequest(await request.json().catch(() => undefined))
   const deviceId = body._tag === "Some" ? body.value.deviceId.trim() : ""
-  return deviceId === "" ? missingDeviceId() : handle(orgKey, deviceId)
+  return refuseDeviceId(deviceId) ?? handle(orgKey, deviceId)
 }
 
 const iso = (millis: number | null) => millis === null ? null : new Date(millis).toISOString()
@@ -109,7 +117,7 @@ export const machineIdHandlers = (state: MachineIdState, base: string): Readonly
     `${base}${Paths.validate}`,
     authorized(state, (orgKey, request) => {
       const deviceId = new URL(request.url).searchParams.get("deviceId")?.trim() ?? ""
-      return deviceId === "" ? missingDeviceId() : decide(state, orgKey, deviceId)
+      return refuseDeviceId(deviceId) ?? decide(state, orgKey, deviceId)
     }),
   ),
 
@@ -144,63 +152,10 @@ export const machineIdHandlers = (state: MachineIdState, base: string): Readonly
     () => json({ status: "ok", orgApiKey: state.createOrg("free"), handler: "org_create" }),
   ),
 
-  http.get(`${base}/openapi.json`, ({ request }) => json(openApi(request.url.replace(/\/openapi\.json$/, "")))),
+  http.get(
+    `${base}/openapi.json`,
+    ({ request }) => json(machineIdOpenApi(request.url.replace(/\/openapi\.json$/, ""))),
+  ),
 
   http.all(`${base}/*`, () => error(404, { error: "not_found", message: "No such MachineID route." })),
 ]
-
-const deviceOperation = (
-  operation: "register" | "validate" | "revoke" | "unrevoke" | "remove",
-  summary: string,
-  response: Schema.Top,
-) => ({
-  method: "post" as const,
-  path: Paths[operation],
-  operationId: operation,
-  summary,
-  security: ["orgKey"],
-  requestBody: DeviceRequestSchema,
-  response,
-  errors: { 400: "no deviceId", 401: "bad org key", 404: "no such device" },
-})
-
-/** The MachineID API as an OpenAPI document, its bodies from the client's contract schemas. */
-const openApi = (serverUrl: string) =>
-  openApiDocument({
-    title: "MachineID API (gatehouse mock)",
-    version: "0.1.6",
-    serverUrl,
-    securitySchemes: { orgKey: { type: "apiKey", in: "header", name: ORG_KEY_HEADER } },
-    errorBody: ErrorBodySchema,
-    operations: [
-      {
-        ...deviceOperation("register", "Register a device (idempotent)", RegistrationSchema),
-        errors: { 400: "no deviceId", 401: "bad org key" },
-      },
-      {
-        ...deviceOperation("validate", "The allow / deny decision", DecisionSchema),
-        errors: { 400: "no deviceId", 401: "bad org key" },
-      },
-      deviceOperation("revoke", "Revoke a device", DeviceChangeSchema),
-      deviceOperation("unrevoke", "Restore a revoked device", DeviceChangeSchema),
-      deviceOperation("remove", "Delete a device", DeviceChangeSchema),
-      {
-        method: "get",
-        path: Paths.list,
-        operationId: "listDevices",
-        summary: "Active and revoked devices",
-        security: ["orgKey"],
-        response: DeviceListSchema,
-        errors: { 401: "bad org key" },
-      },
-      {
-        method: "get",
-        path: Paths.usage,
-        operationId: "usage",
-        summary: "Plan tier, state and device counts",
-        security: ["orgKey"],
-        response: UsageSchema,
-        errors: { 401: "bad org key" },
-      },
-    ],
-  })

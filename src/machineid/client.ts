@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { FetchHttpClient, type HttpClient, HttpClientRequest } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
 import { bodyField } from "../core/failure.ts"
@@ -17,6 +17,8 @@ import {
   DeviceChangeSchema,
   type DeviceList,
   DeviceListSchema,
+  isAllowed,
+  MAX_DEVICE_ID_LENGTH,
   ORG_KEY_HEADER,
   Paths,
   type Registration,
@@ -29,6 +31,7 @@ import {
   ExecutionDenied,
   InvalidArgument,
   type MachineIdError,
+  pastDeadline,
   toMachineIdError,
   toUnavailable,
 } from "./errors.ts"
@@ -44,6 +47,12 @@ export interface MachineIdOptions extends TransportOptions {
   readonly timeout?: TransportOptions["timeout"]
   /** Replaces the retry policy of every call, `validate` included. @default MACHINEID_RETRY, and MACHINEID_VALIDATE_RETRY for validate */
   readonly retry?: TransportOptions["retry"]
+  /**
+   * How long `enforce` may wait for a decision, every attempt and backoff included; past it the
+   * gate fails closed with `EnforcementUnavailable` (`reason: "timeout"`). `validate` alone is
+   * bounded only by `timeout` and `retry`. @default "15 seconds"
+   */
+  readonly enforceTimeout?: Duration.Input | undefined
 }
 
 /** Options of {@linkcode MachineID.layer}. */
@@ -55,15 +64,24 @@ export interface MachineIdKeyOptions extends MachineIdOptions {
 /** The errors of the hard gate: denied, no decision to be had, or a bad device id. */
 export type EnforceError = ExecutionDenied | EnforcementUnavailable | InvalidArgument
 
-/** The MachineID API. Every device id is trimmed; a blank one fails with `InvalidArgument` before any request. */
+/**
+ * The MachineID API. Every device id is trimmed; a blank one, or one longer than
+ * `MAX_DEVICE_ID_LENGTH` (256, INFERRED), fails with `InvalidArgument` before any request.
+ */
 export interface MachineIdService {
   /** Registers a device (idempotent). At the plan's cap a new device gets `status: "limit_reached"`, as data. */
   readonly register: (deviceId: string) => Effect.Effect<Registration, MachineIdError | InvalidArgument>
-  /** Asks for the decision on a device, as data: `{ allowed, code, requestId }`. */
+  /**
+   * Asks for the decision on a device, as data: `{ allowed, code, requestId }`. A denial is read
+   * from a non-2xx answer too; an allow only from a 2xx (any other non-2xx is a `MachineIdError`).
+   * Read it with `isAllowed`, as `enforce` does, rather than `allowed` alone.
+   */
   readonly validate: (deviceId: string) => Effect.Effect<Decision, MachineIdError | InvalidArgument>
   /**
-   * The hard gate: succeeds with the decision when it allows, fails with `ExecutionDenied` when it
-   * does not, and with `EnforcementUnavailable` when no decision could be had (fail closed).
+   * The hard gate: succeeds with the decision when it allows (see `isAllowed`: `allowed: true`
+   * that no code or legacy field contradicts, on a 2xx), fails with `ExecutionDenied` when it does
+   * not, and with `EnforcementUnavailable` when no decision could be had (fail closed): an error
+   * answer, a network failure, or no decision within `enforceTimeout` (15 s by default).
    */
   readonly enforce: (deviceId: string) => Effect.Effect<Decision, EnforceError>
   /** Every active and revoked device, with the plan's counts. */
@@ -84,6 +102,9 @@ export const MACHINEID_RETRY: RetryPolicy = RetryPolicy.make()
 /**
  * The default retry policy of `validate`: the same, with POST. Validate only reads a decision, so
  * sending it twice is safe, and a gate that denies on one dropped connection makes agents flaky.
+ *
+ * Three attempts of `timeout` (10 s) each plus backoff let `validate` take about 31 s before it
+ * fails; `enforce` gives up sooner, at `enforceTimeout` (15 s by default).
  */
 export const MACHINEID_VALIDATE_RETRY: RetryPolicy = RetryPolicy.make({ methods: ["POST"] })
 
@@ -91,15 +112,51 @@ const redact = (secret: string): Redacted.Redacted<string> => Redacted.make(secr
 
 const reveal = (secret: Secret): string => Redacted.isRedacted(secret) ? Redacted.value(secret) : secret
 
+const invalidDeviceId = (message: string) => Effect.fail(new InvalidArgument({ argument: "deviceId", message }))
+
 const checkDeviceId = (deviceId: string): Effect.Effect<string, InvalidArgument> => {
   const trimmed = typeof deviceId === "string" ? deviceId.trim() : ""
-  return trimmed === ""
-    ? Effect.fail(new InvalidArgument({ argument: "deviceId", message: "deviceId must be a non-empty string." }))
-    : Effect.succeed(trimmed)
+  if (trimmed === "") return invalidDeviceId("deviceId must be a non-empty string.")
+  if (trimmed.length > MAX_DEVICE_ID_LENGTH) {
+    return invalidDeviceId(`deviceId must be at most ${MAX_DEVICE_ID_LENGTH} characters (got ${trimmed.length}).`)
+  }
+  return Effect.succeed(trimmed)
 }
 
 const decodeDecision = Schema.decodeUnknownOption(DecisionSchema)
 const decodeRegistration = Schema.decodeUnknownOption(RegistrationSchema)
+
+const isNon2xx = (status: number | undefined): boolean => status !== undefined && (status < 200 || status >= 300)
+
+/**
+ * The denial an error answer carries, as the SDK reads any status's body. Only a denial: an allow
+ * must come with a 2xx, so a 401 or 5xx that says `allowed: true` stays an error (fail closed).
+ */
+const denialIn = (error: MachineIdError): Option.Option<Decision> =>
+  isNon2xx(error.status)
+    ? Option.filter(decodeDecision(error.body), (decision) => decision.allowed === false)
+    : Option.none()
+
+/** What a decision that says `allowed: true` and still denies says, for the error message. */
+const contradiction = (decision: Decision): string =>
+  [
+    `allowed: true, code: ${decision.code}`,
+    ...(decision.revoked === true ? ["revoked: true"] : []),
+    ...(decision.valid === false ? ["valid: false"] : []),
+  ].join(", ")
+
+const denied = (deviceId: string, decision: Decision): ExecutionDenied => {
+  const why = decision.allowed === true
+    ? `a decision that contradicts itself (${contradiction(decision)})`
+    : decision.code
+  return new ExecutionDenied({
+    deviceId,
+    code: decision.code,
+    requestId: decision.requestId,
+    ...(decision.reason !== undefined && { reason: decision.reason }),
+    message: `Execution denied for device "${deviceId}": ${why} (request ${decision.requestId}).`,
+  })
+}
 
 /** Some servers answer a register at the cap with 403 `{ status: "blocked", error: "device_limit_reached" }`. */
 const blockedRegistration = (error: MachineIdError, deviceId: string): Option.Option<Registration> => {
@@ -123,6 +180,7 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
     }
     const client = yield* makeApiClient(api)
     const validateRetry = options.retry ?? MACHINEID_VALIDATE_RETRY
+    const enforceTimeout = Duration.fromInputUnsafe(options.enforceTimeout ?? "15 seconds")
 
     const post = (path: string, deviceId: string) =>
       HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe({ deviceId }))
@@ -133,12 +191,11 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
         (id) => client.call(`machineid.${operation}`, post(Paths[operation], id), DeviceChangeSchema),
       )
 
-    // The SDK reads any status's body: a decision is a decision whatever the status says.
     const validate = (deviceId: string) =>
       Effect.flatMap(checkDeviceId(deviceId), (id) =>
         client.call("machineid.validate", post(Paths.validate, id), DecisionSchema, { retry: validateRetry }).pipe(
           Effect.catch((error) =>
-            Option.match(decodeDecision(error.body), {
+            Option.match(denialIn(error), {
               onNone: () =>
                 Effect.fail(error),
               onSome: Effect.succeed,
@@ -151,16 +208,12 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
         validate(id).pipe(
           Effect.catchTag("MachineIdError", (error) =>
             Effect.fail(toUnavailable(id, error))),
+          Effect.timeoutOrElse({
+            duration: enforceTimeout,
+            orElse: () => Effect.fail(pastDeadline(id, Duration.format(enforceTimeout))),
+          }),
           Effect.flatMap((decision) =>
-            decision.allowed === true ? Effect.succeed(decision) : Effect.fail(
-              new ExecutionDenied({
-                deviceId: id,
-                code: decision.code,
-                requestId: decision.requestId,
-                ...(decision.reason !== undefined && { reason: decision.reason }),
-                message: `Execution denied for device "${id}": ${decision.code} (request ${decision.requestId}).`,
-              }),
-            )
+            isAllowed(decision) ? Effect.succeed(decision) : Effect.fail(denied(id, decision))
           ),
         ))
 

@@ -25,6 +25,13 @@ export const Paths = {
   createOrg: "/api/v1/org/create",
 } as const
 
+/**
+ * The longest device id, in UTF-16 code units after trimming. INFERRED: the API documents no
+ * limit; the mock answers a longer one with 400 `invalid_device_id`, and the client refuses it
+ * before sending.
+ */
+export const MAX_DEVICE_ID_LENGTH = 256
+
 /** Device caps of each plan tier: unique device ids an org may register. */
 export const PLAN_LIMITS: Readonly<Record<"free" | "pro" | "scale" | "max", number>> = {
   free: 3,
@@ -123,6 +130,28 @@ export const DecisionSchema: Schema.Codec<Decision, DecisionEncoded> = Schema.St
   revoked: Schema.optionalKey(Schema.Boolean),
   handler: Schema.optionalKey(Schema.String),
 }).pipe(Schema.encodeKeys({ requestId: "request_id" }))
+
+const DENY_CODES: ReadonlySet<string> = new Set(KNOWN_DECISION_CODES.filter((code) => code !== "ALLOW"))
+
+/**
+ * Whether a decision allows execution, read the way the hard gate reads it: `allowed` is `true`,
+ * the code is not one this version knows to deny (`ALLOW` and unknown codes pass), and no legacy
+ * field says otherwise (`revoked: true`, `valid: false`). A decision that contradicts itself denies.
+ *
+ * @example
+ * ```ts
+ * import { isAllowed } from "@gatehouse/sdk/machineid"
+ *
+ * isAllowed({ allowed: true, code: "ALLOW", requestId: "r" }) // true
+ * isAllowed({ allowed: true, code: "DEVICE_REVOKED", requestId: "r" }) // false
+ * isAllowed({ allowed: true, code: "ALLOW", requestId: "r", revoked: true }) // false
+ * ```
+ */
+export const isAllowed = (decision: Decision): boolean =>
+  decision.allowed === true &&
+  !DENY_CODES.has(decision.code.toUpperCase()) &&
+  decision.revoked !== true &&
+  decision.valid !== false
 
 /** An org's plan and device counts, as `register` and `usage` report them. */
 export interface Plan {

@@ -19,6 +19,7 @@ export type MachineIdErrorCode =
   | "device_not_found"
   | "device_limit_reached"
   | "missing_device_id"
+  | "invalid_device_id"
   // client
   | "network_error"
   | "timeout"
@@ -53,7 +54,8 @@ export class MachineIdError extends Schema.TaggedError<MachineIdError>()("Machin
 }) {}
 
 /**
- * An argument refused before any request: an empty or blank device id, an empty org key.
+ * An argument refused before any request: an empty, blank or too long device id (over
+ * `MAX_DEVICE_ID_LENGTH`), an empty org key.
  *
  * @example
  * ```ts
@@ -72,8 +74,9 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("Inva
 }) {}
 
 /**
- * The hard gate said no: `validate` answered `allowed: false`. `code` is the API's decision code
- * (`DEVICE_REVOKED`, `PLAN_FROZEN`, ..., or one this version does not know).
+ * The hard gate said no: `validate` answered `allowed: false`, or `allowed: true` that its code or
+ * a legacy field contradicts (`DEVICE_REVOKED`, `revoked: true`, `valid: false`). `code` is the
+ * API's decision code (`DEVICE_REVOKED`, `PLAN_FROZEN`, ..., or one this version does not know).
  *
  * @example
  * ```ts
@@ -100,9 +103,10 @@ export class ExecutionDenied extends Schema.TaggedError<ExecutionDenied>()("Exec
 export type UnavailableReason = "network" | "timeout" | "invalid_response" | "api_error" | "client_closed"
 
 /**
- * The hard gate could not get a decision, so it fails closed: the network failed or timed out,
- * the answer could not be decoded as a decision, or the API answered with an error (a bad org
- * key's 401, a 5xx). `message` is the underlying failure's message; it never holds the org key.
+ * The hard gate could not get a decision, so it fails closed: the network failed or timed out
+ * (an attempt, or the whole gate past `enforceTimeout`), the answer could not be decoded as a
+ * decision, or the API answered with an error (a bad org key's 401, a 5xx, even one whose body
+ * says `allowed: true`: an allow counts only with a 2xx). `message` is the underlying failure's message; it never holds the org key.
  *
  * @example
  * ```ts
@@ -168,6 +172,10 @@ const reasonOf = (error: MachineIdError): UnavailableReason => {
   if (error.status === undefined) return CLIENT_REASONS[error.code ?? ""] ?? "network"
   return error.code === "invalid_response" ? "invalid_response" : "api_error"
 }
+
+/** The gate's reading of a validate that outlived the gate's deadline: no decision, so closed. */
+export const pastDeadline = (deviceId: string, deadline: string): EnforcementUnavailable =>
+  new EnforcementUnavailable({ deviceId, reason: "timeout", message: `No decision within ${deadline}.` })
 
 /** The gate's reading of a failed validate: no decision, so closed. */
 export const toUnavailable = (deviceId: string, error: MachineIdError): EnforcementUnavailable =>
