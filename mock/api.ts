@@ -23,4 +23,9 @@ export interface MockApi {
   readonly demo: Readonly<Record<string, string>>
   /** Back to the seeded state. */
   readonly reset: () => void
+  /**
+   * The API's own routes on the server's control API, under `/__mock/<name>/`: `route` is the
+   * rest of the path. Answers `undefined` for a route it does not have.
+   */
+  readonly control?: ((request: Request, route: string) => Promise<Response | undefined>) | undefined
 }

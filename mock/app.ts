@@ -41,6 +41,9 @@ export interface Fault {
   readonly times?: number | undefined
 }
 
+/** The journal keeps the most recent requests only, so that a long-running server does not grow. */
+export const JOURNAL_LIMIT = 10_000
+
 const SECRET_HEADERS = new Set(["authorization", "x-api-key", "x-org-key", "x-admin-key", "cookie"])
 
 const matches = (fault: Fault, request: Request, pathname: string) =>
@@ -111,6 +114,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     const headers: Record<string, string> = {}
     request.headers.forEach((value, name) => (headers[name] = SECRET_HEADERS.has(name) ? "<redacted>" : value))
     journal.push({ method: request.method, url: request.url, headers, at: clock.now() })
+    if (journal.length > JOURNAL_LIMIT) journal.splice(0, journal.length - JOURNAL_LIMIT)
   }
 
   const takeFault = (request: Request): Fault | undefined => {

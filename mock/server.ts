@@ -109,9 +109,12 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       mock.clearFaults()
       return new Response(null, { status: 204 })
     case "GET /__mock/journal":
-      return Response.json(mock.journal.filter((entry) => !new URL(entry.url).pathname.startsWith("/__mock")))
-    default:
-      return Response.json({ error: "not_found", message: `no control route ${route}` }, { status: 404 })
+      return Response.json(mock.journal)
+    default: {
+      const api = mock.apis.find((api) => path.startsWith(`/__mock/${api.name}/`))
+      const answer = await api?.control?.(request, path.slice(`/__mock/${api.name}/`.length))
+      return answer ?? Response.json({ error: "not_found", message: `no control route ${route}` }, { status: 404 })
+    }
   }
 }
 

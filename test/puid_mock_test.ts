@@ -258,6 +258,22 @@ describe("mock server over HTTP", () => {
     assert.equal(quota.status, 200)
   })
 
+  it("PUID's control routes mint a key on a plan and set its usage, so quota_exceeded is one call away", async () => {
+    mock.reset()
+    const post = (route: string, body: unknown) =>
+      fetch(`${server.url}/__mock/puid/${route}`, { method: "POST", body: JSON.stringify(body) })
+    const minted = await post("keys", { plan: "free" })
+    const { apiKey } = await minted.json()
+    assert.equal(minted.status, 201)
+    assert.match(apiKey, /^puid_live_[0-9A-Za-z]{24}$/)
+    assert.equal((await post("usage", { apiKey, used: 1000 })).status, 204)
+    const ids = await fetch(`${server.url}/puid/api/v1/ids`, { headers: { "x-api-key": apiKey } })
+    assert.equal(ids.status, 402)
+    assert.equal((await post("usage", { apiKey: "puid_live_unknown", used: 1 })).status, 400)
+    assert.equal((await post("keys", { plan: "platinum" })).status, 400)
+    assert.equal((await post("nothing", {})).status, 404)
+  })
+
   it("forces a fault through the control API, then clears it", async () => {
     mock.reset()
     const add = await fetch(`${server.url}/__mock/faults`, {

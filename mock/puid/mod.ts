@@ -43,4 +43,26 @@ export class PuidMock implements MockApi {
   reset(): void {
     this.state.reset()
   }
+
+  /** `POST /__mock/puid/keys {"plan"}` mints a key; `POST /__mock/puid/usage {"apiKey","used"}` sets today's usage. */
+  async control(request: Request, route: string): Promise<Response | undefined> {
+    if (request.method !== "POST") return undefined
+    const body = await request.json().catch(() => ({})) as Record<string, unknown>
+    const badRequest = (message: string) => Response.json({ error: "bad_request", message }, { status: 400 })
+    if (route === "keys") {
+      const plan = body.plan ?? "free"
+      if (plan !== "free" && plan !== "hobby" && plan !== "enterprise") {
+        return badRequest("plan must be free, hobby or enterprise")
+      }
+      return Response.json({ apiKey: this.state.createApiKey(plan), plan }, { status: 201 })
+    }
+    if (route === "usage") {
+      const principal = typeof body.apiKey === "string" ? this.state.principal(body.apiKey, undefined) : undefined
+      if (principal === undefined) return badRequest("apiKey must be a key of this mock")
+      if (!Number.isInteger(body.used) || (body.used as number) < 0) return badRequest("used must be an integer >= 0")
+      this.state.setUsed(principal, body.used as number)
+      return new Response(null, { status: 204 })
+    }
+    return undefined
+  }
 }
