@@ -410,6 +410,126 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
       })
     })
 
+    describe("concurrency", () => {
+      it("loses no update: concurrent updates of different fields all land", async () => {
+        const { org } = await setup()
+        const expiresAt = new Date(T0 + 86_400_000)
+        for (let round = 0; round < 10; round++) {
+          const created = await keys((k) => k.createKey(org.id))
+          const key = await keys((k) =>
+            Effect.andThen(
+              Effect.all([
+                k.updateKey(created.key.id, { name: "n" }),
+                k.updateKey(created.key.id, { scopes: ["x"] }),
+                k.updateKey(created.key.id, { rateLimit: 5 }),
+                k.updateKey(created.key.id, { expiresAt }),
+                k.updateKey(created.key.id, { custom: { plan: "pro" } }),
+              ], { concurrency: "unbounded" }),
+              k.getKey(created.key.id),
+            )
+          )
+          assert.deepEqual(key.metadata, {
+            name: "n",
+            scopes: ["x"],
+            rateLimit: { requests: 5, window: "minute" },
+            expiresAt,
+            custom: { plan: "pro" },
+          }, `round ${round}`)
+        }
+      })
+
+      it("rotates once under concurrent rotations: one successor, the others fail with RevokedKey", async () => {
+        const { org } = await setup()
+        const old = await keys((k) => k.createKey(org.id))
+        const results = await keys((k) =>
+          Effect.all(
+            Array.from({ length: 6 }, () => Effect.exit(k.rotateKey(old.key.id, { gracePeriod: "1 hour" }))),
+            { concurrency: "unbounded" },
+          )
+        )
+        const winners = results.filter(Exit.isSuccess)
+        assert.equal(winners.length, 1)
+        for (const result of results.filter(Exit.isFailure)) {
+          assert.deepEqual(failureOf(result, "RevokedKey").revokedAt, new Date(T0 + 3_600_000))
+        }
+        const listed = await keys((k) => k.listOrgKeys(org.id))
+        assert.deepEqual(new Set(listed.map((k) => k.id)), new Set([old.key.id, winners[0].value.key.id]))
+        assert.equal((await keys((k) => k.getKey(old.key.id))).replacedBy, winners[0].value.key.id)
+      })
+    })
+
+    describe("rotation limits", () => {
+      it("refuses a grace period over 365 days or not finite, and the key stays readable", async () => {
+        const { org } = await setup()
+        const old = await keys((k) => k.createKey(org.id))
+        for (const gracePeriod of [1e300, "366 days", Infinity, -1, Number.NaN] as const) {
+          await fails(Effect.flatMap(service, (k) => k.rotateKey(old.key.id, { gracePeriod })), "InvalidRequest")
+        }
+        assert.equal((await keys((k) => k.getKey(old.key.id))).replacedBy, null)
+        assert.equal((await keys((k) => k.listOrgKeys(org.id))).length, 1)
+        const rotated = await keys((k) => k.rotateKey(old.key.id, { gracePeriod: "365 days" }))
+        assert.deepEqual(
+          (await keys((k) => k.getKey(old.key.id))).revokedAt,
+          new Date(T0 + 365 * 86_400_000),
+        )
+        assert.equal((await keys((k) => k.validateKey(rotated.plaintext))).id, rotated.key.id)
+      })
+
+      it("accepts a grace period that is not a whole number of milliseconds", async () => {
+        const { org } = await setup()
+        const old = await keys((k) => k.createKey(org.id))
+        await keys((k) => k.rotateKey(old.key.id, { gracePeriod: Duration.micros(1500n) }))
+        const key = await keys((k) => k.getKey(old.key.id))
+        assert.ok(key.revokedAt !== null && key.revokedAt.getTime() >= T0 + 1)
+      })
+
+      it("fails to rotate an expired key with ExpiredKey, unless the new key gets a future expiresAt or none", async () => {
+        const { org } = await setup()
+        const expiredAt = new Date(T0 - 1)
+        const expired = await keys((k) => k.createKey(org.id, { metadata: { expiresAt: expiredAt } }))
+        const error = await fails(Effect.flatMap(service, (k) => k.rotateKey(expired.key.id)), "ExpiredKey")
+        assert.deepEqual(error.expiredAt, expiredAt)
+        await fails(
+          Effect.flatMap(service, (k) => k.rotateKey(expired.key.id, { metadata: { expiresAt: new Date(T0 - 5) } })),
+          "ExpiredKey",
+        )
+        assert.equal((await keys((k) => k.getKey(expired.key.id))).replacedBy, null)
+        const renewed = await keys((k) =>
+          k.rotateKey(expired.key.id, { metadata: { expiresAt: new Date(T0 + 60_000) } })
+        )
+        assert.equal(renewed.key.status, "active")
+        await keys((k) => k.validateKey(renewed.plaintext))
+        const other = await keys((k) => k.createKey(org.id, { metadata: { expiresAt: expiredAt } }))
+        const forever = await keys((k) => k.rotateKey(other.key.id, { metadata: { expiresAt: null } }))
+        assert.equal(forever.key.metadata.expiresAt, undefined)
+      })
+
+      it("clears the old key's replacedBy when its successor is deleted", async () => {
+        const { org } = await setup()
+        const old = await keys((k) => k.createKey(org.id))
+        const rotated = await keys((k) => k.rotateKey(old.key.id))
+        await keys((k) => k.deleteKey(rotated.key.id))
+        const key = await keys((k) => k.getKey(old.key.id))
+        assert.equal(key.replacedBy, null)
+        assert.deepEqual(key.revokedAt, new Date(T0 + 3_600_000), "the grace period still ends")
+      })
+    })
+
+    describe("stored data", () => {
+      it("fails with KeyStoreUnavailable, not a defect, when a stored key's metadata does not decode", async () => {
+        const { org } = await setup()
+        const created = await keys((k) => k.createKey(org.id))
+        await rt().runPromise(Effect.flatMap(
+          SqlClient.SqlClient,
+          (sql) => sql`UPDATE api_keys SET metadata = ${'{"scopes": 5}'} WHERE id = ${created.key.id}`,
+        ))
+        await fails(Effect.flatMap(service, (k) => k.getKey(created.key.id)), "KeyStoreUnavailable")
+        await fails(Effect.flatMap(service, (k) => k.validateKey(created.plaintext)), "KeyStoreUnavailable")
+        await fails(Effect.flatMap(service, (k) => k.listOrgKeys(org.id)), "KeyStoreUnavailable")
+        await fails(Effect.flatMap(service, (k) => k.updateKey(created.key.id, { name: "x" })), "KeyStoreUnavailable")
+      })
+    })
+
     describe("hostile input", () => {
       it("stores SQL-injection-shaped names verbatim and rejects injection-shaped keys and ids", async () => {
         const names = ["'); DROP TABLE api_keys; --", "Robert'); DELETE FROM organizations;--", '" OR 1=1 --']

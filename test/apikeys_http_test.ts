@@ -8,6 +8,7 @@ import { APIKEYS_DEMO, ApiKeysMock } from "../mock/apikeys/mod.ts"
 import { ApiKeys } from "../src/apikeys/service.ts"
 import { ApiKeysHttp } from "../src/apikeys/client.ts"
 import { apiKeyMiddleware, AuthenticatedKey, makeRequestGuard } from "../src/apikeys/guard.ts"
+import { makeApiKeysWebHandler } from "../src/apikeys/http_api.ts"
 import { failureOf } from "./_apikeys_suite.ts"
 
 const clock = new MockClock()
@@ -180,6 +181,99 @@ describe("request guards", () => {
       assert.equal((await serve({})).status, 401)
       assert.equal((await serve({ authorization: "Bearer sk_" + "Q".repeat(43) })).status, 401)
     } finally {
+      await runtime.dispose()
+    }
+  })
+})
+
+describe("the HTTP API's credentials", () => {
+  const orgs = (headers: Record<string, string> = {}) => new Request("http://keys.test/api/orgs", { headers })
+
+  it("refuses every request when the admin key it is given is blank, instead of leaving the API open", async () => {
+    for (const blank of ["", "   "]) {
+      const { handler, dispose } = makeApiKeysWebHandler(ApiKeys.layerSqlite({ filename: ":memory:" }), {
+        adminKey: Redacted.make(blank),
+      })
+      try {
+        assert.equal((await handler(orgs())).status, 401)
+        assert.equal((await handler(orgs({ "x-admin-key": blank }))).status, 401)
+        assert.equal((await handler(orgs({ "x-admin-key": "" }))).status, 401)
+      } finally {
+        await dispose()
+      }
+    }
+  })
+
+  it("accepts the validator key on verify and validate only, and the typed client uses it", async () => {
+    apikeys.reset()
+    const validatorOnly = ManagedRuntime.make(
+      ApiKeysHttp.layer({ baseUrl: mock.baseUrl("apikeys"), validatorKey: APIKEYS_DEMO.validatorKey }).pipe(
+        Layer.provide(mock.layer),
+      ),
+    )
+    try {
+      const run = <A, E>(f: (keys: typeof ApiKeys.Service) => Effect.Effect<A, E>) =>
+        validatorOnly.runPromiseExit(Effect.flatMap(ApiKeys, f))
+      const validated = await run((k) => k.validateKey(APIKEYS_DEMO.apiKey, { requiredScopes: ["read"] }))
+      assert.ok(Exit.isSuccess(validated) && validated.value.id === APIKEYS_DEMO.keyId)
+      assert.ok(Exit.isSuccess(await run((k) => k.verifyKey(APIKEYS_DEMO.apiKey))))
+      failureOf(await run((k) => k.validateKey("sk_" + "Z".repeat(43))), "InvalidKey")
+      assert.equal(failureOf(await run((k) => k.listOrganizations()), "KeyStoreUnavailable").status, 401)
+      assert.equal(failureOf(await run((k) => k.revokeKey(APIKEYS_DEMO.keyId)), "KeyStoreUnavailable").status, 401)
+      const raw = await mock.fetch(`${mock.baseUrl("apikeys")}/api/keys/${APIKEYS_DEMO.keyId}?purge=true`, {
+        method: "DELETE",
+        headers: { "x-validator-key": APIKEYS_DEMO.validatorKey },
+      })
+      assert.equal(raw.status, 401)
+      assert.equal((await ok((k) => k.getKey(APIKEYS_DEMO.keyId))).revokedAt, null)
+    } finally {
+      await validatorOnly.dispose()
+    }
+  })
+})
+
+describe("the typed client's input checks", () => {
+  it("fails with InvalidRequest, as the local service does, on an invalid Date or grace period", async () => {
+    const invalid = new Date(Number.NaN)
+    failureOf(
+      await keys((k) => k.createKey(APIKEYS_DEMO.orgId, { metadata: { expiresAt: invalid } })),
+      "InvalidRequest",
+    )
+    failureOf(await keys((k) => k.updateKey(APIKEYS_DEMO.keyId, { expiresAt: invalid })), "InvalidRequest")
+    for (const gracePeriod of ["soon" as never, Infinity, "400 days"] as const) {
+      failureOf(await keys((k) => k.rotateKey(APIKEYS_DEMO.keyId, { gracePeriod })), "InvalidRequest")
+    }
+    assert.equal((await ok((k) => k.getKey(APIKEYS_DEMO.keyId))).replacedBy, null)
+  })
+})
+
+describe("request guard options", () => {
+  it("combines per-call options with the guard's defaults: undefined keeps a default, scopes add up", async () => {
+    const runtime = ManagedRuntime.make(ApiKeys.layerSqlite({ filename: ":memory:" }))
+    const guard = makeRequestGuard(
+      Layer.effect(ApiKeys, Effect.promise(() => runtime.runPromise(ApiKeys))),
+      { requiredScopes: ["admin"] },
+    )
+    try {
+      const { reader, admin } = await runtime.runPromise(Effect.gen(function* () {
+        const keys = yield* ApiKeys
+        const org = yield* keys.createOrganization("Acme")
+        const reader = yield* keys.createKey(org.id, { metadata: { scopes: ["read"] } })
+        const admin = yield* keys.createKey(org.id, { metadata: { scopes: ["read", "admin"] } })
+        return { reader: Redacted.value(reader.plaintext), admin: Redacted.value(admin.plaintext) }
+      }))
+      const check = (key: string, options?: Parameters<typeof guard.check>[1]) =>
+        guard.check(new Request("http://app.test/", { headers: { "x-api-key": key } }), options)
+      const status = (result: Awaited<ReturnType<typeof check>>) => result.ok ? 200 : result.response.status
+      assert.equal(status(await check(reader)), 403)
+      assert.equal(status(await check(reader, { requiredScopes: undefined })), 403)
+      assert.equal(status(await check(reader, { requiredScopes: ["read"] })), 403)
+      assert.equal(status(await check(admin, { requiredScopes: ["read"] })), 200)
+      const refused = await check(admin, { requiredScopes: ["write"] })
+      assert.ok(!refused.ok && refused.rejection._tag === "InsufficientScope")
+      assert.deepEqual(refused.rejection.missingScopes, ["write"])
+    } finally {
+      await guard.close()
       await runtime.dispose()
     }
   })

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
-import { SqlClient } from "effect/sql"
+import { Migrator, SqlClient } from "effect/sql"
 import { ApiKeys } from "../src/apikeys/service.ts"
 import { SqliteClient } from "../src/apikeys/sqlite.ts"
 import { apiKeysSuite, failureOf } from "./_apikeys_suite.ts"
@@ -56,8 +56,44 @@ describe("ApiKeys on a SQLite file", () => {
     try {
       const { migrate } = await import("../src/apikeys/migrations.ts")
       const run = () => Effect.runPromise(migrate.pipe(Effect.provide(SqliteClient.layer({ filename }))))
-      assert.deepEqual(await run(), [[1, "create_tables"]])
+      assert.deepEqual(await run(), [[1, "create_tables"], [2, "index_replaced_by"]])
       assert.deepEqual(await run(), [])
+    } finally {
+      remove()
+    }
+  })
+
+  it("migration 2 clears replacedBy pointers left dangling by version 1", async () => {
+    const { filename, remove } = tempFile()
+    try {
+      const { migrate, migrations, MIGRATIONS_TABLE } = await import("../src/apikeys/migrations.ts")
+      const sqlite = SqliteClient.layer({ filename })
+      const version1 = Migrator.make({})({
+        loader: Migrator.fromRecord({ "0001_create_tables": migrations["0001_create_tables"] }),
+        table: MIGRATIONS_TABLE,
+      })
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          yield* version1
+          const sql = yield* SqlClient.SqlClient
+          yield* sql`INSERT INTO organizations ${sql.insert({ id: "o", name: "Acme", created_at: 0 })}`
+          for (const [id, replacedBy] of [["a", "gone"], ["b", "a"]]) {
+            yield* sql`INSERT INTO api_keys ${
+              sql.insert({ id, org_id: "o", key_prefix: id, key_hash: id, created_at: 0, replaced_by: replacedBy })
+            }`
+          }
+        }).pipe(Effect.provide(sqlite)),
+      )
+      const rows = await Effect.runPromise(
+        Effect.gen(function* () {
+          assert.deepEqual(yield* migrate, [[2, "index_replaced_by"]])
+          const sql = yield* SqlClient.SqlClient
+          return yield* sql<
+            { id: string; replaced_by: string | null }
+          >`SELECT id, replaced_by FROM api_keys ORDER BY id`
+        }).pipe(Effect.provide(sqlite)),
+      )
+      assert.deepEqual(rows.map((row) => [row.id, row.replaced_by]), [["a", null], ["b", "a"]])
     } finally {
       remove()
     }

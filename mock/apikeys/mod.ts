@@ -6,12 +6,13 @@
  *
  * @module
  */
-import { Clock, type Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Clock, type Duration, Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { http } from "msw/http"
 import type { RequestHandler } from "msw"
 import type { MockApi } from "../api.ts"
 import type { MockClock } from "../clock.ts"
+import { KeyMetadataJson } from "../../src/apikeys/contract.ts"
 import { ApiKeys } from "../../src/apikeys/service.ts"
 import { SqliteClient } from "../../src/apikeys/sqlite.ts"
 import { handleApiKeysRequest } from "../../src/apikeys/http_api.ts"
@@ -21,6 +22,8 @@ import { apiKeysOpenApi } from "./openapi.ts"
 /** The mock's demo data: fixed ids and a demo key (never a real secret). */
 export const APIKEYS_DEMO = {
   adminKey: "gatehouse-demo-admin-key",
+  /** Opens only `POST /api/keys/verify` and `/api/keys/validate`, in `X-Validator-Key`. */
+  validatorKey: "gatehouse-demo-validator-key",
   orgId: "00000000-0000-4000-8000-00000000a001",
   projectId: "00000000-0000-4000-8000-00000000b001",
   productId: "00000000-0000-4000-8000-00000000c001",
@@ -43,14 +46,19 @@ const seed = (at: number) =>
     }`
     yield* sql`INSERT INTO project_products ${sql.insert({ project_id: d.projectId, product_id: d.productId })}`
     const form = storedForm(d.apiKey)!
-    const metadata = { name: "Demo key", scopes: ["read", "write"], rate_limit: { requests: 1000, window: "minute" } }
+    const metadata = Schema.encodeSync(KeyMetadataJson)({
+      name: "Demo key",
+      scopes: ["read", "write"],
+      rateLimit: { requests: 1000, window: "minute" },
+      custom: { plan: "demo" },
+    })
     yield* sql`INSERT INTO api_keys ${
       sql.insert({
         id: d.keyId,
         org_id: d.orgId,
         key_prefix: form.prefix,
         key_hash: form.hash,
-        metadata: JSON.stringify({ ...metadata, custom: { plan: "demo" } }),
+        metadata,
         created_at: at,
         use_count: 0,
       })
@@ -72,7 +80,8 @@ const clockOf = (clock: MockClock): Clock.Clock => {
 
 /**
  * The key-service mock, mounted at `/apikeys`: the HTTP API of `@gatehouse/sdk/apikeys` on a real
- * `ApiKeys` over in-memory SQLite. Requests need `X-Admin-Key: APIKEYS_DEMO.adminKey`.
+ * `ApiKeys` over in-memory SQLite. Requests need `X-Admin-Key: APIKEYS_DEMO.adminKey`; verify and
+ * validate also accept `X-Validator-Key: APIKEYS_DEMO.validatorKey`.
  *
  * @example
  * ```ts
@@ -111,7 +120,10 @@ export class ApiKeysMock implements MockApi {
   }
 
   handlers(base: string): ReadonlyArray<RequestHandler> {
-    const options = { adminKey: Redacted.make(APIKEYS_DEMO.adminKey), basePath: "" }
+    const options = {
+      adminKey: Redacted.make(APIKEYS_DEMO.adminKey),
+      validatorKey: Redacted.make(APIKEYS_DEMO.validatorKey),
+    }
     return [
       http.get(
         `${base}/openapi.json`,

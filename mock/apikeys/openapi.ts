@@ -22,6 +22,7 @@ import { openApiDocument, type OperationDoc } from "../openapi.ts"
 const id = (name: string) => ({ name, in: "path", required: true, schema: { type: "string", format: "uuid" } })
 const status = { name: "status", in: "query", schema: { type: "string", enum: ["active", "revoked", "expired"] } }
 const admin = ["adminKey"]
+const adminOrValidator = ["adminKey", "validatorKey"]
 const notFound = { 401: "missing or wrong X-Admin-Key", 404: "not found" }
 
 const operations: ReadonlyArray<OperationDoc> = [
@@ -83,7 +84,7 @@ const operations: ReadonlyArray<OperationDoc> = [
     method: "post",
     path: "/api/keys/verify",
     operationId: "verifyKey",
-    security: admin,
+    security: adminOrValidator,
     requestBody: VerifyKeyBody,
     response: ApiKey,
     errors: { 400: "invalid, revoked or expired key" },
@@ -92,7 +93,7 @@ const operations: ReadonlyArray<OperationDoc> = [
     method: "post",
     path: "/api/keys/validate",
     operationId: "validateKey",
-    security: admin,
+    security: adminOrValidator,
     requestBody: ValidateKeyBody,
     response: ApiKey,
     errors: { 401: "invalid or expired key", 403: "revoked, or out of scope", 429: "rate limited (Retry-After)" },
@@ -144,7 +145,10 @@ export const apiKeysOpenApi = (serverUrl: string): Record<string, unknown> =>
     title: "API keys service (gatehouse mock)",
     version: "0.1.0",
     serverUrl,
-    securitySchemes: { adminKey: { type: "apiKey", in: "header", name: "X-Admin-Key" } },
+    securitySchemes: {
+      adminKey: { type: "apiKey", in: "header", name: "X-Admin-Key" },
+      validatorKey: { type: "apiKey", in: "header", name: "X-Validator-Key" },
+    },
     errorBody: ApiKeysErrorJson,
     operations,
   })

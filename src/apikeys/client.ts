@@ -3,16 +3,21 @@
  * HTTP API ({@linkcode handleApiKeysRequest}) over the request pipeline of `src/core`. Errors come
  * back as the same typed errors; an unreachable or failing service is `KeyStoreUnavailable`.
  *
+ * Give it the admin key to manage keys, or only the validator key where a service just checks
+ * them: `verifyKey` and `validateKey` then work, and every other call fails with
+ * `KeyStoreUnavailable` (status 401).
+ *
  * @module
  */
-import { Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import { FetchHttpClient, type HttpClient, HttpClientRequest } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Failure } from "../core/failure.ts"
 import { RetryPolicy } from "../core/retry.ts"
-import { ApiKey, ApiKeyCreatedJson, Organization, Paths, Project, type RateLimit } from "./contract.ts"
-import { type ApiKeysError, KeyStoreUnavailable } from "./errors.ts"
+import { ApiKey, ApiKeyCreatedJson, Organization, Paths, Project } from "./contract.ts"
+import { checkDate, gracePeriodMillis } from "./_input.ts"
+import { type ApiKeysError, type InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
 import { ApiKeysErrorJson } from "./http_api.ts"
 import { revealKey } from "./key_format.ts"
 import { type ApiKeyCreated, ApiKeys, type ApiKeysService, type KeyMetadataInput, type KeyUpdate } from "./service.ts"
@@ -21,8 +26,13 @@ import { type ApiKeyCreated, ApiKeys, type ApiKeysService, type KeyMetadataInput
 export interface ApiKeysHttpClientOptions extends TransportOptions {
   /** The key service's base URL (the mock's is `mock.baseUrl("apikeys")`). */
   readonly baseUrl: string
-  /** Sent as `X-Admin-Key` when the service requires one. */
+  /** Sent as `X-Admin-Key` when the service requires one: opens every call. */
   readonly adminKey?: string | Redacted.Redacted<string> | undefined
+  /**
+   * Sent as `X-Validator-Key` when no `adminKey` is given: opens `verifyKey` and `validateKey`
+   * only, which is all a service that checks keys needs.
+   */
+  readonly validatorKey?: string | Redacted.Redacted<string> | undefined
 }
 
 /**
@@ -48,13 +58,49 @@ const PROJECTS = Schema.Array(Project)
 const KEYS = Schema.Array(ApiKey)
 const NoContent = Schema.Unknown
 
-const metadataJson = (metadata: KeyMetadataInput | KeyUpdate) => ({
-  ...(metadata.name !== undefined && { name: metadata.name }),
-  ...(metadata.scopes !== undefined && { scopes: metadata.scopes }),
-  ...(metadata.rateLimit !== undefined && { rate_limit: metadata.rateLimit as number | RateLimit | null }),
-  ...(metadata.expiresAt !== undefined && { expires_at: metadata.expiresAt?.toISOString() ?? null }),
-  ...(metadata.custom !== undefined && { custom: metadata.custom }),
-})
+/** The JSON of metadata fields; fails as the local service does on a `Date` it cannot send. */
+const metadataJson = (metadata: KeyMetadataInput | KeyUpdate): Effect.Effect<object, InvalidRequest> =>
+  Effect.map(
+    metadata.expiresAt === undefined || metadata.expiresAt === null
+      ? Effect.succeed(metadata.expiresAt)
+      : checkDate("expiresAt", metadata.expiresAt),
+    (expiresAt) => ({
+      ...(metadata.name !== undefined && { name: metadata.name }),
+      ...(metadata.scopes !== undefined && { scopes: metadata.scopes }),
+      ...(metadata.rateLimit !== undefined && { rate_limit: metadata.rateLimit }),
+      ...(expiresAt !== undefined && { expires_at: expiresAt?.toISOString() ?? null }),
+      ...(metadata.custom !== undefined && { custom: metadata.custom }),
+    }),
+  )
+
+type Tag = ApiKeysError["_tag"]
+
+/**
+ * Narrows the errors of a call to those its operation can fail with (and `KeyStoreUnavailable`):
+ * any other error the server sends means it is not the service this client expects.
+ */
+const only = <const T extends Tag>(...tags: ReadonlyArray<T>) => {
+  const expected = (error: ApiKeysError): error is Extract<ApiKeysError, { readonly _tag: T }> =>
+    (tags as ReadonlyArray<Tag>).includes(error._tag)
+  return <A>(
+    effect: Effect.Effect<A, ApiKeysError>,
+  ): Effect.Effect<A, Extract<ApiKeysError, { readonly _tag: T }> | KeyStoreUnavailable> =>
+    Effect.mapError(
+      effect,
+      (error) =>
+        error._tag === "KeyStoreUnavailable" || expected(error)
+          ? error
+          : new KeyStoreUnavailable({ detail: `Unexpected ${error._tag} from the key service` }),
+    )
+}
+
+const credentialOf = (options: ApiKeysHttpClientOptions): Credential<ApiKeysError> => {
+  const [name, secret] = options.adminKey !== undefined
+    ? ["x-admin-key", options.adminKey]
+    : ["x-validator-key", options.validatorKey]
+  if (secret === undefined) return { _tag: "None" }
+  return { _tag: "Header", name, value: Redacted.isRedacted(secret) ? secret : Redacted.make(secret) }
+}
 
 const toCreated = (body: typeof ApiKeyCreatedJson.Type): ApiKeyCreated => ({
   key: body.key,
@@ -63,22 +109,16 @@ const toCreated = (body: typeof ApiKeyCreatedJson.Type): ApiKeyCreated => ({
 
 const make = (options: ApiKeysHttpClientOptions) =>
   Effect.gen(function* () {
-    const credential: Credential<ApiKeysError> = options.adminKey === undefined ? { _tag: "None" } : {
-      _tag: "Header",
-      name: "x-admin-key",
-      value: Redacted.isRedacted(options.adminKey) ? options.adminKey : Redacted.make(options.adminKey),
-    }
     const api: ApiDefinition<ApiKeysError> = {
       ...options,
       name: "apikeys",
-      credential,
+      credential: credentialOf(options),
       timeout: options.timeout ?? "10 seconds",
       retry: options.retry ?? APIKEYS_RETRY,
       toError: toApiKeysError,
-      secretHeaders: ["x-admin-key"],
+      secretHeaders: ["x-admin-key", "x-validator-key"],
     }
     const client = yield* makeApiClient(api)
-    // The server sends only the errors each operation can produce; the casts narrow to them.
     const get = <A, I>(operation: string, path: string, schema: Schema.Codec<A, I>) =>
       client.call(`apikeys.${operation}`, HttpClientRequest.get(path), schema)
     const send = <A, I>(
@@ -98,32 +138,51 @@ const make = (options: ApiKeysHttpClientOptions) =>
     const withStatus = (path: string, status: string | undefined) =>
       status === undefined ? path : `${path}?status=${encodeURIComponent(status)}`
 
-    const service: { readonly [K in keyof ApiKeysService]: (...args: Parameters<ApiKeysService[K]>) => unknown } = {
-      createOrganization: (name) => send("createOrganization", "POST", Paths.orgs, { name }, Organization),
-      getOrganization: (orgId) => get("getOrganization", Paths.org(orgId), Organization),
-      listOrganizations: () => get("listOrganizations", Paths.orgs, ORGS),
-      createProject: (orgId, name) => send("createProject", "POST", Paths.orgProjects(orgId), { name }, Project),
-      getProject: (projectId) => get("getProject", Paths.project(projectId), Project),
-      listProjects: (orgId) => get("listProjects", Paths.orgProjects(orgId), PROJECTS),
-      createProduct: (orgId, name) => send("createProduct", "POST", Paths.orgProducts(orgId), { name }, Project),
-      getProduct: (productId) => get("getProduct", Paths.product(productId), Project),
-      listProducts: (orgId) => get("listProducts", Paths.orgProducts(orgId), PROJECTS),
+    const service: ApiKeysService = {
+      createOrganization: (name) =>
+        send("createOrganization", "POST", Paths.orgs, { name }, Organization).pipe(only("InvalidRequest")),
+      getOrganization: (orgId) =>
+        get("getOrganization", Paths.org(orgId), Organization).pipe(only("OrganizationNotFound")),
+      listOrganizations: () => get("listOrganizations", Paths.orgs, ORGS).pipe(only()),
+      createProject: (orgId, name) =>
+        send("createProject", "POST", Paths.orgProjects(orgId), { name }, Project).pipe(
+          only("OrganizationNotFound", "InvalidRequest"),
+        ),
+      getProject: (projectId) => get("getProject", Paths.project(projectId), Project).pipe(only("ProjectNotFound")),
+      listProjects: (orgId) =>
+        get("listProjects", Paths.orgProjects(orgId), PROJECTS).pipe(only("OrganizationNotFound")),
+      createProduct: (orgId, name) =>
+        send("createProduct", "POST", Paths.orgProducts(orgId), { name }, Project).pipe(
+          only("OrganizationNotFound", "InvalidRequest"),
+        ),
+      getProduct: (productId) => get("getProduct", Paths.product(productId), Project).pipe(only("ProductNotFound")),
+      listProducts: (orgId) =>
+        get("listProducts", Paths.orgProducts(orgId), PROJECTS).pipe(only("OrganizationNotFound")),
       addProductToProject: (productId, projectId) =>
-        Effect.asVoid(send("addProductToProject", "POST", Paths.link(productId, projectId), undefined, NoContent)),
-      listProjectProducts: (projectId) => get("listProjectProducts", Paths.projectProducts(projectId), PROJECTS),
+        send("addProductToProject", "POST", Paths.link(productId, projectId), undefined, NoContent).pipe(
+          Effect.asVoid,
+          only("ProductNotFound", "ProjectNotFound", "InvalidRequest"),
+        ),
+      listProjectProducts: (projectId) =>
+        get("listProjectProducts", Paths.projectProducts(projectId), PROJECTS).pipe(only("ProjectNotFound")),
       createKey: (orgId, create = {}) =>
-        Effect.map(
-          send("createKey", "POST", Paths.keys, {
-            org_id: orgId,
-            ...(create.projectId !== undefined && { project_id: create.projectId }),
-            ...(create.productId !== undefined && { product_id: create.productId }),
-            ...metadataJson(create.metadata ?? {}),
-          }, ApiKeyCreatedJson),
-          toCreated,
+        metadataJson(create.metadata ?? {}).pipe(
+          Effect.flatMap((metadata) =>
+            send("createKey", "POST", Paths.keys, {
+              org_id: orgId,
+              ...(create.projectId !== undefined && { project_id: create.projectId }),
+              ...(create.productId !== undefined && { product_id: create.productId }),
+              ...metadata,
+            }, ApiKeyCreatedJson)
+          ),
+          Effect.map(toCreated),
+          only("OrganizationNotFound", "ProjectNotFound", "ProductNotFound", "InvalidRequest"),
         ),
       verifyKey: (plaintext) =>
         // The seed's verify answers 400 to every failure; the body still names the typed error.
-        send("verifyKey", "POST", Paths.verify, { key: revealKey(plaintext) }, ApiKey),
+        send("verifyKey", "POST", Paths.verify, { key: revealKey(plaintext) }, ApiKey).pipe(
+          only("InvalidKey", "RevokedKey", "ExpiredKey"),
+        ),
       validateKey: (plaintext, validate = {}) =>
         send("validateKey", "POST", Paths.validate, {
           key: revealKey(plaintext),
@@ -131,27 +190,41 @@ const make = (options: ApiKeysHttpClientOptions) =>
           ...(validate.projectId !== undefined && { project_id: validate.projectId }),
           ...(validate.productId !== undefined && { product_id: validate.productId }),
           ...(validate.requiredScopes !== undefined && { required_scopes: validate.requiredScopes }),
-        }, ApiKey),
-      revokeKey: (keyId) => send("revokeKey", "DELETE", Paths.key(keyId), undefined, ApiKey),
-      getKey: (keyId) => get("getKey", Paths.key(keyId), ApiKey),
-      listOrgKeys: (orgId, list) => get("listOrgKeys", withStatus(Paths.orgKeys(orgId), list?.status), KEYS),
+        }, ApiKey).pipe(only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded")),
+      revokeKey: (keyId) => send("revokeKey", "DELETE", Paths.key(keyId), undefined, ApiKey).pipe(only("KeyNotFound")),
+      getKey: (keyId) => get("getKey", Paths.key(keyId), ApiKey).pipe(only("KeyNotFound")),
+      listOrgKeys: (orgId, list) =>
+        get("listOrgKeys", withStatus(Paths.orgKeys(orgId), list?.status), KEYS).pipe(only("OrganizationNotFound")),
       listProjectKeys: (projectId, list) =>
-        get("listProjectKeys", withStatus(Paths.projectKeys(projectId), list?.status), KEYS),
-      updateKey: (keyId, update) => send("updateKey", "PATCH", Paths.key(keyId), metadataJson(update), ApiKey),
+        get("listProjectKeys", withStatus(Paths.projectKeys(projectId), list?.status), KEYS).pipe(
+          only("ProjectNotFound"),
+        ),
+      updateKey: (keyId, update) =>
+        metadataJson(update).pipe(
+          Effect.flatMap((body) => send("updateKey", "PATCH", Paths.key(keyId), body, ApiKey)),
+          only("KeyNotFound", "InvalidRequest"),
+        ),
       deleteKey: (keyId) =>
-        Effect.asVoid(send("deleteKey", "DELETE", `${Paths.key(keyId)}?purge=true`, undefined, NoContent)),
+        send("deleteKey", "DELETE", `${Paths.key(keyId)}?purge=true`, undefined, NoContent).pipe(
+          Effect.asVoid,
+          only("KeyNotFound"),
+        ),
       rotateKey: (keyId, rotate = {}) =>
-        Effect.map(
-          send("rotateKey", "POST", Paths.rotate(keyId), {
-            ...(rotate.gracePeriod !== undefined && {
-              grace_period_seconds: Duration.toMillis(Duration.fromInputUnsafe(rotate.gracePeriod)) / 1000,
-            }),
-            ...metadataJson(rotate.metadata ?? {}),
-          }, ApiKeyCreatedJson),
-          toCreated,
+        Effect.all([
+          rotate.gracePeriod === undefined ? Effect.succeed(undefined) : gracePeriodMillis(rotate.gracePeriod),
+          metadataJson(rotate.metadata ?? {}),
+        ]).pipe(
+          Effect.flatMap(([graceMillis, metadata]) =>
+            send("rotateKey", "POST", Paths.rotate(keyId), {
+              ...(graceMillis !== undefined && { grace_period_seconds: graceMillis / 1000 }),
+              ...metadata,
+            }, ApiKeyCreatedJson)
+          ),
+          Effect.map(toCreated),
+          only("KeyNotFound", "RevokedKey", "ExpiredKey", "InvalidRequest"),
         ),
     }
-    return ApiKeys.of(service as unknown as ApiKeysService)
+    return ApiKeys.of(service)
   })
 
 /**
@@ -165,7 +238,7 @@ const make = (options: ApiKeysHttpClientOptions) =>
  * import { ApiKeys, ApiKeysHttp } from "@gatehouse/sdk/apikeys"
  *
  * const key = Effect.flatMap(ApiKeys, (keys) => keys.validateKey("sk_...", { requiredScopes: ["read"] })).pipe(
- *   Effect.provide(ApiKeysHttp.layer({ baseUrl: "http://keys.internal", adminKey: "..." })),
+ *   Effect.provide(ApiKeysHttp.layer({ baseUrl: "http://keys.internal", validatorKey: "..." })),
  *   Effect.provide(FetchHttpClient.layer),
  * )
  * ```

@@ -128,6 +128,21 @@ export const KeyMetadata = Schema.Struct({
 export type KeyMetadata = typeof KeyMetadata.Type
 
 /**
+ * Key metadata as the JSON text stored in the `api_keys.metadata` column: the one codec the
+ * service and the mock's seed write it with.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { KeyMetadataJson } from "@gatehouse/sdk/apikeys"
+ *
+ * Schema.encodeSync(KeyMetadataJson)({ scopes: ["read"], rateLimit: { requests: 60, window: "minute" }, custom: {} })
+ * // '{"scopes":["read"],"rate_limit":{"requests":60,"window":"minute"},"custom":{}}'
+ * ```
+ */
+export const KeyMetadataJson = Schema.fromJsonString(KeyMetadata)
+
+/**
  * Where a key stands now: `revoked` wins over `expired`.
  *
  * @example

@@ -31,7 +31,9 @@ export class InvalidKey extends Schema.TaggedError<InvalidKey>()("InvalidKey", {
 }
 
 /**
- * The key was revoked (or rotated, and its grace period is over) at `revokedAt`.
+ * The key was revoked (or rotated, and its grace period is over) at `revokedAt`. From
+ * `rotateKey`, it may also mean the key was already rotated: `revokedAt` is then when its grace
+ * period ends.
  *
  * @example
  * ```ts

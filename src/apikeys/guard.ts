@@ -180,19 +180,6 @@ export const apiKeyMiddleware = (options: ValidateOptions = {}) =>
       }),
   )
 
-const REJECTIONS: ReadonlySet<unknown> = new Set([
-  "MissingKey",
-  "InvalidKey",
-  "ExpiredKey",
-  "RevokedKey",
-  "InsufficientScope",
-  "QuotaExceeded",
-  "KeyStoreUnavailable",
-])
-
-const isRejection = (error: unknown): error is GuardRejection =>
-  typeof error === "object" && error !== null && REJECTIONS.has((error as { readonly _tag?: unknown })._tag)
-
 /** A guard's verdict: the key, or the `Response` to send back. */
 export type GuardResult =
   | { readonly ok: true; readonly key: ApiKey }
@@ -200,7 +187,11 @@ export type GuardResult =
 
 /** A guard for plain `(Request) => Promise<Response>` servers. */
 export interface RequestGuard {
-  /** Validates the key of `request`; never rejects. */
+  /**
+   * Validates the key of `request`; never rejects. `options` add to the guard's defaults: its
+   * `requiredScopes` are required as well as the defaults', and its organization, project or
+   * product, when not `undefined`, replace the defaults'.
+   */
   readonly check: (request: Request, options?: ValidateOptions) => Promise<GuardResult>
   /** Releases the key service the guard was built on. */
   readonly close: () => Promise<void>
@@ -229,19 +220,30 @@ export const makeRequestGuard = (
 ): RequestGuard => {
   const runtime = ManagedRuntime.make(layer)
   const close = () => runtime.dispose()
-  const check = async (request: Request, options?: ValidateOptions): Promise<GuardResult> => {
-    const exit = await runtime.runPromiseExit(guardHeaders(request.headers, { ...defaults, ...options }))
-    if (Exit.isSuccess(exit)) return { ok: true, key: exit.value }
-    const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
-    const rejection = failure?._tag === "Fail" && isRejection(failure.error)
-      ? failure.error
-      : new KeyStoreUnavailable({ detail: "the key service failed" })
-    const answer = rejectionAnswer(rejection)
-    return {
-      ok: false,
-      rejection,
-      response: Response.json(answer.body, { status: answer.status, headers: answer.headers }),
-    }
+  const check = async (request: Request, options: ValidateOptions = {}): Promise<GuardResult> => {
+    const verdict = Effect.match(guardHeaders(request.headers, combine(defaults, options)), {
+      onFailure: rejected,
+      onSuccess: (key): GuardResult => ({ ok: true, key }),
+    })
+    // What is left is the layer failing to build, or a defect: the key store cannot answer.
+    const exit = await runtime.runPromiseExit(verdict)
+    return Exit.isSuccess(exit) ? exit.value : rejected(new KeyStoreUnavailable({ detail: "the key service failed" }))
   }
   return { check, close, [Symbol.asyncDispose]: close }
+}
+
+const combine = (defaults: ValidateOptions, options: ValidateOptions): ValidateOptions => ({
+  orgId: options.orgId ?? defaults.orgId,
+  projectId: options.projectId ?? defaults.projectId,
+  productId: options.productId ?? defaults.productId,
+  requiredScopes: [...new Set([...defaults.requiredScopes ?? [], ...options.requiredScopes ?? []])],
+})
+
+const rejected = (rejection: GuardRejection): GuardResult => {
+  const answer = rejectionAnswer(rejection)
+  return {
+    ok: false,
+    rejection,
+    response: Response.json(answer.body, { status: answer.status, headers: answer.headers }),
+  }
 }

@@ -17,6 +17,10 @@
  * Errors are `{ "detail": message, "_tag": ..., ...fields }`: FastAPI's `detail`, and the typed
  * error's own fields, which the typed client decodes back into the same error.
  *
+ * Two credentials: the admin key (`X-Admin-Key`) opens every route; the validator key
+ * (`X-Validator-Key`) opens only `POST /api/keys/verify` and `POST /api/keys/validate`, so that the
+ * services of a fleet can check keys without being able to issue or revoke them.
+ *
  * @module
  */
 import { Effect, Exit, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
@@ -49,7 +53,7 @@ import {
 } from "./errors.ts"
 import { rejectionAnswer } from "./guard.ts"
 import { hashesEqual, hashKey } from "./key_format.ts"
-import { type ApiKeyCreated, ApiKeys, type ApiKeysService, type KeyMetadataInput, type KeyUpdate } from "./service.ts"
+import { type ApiKeyCreated, ApiKeys, type ApiKeysService } from "./service.ts"
 
 /**
  * Every error the HTTP API sends, as one schema: encode on the server, decode in the client.
@@ -78,13 +82,22 @@ export const ApiKeysErrorJson = Schema.Union([
 
 type HttpError = typeof ApiKeysErrorJson.Type
 
-/** Options of the HTTP API. */
+/**
+ * Options of the HTTP API. When either key is set, every request needs a credential (else 401);
+ * a key that is set but blank (empty or whitespace) is a configuration error, and matches no
+ * request: the API then refuses what it would open, rather than open what it should refuse.
+ */
 export interface ApiKeysHttpOptions {
   /**
-   * When set, every request must carry it in `X-Admin-Key` (else 401): the API can issue and
-   * revoke keys, so anything but a trusted network needs it. @default none (open)
+   * Opens every route, in `X-Admin-Key`: the API can issue and revoke keys, so anything but a
+   * trusted network needs it. @default none (open, unless `validatorKey` is set)
    */
   readonly adminKey?: Redacted.Redacted<string> | undefined
+  /**
+   * Opens only `POST /api/keys/verify` and `POST /api/keys/validate`, in `X-Validator-Key`: the
+   * credential for services that check keys. @default none
+   */
+  readonly validatorKey?: Redacted.Redacted<string> | undefined
   /** The path the API is mounted under: `/apikeys` on the mock server. @default "" */
   readonly basePath?: string | undefined
 }
@@ -146,23 +159,22 @@ const readBody = <S extends Schema.Top & { readonly DecodingServices: never }>(
     ),
   )
 
-type CreateBody = typeof CreateKeyBody.Type
-type UpdateBody = typeof UpdateKeyBody.Type
-
-const metadataOf = (body: Omit<CreateBody, "org_id" | "project_id" | "product_id">): KeyMetadataInput => ({
+/**
+ * The metadata fields of a body, camelCased: with `Clear = null` a `KeyUpdate` (null clears a
+ * field), with `Clear = never` a `KeyMetadataInput`. An absent field reads `undefined`: unchanged.
+ */
+const metadataOf = <Clear extends null>(body: {
+  readonly name?: string | Clear
+  readonly scopes?: ReadonlyArray<string>
+  readonly rate_limit?: number | RateLimit | Clear
+  readonly expires_at?: Date | Clear
+  readonly custom?: Readonly<Record<string, Schema.Json>>
+}) => ({
   name: body.name,
   scopes: body.scopes,
-  rateLimit: body.rate_limit as number | RateLimit | undefined,
+  rateLimit: body.rate_limit,
   expiresAt: body.expires_at,
   custom: body.custom,
-})
-
-const updateOf = (body: UpdateBody | Omit<CreateBody, "org_id" | "project_id" | "product_id">): KeyUpdate => ({
-  ...("name" in body && { name: body.name }),
-  ...("scopes" in body && { scopes: body.scopes }),
-  ...("rate_limit" in body && { rateLimit: body.rate_limit as number | RateLimit | null }),
-  ...("expires_at" in body && { expiresAt: body.expires_at }),
-  ...("custom" in body && { custom: body.custom }),
 })
 
 const statusFilter = (url: URL): Effect.Effect<KeyStatus | undefined, InvalidRequest> => {
@@ -250,7 +262,7 @@ const route = (method: string, segments: ReadonlyArray<string>): Route | "method
             keys.createKey(body.org_id, {
               projectId: body.project_id ?? undefined,
               productId: body.product_id ?? undefined,
-              metadata: metadataOf(body),
+              metadata: metadataOf<never>(body),
             }),
             created,
           )),
@@ -291,7 +303,7 @@ const route = (method: string, segments: ReadonlyArray<string>): Route | "method
       PATCH: (keys, request) =>
         Effect.flatMap(
           readBody(request, UpdateKeyBody),
-          (body) => Effect.map(keys.updateKey(id, updateOf(body)), (key) => json(ApiKey, key)),
+          (body) => Effect.map(keys.updateKey(id, metadataOf<null>(body)), (key) => json(ApiKey, key)),
         ),
       DELETE: (keys, _, url) =>
         url.searchParams.get("purge") === "true"
@@ -306,7 +318,7 @@ const route = (method: string, segments: ReadonlyArray<string>): Route | "method
           Effect.map(
             keys.rotateKey(id, {
               gracePeriod: body.grace_period_seconds === undefined ? undefined : body.grace_period_seconds * 1000,
-              metadata: updateOf(body),
+              metadata: metadataOf<null>(body),
             }),
             created,
           )),
@@ -316,6 +328,20 @@ const route = (method: string, segments: ReadonlyArray<string>): Route | "method
 }
 
 const plainError = (status: number, detail: string, tag: string) => Response.json({ detail, _tag: tag }, { status })
+
+/** Whether `given` is `key`; a blank key matches nothing. Compared as hashes, in constant time. */
+const matches = (given: string | null, key: Redacted.Redacted<string> | undefined): boolean => {
+  const expected = key === undefined ? "" : Redacted.value(key)
+  return given !== null && expected.trim() !== "" && hashesEqual(hashKey(given), hashKey(expected))
+}
+
+const authorized = (request: Request, segments: ReadonlyArray<string> | undefined, options: ApiKeysHttpOptions) => {
+  if (options.adminKey === undefined && options.validatorKey === undefined) return true
+  if (matches(request.headers.get("x-admin-key"), options.adminKey)) return true
+  const validation = request.method.toUpperCase() === "POST" && segments?.length === 2 && segments[0] === "keys" &&
+    (segments[1] === "verify" || segments[1] === "validate")
+  return validation && matches(request.headers.get("x-validator-key"), options.validatorKey)
+}
 
 const segmentsOf = (pathname: string, basePath: string): ReadonlyArray<string> | undefined => {
   const base = basePath.replace(/\/+$/, "")
@@ -349,13 +375,10 @@ export const handleApiKeysRequest = (
 ): Effect.Effect<Response, never, ApiKeys> =>
   Effect.suspend(() => {
     const url = new URL(request.url)
-    if (options.adminKey !== undefined) {
-      const given = request.headers.get("x-admin-key") ?? ""
-      if (!hashesEqual(hashKey(given), hashKey(Redacted.value(options.adminKey)))) {
-        return Effect.succeed(plainError(401, "Missing or wrong X-Admin-Key", "Unauthorized"))
-      }
-    }
     const segments = segmentsOf(url.pathname, options.basePath ?? "")
+    if (!authorized(request, segments, options)) {
+      return Effect.succeed(plainError(401, "Missing or wrong X-Admin-Key", "Unauthorized"))
+    }
     const found = segments === undefined ? undefined : route(request.method.toUpperCase(), segments)
     if (found === undefined) return Effect.succeed(plainError(404, "Not Found", "RouteNotFound"))
     if (found === "method") return Effect.succeed(plainError(405, "Method Not Allowed", "MethodNotAllowed"))
@@ -371,15 +394,19 @@ export interface ApiKeysWebHandler {
 }
 
 /**
- * Serves the HTTP API from an `ApiKeys` layer.
+ * Serves the HTTP API from an `ApiKeys` layer. A blank `adminKey` or `validatorKey` refuses every
+ * request it would have opened (see {@linkcode ApiKeysHttpOptions}).
  *
  * @example
  * ```ts
- * import { Redacted } from "effect"
+ * import { Config, Effect, Schema } from "effect"
  * import { ApiKeys, makeApiKeysWebHandler } from "@gatehouse/sdk/apikeys"
  *
+ * // Fails at startup when the variable is unset or empty.
+ * const secret = (name: string) => Effect.runPromise(Config.schema(Schema.Redacted(Schema.NonEmptyString), name))
  * const { handler } = makeApiKeysWebHandler(ApiKeys.layerSqlite({ filename: "keys.db" }), {
- *   adminKey: Redacted.make(Deno.env.get("APIKEYS_ADMIN_KEY") ?? ""),
+ *   adminKey: await secret("APIKEYS_ADMIN_KEY"),
+ *   validatorKey: await secret("APIKEYS_VALIDATOR_KEY"),
  * })
  * Deno.serve(handler)
  * ```

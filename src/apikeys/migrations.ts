@@ -60,7 +60,20 @@ const createTables = Effect.gen(function* () {
 })
 
 /**
- * The migrations, in order, for `Migrator.fromRecord`.
+ * `replaced_by` cannot gain a foreign key: SQLite has no `ALTER TABLE ... ADD CONSTRAINT`. So
+ * `deleteKey` clears the pointers to the key it deletes (this index finds them), and pointers left
+ * dangling by earlier versions are cleared here.
+ */
+const indexReplacedBy = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE INDEX ix_api_keys_replaced_by ON api_keys (replaced_by) WHERE replaced_by IS NOT NULL`
+  yield* sql`UPDATE api_keys SET replaced_by = NULL
+    WHERE replaced_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM api_keys successor WHERE successor.id = api_keys.replaced_by)`
+})
+
+/**
+ * The migrations, in order, for `Migrator.fromRecord`. An applied migration is never edited: a
+ * change is a new one.
  *
  * @example
  * ```ts
@@ -72,6 +85,7 @@ const createTables = Effect.gen(function* () {
  */
 export const migrations: Record<string, Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient>> = {
   "0001_create_tables": createTables,
+  "0002_index_replaced_by": indexReplacedBy,
 }
 
 /**

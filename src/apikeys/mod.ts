@@ -36,6 +36,7 @@ export {
   ApiKeyCreatedJson,
   CreateKeyBody,
   KeyMetadata,
+  KeyMetadataJson,
   KeyStatus,
   NameBody,
   Organization,

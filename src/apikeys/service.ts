@@ -9,11 +9,12 @@
  *
  * @module
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import {
   type ApiKey,
-  KeyMetadata,
+  type KeyMetadata,
+  KeyMetadataJson,
   type KeyStatus,
   type Organization,
   type Product,
@@ -36,6 +37,7 @@ import {
   type ValidateError,
   type VerifyError,
 } from "./errors.ts"
+import { checkDate, gracePeriodMillis } from "./_input.ts"
 import { DEFAULT_KEY_PREFIX, generateKey, hashesEqual, type Plaintext, revealKey, storedForm } from "./key_format.ts"
 import { migrate } from "./migrations.ts"
 import { SqliteClient, type SqliteOptions } from "./sqlite.ts"
@@ -92,7 +94,7 @@ export interface KeyUpdate {
 
 /** Options of `rotateKey`. */
 export interface RotateOptions {
-  /** How long the old key keeps validating. @default "1 hour" */
+  /** How long the old key keeps validating, at most 365 days. @default "1 hour" */
   readonly gracePeriod?: Duration.Input | undefined
   /** Changes to the metadata the new key inherits from the old one. */
   readonly metadata?: KeyUpdate | undefined
@@ -162,21 +164,27 @@ export interface ApiKeysService {
     projectId: string,
     options?: ListKeysOptions,
   ) => Effect.Effect<ReadonlyArray<ApiKey>, ProjectNotFound | Storage>
+  /** Changes the key's metadata; concurrent updates of different fields all apply. */
   readonly updateKey: (
     keyId: string,
     update: KeyUpdate,
   ) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | Storage>
-  /** Deletes the key and its counters for good. */
+  /** Deletes the key and its counters for good; a key it replaced no longer points to it. */
   readonly deleteKey: (keyId: string) => Effect.Effect<void, KeyNotFound | Storage>
   /**
    * Issues a key with the old key's place and metadata (plus `metadata` changes); the old key
    * keeps validating for the grace period, then fails with `RevokedKey`, and points to the new
    * one in `replacedBy`.
+   *
+   * A key is rotated once: rotating a revoked key, or one already rotated (even during its grace
+   * period, and even by a concurrent call), fails with `RevokedKey` (`revokedAt` is then when the
+   * grace period ends). An expired key fails with `ExpiredKey`, unless `metadata.expiresAt` gives
+   * the new key a future expiry or none (`null`). A grace period over 365 days is `InvalidRequest`.
    */
   readonly rotateKey: (
     keyId: string,
     options?: RotateOptions,
-  ) => Effect.Effect<ApiKeyCreated, KeyNotFound | RevokedKey | InvalidRequest | Storage>
+  ) => Effect.Effect<ApiKeyCreated, KeyNotFound | RevokedKey | ExpiredKey | InvalidRequest | Storage>
 }
 
 interface NamedRow {
@@ -203,10 +211,16 @@ interface KeyRow {
 }
 
 const MAX_NAME = 255
-const DEFAULT_GRACE = Duration.hours(1)
-const MetadataJson = Schema.fromJsonString(KeyMetadata)
-const decodeMetadata = Schema.decodeUnknownSync(MetadataJson)
-const encodeMetadata = Schema.encodeSync(MetadataJson)
+const DEFAULT_GRACE: Duration.Input = "1 hour"
+/** Compare-and-set rounds of `updateKey`: each round one of the racing writers wins. */
+const UPDATE_ATTEMPTS = 32
+/** A stored row that does not decode fails with `SchemaError`, hence `KeyStoreUnavailable`. */
+const decodeMetadata = Schema.decodeUnknownEffect(KeyMetadataJson)
+const encodeMetadata = (metadata: KeyMetadata): Effect.Effect<string, InvalidRequest> =>
+  Effect.mapError(
+    Schema.encodeEffect(KeyMetadataJson)(metadata),
+    (error) => new InvalidRequest({ detail: `metadata is not JSON: ${error.message}` }),
+  )
 
 // PostgreSQL returns BIGINT as text; SQLite as a number.
 const millis = (value: unknown): number | null => value === null || value === undefined ? null : Number(value)
@@ -222,13 +236,13 @@ const statusOf = (row: KeyRow, now: number): KeyStatus => {
   return expiresAt !== null && expiresAt < now ? "expired" : "active"
 }
 
-const toApiKey = (row: KeyRow, now: number): ApiKey => ({
+const toApiKey = (row: KeyRow, metadata: KeyMetadata, now: number): ApiKey => ({
   id: row.id,
   orgId: row.org_id,
   projectId: row.project_id,
   productId: row.product_id,
   keyPrefix: row.key_prefix,
-  metadata: decodeMetadata(row.metadata),
+  metadata,
   status: statusOf(row, now),
   revokedAt: dateOf(row.revoked_at),
   createdAt: new Date(Number(row.created_at)),
@@ -289,12 +303,7 @@ const updateMetadata = (metadata: KeyMetadata, update: KeyUpdate): Effect.Effect
       next.rateLimit = limit
     }
     if (update.expiresAt === null) delete next.expiresAt
-    else if (update.expiresAt !== undefined) {
-      if (!(update.expiresAt instanceof Date) || Number.isNaN(update.expiresAt.getTime())) {
-        return yield* new InvalidRequest({ detail: "expiresAt must be a valid Date" })
-      }
-      next.expiresAt = update.expiresAt
-    }
+    else if (update.expiresAt !== undefined) next.expiresAt = yield* checkDate("expiresAt", update.expiresAt)
     if (update.custom !== undefined) {
       if (typeof update.custom !== "object" || update.custom === null || Array.isArray(update.custom)) {
         return yield* new InvalidRequest({ detail: "custom must be a JSON object" })
@@ -386,6 +395,8 @@ export const makeApiKeys = (
 
     const now = Clock.currentTimeMillis
 
+    const keyOf = (row: KeyRow, at: number) => Effect.map(decodeMetadata(row.metadata), (m) => toApiKey(row, m, at))
+
     /** Checks that a new key's project and product exist, belong to `orgId`, and are linked. */
     const checkPlacement = (orgId: string, projectId: string | undefined, productId: string | undefined) =>
       Effect.gen(function* () {
@@ -425,7 +436,7 @@ export const makeApiKeys = (
           product_id: place.productId,
           key_prefix: form.prefix,
           key_hash: form.hash,
-          metadata: encodeMetadata(metadata),
+          metadata: yield* encodeMetadata(metadata),
           expires_at: metadata.expiresAt?.getTime() ?? null,
           revoked_at: null,
           created_at: at,
@@ -434,7 +445,7 @@ export const makeApiKeys = (
           replaced_by: null,
         }
         yield* sql`INSERT INTO api_keys ${sql.insert({ ...row })}`
-        return { key: toApiKey(row, at), plaintext } satisfies ApiKeyCreated
+        return { key: toApiKey(row, metadata, at), plaintext } satisfies ApiKeyCreated
       })
 
     /** Finds the key of a plaintext and checks it is usable now: the seed's `verify_key`. */
@@ -458,10 +469,10 @@ export const makeApiKeys = (
         if (expiresAt !== null && expiresAt < at) {
           return yield* new ExpiredKey({ keyId: found.id, expiredAt: new Date(expiresAt) })
         }
-        return { row: found, at }
+        return { row: found, metadata: yield* decodeMetadata(found.metadata), at }
       })
 
-    const checkReach = (row: KeyRow, options: ValidateOptions) =>
+    const checkReach = (row: KeyRow, scopes: ReadonlyArray<string>, options: ValidateOptions) =>
       Effect.gen(function* () {
         const refuse = (reason: InsufficientScope["reason"], missingScopes: ReadonlyArray<string> = []) =>
           new InsufficientScope({ keyId: row.id, reason, missingScopes })
@@ -482,7 +493,6 @@ export const makeApiKeys = (
               .length > 0
           if (!reaches) return yield* refuse("product")
         }
-        const scopes = decodeMetadata(row.metadata).scopes
         const missing = (options.requiredScopes ?? []).filter((scope) => !scopes.includes(scope))
         if (missing.length > 0) return yield* refuse("scope", missing)
       })
@@ -516,9 +526,23 @@ export const makeApiKeys = (
         : Effect.succeed(row)
 
     const listKeys = (rows: ReadonlyArray<KeyRow>, options: ListKeysOptions | undefined) =>
-      Effect.map(now, (at) => {
-        const keys = rows.map((row) => toApiKey(row, at))
+      Effect.gen(function* () {
+        const at = yield* now
+        const keys = yield* Effect.forEach(rows, (row) => keyOf(row, at))
         return options?.status === undefined ? keys : keys.filter((key) => key.status === options.status)
+      })
+
+    /** A key is rotated once, and not into an expired successor. */
+    const checkRotatable = (row: KeyRow, successor: KeyMetadata, at: number) =>
+      Effect.gen(function* () {
+        const revokedAt = millis(row.revoked_at)
+        if (revokedAt !== null && (revokedAt <= at || row.replaced_by !== null)) {
+          return yield* new RevokedKey({ keyId: row.id, revokedAt: new Date(revokedAt) })
+        }
+        const expiresAt = millis(row.expires_at)
+        if (expiresAt !== null && expiresAt < at && (successor.expiresAt?.getTime() ?? Infinity) < at) {
+          return yield* new ExpiredKey({ keyId: row.id, expiredAt: new Date(expiresAt) })
+        }
       })
 
     const revokeAt = (keyId: string, at: number) =>
@@ -577,24 +601,23 @@ export const makeApiKeys = (
         })),
       verifyKey: (plaintext) =>
         stored(Effect.gen(function* () {
-          const { row, at } = yield* lookup(plaintext)
-          return toApiKey(yield* recordUse(row, at), at)
+          const { row, metadata, at } = yield* lookup(plaintext)
+          return toApiKey(yield* recordUse(row, at), metadata, at)
         })),
       validateKey: (plaintext, validateOptions = {}) =>
         stored(Effect.gen(function* () {
-          const { row, at } = yield* lookup(plaintext)
-          yield* checkReach(row, validateOptions)
-          const limit = decodeMetadata(row.metadata).rateLimit
-          if (limit !== undefined) yield* spend(row, limit, at)
-          return toApiKey(yield* recordUse(row, at), at)
+          const { row, metadata, at } = yield* lookup(plaintext)
+          yield* checkReach(row, metadata.scopes, validateOptions)
+          if (metadata.rateLimit !== undefined) yield* spend(row, metadata.rateLimit, at)
+          return toApiKey(yield* recordUse(row, at), metadata, at)
         })),
       revokeKey: (keyId) =>
         stored(Effect.gen(function* () {
           const at = yield* now
           yield* revokeAt(keyId, at)
-          return toApiKey(yield* keyRow(keyId), at)
+          return yield* keyOf(yield* keyRow(keyId), at)
         })),
-      getKey: (keyId) => stored(Effect.flatMap(keyRow(keyId), (row) => Effect.map(now, (at) => toApiKey(row, at)))),
+      getKey: (keyId) => stored(Effect.flatMap(keyRow(keyId), (row) => Effect.flatMap(now, (at) => keyOf(row, at)))),
       listOrgKeys: (orgId, listOptions) =>
         stored(Effect.gen(function* () {
           yield* orgRow(orgId)
@@ -609,43 +632,49 @@ export const makeApiKeys = (
           return yield* listKeys(rows, listOptions)
         })),
       updateKey: (keyId, update) =>
-        stored(sql.withTransaction(Effect.gen(function* () {
-          const row = yield* keyRow(keyId)
-          const metadata = yield* updateMetadata(decodeMetadata(row.metadata), update)
-          const encoded = encodeMetadata(metadata)
-          const expiresAt = metadata.expiresAt?.getTime() ?? null
-          yield* sql`UPDATE api_keys SET metadata = ${encoded}, expires_at = ${expiresAt} WHERE id = ${keyId}`
-          return toApiKey({ ...row, metadata: encoded, expires_at: expiresAt }, yield* now)
-        }))),
-      deleteKey: (keyId) =>
         stored(Effect.gen(function* () {
+          // Compare-and-set on the metadata read, so that a concurrent update is never overwritten.
+          for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+            const row = yield* keyRow(keyId)
+            const metadata = yield* updateMetadata(yield* decodeMetadata(row.metadata), update)
+            const encoded = yield* encodeMetadata(metadata)
+            const updated = yield* sql<KeyRow>`UPDATE api_keys
+              SET metadata = ${encoded}, expires_at = ${metadata.expiresAt?.getTime() ?? null}
+              WHERE id = ${keyId} AND metadata = ${row.metadata} RETURNING *`
+            if (updated.length > 0) return toApiKey(updated[0], metadata, yield* now)
+          }
+          return yield* new KeyStoreUnavailable({ detail: `Key '${keyId}' changed under too many concurrent updates` })
+        })),
+      deleteKey: (keyId) =>
+        stored(sql.withTransaction(Effect.gen(function* () {
+          yield* sql`UPDATE api_keys SET replaced_by = NULL WHERE replaced_by = ${keyId}`
           const rows = yield* sql`DELETE FROM api_keys WHERE id = ${keyId} RETURNING id`
           if (rows.length === 0) return yield* new KeyNotFound({ keyId })
-        })),
+        }))),
       rotateKey: (keyId, rotateOptions = {}) =>
-        stored(sql.withTransaction(Effect.gen(function* () {
-          const grace = Option.getOrUndefined(Duration.fromInput(rotateOptions.gracePeriod ?? DEFAULT_GRACE))
-          if (grace === undefined || !Duration.isFinite(grace) || Duration.toMillis(grace) < 0) {
-            return yield* new InvalidRequest({ detail: "gracePeriod must be a finite, non-negative duration" })
-          }
+        stored(Effect.gen(function* () {
+          const grace = yield* gracePeriodMillis(rotateOptions.gracePeriod ?? DEFAULT_GRACE)
           const old = yield* keyRow(keyId)
           const at = yield* now
-          const revokedAt = millis(old.revoked_at)
-          if (revokedAt !== null && revokedAt <= at) {
-            return yield* new RevokedKey({ keyId, revokedAt: new Date(revokedAt) })
-          }
-          const metadata = yield* updateMetadata(decodeMetadata(old.metadata), rotateOptions.metadata ?? {})
-          const created = yield* insertKey(
-            { orgId: old.org_id, projectId: old.project_id, productId: old.product_id },
-            metadata,
-            at,
-          )
-          const until = at + Duration.toMillis(grace)
-          yield* sql`UPDATE api_keys SET replaced_by = ${created.key.id},
-            revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
-            WHERE id = ${keyId}`
-          return created
-        }))),
+          const metadata = yield* updateMetadata(yield* decodeMetadata(old.metadata), rotateOptions.metadata ?? {})
+          yield* checkRotatable(old, metadata, at)
+          const until = at + grace
+          return yield* sql.withTransaction(Effect.gen(function* () {
+            const created = yield* insertKey(
+              { orgId: old.org_id, projectId: old.project_id, productId: old.product_id },
+              metadata,
+              at,
+            )
+            // Claims the old key: of concurrent rotations, only the first to commit matches.
+            const claimed = yield* sql`UPDATE api_keys SET replaced_by = ${created.key.id},
+              revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
+              WHERE id = ${keyId} AND replaced_by IS NULL AND (revoked_at IS NULL OR revoked_at > ${at})
+              RETURNING id`
+            if (claimed.length > 0) return created
+            const current = yield* keyRow(keyId)
+            return yield* new RevokedKey({ keyId, revokedAt: dateOf(current.revoked_at) ?? new Date(at) })
+          }))
+        })),
     })
   })
 
