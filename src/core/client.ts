@@ -144,8 +144,7 @@ export const makeApiClient = <E>(
     })
 
     const base = yield* HttpClient.HttpClient
-    const transformed = api.transformClient === undefined ? base : api.transformClient(base)
-    const execute = transformed.execute
+    const http = api.transformClient === undefined ? base : api.transformClient(base)
 
     // Pacing waits before an attempt, outside its timeout.
     const pace = api.pacing === undefined ? undefined : (yield* RateLimiter.makeWithRateLimiter.pipe(
@@ -175,7 +174,7 @@ export const makeApiClient = <E>(
     // The body is read within the attempt: a connection lost mid-body is a transport failure, retried
     // like one, and a body that stalls counts against the timeout.
     const attempt = (operation: string, request: HttpClientRequest.HttpClientRequest) =>
-      execute(request).pipe(
+      http.execute(request).pipe(
         Effect.flatMap((response) =>
           Effect.map(response.text, (text): Received => ({ response, body: parseBody(text) }))
         ),
