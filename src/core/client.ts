@@ -146,10 +146,12 @@ export const makeApiClient = <E>(
     const base = yield* HttpClient.HttpClient
     const http = api.transformClient === undefined ? base : api.transformClient(base)
 
-    // Pacing waits before an attempt, outside its timeout.
+    // Pacing waits before an attempt, outside its timeout. A token bucket spaces requests evenly: a
+    // fixed window lets two through on either side of its edge, which a "1 per second since the last
+    // request" server refuses.
     const pace = api.pacing === undefined ? undefined : (yield* RateLimiter.makeWithRateLimiter.pipe(
       Effect.provide(RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))),
-    ))({ ...api.pacing, key: api.name, onExceeded: "delay" })
+    ))({ ...api.pacing, key: api.name, onExceeded: "delay", algorithm: "token-bucket" })
     const paced = <A>(operation: string, effect: Effect.Effect<A, Failure>): Effect.Effect<A, Failure> =>
       pace === undefined ? effect : pace(effect).pipe(
         Effect.catchTag("RateLimiterError", (error) =>

@@ -28,7 +28,8 @@ export interface PuidOptions extends Omit<TransportOptions, "pacing"> {
   readonly endpoint?: string | undefined
   /**
    * Pace requests on the client so that a busy caller waits instead of meeting `rate_limited`:
-   * `true` for the API's one request per second, or a limit of your plan's.
+   * `true` for the API's one request per second (with a margin, {@linkcode PUID_PACING}), or a limit
+   *   of your plan's.
    * @default false
    */
   readonly pacing?: boolean | Pacing | undefined
@@ -89,8 +90,14 @@ const DOT_SEGMENTS = new Set([".", ".."])
 
 const unpaced = { paced: false } as const
 
+/**
+ * `pacing: true`: one request per 1.1 s. The API counts a second from the last request it admitted;
+ * the 10 % margin absorbs the jitter between leaving the client and reaching the server.
+ */
+export const PUID_PACING: Pacing = { limit: 1, window: "1100 millis" }
+
 const pacingOf = (pacing: PuidOptions["pacing"]): Pacing | undefined =>
-  pacing === true ? { limit: 1, window: "1 second" } : pacing === false ? undefined : pacing
+  pacing === true ? PUID_PACING : pacing === false ? undefined : pacing
 
 const make = (options: PuidOptions, credential: Credential<PuidError>) =>
   Effect.gen(function* () {

@@ -17,6 +17,7 @@
  */
 export {
   Puid,
+  PUID_PACING,
   PUID_RETRY,
   type PuidClientCredentialsOptions,
   type PuidCredentialOptions,
