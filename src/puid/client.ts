@@ -29,7 +29,7 @@ export interface PuidOptions extends Omit<TransportOptions, "pacing"> {
   /**
    * Pace requests on the client so that a busy caller waits instead of meeting `rate_limited`:
    * `true` for the API's one request per second (with a margin, {@linkcode PUID_PACING}), or a limit
-   *   of your plan's.
+   * of your plan's.
    * @default false
    */
   readonly pacing?: boolean | Pacing | undefined
