@@ -1,24 +1,27 @@
 /**
- * What one API's mock gives the mock app: its handlers under a base URL pattern, its demo
- * credentials, and a reset.
+ * The one shape of every API's mock: its definition (endpoints, secret headers), its router, its
+ * demo credentials, a reset, and its own control routes. The mock app, the server, the journal's
+ * redaction and the msw handlers read nothing else.
  *
  * @module
  */
 import type { RequestHandler } from "msw"
+import { http } from "msw/http"
+import type { AnyApi } from "../src/core/endpoint.ts"
+import type { Router } from "./router.ts"
 
 /** One API's mock, as mounted on the mock app. */
 export interface MockApi {
-  /** Short name, also the mount prefix: `puid` is served under `/puid`. */
+  /** Short name, also the control prefix: `/__mock/puid/...`. */
   readonly name: string
   /** The path the client's base URL ends with on the mock server: `/puid/api`. */
   readonly mount: string
   /** The production base URL, which `interceptGlobalFetch` answers for. */
   readonly productionBaseUrl: string
-  /**
-   * The msw handlers of this API under `base`, a URL or an msw pattern: `"*\/puid/api"` for the
-   * mock app, `"https://puid.dev/api"` for msw's `setupServer`.
-   */
-  readonly handlers: (base: string) => ReadonlyArray<RequestHandler>
+  /** The API's definition: what the mock serves and documents, and which headers are secrets. */
+  readonly definition: AnyApi
+  /** Answers a request for a path below the API's base URL. */
+  readonly router: Router
   /** Demo credentials and ids, printed by the mock server. Never real secrets. */
   readonly demo: Readonly<Record<string, string>>
   /** Back to the seeded state. */
@@ -28,4 +31,31 @@ export interface MockApi {
    * rest of the path. Answers `undefined` for a route it does not have.
    */
   readonly control?: ((request: Request, route: string) => Promise<Response | undefined>) | undefined
+}
+
+/**
+ * The msw handlers of `api` under `base`, a URL (`"https://puid.dev/api"`, for msw's `setupServer`)
+ * or a pattern (`"*\/puid/api"`): one catch-all that hands each request to the API's router.
+ */
+export const mswHandlers = (api: MockApi, base: string): ReadonlyArray<RequestHandler> => {
+  const basePath = (base.startsWith("*") ? base.slice(1) : new URL(base).pathname).replace(/\/+$/, "")
+  const answer = async ({ request }: { request: Request }) => {
+    const url = new URL(request.url)
+    const at = url.pathname.indexOf(basePath)
+    const path = url.pathname.slice(at + basePath.length)
+    return (await api.router(request, path, `${url.origin}${url.pathname.slice(0, at)}${basePath}`)).response
+  }
+  const root = base.replace(/\/+$/, "")
+  return [http.all(root, answer), http.all(`${root}/*`, answer)]
+}
+
+/** TEMPORARY, until every API's mock has a router from its definition: msw handlers as a router. */
+export const legacyRouter = (handlers: () => ReadonlyArray<RequestHandler>): Router => {
+  let compiled: Array<RequestHandler> | undefined
+  return async (request) => {
+    const { getResponse } = await import("msw/utils/get-response")
+    compiled ??= [...handlers()]
+    const response = await getResponse(compiled, request)
+    return { response: response ?? Response.json({ error: "not_found" }, { status: 404 }), operation: undefined }
+  }
 }

@@ -6,8 +6,6 @@
  */
 import { Layer } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
-import type { RequestHandler } from "msw"
-import { getResponse } from "msw/utils/get-response"
 import type { MockApi } from "./api.ts"
 import type { MockClock } from "./clock.ts"
 
@@ -18,9 +16,14 @@ export const MOCK_ORIGIN = "http://mock.gatehouse.test"
 export interface JournalEntry {
   readonly method: string
   readonly url: string
-  /** Lower-case header names; the values of credential headers are replaced by `<redacted>`. */
+  /** Lower-case header names; the values of every API's secret headers are replaced by `<redacted>`. */
   readonly headers: Readonly<Record<string, string>>
+  /** When it arrived, on the mock clock. */
   readonly at: number
+  /** The operation it reached (`puid.ids`); absent for an unknown path, a wrong method, a fault. */
+  readonly operation?: string | undefined
+  /** The status answered; absent when the connection was dropped. */
+  readonly status?: number | undefined
 }
 
 /** A fault forced on the requests that match it. */
@@ -44,7 +47,8 @@ export interface Fault {
 /** The journal keeps the most recent requests only, so that a long-running server does not grow. */
 export const JOURNAL_LIMIT = 10_000
 
-const SECRET_HEADERS = new Set(["authorization", "x-api-key", "x-org-key", "x-admin-key", "cookie"])
+/** Headers that carry secrets whatever the API: they never reach the journal. */
+const ALWAYS_SECRET = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
 
 const matches = (fault: Fault, request: Request, pathname: string) =>
   (fault.method === undefined || fault.method.toUpperCase() === request.method) &&
@@ -72,11 +76,19 @@ const delay = (millis: number, signal: AbortSignal) =>
 
 const notFound = (request: Request) =>
   Response.json(
-    { error: "not_found", message: `no mock route for ${request.method} ${new URL(request.url).pathname}` },
-    {
-      status: 404,
-    },
+    { error: "not_found", message: `no mock API at ${new URL(request.url).pathname}` },
+    { status: 404 },
   )
+
+/** Where a request goes: an API and the path below its base URL, or nowhere. */
+interface Target {
+  readonly api: MockApi
+  readonly path: string
+  readonly baseUrl: string
+}
+
+const under = (pathname: string, prefix: string): string | undefined =>
+  pathname === prefix ? "" : pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length) : undefined
 
 /** Every mock API in one place, answering in-process. */
 export interface Mock {
@@ -88,6 +100,8 @@ export interface Mock {
   readonly baseUrl: (api: string) => string
   readonly apis: ReadonlyArray<MockApi>
   readonly clock: MockClock
+  /** The header names the journal redacts: every API's secret headers, and the usual credential headers. */
+  readonly secretHeaders: ReadonlySet<string>
   /** Requests received, oldest first. */
   readonly journal: ReadonlyArray<JournalEntry>
   /** Forces `fault` on matching requests; returns a function that removes it. */
@@ -106,15 +120,43 @@ export interface Mock {
 
 /** Mounts the given API mocks, built on `clock`, on one in-process fetch. */
 export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock => {
-  const handlers: Array<RequestHandler> = apis.flatMap((api) => [...api.handlers(`*${api.mount}`)])
+  const secretHeaders: ReadonlySet<string> = new Set([
+    ...ALWAYS_SECRET,
+    ...apis.flatMap((api) => api.definition.secretHeaders),
+  ])
   const journal: Array<JournalEntry> = []
   let faults: Array<{ fault: Fault; left: number }> = []
 
-  const record = (request: Request) => {
+  const record = (request: Request): { operation?: string; status?: number } => {
     const headers: Record<string, string> = {}
-    request.headers.forEach((value, name) => (headers[name] = SECRET_HEADERS.has(name) ? "<redacted>" : value))
-    journal.push({ method: request.method, url: request.url, headers, at: clock.now() })
+    request.headers.forEach((value, name) => (headers[name] = secretHeaders.has(name) ? "<redacted>" : value))
+    const entry: { -readonly [K in keyof JournalEntry]: JournalEntry[K] } = {
+      method: request.method,
+      url: request.url,
+      headers,
+      at: clock.now(),
+    }
+    journal.push(entry)
     if (journal.length > JOURNAL_LIMIT) journal.splice(0, journal.length - JOURNAL_LIMIT)
+    return entry
+  }
+
+  const productionRoutes = apis.map((api) => ({ api, base: new URL(api.productionBaseUrl.replace(/\/+$/, "")) }))
+
+  const isProduction = (url: URL) =>
+    productionRoutes.some(({ base }) => url.origin === base.origin && under(url.pathname, base.pathname) !== undefined)
+
+  /** The API a URL reaches: by its mount on any origin (the server's, the in-process one), or its production URL. */
+  const targetOf = (url: URL): Target | undefined => {
+    for (const { api, base } of productionRoutes) {
+      const path = url.origin === base.origin ? under(url.pathname, base.pathname) : undefined
+      if (path !== undefined) return { api, path, baseUrl: `${base.origin}${base.pathname}` }
+    }
+    for (const api of apis) {
+      const path = under(url.pathname, api.mount)
+      if (path !== undefined) return { api, path, baseUrl: `${url.origin}${api.mount}` }
+    }
+    return undefined
   }
 
   const takeFault = (request: Request): Fault | undefined => {
@@ -125,23 +167,24 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     return found.fault
   }
 
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const request = new Request(input, init)
-    record(request)
+  const answer = async (request: Request, entry: { operation?: string; status?: number }): Promise<Response> => {
     const fault = takeFault(request)
     if (fault?.delayMs !== undefined) await delay(fault.delayMs, request.signal)
     if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
     if (fault?.status !== undefined) return faultResponse(fault.status, fault)
-    return (await getResponse(handlers, request)) ?? notFound(request)
+    const target = targetOf(new URL(request.url))
+    if (target === undefined) return notFound(request)
+    const routed = await target.api.router(request, target.path, target.baseUrl)
+    entry.operation = routed.operation
+    return routed.response
   }
 
-  const productionRoutes = apis.map((api) => ({ from: api.productionBaseUrl.replace(/\/+$/, ""), to: api.mount }))
-  const rewrite = (url: string): string | undefined => {
-    if (url.startsWith(MOCK_ORIGIN)) return url
-    const route = productionRoutes.find(({ from }) =>
-      url === from || url.startsWith(`${from}/`) || url.startsWith(`${from}?`)
-    )
-    return route === undefined ? undefined : `${MOCK_ORIGIN}${route.to}${url.slice(route.from.length)}`
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request && init === undefined ? input : new Request(input, init)
+    const entry = record(request)
+    const response = await answer(request, entry)
+    entry.status = response.status
+    return response
   }
 
   return {
@@ -154,6 +197,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     },
     apis,
     clock,
+    secretHeaders,
     journal,
     fault: (fault) => {
       if (
@@ -180,8 +224,8 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       const original = globalThis.fetch
       globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
         const request = new Request(input, init)
-        const target = rewrite(request.url)
-        return target === undefined ? original(request) : fetch(new Request(target, request))
+        const url = new URL(request.url)
+        return url.origin === MOCK_ORIGIN || isProduction(url) ? fetch(request) : original(request)
       }) as typeof globalThis.fetch
       return () => {
         globalThis.fetch = original

@@ -1,81 +1,121 @@
 /**
- * A small OpenAPI 3.1 builder for the mocks: each operation's bodies come from the API's own
- * contract schemas, so the document cannot drift from what the client decodes.
+ * An API's OpenAPI 3.1 document, derived from its definition: every endpoint the mock serves, with
+ * its parameters and bodies from the contract schemas, so the document cannot drift from what the
+ * client sends and decodes.
  *
  * @module
  */
 import { Schema } from "effect"
-
-/** One operation of a mock's OpenAPI document. */
-export interface OperationDoc {
-  readonly method: "get" | "post" | "put" | "patch" | "delete"
-  /** The path in OpenAPI form: `/v1/ordinal/{puid}`. */
-  readonly path: string
-  readonly operationId: string
-  readonly summary?: string | undefined
-  /** Names of `securitySchemes`, any one of which is accepted. */
-  readonly security?: ReadonlyArray<string> | undefined
-  readonly parameters?: ReadonlyArray<Readonly<Record<string, unknown>>> | undefined
-  readonly requestBody?: Schema.Top | undefined
-  readonly response: Schema.Top
-  /** Error statuses and what they mean; their body is the document's `errorBody`. */
-  readonly errors?: Readonly<Record<number, string>> | undefined
-}
-
-/** What {@linkcode openApiDocument} needs. */
-export interface OpenApiOptions {
-  readonly title: string
-  readonly version: string
-  readonly serverUrl: string
-  readonly securitySchemes?: Readonly<Record<string, unknown>> | undefined
-  readonly errorBody: Schema.Top
-  readonly operations: ReadonlyArray<OperationDoc>
-}
+import type { AnyApi, Codec, Endpoint } from "../src/core/endpoint.ts"
 
 /** JSON Schemas whose shared definitions go to `components.schemas`, where OpenAPI resolves `$ref`s. */
 const schemaCollector = () => {
   const definitions: Record<string, unknown> = {}
   const relink = (value: unknown): unknown =>
     JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/'))
-  const toJson = (schema: Schema.Top): unknown => {
+  const toJson = (schema: Codec): Record<string, unknown> => {
     const document = Schema.toJsonSchemaDocument(schema)
     for (const [name, definition] of Object.entries(document.definitions)) definitions[name] = relink(definition)
-    return relink(document.schema)
+    return relink(document.schema) as Record<string, unknown>
   }
   return { toJson, definitions }
 }
 
-/** An OpenAPI 3.1 document of the operations, with encoded (wire) schemas. */
-export const openApiDocument = (options: OpenApiOptions): Record<string, unknown> => {
-  const { toJson, definitions } = schemaCollector()
-  const jsonContent = (schema: Schema.Top) => ({ "application/json": { schema: toJson(schema) } })
-  const paths: Record<string, Record<string, unknown>> = {}
-  for (const op of options.operations) {
-    const errors = Object.entries(op.errors ?? {}).map(([status, description]) => [
-      status,
-      { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-    ])
-    paths[op.path] = {
-      ...paths[op.path],
-      [op.method]: {
-        operationId: op.operationId,
-        ...(op.summary !== undefined && { summary: op.summary }),
-        ...(op.security !== undefined && { security: op.security.map((name) => ({ [name]: [] })) }),
-        ...(op.parameters !== undefined && { parameters: op.parameters }),
-        ...(op.requestBody !== undefined && { requestBody: { required: true, content: jsonContent(op.requestBody) } }),
-        responses: { 200: { description: "OK", content: jsonContent(op.response) }, ...Object.fromEntries(errors) },
+type ToJson = (schema: Codec) => Record<string, unknown>
+
+/** The parameters of a struct schema, one per property, `in` the path or the query. */
+const parametersOf = (toJson: ToJson, schema: Codec | undefined, location: "path" | "query") => {
+  if (schema === undefined) return []
+  const json = toJson(schema)
+  const properties = (json.properties ?? {}) as Record<string, unknown>
+  const required = new Set((json.required ?? []) as ReadonlyArray<string>)
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === "path" || required.has(name),
+    schema: property,
+  }))
+}
+
+const operation = (api: AnyApi, endpoint: Endpoint, toJson: ToJson) => {
+  const parameters = [
+    ...parametersOf(toJson, endpoint.params, "path"),
+    ...parametersOf(toJson, endpoint.query, "query"),
+  ]
+  const bodyType = endpoint.payloadType === "form" ? "application/x-www-form-urlencoded" : "application/json"
+  const successType = endpoint.successType ?? "application/json"
+  const errors = Object.entries(endpoint.errors ?? {}).map(([status, description]) => [
+    status,
+    { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+  ])
+  return {
+    operationId: `${api.name}.${endpoint.name}`,
+    summary: endpoint.summary,
+    ...(endpoint.security !== undefined && { security: endpoint.security.map((name) => ({ [name]: [] })) }),
+    ...(parameters.length > 0 && { parameters }),
+    ...(endpoint.payload !== undefined && {
+      requestBody: { required: true, content: { [bodyType]: { schema: toJson(endpoint.payload) } } },
+    }),
+    responses: {
+      [endpoint.successStatus ?? 200]: {
+        description: "OK",
+        content: { [successType]: { schema: toJson(endpoint.success) } },
       },
+      ...Object.fromEntries(errors),
+    },
+  }
+}
+
+/** The OpenAPI 3.1 document of `api`, served at `serverUrl` (the base URL the caller reached). */
+export const openApiDocument = (api: AnyApi, serverUrl: string): Record<string, unknown> => {
+  const { toJson, definitions } = schemaCollector()
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const endpoint of api.all) {
+    paths[endpoint.path] = {
+      ...paths[endpoint.path],
+      [endpoint.method.toLowerCase()]: operation(api, endpoint, toJson),
     }
   }
-  const error = toJson(options.errorBody)
+  const error = toJson(api.errorBody)
   return {
     openapi: "3.1.0",
-    info: { title: options.title, version: options.version },
-    servers: [{ url: options.serverUrl }],
+    info: { title: api.title, version: api.version },
+    servers: [{ url: serverUrl }],
     components: {
-      ...(options.securitySchemes !== undefined && { securitySchemes: options.securitySchemes }),
+      ...(api.securitySchemes !== undefined && { securitySchemes: api.securitySchemes }),
       schemas: { ...definitions, Error: error },
     },
     paths,
   }
 }
+
+const PLAIN = /^[A-Za-z_$][\w$./-]*$/
+const RESERVED = /^(true|false|null|yes|no|on|off|~)$/i
+
+const scalar = (value: unknown): string =>
+  typeof value === "string"
+    ? PLAIN.test(value) && !RESERVED.test(value) ? value : JSON.stringify(value)
+    : JSON.stringify(value)
+
+const isEmpty = (value: unknown) => typeof value === "object" && value !== null && Object.keys(value).length === 0
+
+const render = (value: unknown, indent: string): string => {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]"
+    return value.map((item) => {
+      const rendered = render(item, `${indent}  `)
+      return `\n${indent}- ${rendered.startsWith("\n") ? rendered.trimStart() : rendered}`
+    }).join("")
+  }
+  if (typeof value === "object" && value !== null) {
+    if (isEmpty(value)) return "{}"
+    return Object.entries(value).map(([key, item]) => {
+      const nested = typeof item === "object" && item !== null && !isEmpty(item)
+      return `\n${indent}${scalar(key)}:${nested ? "" : " "}${render(item, `${indent}  `)}`
+    }).join("")
+  }
+  return scalar(value)
+}
+
+/** A JSON value as block-style YAML (strings that need it double-quoted, as JSON writes them). */
+export const toYaml = (value: unknown): string => `${render(value, "").trimStart()}\n`

@@ -7,7 +7,6 @@
  * @module
  */
 import type { Fault, Mock } from "./app.ts"
-import { MOCK_ORIGIN } from "./app.ts"
 
 /** Options of {@linkcode serveMock}. */
 export interface ServeOptions {
@@ -118,12 +117,12 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
   }
 }
 
-/** The server's request handler: control routes, then the mock (its URLs rewritten to the mock origin). */
+/** The server's request handler: control routes, then the mock, at the origin it is served at. */
 const handlerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
   const url = new URL(request.url)
   if (url.pathname === "/__mock" || url.pathname.startsWith("/__mock/")) return control(mock, request, origin())
   try {
-    return await mock.fetch(new Request(`${MOCK_ORIGIN}${url.pathname}${url.search}`, request))
+    return await mock.fetch(request)
   } catch {
     return dropped()
   }

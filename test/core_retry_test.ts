@@ -22,6 +22,7 @@ const scripted = (inputs: ReadonlyArray<RetryInput>) => {
 
 const get = (status: number | undefined, headers: Record<string, string> = {}): RetryInput => ({
   method: "GET",
+  idempotent: true,
   status,
   headers: Headers.fromInput(headers),
 })

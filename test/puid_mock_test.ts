@@ -186,12 +186,26 @@ describe("PUID mock: other routes", () => {
     assert.equal((await fetch(`${endpoint}/oauth/token`, { method: "POST", body })).status, 200)
   })
 
-  it("serves its OpenAPI document and OAuth metadata", async () => {
+  it("serves its OpenAPI document (JSON and YAML) and OAuth metadata, all pointing at where it is served", async () => {
     const { fetch, endpoint } = puidSetup()
     const spec = await (await fetch(`${endpoint}/openapi.json`)).json()
-    assert.deepEqual(Object.keys(spec.paths), ["/v1/ids", "/v1/ordinal/{puid}"])
+    assert.deepEqual(Object.keys(spec.paths), [
+      "/v1/ids",
+      "/v1/ordinal/{puid}",
+      "/v1/quota",
+      "/oauth/token",
+      "/oauth/register",
+      "/.well-known/oauth-authorization-server",
+      "/openapi.json",
+      "/openapi.yaml",
+    ])
+    assert.deepEqual(spec.servers, [{ url: endpoint }])
+    const yaml = await fetch(`${endpoint}/openapi.yaml`)
+    assert.equal(yaml.headers.get("content-type"), "application/yaml")
+    assert.match(await yaml.text(), /^openapi: "3\.1\.0"\ninfo:\n {2}title: "PUID API/)
     const meta = await (await fetch(`${endpoint}/.well-known/oauth-authorization-server`)).json()
     assert.equal(meta.token_endpoint, `${endpoint}/oauth/token`)
+    assert.equal(meta.registration_endpoint, `${endpoint}/oauth/register`)
   })
 })
 

@@ -10,7 +10,9 @@ import { Clock, type Duration, Effect, Layer, ManagedRuntime, Redacted, Schema }
 import { SqlClient } from "effect/sql"
 import { http } from "msw/http"
 import type { RequestHandler } from "msw"
-import type { MockApi } from "../api.ts"
+import { legacyRouter, type MockApi } from "../api.ts"
+import type { Router } from "../router.ts"
+import { type AnyApi, defineApi } from "../../src/core/endpoint.ts"
 import type { MockClock } from "../clock.ts"
 import { KeyMetadataJson } from "../../src/apikeys/contract.ts"
 import { ApiKeys } from "../../src/apikeys/service.ts"
@@ -102,6 +104,15 @@ export class ApiKeysMock implements MockApi {
   readonly name = "apikeys"
   readonly mount = "/apikeys"
   readonly productionBaseUrl = "https://apikeys.gatehouse.invalid"
+  readonly definition: AnyApi = defineApi({
+    name: "apikeys",
+    title: "API keys",
+    version: "0",
+    endpoints: {},
+    errorBody: Schema.Unknown,
+    secretHeaders: ["x-admin-key", "x-validator-key"],
+  })
+  readonly router: Router = legacyRouter(() => this.handlers(`*${this.mount}`))
   readonly demo: typeof APIKEYS_DEMO = APIKEYS_DEMO
   readonly #clock: MockClock
   readonly #runtime: ManagedRuntime.ManagedRuntime<ApiKeys | SqlClient.SqlClient, never>

@@ -17,7 +17,7 @@ import {
   VerifyKeyBody,
 } from "../../src/apikeys/contract.ts"
 import { ApiKeysErrorJson } from "../../src/apikeys/http_api.ts"
-import { openApiDocument, type OperationDoc } from "../openapi.ts"
+import { openApiDocument, type OperationDoc } from "../_legacy_openapi.ts"
 
 const id = (name: string) => ({ name, in: "path", required: true, schema: { type: "string", format: "uuid" } })
 const status = { name: "status", in: "query", schema: { type: "string", enum: ["active", "revoked", "expired"] } }

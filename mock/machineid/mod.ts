@@ -5,7 +5,10 @@
  * @module
  */
 import type { RequestHandler } from "msw"
-import type { MockApi } from "../api.ts"
+import { Schema } from "effect"
+import { legacyRouter, type MockApi } from "../api.ts"
+import type { Router } from "../router.ts"
+import { type AnyApi, defineApi } from "../../src/core/endpoint.ts"
 import type { MockClock } from "../clock.ts"
 import { machineIdHandlers } from "./handlers.ts"
 import { MACHINEID_DEMO, MachineIdState } from "./state.ts"
@@ -39,6 +42,15 @@ export class MachineIdMock implements MockApi {
   readonly name = "machineid"
   readonly mount = "/machineid"
   readonly productionBaseUrl = "https://machineid.io"
+  readonly definition: AnyApi = defineApi({
+    name: "machineid",
+    title: "MachineID",
+    version: "0",
+    endpoints: {},
+    errorBody: Schema.Unknown,
+    secretHeaders: ["x-org-key"],
+  })
+  readonly router: Router = legacyRouter(() => this.handlers(`*${this.mount}`))
   readonly demo: typeof MACHINEID_DEMO = MACHINEID_DEMO
   /** The orgs and devices, and the controls a test sets them with. */
   readonly state: MachineIdState

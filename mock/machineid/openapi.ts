@@ -16,7 +16,7 @@ import {
   RegistrationSchema,
   UsageSchema,
 } from "../../src/machineid/contract.ts"
-import { openApiDocument, type OperationDoc } from "../openapi.ts"
+import { openApiDocument, type OperationDoc } from "../_legacy_openapi.ts"
 
 const badDeviceId = `no deviceId, or one over ${MAX_DEVICE_ID_LENGTH} characters`
 

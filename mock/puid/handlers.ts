@@ -1,41 +1,26 @@
 /**
- * The PUID API as msw handlers, faithful to contracts.md §1: the same paths, status codes,
- * error bodies and headers as puid.dev, answers encoded with the client's own schemas.
+ * The PUID API's mock handlers, one per endpoint of `PuidApi`, faithful to contracts.md §1: the
+ * same status codes, error bodies and headers as puid.dev. The router decodes what they take and
+ * encodes what they answer with the contract's schemas.
  *
  * @module
  */
-import { Schema } from "effect"
-import { http, HttpResponse } from "msw/http"
-import type { RequestHandler } from "msw"
-import {
-  DEFAULT_SCOPE,
-  ErrorBody,
-  IdsResponse,
-  MAX_IDS_PER_REQUEST,
-  OrdinalResponse,
-  Quota,
-  RegisteredClient,
-  RegisterRequest,
-  TokenResponse,
-} from "../../src/puid/contract.ts"
+import { Result, Schema } from "effect"
+import { DEFAULT_SCOPE, type ErrorBody, MAX_IDS_PER_REQUEST, PuidApi } from "../../src/puid/contract.ts"
 import { ordinalToPuid, puidToOrdinal } from "../../src/puid/codec.ts"
-import { openApiDocument } from "../openapi.ts"
+import { openApiDocument, toYaml } from "../openapi.ts"
+import { handle, handleRaw, makeRouter, type MockRequest, ok, type Router } from "../router.ts"
 import type { Principal, PuidState } from "./state.ts"
 
 const NO_STORE = { "cache-control": "no-store" }
+const encodeError = Schema.encodeSync(PuidApi.errorBody)
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  HttpResponse.json(body as Record<string, unknown>, { status, headers: { ...NO_STORE, ...headers } })
-
-const encodeIds = Schema.encodeSync(IdsResponse)
-const encodeOrdinal = Schema.encodeSync(OrdinalResponse)
-const encodeQuota = Schema.encodeSync(Quota)
-const encodeToken = Schema.encodeSync(TokenResponse)
-const encodeClient = Schema.encodeSync(RegisteredClient)
-const decodeRegister = Schema.decodeUnknownOption(RegisterRequest)
+/** A PUID error answer: `{ error, message, ...extra }` with `cache-control: no-store`. */
+const fail = (status: number, body: ErrorBody, headers: Record<string, string> = {}) =>
+  Response.json(encodeError(body), { status, headers: { ...NO_STORE, ...headers } })
 
 const unauthorized = () =>
-  json({ error: "unauthorized", message: "Send X-API-Key or a Bearer token. Sign in at /dashboard to get one." }, 401)
+  fail(401, { error: "unauthorized", message: "Send X-API-Key or a Bearer token. Sign in at /dashboard to get one." })
 
 const principalOf = (state: PuidState, request: Request): Principal | undefined => {
   const auth = request.headers.get("authorization") ?? ""
@@ -43,187 +28,134 @@ const principalOf = (state: PuidState, request: Request): Principal | undefined 
   return state.principal(request.headers.get("x-api-key") ?? undefined, bearer)
 }
 
-const upgradeUrl = (request: Request) => `${new URL(request.url).origin}/upgrade`
+/** The site's origin: the API lives under `<origin>/api` on puid.dev, under `<mount>` on the mock. */
+const upgradeUrl = ({ baseUrl }: MockRequest) => `${new URL(baseUrl).origin}/upgrade`
 
-/** The form or JSON body of a token request, as the server reads both. */
-const readForm = async (request: Request): Promise<Record<string, string>> => {
-  const type = request.headers.get("content-type") ?? ""
-  const raw: unknown = type.includes("application/json")
-    ? await request.json().catch(() => ({}))
-    : Object.fromEntries(new URLSearchParams(await request.text()))
-  if (typeof raw !== "object" || raw === null) return {}
-  return Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === "string"))
-}
+const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
+const SCOPES = ["puid:generate", "puid:ordinal"]
 
-/** The PUID handlers under `base` (the endpoint URL or an msw pattern ending where `/v1` begins). */
-export const puidHandlers = (state: PuidState, base: string): ReadonlyArray<RequestHandler> => [
-  http.get(`${base}/v1/ids`, ({ request }) => {
-    const principal = principalOf(state, request)
-    if (principal === undefined) return unauthorized()
-    const admission = state.admit(principal)
-    if (!admission.allowed) {
-      return json(
-        {
+/** The OpenAPI document of the PUID API, served at `baseUrl`. */
+export const puidOpenApi = (baseUrl: string): Record<string, unknown> => openApiDocument(PuidApi, baseUrl)
+
+const { endpoints } = PuidApi
+
+/** The PUID router: every endpoint of `PuidApi` over `state`. */
+export const puidRouter = (state: PuidState): Router =>
+  makeRouter(PuidApi, [
+    // The server's order: credential, rate limit, then `n` (a bad n still spends the second), quota.
+    handleRaw(endpoints.ids, (input, context) => {
+      const principal = principalOf(state, context.request)
+      if (principal === undefined) return unauthorized()
+      const admission = state.admit(principal)
+      if (!admission.allowed) {
+        return fail(429, {
           error: "rate_limited",
           message: "One request per second. Want more? That requires an upgrade.",
           retryAfterMs: admission.retryAfterMs,
-          upgrade_url: upgradeUrl(request),
-        },
-        429,
-        { "retry-after": String(Math.ceil(admission.retryAfterMs / 1000)) },
-      )
-    }
-    const n = Number(new URL(request.url).searchParams.get("n") ?? "1")
-    if (!Number.isInteger(n) || n < 1 || n > MAX_IDS_PER_REQUEST) {
-      return json({ error: "bad_request", message: `n must be 1..${MAX_IDS_PER_REQUEST}.` }, 400)
-    }
-    const quota = state.spend(principal, n)
-    if (!quota.ok) {
-      return json({
-        error: "quota_exceeded",
-        message: `Daily quota of ${quota.limit} ids reached.`,
-        used: quota.used,
-        limit: quota.limit,
-        plan: quota.plan,
-        upgrade_url: upgradeUrl(request),
-      }, 402)
-    }
-    const ids = state.allocate(n).map(ordinalToPuid)
-    return json(encodeIds({
-      ids,
-      count: ids.length,
-      quota: { used: quota.used, limit: quota.limit },
-      warning: "Sequential under a disguise. Subtracting two reveals our total issuance. Do not use this.",
-    }))
-  }),
-
-  // msw has already decoded the path parameter.
-  http.get(`${base}/v1/ordinal/:puid`, ({ params }) => {
-    const puid = String(params.puid)
-    try {
-      const ordinal = puidToOrdinal(puid)
-      return json(encodeOrdinal({ puid, ordinal, truth: `This "random unique" id was always just #${ordinal}.` }))
-    } catch (error) {
-      return json({ error: "bad_request", message: `Not a valid PUID: ${(error as Error).message}` }, 400)
-    }
-  }),
-
-  http.get(`${base}/v1/quota`, ({ request }) => {
-    const principal = principalOf(state, request)
-    if (principal === undefined) return unauthorized()
-    const used = state.used(principal)
-    const limit = state.limit(principal)
-    return json(encodeQuota({
-      plan: principal.plan,
-      used,
-      limit,
-      remaining: limit === null ? null : Math.max(0, limit - used),
-    }))
-  }),
-
-  http.post(`${base}/oauth/token`, async ({ request }) => {
-    const form = await readForm(request)
-    switch (form.grant_type) {
-      case "client_credentials": {
-        const issued = state.issueToken(form.client_id ?? "", form.client_secret ?? "", form.scope ?? DEFAULT_SCOPE)
-        if (issued === undefined) {
-          return json({ error: "invalid_client", error_description: "Unknown client or wrong secret." }, 401)
-        }
-        return json(encodeToken({
-          access_token: issued.token,
-          token_type: "Bearer",
-          expires_in: issued.expiresIn,
-          scope: issued.scope,
-        }))
+          upgrade_url: upgradeUrl(context),
+        }, { "retry-after": String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))) })
       }
-      case "authorization_code":
-      case "refresh_token":
-        return json({ error: "invalid_grant", error_description: "The code or refresh token is invalid." }, 400)
-      default:
-        return json({ error: "unsupported_grant_type" }, 400)
-    }
-  }),
+      if (Result.isFailure(input)) {
+        return fail(400, { error: "bad_request", message: `n must be 1..${MAX_IDS_PER_REQUEST}.` })
+      }
+      const n = input.success.query.n ?? 1
+      const quota = state.spend(principal, n)
+      if (!quota.ok) {
+        return fail(402, {
+          error: "quota_exceeded",
+          message: `Daily quota of ${quota.limit} ids reached.`,
+          used: quota.used,
+          limit: quota.limit,
+          plan: quota.plan,
+          upgrade_url: upgradeUrl(context),
+        })
+      }
+      const ids = state.allocate(n).map(ordinalToPuid)
+      return ok({
+        ids,
+        count: ids.length,
+        quota: { used: quota.used, limit: quota.limit },
+        warning: "Sequential under a disguise. Subtracting two reveals our total issuance. Do not use this.",
+      })
+    }),
 
-  http.post(`${base}/oauth/register`, async ({ request }) => {
-    const body = decodeRegister(await request.json().catch(() => undefined))
-    if (body._tag === "None" || body.value.redirect_uris.length === 0) {
-      return json(
-        { error: "invalid_redirect_uris", error_description: "redirect_uris must be a non-empty array." },
-        400,
-      )
-    }
-    const { client_name: name, redirect_uris: redirectUris } = body.value
-    const { clientId, secret } = state.registerClient(name, redirectUris)
-    return json(encodeClient({
-      client_id: clientId,
-      client_secret: secret,
-      ...(name !== undefined && { client_name: name }),
-      redirect_uris: redirectUris,
-      grant_types: ["authorization_code", "refresh_token", "client_credentials"],
-      scopes_supported: ["puid:generate", "puid:ordinal"],
-    }))
-  }),
+    handle(endpoints.ordinal, ({ params: { puid } }) => {
+      try {
+        const ordinal = puidToOrdinal(puid)
+        return ok({ puid, ordinal, truth: `This "random unique" id was always just #${ordinal}.` })
+      } catch (error) {
+        return fail(400, { error: "bad_request", message: `Not a valid PUID: ${(error as Error).message}` })
+      }
+    }),
 
-  http.get(`${base}/.well-known/oauth-authorization-server`, ({ request }) => {
-    const endpoint = request.url.replace(/\/\.well-known\/oauth-authorization-server$/, "")
-    const origin = new URL(request.url).origin
-    return json({
-      issuer: origin,
-      authorization_endpoint: `${origin}/oauth/authorize`,
-      token_endpoint: `${endpoint}/oauth/token`,
-      registration_endpoint: `${endpoint}/oauth/register`,
-      scopes_supported: ["puid:generate", "puid:ordinal"],
-      response_types_supported: ["code"],
-      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
-      code_challenge_methods_supported: ["S256", "plain"],
-    })
-  }),
+    handle(endpoints.quota, (_, { request }) => {
+      const principal = principalOf(state, request)
+      if (principal === undefined) return unauthorized()
+      const used = state.used(principal)
+      const limit = state.limit(principal)
+      return ok({ plan: principal.plan, used, limit, remaining: limit === null ? null : Math.max(0, limit - used) })
+    }),
 
-  http.get(`${base}/openapi.json`, ({ request }) => json(openApi(request.url.replace(/\/openapi\.json$/, "")))),
+    handleRaw(endpoints.token, (input) => {
+      const form = Result.isSuccess(input) ? input.success.payload : undefined
+      switch (form?.grant_type) {
+        case "client_credentials": {
+          const scope = form.scope ?? DEFAULT_SCOPE
+          const issued = state.issueToken(form.client_id ?? "", form.client_secret ?? "", scope)
+          if (issued === undefined) {
+            return fail(401, { error: "invalid_client", error_description: "Unknown client or wrong secret." })
+          }
+          return ok({ access_token: issued.token, token_type: "Bearer", expires_in: issued.expiresIn, scope })
+        }
+        case "authorization_code":
+        case "refresh_token":
+          return fail(400, { error: "invalid_grant", error_description: "The code or refresh token is invalid." })
+        default:
+          return fail(400, { error: "unsupported_grant_type" })
+      }
+    }),
 
-  http.all(base, () => json({ error: "not_found", api: true }, 404)),
-  http.all(`${base}/*`, () => json({ error: "not_found", api: true }, 404)),
-]
+    handleRaw(endpoints.register, (input) => {
+      const body = Result.isSuccess(input) ? input.success.payload : undefined
+      if (body === undefined || body.redirect_uris.length === 0) {
+        return fail(400, {
+          error: "invalid_redirect_uris",
+          error_description: "redirect_uris must be a non-empty array.",
+        })
+      }
+      const { client_name: name, redirect_uris: redirectUris } = body
+      const { clientId, secret } = state.registerClient(name, redirectUris)
+      return ok({
+        client_id: clientId,
+        client_secret: secret,
+        ...(name !== undefined && { client_name: name }),
+        redirect_uris: redirectUris,
+        grant_types: GRANT_TYPES,
+        scopes_supported: SCOPES,
+      })
+    }),
 
-/** The OpenAPI document puid.dev serves: `/v1/ids` and `/v1/ordinal/{puid}`. */
-const openApi = (serverUrl: string) =>
-  openApiDocument({
-    title: "PUID API (gatehouse mock)",
-    version: "1.0.0",
-    serverUrl,
-    securitySchemes: {
-      apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
-      bearer: { type: "http", scheme: "bearer" },
-    },
-    errorBody: ErrorBody,
-    operations: [
-      {
-        method: "get",
-        path: "/v1/ids",
-        operationId: "ids",
-        summary: "Generate 1 to 10 ids",
-        security: ["apiKey", "bearer"],
-        parameters: [{
-          name: "n",
-          in: "query",
-          schema: { type: "integer", minimum: 1, maximum: MAX_IDS_PER_REQUEST, default: 1 },
-        }],
-        response: IdsResponse,
-        errors: {
-          400: "n out of range",
-          401: "no valid credential",
-          402: "daily quota exceeded",
-          429: "one request per second",
-        },
-      },
-      {
-        method: "get",
-        path: "/v1/ordinal/{puid}",
-        operationId: "ordinal",
-        summary: "Decode an id to its counter value",
-        parameters: [{ name: "puid", in: "path", required: true, schema: { type: "string" } }],
-        response: OrdinalResponse,
-        errors: { 400: "not a valid PUID" },
-      },
-    ],
+    handle(endpoints.authorizationServer, (_, { baseUrl }) => {
+      const origin = new URL(baseUrl).origin
+      return ok({
+        issuer: origin,
+        authorization_endpoint: `${baseUrl}/oauth/authorize`,
+        token_endpoint: `${baseUrl}${endpoints.token.path}`,
+        registration_endpoint: `${baseUrl}${endpoints.register.path}`,
+        scopes_supported: SCOPES,
+        response_types_supported: ["code"],
+        grant_types_supported: GRANT_TYPES,
+        code_challenge_methods_supported: ["S256", "plain"],
+      })
+    }),
+
+    handle(endpoints.openApiJson, (_, { baseUrl }) => ok(puidOpenApi(baseUrl))),
+    handle(endpoints.openApiYaml, (_, { baseUrl }) => ok(toYaml(puidOpenApi(baseUrl)))),
+  ], {
+    headers: () => NO_STORE,
+    error: (status, message) =>
+      status === 404 ? fail(404, { error: "not_found", api: true }) : fail(status, {
+        error: status === 405 ? "method_not_allowed" : status === 500 ? "internal_error" : "bad_request",
+        message,
+      }),
   })

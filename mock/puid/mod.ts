@@ -4,14 +4,15 @@
  * @module
  */
 import type { RequestHandler } from "msw"
-import type { MockApi } from "../api.ts"
+import { PuidApi } from "../../src/puid/contract.ts"
+import { type MockApi, mswHandlers } from "../api.ts"
 import type { MockClock } from "../clock.ts"
-import { puidHandlers } from "./handlers.ts"
+import type { Router } from "../router.ts"
+import { puidRouter } from "./handlers.ts"
 import { PUID_DEMO, PuidState } from "./state.ts"
 
 export { PUID_DEMO, PuidState } from "./state.ts"
 export type { Principal, PuidPlan } from "./state.ts"
-export { puidHandlers } from "./handlers.ts"
 
 /**
  * The PUID API mock, mounted at `/puid/api`.
@@ -29,15 +30,19 @@ export class PuidMock implements MockApi {
   readonly name = "puid"
   readonly mount = "/puid/api"
   readonly productionBaseUrl = "https://puid.dev/api"
+  readonly definition: typeof PuidApi = PuidApi
   readonly demo: typeof PUID_DEMO = PUID_DEMO
   readonly state: PuidState
+  readonly router: Router
 
   constructor(clock: MockClock) {
     this.state = new PuidState(clock)
+    this.router = puidRouter(this.state)
   }
 
+  /** msw handlers of this API under `base` (`"https://puid.dev/api"`), for your own `setupServer`. */
   handlers(base: string): ReadonlyArray<RequestHandler> {
-    return puidHandlers(this.state, base)
+    return mswHandlers(this, base)
   }
 
   reset(): void {

@@ -15,6 +15,7 @@ import { Clock, Duration, Effect, Layer, Option, Redacted, Schema, type Scope } 
 import { Headers, HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { RateLimiter } from "effect/persistence"
 import { type AccessToken, type Authenticator, type Credential, makeAuthenticator } from "./credentials.ts"
+import { type Codec, type Endpoint, fillPath, type Input, isIdempotent, type Success } from "./endpoint.ts"
 import type { ErrorTable, Failure } from "./failure.ts"
 import { retrying, type RetryInput, type RetryPolicy } from "./retry.ts"
 import { USER_AGENT } from "./version.ts"
@@ -69,10 +70,27 @@ export interface CallOptions {
   readonly retry?: RetryPolicy | undefined
   /** Whether the client's pacing applies to this call. @default true */
   readonly paced?: boolean | undefined
+  /**
+   * Whether the request may be sent again after an attempt whose outcome is unknown.
+   * @default the endpoint's `idempotent`, else true for GET, HEAD, PUT and DELETE
+   */
+  readonly idempotent?: boolean | undefined
 }
 
 /** The pipeline of one API: send a request, get its decoded answer or the API's typed error. */
 export interface ApiClient<E> {
+  /** Sends a call of `endpoint` (its parameters, query and body encoded by its schemas) and decodes its success. */
+  readonly send: <const P extends Endpoint>(
+    endpoint: P,
+    input: Input<P>,
+    options?: CallOptions,
+  ) => Effect.Effect<Success<P>, E>
+  /** Like `send`, and keeps the status, headers and request id of the answer. */
+  readonly exchange: <const P extends Endpoint>(
+    endpoint: P,
+    input: Input<P>,
+    options?: CallOptions,
+  ) => Effect.Effect<Answer<Success<P>>, E>
   /** Sends `request` (its URL relative to the base URL) and decodes a 2xx body with `schema`. */
   readonly call: <A, I, RD>(
     operation: string,
@@ -113,6 +131,43 @@ const parseBody = (text: string): unknown => {
     return text
   }
 }
+
+const encodeWith = (schema: Codec, value: unknown, what: string): Effect.Effect<unknown, string> =>
+  Effect.mapError(Schema.encodeUnknownEffect(schema)(value), (error) => `the ${what} does not encode: ${error.message}`)
+
+/** The encoded fields of a parameter struct, as strings (absent ones left out). */
+const stringFields = (encoded: unknown): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(encoded as Record<string, unknown>).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, String(value)]]
+    ),
+  )
+
+/** The request of a call of `endpoint`: its path filled, its query and body encoded by its schemas. */
+const requestOf = <P extends Endpoint>(
+  endpoint: P,
+  input: Input<P>,
+): Effect.Effect<HttpClientRequest.HttpClientRequest, string> =>
+  Effect.gen(function* () {
+    const given = input as { readonly params?: unknown; readonly query?: unknown; readonly payload?: unknown }
+    const params = endpoint.params === undefined
+      ? {}
+      : stringFields(yield* encodeWith(endpoint.params, given.params, "path"))
+    let request = HttpClientRequest.make(endpoint.method)(fillPath(endpoint.path, params))
+    if (endpoint.query !== undefined) {
+      request = HttpClientRequest.setUrlParams(
+        request,
+        stringFields(yield* encodeWith(endpoint.query, given.query, "query")),
+      )
+    }
+    if (endpoint.payload !== undefined) {
+      const body = yield* encodeWith(endpoint.payload, given.payload, "body")
+      request = endpoint.payloadType === "form"
+        ? HttpClientRequest.bodyUrlParams(request, stringFields(body))
+        : HttpClientRequest.bodyJsonUnsafe(request, body)
+    }
+    return request
+  })
 
 /** Joins a base URL and a path, whether or not the base ends with a slash. */
 export const joinUrl = (base: string, path: string): string =>
@@ -192,17 +247,25 @@ export const makeApiClient = <E>(
         }),
       )
 
-    const retryInput = (method: string) => (error: Attempt): RetryInput | undefined =>
-      error._tag === "Retry"
-        ? { method, status: error.received.response.status, headers: error.received.response.headers }
-        : (error._tag === "Transport" && error.retryable) || error._tag === "Timeout"
-        ? { method, status: undefined, headers: undefined }
-        : undefined
+    const retryInput = (request: HttpClientRequest.HttpClientRequest, idempotent: boolean) => {
+      const safe = {
+        method: request.method,
+        idempotent,
+        idempotencyKey: request.headers["idempotency-key"] !== undefined,
+      }
+      return (error: Attempt): RetryInput | undefined =>
+        error._tag === "Retry"
+          ? { ...safe, status: error.received.response.status, headers: error.received.response.headers }
+          : (error._tag === "Transport" && error.retryable) || error._tag === "Timeout"
+          ? { ...safe, status: undefined, headers: undefined }
+          : undefined
+    }
 
     const sendWithRetries = (
       operation: string,
       request: HttpClientRequest.HttpClientRequest,
       policy: RetryPolicy,
+      idempotent: boolean,
     ): Effect.Effect<Received, Failure> =>
       retrying(
         Effect.flatMap(
@@ -213,7 +276,7 @@ export const makeApiClient = <E>(
               : Effect.succeed(received),
         ),
         policy,
-        retryInput(request.method),
+        retryInput(request, idempotent),
       ).pipe(Effect.catch((error) => error._tag === "Retry" ? Effect.succeed(error.received) : Effect.fail(error)))
 
     const toAnswer = <A, I, RD>(
@@ -278,11 +341,13 @@ export const makeApiClient = <E>(
       options?: CallOptions,
     ): Effect.Effect<Answer<A>, E, RD> => {
       const policy = options?.retry ?? api.retry
+      // A request without an endpoint leaves the decision to the policy's methods.
+      const idempotent = options?.idempotent ?? true
       const prepared = request.pipe(HttpClientRequest.prependUrl(api.baseUrl.replace(/\/+$/, "")), defaults)
       const sendPaced = (authorized: HttpClientRequest.HttpClientRequest) =>
         options?.paced === false
-          ? sendWithRetries(operation, authorized, policy)
-          : paced(operation, sendWithRetries(operation, authorized, policy))
+          ? sendWithRetries(operation, authorized, policy, idempotent)
+          : paced(operation, sendWithRetries(operation, authorized, policy, idempotent))
       const send = Effect.flatMap(auth.authorize(prepared), ([authorized, used]) =>
         sendPaced(authorized).pipe(
           Effect.mapError(api.toError),
@@ -309,9 +374,23 @@ export const makeApiClient = <E>(
       )
     }
 
+    const exchange = <const P extends Endpoint>(endpoint: P, input: Input<P>, options?: CallOptions) => {
+      const operation = `${api.name}.${endpoint.name}`
+      const idempotent = options?.idempotent ?? isIdempotent(endpoint)
+      return Effect.flatMap(
+        Effect.mapError(requestOf(endpoint, input), (message) =>
+          api.toError({ _tag: "Transport", operation, message, cause: undefined, retryable: false })),
+        (request) =>
+          answer(operation, request, endpoint.success as Schema.Codec<Success<P>, unknown>, { ...options, idempotent }),
+      )
+    }
+
     return {
       answer,
       call: (operation, request, schema, options) =>
-        Effect.map(answer(operation, request, schema, options), (a) => a.value),
+        Effect.map(answer(operation, request, schema, options), (a) =>
+          a.value),
+      exchange,
+      send: (endpoint, input, options) => Effect.map(exchange(endpoint, input, options), (a) => a.value),
     }
   })

@@ -13,6 +13,13 @@ import { Headers } from "effect/http"
 /** A decision the retry loop asks about: a response with a status, or a transport failure. */
 export interface RetryInput {
   readonly method: string
+  /**
+   * Whether the request is safe to send again: its endpoint says so, or it carries an
+   * `Idempotency-Key` the API honours (then any method is retried).
+   */
+  readonly idempotent: boolean
+  /** Whether the request carries an `Idempotency-Key`: safe to retry whatever its method. */
+  readonly idempotencyKey?: boolean | undefined
   /** The HTTP status, or `undefined` when no response arrived (connection refused, reset, timeout). */
   readonly status: number | undefined
   readonly headers: Headers.Headers | undefined
@@ -131,9 +138,14 @@ export const retryAfter = (headers: Headers.Headers | undefined, now: number): D
   return parsed._tag === "Success" ? Headers.retryAfterDelay(parsed.success, now) : undefined
 }
 
-/** Whether `policy` tries `input` again (the attempt count is the schedule's business). */
+/**
+ * Whether `policy` tries `input` again (the attempt count is the schedule's business): a request
+ * with an `Idempotency-Key` whatever its method, else one that is safe to repeat and whose method
+ * the policy covers.
+ */
 export const isRetryable = (policy: RetryPolicy, input: RetryInput, now: number): boolean => {
-  if (policy.times === 0 || !policy.methods.has(input.method)) return false
+  if (policy.times === 0) return false
+  if (input.idempotencyKey !== true && !(input.idempotent && policy.methods.has(input.method))) return false
   if (input.status === undefined) return policy.retryTransportErrors
   if (!policy.statuses.has(input.status)) return false
   const wait = retryAfter(input.headers, now)

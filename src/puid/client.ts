@@ -4,19 +4,11 @@
  * @module
  */
 import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
-import { FetchHttpClient, type HttpClient, HttpClientRequest } from "effect/http"
+import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type Pacing, type TransportOptions } from "../core/client.ts"
 import type { Credential } from "../core/credentials.ts"
 import { RetryPolicy } from "../core/retry.ts"
-import {
-  DEFAULT_ENDPOINT,
-  DEFAULT_SCOPE,
-  IdsResponse,
-  MAX_IDS_PER_REQUEST,
-  OrdinalResponse,
-  Paths,
-  Quota,
-} from "./contract.ts"
+import { DEFAULT_ENDPOINT, DEFAULT_SCOPE, MAX_IDS_PER_REQUEST, PuidApi, type Quota } from "./contract.ts"
 import { clientError, type PuidError, toPuidError } from "./errors.ts"
 
 /** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
@@ -114,17 +106,15 @@ const make = (options: PuidOptions, credential: Credential<PuidError>) =>
       retry: options.retry ?? PUID_RETRY,
       pacing: pacingOf(options.pacing),
       toError: toPuidError,
-      secretHeaders: ["x-api-key"],
-      tokenPath: Paths.token,
+      secretHeaders: PuidApi.secretHeaders,
+      tokenPath: PuidApi.endpoints.token.path,
     }
     const client = yield* makeApiClient(api)
+    const { endpoints } = PuidApi
 
     const ids = (count = 1) =>
       Number.isInteger(count) && count >= 1 && count <= MAX_IDS_PER_REQUEST
-        ? Effect.map(
-          client.call("puid.ids", HttpClientRequest.get(Paths.ids, { urlParams: { n: count } }), IdsResponse),
-          (body) => body.ids,
-        )
+        ? Effect.map(client.send(endpoints.ids, { query: { n: count } }), (body) => body.ids)
         : Effect.fail(clientError("invalid_count", `count must be an integer from 1 to ${MAX_IDS_PER_REQUEST}.`))
 
     return Puid.of({
@@ -134,11 +124,8 @@ const make = (options: PuidOptions, credential: Credential<PuidError>) =>
       ordinal: (puid) =>
         typeof puid !== "string" || puid === "" || DOT_SEGMENTS.has(puid)
           ? Effect.fail(clientError("invalid_puid", "puid must be a non-empty string, not . or .."))
-          : Effect.map(
-            client.call("puid.ordinal", HttpClientRequest.get(Paths.ordinal(puid)), OrdinalResponse, unpaced),
-            (body) => body.ordinal,
-          ),
-      quota: () => client.call("puid.quota", HttpClientRequest.get(Paths.quota), Quota, unpaced),
+          : Effect.map(client.send(endpoints.ordinal, { params: { puid } }, unpaced), (body) => body.ordinal),
+      quota: () => client.send(endpoints.quota, {}, unpaced),
     })
   })
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { Schema } from "effect"
+import { defineApi } from "../core/endpoint.ts"
 
 /** The production endpoint. */
 export const DEFAULT_ENDPOINT = "https://puid.dev/api"
@@ -14,15 +15,6 @@ export const MAX_IDS_PER_REQUEST = 10
 
 /** The scope a client-credentials token needs to generate ids. */
 export const DEFAULT_SCOPE = "puid:generate"
-
-/** The endpoints, relative to the endpoint URL. */
-export const Paths = {
-  ids: "/v1/ids",
-  ordinal: (puid: string): string => `/v1/ordinal/${encodeURIComponent(puid)}`,
-  quota: "/v1/quota",
-  token: "/oauth/token",
-  register: "/oauth/register",
-} as const
 
 /** Today's usage: `limit` and `remaining` are `null` on unlimited plans. */
 export const Quota = Schema.Struct({
@@ -74,9 +66,42 @@ export const RegisteredClient = Schema.Struct({
   scopes_supported: Schema.Array(Schema.String),
 })
 
+/** The codes of the API's error bodies; a code the server adds later decodes as a plain string. */
+export type PuidServerCode =
+  | "unauthorized"
+  | "quota_exceeded"
+  | "rate_limited"
+  | "bad_request"
+  | "not_found"
+  | "method_not_allowed"
+  | "invalid_client"
+  | "invalid_grant"
+  | "unsupported_grant_type"
+  | "invalid_redirect_uris"
+  | (string & Record<never, never>)
+
+const SERVER_CODES = [
+  "unauthorized",
+  "quota_exceeded",
+  "rate_limited",
+  "bad_request",
+  "not_found",
+  "method_not_allowed",
+  "invalid_client",
+  "invalid_grant",
+  "unsupported_grant_type",
+  "invalid_redirect_uris",
+] as const
+
+/** An error body's code: a known one, or any string the server adds later. */
+export const ServerCode: Schema.Codec<PuidServerCode, string> = Schema.Union([
+  Schema.Literals(SERVER_CODES),
+  Schema.String,
+])
+
 /** The error body of every non-2xx answer: `{ error, message, ...extra }`. */
 export const ErrorBody = Schema.Struct({
-  error: Schema.String,
+  error: ServerCode,
   message: Schema.optionalKey(Schema.String),
   error_description: Schema.optionalKey(Schema.String),
   retryAfterMs: Schema.optionalKey(Schema.Number),
@@ -88,3 +113,121 @@ export const ErrorBody = Schema.Struct({
 })
 /** A PUID error body. */
 export type ErrorBody = typeof ErrorBody.Type
+
+/** `GET /v1/ids` query: `n` ids, 1 to 10. */
+export const IdsQuery = Schema.Struct({
+  n: Schema.optionalKey(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: MAX_IDS_PER_REQUEST })),
+  ),
+})
+
+/** `POST /oauth/token` form (JSON is accepted too): every grant's fields. */
+export const TokenRequest = Schema.Struct({
+  grant_type: Schema.String,
+  client_id: Schema.optionalKey(Schema.String),
+  client_secret: Schema.optionalKey(Schema.String),
+  scope: Schema.optionalKey(Schema.String),
+  code: Schema.optionalKey(Schema.String),
+  redirect_uri: Schema.optionalKey(Schema.String),
+  code_verifier: Schema.optionalKey(Schema.String),
+  refresh_token: Schema.optionalKey(Schema.String),
+})
+
+/** `GET /.well-known/oauth-authorization-server` (RFC 8414). */
+export const AuthorizationServerMetadata = Schema.Struct({
+  issuer: Schema.String,
+  authorization_endpoint: Schema.String,
+  token_endpoint: Schema.String,
+  registration_endpoint: Schema.String,
+  scopes_supported: Schema.Array(Schema.String),
+  response_types_supported: Schema.Array(Schema.String),
+  grant_types_supported: Schema.Array(Schema.String),
+  code_challenge_methods_supported: Schema.Array(Schema.String),
+})
+
+const OpenApiDocument = Schema.Record(Schema.String, Schema.Unknown)
+
+const credential = ["apiKey", "bearer"]
+
+/** The PUID API, endpoint by endpoint: the client, the mock and the OpenAPI document read it. */
+export const PuidApi = defineApi({
+  name: "puid",
+  title: "PUID API (gatehouse mock)",
+  version: "1.0.0",
+  errorBody: ErrorBody,
+  secretHeaders: ["x-api-key", "authorization"],
+  securitySchemes: {
+    apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
+    bearer: { type: "http", scheme: "bearer" },
+  },
+  endpoints: {
+    ids: {
+      method: "GET",
+      path: "/v1/ids",
+      summary: "Generate 1 to 10 ids, consecutive in the service's counter",
+      query: IdsQuery,
+      success: IdsResponse,
+      errors: {
+        400: "n out of range",
+        401: "no valid credential",
+        402: "daily quota exceeded",
+        429: "one request per second",
+      },
+      // Each call spends quota and counter values: a retry after a lost answer would spend them twice.
+      idempotent: false,
+      security: credential,
+    },
+    ordinal: {
+      method: "GET",
+      path: "/v1/ordinal/{puid}",
+      summary: "Decode an id to its counter value",
+      params: Schema.Struct({ puid: Schema.String }),
+      success: OrdinalResponse,
+      errors: { 400: "not a valid PUID" },
+    },
+    quota: {
+      method: "GET",
+      path: "/v1/quota",
+      summary: "Today's usage; spends no id",
+      success: Quota,
+      errors: { 401: "no valid credential" },
+      security: credential,
+    },
+    token: {
+      method: "POST",
+      path: "/oauth/token",
+      summary: "OAuth2 token endpoint (client credentials)",
+      payload: TokenRequest,
+      payloadType: "form",
+      success: TokenResponse,
+      errors: { 400: "invalid_grant or unsupported_grant_type", 401: "invalid_client" },
+    },
+    register: {
+      method: "POST",
+      path: "/oauth/register",
+      summary: "Dynamic client registration (RFC 7591)",
+      payload: RegisterRequest,
+      success: RegisteredClient,
+      errors: { 400: "invalid_redirect_uris" },
+    },
+    authorizationServer: {
+      method: "GET",
+      path: "/.well-known/oauth-authorization-server",
+      summary: "OAuth 2.0 authorization server metadata (RFC 8414)",
+      success: AuthorizationServerMetadata,
+    },
+    openApiJson: {
+      method: "GET",
+      path: "/openapi.json",
+      summary: "This document, as JSON",
+      success: OpenApiDocument,
+    },
+    openApiYaml: {
+      method: "GET",
+      path: "/openapi.yaml",
+      summary: "This document, as YAML",
+      success: Schema.String,
+      successType: "application/yaml",
+    },
+  },
+})

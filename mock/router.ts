@@ -1,0 +1,248 @@
+/**
+ * A mock's routing from its API's definition: each endpoint gets one handler, and the router
+ * matches the path, answers 405 with `Allow` for a wrong method and 404 for an unknown path (both
+ * in the API's own error shape), decodes the path parameters, query and body with the endpoint's
+ * schemas (400 when they do not decode), and encodes the handler's answer with its success schema.
+ *
+ * @module
+ */
+import { Result, Schema } from "effect"
+import type { AnyApi, Codec, Endpoint, Input, Success } from "../src/core/endpoint.ts"
+
+/** A success, encoded by the router with the endpoint's success schema. */
+export interface Ok<A> {
+  readonly _tag: "Ok"
+  readonly value: A
+  /** @default the endpoint's `successStatus`, else 200 */
+  readonly status?: number | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/** A success answer of `value`. */
+export const ok = <A>(
+  value: A,
+  init: { readonly status?: number; readonly headers?: Readonly<Record<string, string>> } = {},
+): Ok<A> => ({ _tag: "Ok", value, ...init })
+
+/** What a handler answers: a success to encode, or a response it built (an error in the API's shape). */
+export type Reply<A> = Ok<A> | Response
+
+/** The request a handler answers, and where the caller reached the API. */
+export interface MockRequest {
+  readonly request: Request
+  readonly url: URL
+  /** The API's base URL as the caller reached it (`http://127.0.0.1:4010/puid/api`): documents link to it. */
+  readonly baseUrl: string
+}
+
+type Answer<A> = Reply<A> | Promise<Reply<A>>
+
+/** One endpoint's handler, as the router runs it. */
+export interface Route {
+  readonly endpoint: Endpoint
+  /** Answers with the decoded input, or with the reason it did not decode. */
+  readonly run: (input: Result.Result<unknown, string>, context: MockRequest) => Answer<unknown>
+}
+
+/**
+ * The handler of `endpoint`: it runs only on input that decodes (else the router answers the API's
+ * 400 first).
+ */
+export const handle = <const P extends Endpoint>(
+  endpoint: P,
+  handler: (input: Input<P>, context: MockRequest) => Answer<Success<P>>,
+): Route => ({
+  endpoint,
+  run: (input, context) => Result.isSuccess(input) ? handler(input.success as Input<P>, context) : badInput(input),
+})
+
+// Marks a 400 the router builds with the API's error shape.
+const BAD_INPUT = Symbol("bad input")
+const badInput = (input: Result.Failure<unknown, string>) =>
+  Object.assign(new Response(null, { status: 400 }), { [BAD_INPUT]: input.failure })
+
+/**
+ * The handler of `endpoint` that decides for itself when a bad input is refused: the API checks
+ * the credential or a rate limit first.
+ */
+export const handleRaw = <const P extends Endpoint>(
+  endpoint: P,
+  handler: (input: Result.Result<Input<P>, string>, context: MockRequest) => Answer<Success<P>>,
+): Route => ({ endpoint, run: handler as Route["run"] })
+
+/** How an API's mock words the errors the router answers by itself. */
+export interface RouterErrors {
+  /** The API's error answer for `status` (400 bad input, 404 unknown path, 405 wrong method, 500 a mock bug). */
+  readonly error: (status: 400 | 404 | 405 | 500, message: string, context: MockRequest) => Response
+  /** Headers on every answer the router encodes (`cache-control: no-store`, a request id). */
+  readonly headers?: (() => Readonly<Record<string, string>>) | undefined
+  /**
+   * Unknown body fields: `"error"` refuses them with a 400 naming the field, `"ignore"` drops them as
+   * the API does. @default "ignore"
+   */
+  readonly excessProperties?: "error" | "ignore" | undefined
+}
+
+/** What the router did with a request: its answer, and the operation it reached (none for 404/405). */
+export interface Routed {
+  readonly response: Response
+  readonly operation: string | undefined
+}
+
+/** A compiled router: `path` is the request's path below the API's base URL. */
+export type Router = (request: Request, path: string, baseUrl: string) => Promise<Routed>
+
+interface Compiled {
+  readonly route: Route
+  readonly segments: ReadonlyArray<{ readonly literal: string } | { readonly param: string }>
+  readonly query: ((value: unknown) => Result.Result<unknown, string>) | undefined
+  readonly params: ((value: unknown) => Result.Result<unknown, string>) | undefined
+  readonly payload: ((value: unknown) => Result.Result<unknown, string>) | undefined
+  readonly encode: (value: unknown) => unknown
+}
+
+const decoder = (schema: Codec | undefined, excess: "error" | "ignore", what: string) => {
+  if (schema === undefined) return undefined
+  const decode = Schema.decodeUnknownResult(schema, { onExcessProperty: excess })
+  return (value: unknown): Result.Result<unknown, string> =>
+    Result.mapError(decode(value), (error) => `Invalid ${what}: ${error.message}`)
+}
+
+const compile = (route: Route, excess: "error" | "ignore"): Compiled => ({
+  route,
+  segments: route.endpoint.path.split("/").filter((s) => s !== "").map((segment) =>
+    segment.startsWith("{") && segment.endsWith("}") ? { param: segment.slice(1, -1) } : { literal: segment }
+  ),
+  params: decoder(route.endpoint.params, "ignore", "path"),
+  query: decoder(route.endpoint.query, "ignore", "query"),
+  payload: decoder(route.endpoint.payload, excess, "body"),
+  encode: Schema.encodeUnknownSync(route.endpoint.success),
+})
+
+/** The path parameters of `segments` on `compiled`'s path, or `undefined` when it is another path. */
+const matchPath = (compiled: Compiled, segments: ReadonlyArray<string>): Record<string, string> | undefined => {
+  if (compiled.segments.length !== segments.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < segments.length; i++) {
+    const expected = compiled.segments[i]
+    if ("literal" in expected) {
+      if (expected.literal !== segments[i]) return undefined
+    } else {
+      params[expected.param] = segments[i]
+    }
+  }
+  return params
+}
+
+const decodeSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
+
+/** The body of `request` as the endpoint reads it: JSON, or a form (which also accepts JSON). */
+const readBody = async (
+  request: Request,
+  type: "json" | "form" | undefined,
+): Promise<Result.Result<unknown, string>> => {
+  const text = await request.text().catch(() => undefined)
+  if (text === undefined) return Result.fail("The request body could not be read")
+  const isJson = type !== "form" || (request.headers.get("content-type") ?? "").includes("application/json")
+  if (!isJson) return Result.succeed(Object.fromEntries(new URLSearchParams(text)))
+  if (text.trim() === "") return Result.succeed(undefined)
+  try {
+    return Result.succeed(JSON.parse(text))
+  } catch {
+    return Result.fail("The request body is not JSON")
+  }
+}
+
+const all = (
+  results: ReadonlyArray<Result.Result<unknown, string> | undefined>,
+): Result.Result<Array<unknown>, string> => {
+  const values: Array<unknown> = []
+  for (const result of results) {
+    if (result !== undefined && Result.isFailure(result)) return Result.fail(result.failure)
+    values.push(result === undefined ? undefined : result.success)
+  }
+  return Result.succeed(values)
+}
+
+/**
+ * Compiles `api`'s routes. Every endpoint of the definition needs exactly one route, and every
+ * route an endpoint of it: a mock that serves what its document does not list, or the reverse,
+ * fails here.
+ */
+export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: RouterErrors): Router => {
+  const routed = new Set(routes.map((route) => route.endpoint.name))
+  const missing = api.all.filter((endpoint) => !routed.has(endpoint.name)).map((e) => e.name)
+  const unknown = routes.filter((route) => !api.all.includes(route.endpoint)).map((r) => r.endpoint.name)
+  if (missing.length > 0 || unknown.length > 0 || routed.size !== routes.length) {
+    throw new Error(`${api.name} mock: routes without handlers [${missing}], handlers without routes [${unknown}]`)
+  }
+  const compiled = routes.map((route) => compile(route, errors.excessProperties ?? "ignore"))
+  const headers = errors.headers ?? (() => ({}))
+
+  const encode = (entry: Compiled, reply: Reply<unknown>): Response => {
+    if (reply instanceof Response) return reply
+    const status = reply.status ?? entry.route.endpoint.successStatus ?? 200
+    const init = { status, headers: { ...headers(), ...reply.headers } }
+    if (NULL_BODY_STATUSES.has(status)) return new Response(null, init)
+    const body = entry.encode(reply.value)
+    const type = entry.route.endpoint.successType
+    return type === undefined
+      ? Response.json(body, init)
+      : new Response(String(body), { ...init, headers: { ...init.headers, "content-type": type } })
+  }
+
+  const run = async (entry: Compiled, raw: Record<string, string>, context: MockRequest): Promise<Response> => {
+    const params: Record<string, string> = {}
+    for (const [name, value] of Object.entries(raw)) {
+      const decoded = decodeSegment(value)
+      if (decoded === undefined) return errors.error(400, `Malformed path parameter ${name}`, context)
+      params[name] = decoded
+    }
+    const { endpoint } = entry.route
+    const body = entry.payload === undefined ? undefined : await readBody(context.request, endpoint.payloadType)
+    const decoded = all([
+      entry.params?.(params),
+      entry.query?.(Object.fromEntries(context.url.searchParams)),
+      body === undefined ? undefined : Result.flatMap(body, entry.payload!),
+    ])
+    const input = Result.map(decoded, ([params, query, payload]) => ({ params, query, payload }))
+    const reply = await entry.route.run(input, context)
+    const badInput = (reply as { [BAD_INPUT]?: string })[BAD_INPUT]
+    return badInput === undefined ? encode(entry, reply) : errors.error(400, badInput, context)
+  }
+
+  return async (request, path, baseUrl) => {
+    const context: MockRequest = { request, url: new URL(request.url), baseUrl }
+    const segments = path.split("/").filter((s) => s !== "")
+    const allowed: Array<string> = []
+    for (const entry of compiled) {
+      const params = matchPath(entry, segments)
+      if (params === undefined) continue
+      if (entry.route.endpoint.method !== request.method) {
+        allowed.push(entry.route.endpoint.method)
+        continue
+      }
+      const operation = `${api.name}.${entry.route.endpoint.name}`
+      try {
+        return { response: await run(entry, params, context), operation }
+      } catch (error) {
+        const message = `The mock failed on ${operation}: ${error instanceof Error ? error.message : String(error)}`
+        return { response: errors.error(500, message, context), operation }
+      }
+    }
+    if (allowed.length === 0) {
+      return { response: errors.error(404, `No route ${request.method} ${path || "/"}`, context), operation: undefined }
+    }
+    const response = errors.error(405, `${request.method} is not allowed on ${path}`, context)
+    response.headers.set("allow", [...new Set(allowed)].join(", "))
+    return { response, operation: undefined }
+  }
+}
