@@ -8,7 +8,7 @@
 import type { RequestHandler } from "msw"
 import { http } from "msw/http"
 import type { AnyApi } from "../src/core/endpoint.ts"
-import type { Router } from "./router.ts"
+import type { Router } from "../src/core/router.ts"
 
 /** One API's mock, as mounted on the mock app. */
 export interface MockApi {

@@ -7,7 +7,7 @@
 import type { RequestHandler } from "msw"
 import { Schema } from "effect"
 import { legacyRouter, type MockApi } from "../api.ts"
-import type { Router } from "../router.ts"
+import type { Router } from "../../src/core/router.ts"
 import { type AnyApi, defineApi } from "../../src/core/endpoint.ts"
 import type { MockClock } from "../clock.ts"
 import { machineIdHandlers } from "./handlers.ts"

@@ -8,8 +8,8 @@
 import { Result, Schema } from "effect"
 import { DEFAULT_SCOPE, type ErrorBody, MAX_IDS_PER_REQUEST, PuidApi } from "../../src/puid/contract.ts"
 import { ordinalToPuid, puidToOrdinal } from "../../src/puid/codec.ts"
-import { openApiDocument, toYaml } from "../openapi.ts"
-import { handle, handleRaw, makeRouter, type MockRequest, ok, type Router } from "../router.ts"
+import { openApiDocument, toYaml } from "../../src/core/openapi.ts"
+import { handle, handleRaw, makeRouter, type MockRequest, ok, type Router } from "../../src/core/router.ts"
 import type { Principal, PuidState } from "./state.ts"
 
 const NO_STORE = { "cache-control": "no-store" }

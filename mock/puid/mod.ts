@@ -7,7 +7,7 @@ import type { RequestHandler } from "msw"
 import { PuidApi } from "../../src/puid/contract.ts"
 import { type MockApi, mswHandlers } from "../api.ts"
 import type { MockClock } from "../clock.ts"
-import type { Router } from "../router.ts"
+import type { Router } from "../../src/core/router.ts"
 import { puidRouter } from "./handlers.ts"
 import { PUID_DEMO, PuidState } from "./state.ts"
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { Schema } from "effect"
-import type { AnyApi, Codec, Endpoint } from "../src/core/endpoint.ts"
+import type { AnyApi, Codec, Endpoint } from "./endpoint.ts"
 
 /** JSON Schemas whose shared definitions go to `components.schemas`, where OpenAPI resolves `$ref`s. */
 const schemaCollector = () => {

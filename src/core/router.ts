@@ -1,5 +1,6 @@
 /**
- * A mock's routing from its API's definition: each endpoint gets one handler, and the router
+ * Serving an API from its definition (the mocks, and the API-keys HTTP server): each endpoint gets
+ * one handler, and the router
  * matches the path, answers 405 with `Allow` for a wrong method and 404 for an unknown path (both
  * in the API's own error shape), decodes the path parameters, query and body with the endpoint's
  * schemas (400 when they do not decode), and encodes the handler's answer with its success schema.
@@ -7,7 +8,7 @@
  * @module
  */
 import { Result, Schema } from "effect"
-import type { AnyApi, Codec, Endpoint, Input, Success } from "../src/core/endpoint.ts"
+import type { AnyApi, Codec, Endpoint, Input, Success } from "./endpoint.ts"
 
 /** A success, encoded by the router with the endpoint's success schema. */
 export interface Ok<A> {
@@ -70,8 +71,13 @@ export const handleRaw = <const P extends Endpoint>(
   handler: (input: Result.Result<Input<P>, string>, context: MockRequest) => Answer<Success<P>>,
 ): Route => ({ endpoint, run: handler as Route["run"] })
 
-/** How an API's mock words the errors the router answers by itself. */
+/** How an API's server words the errors the router answers by itself, and who may call what. */
 export interface RouterErrors {
+  /**
+   * Checks the caller against the endpoint's `security` before its input is read: a response (the
+   * API's 401 or 403) refuses the call, `undefined` lets it through. @default every call goes through
+   */
+  readonly authorize?: ((endpoint: Endpoint, context: MockRequest) => Response | undefined) | undefined
   /** The API's error answer for `status` (400 bad input, 404 unknown path, 405 wrong method, 500 a mock bug). */
   readonly error: (status: 400 | 404 | 405 | 500, message: string, context: MockRequest) => Response
   /** Headers on every answer the router encodes (`cache-control: no-store`, a request id). */
@@ -207,6 +213,8 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
       params[name] = decoded
     }
     const { endpoint } = entry.route
+    const refused = errors.authorize?.(endpoint, context)
+    if (refused !== undefined) return refused
     const body = entry.payload === undefined ? undefined : await readBody(context.request, endpoint.payloadType)
     const decoded = all([
       entry.params?.(params),
