@@ -4,6 +4,7 @@
  * @module
  */
 import type { RequestHandler } from "msw"
+import type { AnyApi } from "../../src/core/endpoint.ts"
 import { PuidApi } from "../../src/puid/contract.ts"
 import { type MockApi, mswHandlers } from "../api.ts"
 import type { MockClock } from "../clock.ts"
@@ -30,7 +31,7 @@ export class PuidMock implements MockApi {
   readonly name = "puid"
   readonly mount = "/puid/api"
   readonly productionBaseUrl = "https://puid.dev/api"
-  readonly definition: typeof PuidApi = PuidApi
+  readonly definition: AnyApi = PuidApi
   readonly demo: typeof PUID_DEMO = PUID_DEMO
   readonly state: PuidState
   readonly router: Router

@@ -142,6 +142,11 @@ const credentialOf = (options: PuidCredentialOptions): Effect.Effect<Credential<
   )
 }
 
+const PuidBase: Context.ServiceClass<Puid, "@gatehouse/sdk/Puid", PuidService> = Context.Service<
+  Puid,
+  PuidService
+>()("@gatehouse/sdk/Puid")
+
 /**
  * The PUID client service.
  *
@@ -162,7 +167,7 @@ const credentialOf = (options: PuidCredentialOptions): Effect.Effect<Credential<
  * }).pipe(Effect.provide(Puid.layer({ apiKey: "puid_live_..." })), Effect.provide(FetchHttpClient.layer))
  * ```
  */
-export class Puid extends Context.Service<Puid, PuidService>()("@gatehouse/sdk/Puid") {
+export class Puid extends PuidBase {
   /** From an API key or an access token (exactly one). */
   static readonly layer = (options: PuidCredentialOptions): Layer.Layer<Puid, PuidError, HttpClient.HttpClient> =>
     Layer.effect(Puid, Effect.flatMap(credentialOf(options), (credential) => make(options, credential)))

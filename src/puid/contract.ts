@@ -16,15 +16,21 @@ export const MAX_IDS_PER_REQUEST = 10
 /** The scope a client-credentials token needs to generate ids. */
 export const DEFAULT_SCOPE = "puid:generate"
 
-/** Today's usage: `limit` and `remaining` are `null` on unlimited plans. */
-export const Quota = Schema.Struct({
+/** Today's usage, as `quota()` returns it: `limit` and `remaining` are `null` on unlimited plans. */
+export interface Quota {
+  readonly plan: string
+  readonly used: number
+  readonly limit: number | null
+  readonly remaining: number | null
+}
+
+/** `GET /v1/quota` */
+export const Quota: Schema.Codec<Quota, Quota> = Schema.Struct({
   plan: Schema.String,
   used: Schema.Number,
   limit: Schema.NullOr(Schema.Number),
   remaining: Schema.NullOr(Schema.Number),
 })
-/** Today's usage, as `quota()` returns it. */
-export type Quota = typeof Quota.Type
 
 /** `GET /v1/ids` */
 export const IdsResponse = Schema.Struct({
