@@ -14,7 +14,9 @@ export const MOCK_ORIGIN = "http://mock.gatehouse.test"
 
 /** A request the mock received. */
 export interface JournalEntry {
+  /** The request method. */
   readonly method: string
+  /** The URL as the caller sent it: the origin it reached the mock at. */
   readonly url: string
   /** Lower-case header names; the values of every API's secret headers are replaced by `<redacted>`. */
   readonly headers: Readonly<Record<string, string>>
@@ -34,7 +36,9 @@ export interface Fault {
   readonly path: string | RegExp
   /** Answer with this status (and `body`: JSON, or a string sent as text) instead of the API's answer. */
   readonly status?: number | undefined
+  /** The body of a `status` fault: JSON, or a string sent as text. @default {"error": "mock_fault"} */
   readonly body?: unknown
+  /** Headers of a `status` fault's answer (a `Retry-After`, say). */
   readonly headers?: Readonly<Record<string, string>> | undefined
   /** Wait this long before answering, in real milliseconds. */
   readonly delayMs?: number | undefined
@@ -98,7 +102,9 @@ export interface Mock {
   readonly layer: Layer.Layer<HttpClient.HttpClient>
   /** The base URL of `api` on this mock: `${MOCK_ORIGIN}/puid/api`. */
   readonly baseUrl: (api: string) => string
+  /** The API mocks mounted, each under its `mount`. */
   readonly apis: ReadonlyArray<MockApi>
+  /** The clock every API's rules read: move it instead of sleeping. */
   readonly clock: MockClock
   /** The header names the journal redacts: every API's secret headers, and the usual credential headers. */
   readonly secretHeaders: ReadonlySet<string>

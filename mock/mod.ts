@@ -47,8 +47,11 @@ export { type MockServer, serveMock, type ServeOptions } from "./server.ts"
 
 /** Every gatehouse API mock on one clock, with each API's own controls. */
 export interface GatehouseMock extends Mock {
+  /** The PUID mock: its state and demo credentials. */
   readonly puid: PuidMock
+  /** The MachineID mock: its orgs, devices and demo org keys. */
   readonly machineid: MachineIdMock
+  /** The API-keys mock: the real key service on in-memory SQLite, and its demo data. */
   readonly apikeys: ApiKeysMock
 }
 

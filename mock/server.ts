@@ -13,6 +13,7 @@ export interface ServeOptions {
   /** The port; `0` picks a free one. @default 4010 */
   readonly port?: number | undefined
   /** @default "127.0.0.1" */
+  /** The interface to listen on. @default "127.0.0.1" */
   readonly hostname?: string | undefined
 }
 
@@ -20,7 +21,9 @@ export interface ServeOptions {
 export interface MockServer {
   /** `http://127.0.0.1:4010` */
   readonly url: string
+  /** The port it listens on (the one picked, for `port: 0`). */
   readonly port: number
+  /** Stops the server. */
   readonly close: () => Promise<void>
 }
 

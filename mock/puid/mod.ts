@@ -33,9 +33,12 @@ export class PuidMock implements MockApi {
   readonly productionBaseUrl = "https://puid.dev/api"
   readonly definition: AnyApi = PuidApi
   readonly demo: typeof PUID_DEMO = PUID_DEMO
+  /** The principals, the counter, the rate limit and quota, the OAuth clients: what tests set. */
   readonly state: PuidState
+  /** Answers a request below the API's base URL, from `PuidApi`. */
   readonly router: Router
 
+  /** A mock in its seeded state, reading `clock`. */
   constructor(clock: MockClock) {
     this.state = new PuidState(clock)
     this.router = puidRouter(this.state)

@@ -14,6 +14,7 @@ export type PuidPlan = "free" | "hobby" | "enterprise"
 export interface Principal {
   /** `acct_...` for an API key, `client:<client_id>` for a client-credentials token. */
   readonly id: string
+  /** The plan whose quota applies. */
   readonly plan: PuidPlan
 }
 
@@ -64,6 +65,7 @@ export class PuidState {
   #lastAdmitted = new Map<string, number>()
   #usage = new Map<string, number>()
 
+  /** The seeded state, reading `clock`. */
   constructor(clock: MockClock) {
     this.#clock = clock
     this.reset()

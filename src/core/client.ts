@@ -1,30 +1,42 @@
 /**
- * The request pipeline every gatehouse client is built on, readable top to bottom:
+ * The request pipeline every gatehouse client is built on, readable top to bottom. Each stage is a
+ * combinator on an `HttpClient` (`./middleware.ts`), composed once per client:
  *
  * ```
- * request -> base URL, Accept, User-Agent, default headers -> credential -> pacing (optional)
- *         -> HttpClient, with a timeout per attempt (status line, headers and body)
- *         -> retry policy (idempotent methods, Retry-After, bounded)
- *         -> 401: renew the credential once and resend
- *         -> 2xx: decode with the contract's Schema | otherwise: the API's error table
+ * call  -> the endpoint's request: path, query and body encoded by its schemas (./endpoint.ts)
+ *       -> base URL, Accept, User-Agent, default headers
+ *       -> withCredential: the credential; after a 401, one shared renewal and one resend
+ *       -> withPacing (optional): wait for a turn instead of meeting 429
+ *       -> withRetry: the RetryPolicy, only for requests that are safe to repeat; Retry-After
+ *       -> withTimeout: each attempt, body included, within the timeout
+ *       -> the HttpClient (FetchHttpClient, the mock's, a user's)
+ * answer <- 2xx: decoded with the endpoint's success schema | otherwise: the API's error table
  * ```
+ *
+ * A user's `transformClient` wraps the outside of it all.
  *
  * @module
  */
-import { Clock, Duration, Effect, Layer, Option, Redacted, Schema, type Scope } from "effect"
-import { Headers, HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
-import { RateLimiter } from "effect/persistence"
-import { type AccessToken, type Authenticator, type Credential, makeAuthenticator } from "./credentials.ts"
+import { type Duration, Effect, Schema, type Scope } from "effect"
+import { Headers, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
+import { type Answer, failureOf, receive, toAnswer } from "./answer.ts"
+import { type Credential, exchangeClientCredentials, makeAuthenticator } from "./credentials.ts"
 import { type Codec, type Endpoint, fillPath, type Input, isIdempotent, type Success } from "./endpoint.ts"
 import type { ErrorTable, Failure } from "./failure.ts"
-import { retrying, type RetryInput, type RetryPolicy } from "./retry.ts"
+import {
+  CallContext,
+  type CallInfo,
+  isAttemptTimeout,
+  type Pacing,
+  withCredential,
+  withPacing,
+  withRetry,
+  withTimeout,
+} from "./middleware.ts"
+import type { RetryPolicy } from "./retry.ts"
 import { USER_AGENT } from "./version.ts"
 
-/** Client-side pacing: at most `limit` requests per `window`, so that callers wait instead of meeting 429. */
-export interface Pacing {
-  readonly limit: number
-  readonly window: Duration.Input
-}
+export type { Pacing } from "./middleware.ts"
 
 /** Options every gatehouse client accepts. */
 export interface TransportOptions {
@@ -57,14 +69,6 @@ export interface ApiDefinition<E> extends TransportOptions {
   readonly tokenPath?: string | undefined
 }
 
-/** A decoded 2xx answer and what came with it. */
-export interface Answer<A> {
-  readonly value: A
-  readonly status: number
-  readonly headers: Headers.Headers
-  readonly requestId: string | undefined
-}
-
 /** Per-call options. */
 export interface CallOptions {
   readonly retry?: RetryPolicy | undefined
@@ -76,6 +80,8 @@ export interface CallOptions {
    */
   readonly idempotent?: boolean | undefined
 }
+
+export type { Answer } from "./answer.ts"
 
 /** The pipeline of one API: send a request, get its decoded answer or the API's typed error. */
 export interface ApiClient<E> {
@@ -105,31 +111,6 @@ export interface ApiClient<E> {
     schema: Schema.Codec<A, I, RD>,
     options?: CallOptions,
   ) => Effect.Effect<Answer<A>, E, RD>
-}
-
-type Attempt = Failure | { readonly _tag: "Retry"; readonly received: Received }
-
-// RFC 6749 §5.1: what any OAuth2 token endpoint answers (an API's contract may say more).
-const TokenResponse = Schema.Struct({
-  access_token: Schema.String,
-  token_type: Schema.optionalKey(Schema.String),
-  expires_in: Schema.optionalKey(Schema.Number),
-  scope: Schema.optionalKey(Schema.String),
-})
-
-/** A whole answer: its status line and headers, and its body parsed as JSON (or its text, or `undefined`). */
-interface Received {
-  readonly response: HttpClientResponse.HttpClientResponse
-  readonly body: unknown
-}
-
-const parseBody = (text: string): unknown => {
-  if (text === "") return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
 }
 
 const encodeWith = (schema: Codec, value: unknown, what: string): Effect.Effect<unknown, string> =>
@@ -174,8 +155,8 @@ export const joinUrl = (base: string, path: string): string =>
   path === "" ? base.replace(/\/+$/, "") : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
 
 /**
- * Builds the pipeline of an API. Scoped: once the scope closes, every call fails with the API's
- * error for a `Closed` failure.
+ * Builds the pipeline of an API, once: its stages composed on the `HttpClient` in context. Scoped:
+ * once the scope closes, every call fails with the API's error for a `Closed` failure.
  */
 export const makeApiClient = <E>(
   api: ApiDefinition<E>,
@@ -185,154 +166,40 @@ export const makeApiClient = <E>(
     yield* Effect.addFinalizer(() => Effect.sync(() => (closed = true)))
 
     const requestIdHeader = (api.requestIdHeader ?? "x-request-id").toLowerCase()
-    const timeout = Option.getOrElse(Duration.fromInput(api.timeout), () => Duration.seconds(30))
-    const defaultRedacted = Headers.CurrentRedactedNames.defaultValue()
-    const extraSecrets = (api.secretHeaders ?? []).filter((name) => !defaultRedacted.includes(name.toLowerCase()))
-    // Only provided when the API adds a name: providing a service costs on every call.
-    const redacting = extraSecrets.length === 0
+    const secrets = (api.secretHeaders ?? []).map((name) => name.toLowerCase())
+    // Appended to the names already redacted (a user's included), and only when there are some:
+    // providing a service costs on every call.
+    const redacting = secrets.length === 0
       ? <A, E2, R>(effect: Effect.Effect<A, E2, R>) => effect
-      : Effect.provideService(Headers.CurrentRedactedNames, [...defaultRedacted, ...extraSecrets])
-    const defaults = HttpClientRequest.setHeaders({
-      accept: "application/json",
-      "user-agent": USER_AGENT,
-      ...api.headers,
-    })
+      : <A, E2, R>(effect: Effect.Effect<A, E2, R>) =>
+        Effect.flatMap(Headers.CurrentRedactedNames, (current) => {
+          const extra = secrets.filter((name) => !current.includes(name))
+          return extra.length === 0
+            ? effect
+            : Effect.provideService(effect, Headers.CurrentRedactedNames, [...current, ...extra])
+        })
+    const baseUrl = api.baseUrl.replace(/\/+$/, "")
+    const headers = { accept: "application/json", "user-agent": USER_AGENT, ...api.headers }
+    const prepare = (request: HttpClientRequest.HttpClientRequest) =>
+      HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, baseUrl), headers)
 
-    const base = yield* HttpClient.HttpClient
-    const http = api.transformClient === undefined ? base : api.transformClient(base)
+    const transport = (yield* HttpClient.HttpClient).pipe(withTimeout(api.timeout))
+    const toError = (operation: string) => (error: E | HttpClientError.HttpClientError): E =>
+      HttpClientError.isHttpClientError(error) ? api.toError(failureOf(operation, error)) : error
 
-    // Pacing waits before an attempt, outside its timeout. A token bucket spaces requests evenly: a
-    // fixed window lets two through on either side of its edge, which a "1 per second since the last
-    // request" server refuses.
-    const pace = api.pacing === undefined ? undefined : (yield* RateLimiter.makeWithRateLimiter.pipe(
-      Effect.provide(RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))),
-    ))({ ...api.pacing, key: api.name, onExceeded: "delay", algorithm: "token-bucket" })
-    const paced = <A>(operation: string, effect: Effect.Effect<A, Failure>): Effect.Effect<A, Failure> =>
-      pace === undefined ? effect : pace(effect).pipe(
-        Effect.catchTag("RateLimiterError", (error) =>
-          Effect.fail<Failure>({
-            _tag: "Transport",
-            operation,
-            message: error.message,
-            cause: error,
-            retryable: false,
-          })),
-      )
-
-    // A request that cannot be built (a bad URL, a body that does not encode) is not worth sending again.
-    const transportFailure = (operation: string, error: HttpClientError.HttpClientError): Failure => ({
-      _tag: "Transport",
-      operation,
-      message: error.message,
-      cause: error,
-      retryable: error.reason._tag !== "InvalidUrlError" && error.reason._tag !== "EncodeError",
-    })
-
-    // The body is read within the attempt: a connection lost mid-body is a transport failure, retried
-    // like one, and a body that stalls counts against the timeout.
-    const attempt = (operation: string, request: HttpClientRequest.HttpClientRequest) =>
-      http.execute(request).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.text, (text): Received => ({ response, body: parseBody(text) }))
+    const tokenOperation = `${api.name}.token`
+    const auth = yield* makeAuthenticator(api.credential, (credential) =>
+      exchangeClientCredentials(transport, prepare, tokenOperation, api.tokenPath ?? "/oauth/token", credential).pipe(
+        Effect.mapError((error) =>
+          api.toError(HttpClientError.isHttpClientError(error) ? failureOf(tokenOperation, error) : error)
         ),
-        Effect.mapError((error): Failure => transportFailure(operation, error)),
-        Effect.timeoutOrElse({
-          duration: timeout,
-          orElse: () =>
-            Effect.fail<Failure>({
-              _tag: "Timeout",
-              operation,
-              message: `no answer within ${Duration.format(timeout)}`,
-            }),
-        }),
-      )
-
-    const retryInput = (request: HttpClientRequest.HttpClientRequest, idempotent: boolean) => {
-      const safe = {
-        method: request.method,
-        idempotent,
-        idempotencyKey: request.headers["idempotency-key"] !== undefined,
-      }
-      return (error: Attempt): RetryInput | undefined =>
-        error._tag === "Retry"
-          ? { ...safe, status: error.received.response.status, headers: error.received.response.headers }
-          : (error._tag === "Transport" && error.retryable) || error._tag === "Timeout"
-          ? { ...safe, status: undefined, headers: undefined }
-          : undefined
-    }
-
-    const sendWithRetries = (
-      operation: string,
-      request: HttpClientRequest.HttpClientRequest,
-      policy: RetryPolicy,
-      idempotent: boolean,
-    ): Effect.Effect<Received, Failure> =>
-      retrying(
-        Effect.flatMap(
-          attempt(operation, request),
-          (received): Effect.Effect<Received, Attempt> =>
-            policy.statuses.has(received.response.status)
-              ? Effect.fail({ _tag: "Retry", received })
-              : Effect.succeed(received),
-        ),
-        policy,
-        retryInput(request, idempotent),
-      ).pipe(Effect.catch((error) => error._tag === "Retry" ? Effect.succeed(error.received) : Effect.fail(error)))
-
-    const toAnswer = <A, I, RD>(
-      operation: string,
-      { response, body }: Received,
-      schema: Schema.Codec<A, I, RD>,
-    ): Effect.Effect<Answer<A>, Failure, RD> =>
-      Effect.gen(function* () {
-        const requestId = response.headers[requestIdHeader]
-        if (response.status < 200 || response.status >= 300) {
-          return yield* Effect.fail<Failure>({
-            _tag: "Status",
-            operation,
-            status: response.status,
-            body,
-            headers: response.headers,
-            requestId,
-            message: `HTTP ${response.status}`,
-          })
-        }
-        const value = yield* Schema.decodeUnknownEffect(schema)(body).pipe(
-          Effect.mapError((error): Failure => ({
-            _tag: "Decode",
-            operation,
-            status: response.status,
-            body,
-            requestId,
-            message: `unexpected response body: ${error.message}`,
-          })),
-        )
-        return { value, status: response.status, headers: response.headers, requestId }
-      })
-
-    const fetchToken = (credential: Extract<Credential<E>, { _tag: "ClientCredentials" }>) =>
-      Effect.gen(function* () {
-        const operation = `${api.name}.token`
-        const form: Record<string, string> = {
-          grant_type: "client_credentials",
-          client_id: credential.clientId,
-          client_secret: Redacted.value(credential.clientSecret),
-        }
-        if (credential.scope !== undefined) form.scope = credential.scope
-        const request = HttpClientRequest.post(joinUrl(api.baseUrl, api.tokenPath ?? "/oauth/token")).pipe(
-          defaults,
-          HttpClientRequest.bodyUrlParams(form),
-        )
-        const received = yield* attempt(operation, request)
-        const now = yield* Clock.currentTimeMillis
-        const { value } = yield* toAnswer(operation, received, TokenResponse)
-        return {
-          token: Redacted.make(value.access_token),
-          expiresAt: now + (value.expires_in ?? 3600) * 1000,
-        } satisfies AccessToken
-      }).pipe(Effect.mapError(api.toError))
-
-    const auth: Authenticator<E> = yield* makeAuthenticator(api.credential, fetchToken)
+      ))
+    const paced = api.pacing === undefined ? undefined : yield* withPacing(api.pacing, api.name)
+    const retried = transport.pipe(withRetry(api.retry))
+    const authorized = (paced === undefined ? retried : paced(retried)).pipe(withCredential(auth))
+    const http = api.transformClient === undefined
+      ? authorized
+      : (api.transformClient(authorized as HttpClient.HttpClient) as typeof authorized)
 
     const answer = <A, I, RD>(
       operation: string,
@@ -340,38 +207,22 @@ export const makeApiClient = <E>(
       schema: Schema.Codec<A, I, RD>,
       options?: CallOptions,
     ): Effect.Effect<Answer<A>, E, RD> => {
-      const policy = options?.retry ?? api.retry
-      // A request without an endpoint leaves the decision to the policy's methods.
-      const idempotent = options?.idempotent ?? true
-      const prepared = request.pipe(HttpClientRequest.prependUrl(api.baseUrl.replace(/\/+$/, "")), defaults)
-      const sendPaced = (authorized: HttpClientRequest.HttpClientRequest) =>
-        options?.paced === false
-          ? sendWithRetries(operation, authorized, policy, idempotent)
-          : paced(operation, sendWithRetries(operation, authorized, policy, idempotent))
-      const send = Effect.flatMap(auth.authorize(prepared), ([authorized, used]) =>
-        sendPaced(authorized).pipe(
-          Effect.mapError(api.toError),
-          Effect.map((received) => [received, used] as const),
-        ))
+      const call: CallInfo = { idempotent: options?.idempotent, retry: options?.retry, paced: options?.paced }
+      const exchange = http.execute(prepare(request)).pipe(
+        Effect.flatMap(receive),
+        Effect.provideService(CallContext, call),
+        Effect.mapError(toError(operation)),
+        Effect.flatMap((received) =>
+          Effect.mapError(toAnswer(operation, requestIdHeader, received, schema), api.toError)
+        ),
+      )
       return Effect.suspend(() =>
         closed
           ? Effect.fail(
             api.toError({ _tag: "Closed", operation, message: `${api.name} client used after its scope closed` }),
           )
-          : send
-      ).pipe(
-        Effect.flatMap(([received, used]) =>
-          received.response.status === 401
-            ? Effect.flatMap(
-              auth.renew(used),
-              (again) => again ? Effect.map(send, ([r]) => r) : Effect.succeed(received),
-            )
-            : Effect.succeed(received)
-        ),
-        Effect.flatMap((received) => Effect.mapError(toAnswer(operation, received, schema), api.toError)),
-        redacting,
-        Effect.withSpan(operation),
-      )
+          : exchange
+      ).pipe(redacting, Effect.withSpan(operation))
     }
 
     const exchange = <const P extends Endpoint>(endpoint: P, input: Input<P>, options?: CallOptions) => {
@@ -391,6 +242,8 @@ export const makeApiClient = <E>(
         Effect.map(answer(operation, request, schema, options), (a) =>
           a.value),
       exchange,
-      send: (endpoint, input, options) => Effect.map(exchange(endpoint, input, options), (a) => a.value),
+      send: (endpoint, input, options) =>
+        Effect.map(exchange(endpoint, input, options), (a) =>
+          a.value),
     }
   })

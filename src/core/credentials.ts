@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { Clock, Effect, type Exit, Redacted, Semaphore } from "effect"
-import { HttpClientRequest } from "effect/http"
+import { Clock, Effect, type Exit, Redacted, Schema, Semaphore } from "effect"
+import { type HttpClient, type HttpClientError, HttpClientRequest } from "effect/http"
+import { receive, toAnswer } from "./answer.ts"
+import type { Failure } from "./failure.ts"
 
 /** How a client proves who it is. `E` is the API's error, for credentials that make requests. */
 export type Credential<E = never> =
@@ -26,7 +28,9 @@ export type Credential<E = never> =
 
 /** An access token and the instant (epoch millis) after which it is no longer used. */
 export interface AccessToken {
+  /** The token, as a bearer token. */
   readonly token: Redacted.Redacted<string>
+  /** Epoch milliseconds after which it is no longer used. */
   readonly expiresAt: number
 }
 
@@ -159,4 +163,38 @@ export const makeAuthenticator = <E>(
         }
       }
     }
+  })
+
+// RFC 6749 §5.1: what any OAuth2 token endpoint answers (an API's contract may say more).
+const TokenResponse = Schema.Struct({
+  access_token: Schema.String,
+  token_type: Schema.optionalKey(Schema.String),
+  expires_in: Schema.optionalKey(Schema.Number),
+  scope: Schema.optionalKey(Schema.String),
+})
+
+/**
+ * The OAuth2 client-credentials grant (RFC 6749 §4.4): one form POST to `tokenPath` through
+ * `transport` (never retried: it is a POST), its answer decoded. A token without `expires_in` is
+ * taken to live an hour.
+ */
+export const exchangeClientCredentials = <E, R>(
+  transport: HttpClient.HttpClient.With<E, R>,
+  prepare: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest,
+  operation: string,
+  tokenPath: string,
+  credential: Extract<Credential<unknown>, { _tag: "ClientCredentials" }>,
+): Effect.Effect<AccessToken, Failure | E | HttpClientError.HttpClientError, R> =>
+  Effect.gen(function* () {
+    const form: Record<string, string> = {
+      grant_type: "client_credentials",
+      client_id: credential.clientId,
+      client_secret: Redacted.value(credential.clientSecret),
+    }
+    if (credential.scope !== undefined) form.scope = credential.scope
+    const request = prepare(HttpClientRequest.bodyUrlParams(HttpClientRequest.post(tokenPath), form))
+    const received = yield* Effect.flatMap(transport.execute(request), receive)
+    const now = yield* Clock.currentTimeMillis
+    const { value } = yield* toAnswer(operation, "x-request-id", received, TokenResponse)
+    return { token: Redacted.make(value.access_token), expiresAt: now + (value.expires_in ?? 3600) * 1000 }
   })

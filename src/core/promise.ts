@@ -106,6 +106,6 @@ export const promiseFacade = <I, S extends object>(
   tag: Context.Key<I, S>,
   methods: MethodNames<S>,
   closedError: () => unknown,
-) =>
+): <E>(layer: Layer.Layer<I, E, HttpClient.HttpClient>, options: WithFetch) => PromiseClient<S> =>
 <E>(layer: Layer.Layer<I, E, HttpClient.HttpClient>, options: WithFetch): PromiseClient<S> =>
   promiseClient(tag, layer.pipe(Layer.provide(fetchLayer(options.fetch))), methods, closedError)

@@ -12,6 +12,7 @@ import { Headers } from "effect/http"
 
 /** A decision the retry loop asks about: a response with a status, or a transport failure. */
 export interface RetryInput {
+  /** The request method. */
   readonly method: string
   /**
    * Whether the request is safe to send again: its endpoint says so, or it carries an
@@ -22,6 +23,7 @@ export interface RetryInput {
   readonly idempotencyKey?: boolean | undefined
   /** The HTTP status, or `undefined` when no response arrived (connection refused, reset, timeout). */
   readonly status: number | undefined
+  /** The answer's headers (its `Retry-After`), when one arrived. */
   readonly headers: Headers.Headers | undefined
 }
 

@@ -37,9 +37,11 @@ export interface PuidCredentialOptions extends PuidOptions {
 
 /** Options of {@linkcode Puid.fromClientCredentials}. */
 export interface PuidClientCredentialsOptions extends PuidOptions {
+  /** The OAuth2 client id, `client_...`. */
   readonly clientId: string
+  /** The OAuth2 client secret, `secret_...`. */
   readonly clientSecret: Secret
-  /** @default "puid:generate" */
+  /** The scope asked for. @default "puid:generate" */
   readonly scope?: string | undefined
 }
 

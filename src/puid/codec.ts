@@ -43,6 +43,7 @@ const unpermute = (value: bigint): bigint => {
 export class InvalidPuidCharacter extends Error {
   /** The first character that is not in `0-9A-Za-z`. */
   readonly character: string
+  /** The error for `character`, which is not in the base62 alphabet. */
   constructor(character: string) {
     super(`invalid base62 character: ${character}`)
     this.name = "InvalidPuidCharacter"

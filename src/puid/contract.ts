@@ -18,9 +18,13 @@ export const DEFAULT_SCOPE = "puid:generate"
 
 /** Today's usage, as `quota()` returns it: `limit` and `remaining` are `null` on unlimited plans. */
 export interface Quota {
+  /** The principal's plan: `free`, `hobby`, `enterprise`. */
   readonly plan: string
+  /** Ids generated today (UTC). */
   readonly used: number
+  /** Today's limit; `null` on unlimited plans. */
   readonly limit: number | null
+  /** What is left today; `null` on unlimited plans. */
   readonly remaining: number | null
 }
 

@@ -1,0 +1,199 @@
+/**
+ * The stages of the request pipeline, each a combinator on an `HttpClient`, so that effect's
+ * `HttpApiClient` and a user's own middleware compose with them:
+ *
+ * - {@linkcode withTimeout}: one attempt, its body included, within a duration;
+ * - {@linkcode withRetry}: a {@linkcode RetryPolicy}, only for requests that are safe to repeat;
+ * - {@linkcode withPacing}: a token bucket that makes callers wait instead of meeting 429;
+ * - {@linkcode withCredential}: the credential on every request, and one shared renewal after a 401.
+ *
+ * What a single call says about itself (whether it is safe to repeat, its own retry policy,
+ * whether it is paced) travels in {@linkcode CallContext}.
+ *
+ * @module
+ */
+import { Context, Duration, Effect, Layer, type Redacted } from "effect"
+import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
+import { RateLimiter } from "effect/persistence"
+import type { Authenticator } from "./credentials.ts"
+import { retrying, type RetryInput, type RetryPolicy } from "./retry.ts"
+
+/** What one call tells the pipeline's stages; a stage's own setting applies where a field is absent. */
+export interface CallInfo {
+  /** Whether the request may be sent again after an attempt whose outcome is unknown. */
+  readonly idempotent?: boolean | undefined
+  /** This call's retry policy, in place of the client's. */
+  readonly retry?: RetryPolicy | undefined
+  /** Whether the client's pacing applies. @default true */
+  readonly paced?: boolean | undefined
+}
+
+/** The current call's {@linkcode CallInfo}, provided around a request by the client that sends it. */
+export const CallContext: Context.Reference<CallInfo> = Context.Reference<CallInfo>("@gatehouse/sdk/CallContext", {
+  defaultValue: () => ({}),
+})
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"])
+
+/** Marks a transport error as the end of an attempt's time. */
+export class AttemptTimeout extends Error {
+  readonly _tag = "AttemptTimeout"
+}
+
+/** Whether an `HttpClientError` is an attempt that ran out of time. */
+export const isAttemptTimeout = (error: HttpClientError.HttpClientError): boolean =>
+  error.reason._tag === "TransportError" && error.reason.cause instanceof AttemptTimeout
+
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
+
+/**
+ * Bounds each attempt, its whole body included, by `duration`: the response comes back with its
+ * body in memory, so a body that stalls counts against the attempt, and a connection lost
+ * mid-body fails the attempt (and can be retried) like a refused one. Past it the attempt fails
+ * with a `TransportError` whose cause is an {@linkcode AttemptTimeout}.
+ */
+export const withTimeout = (duration: Duration.Input) => {
+  const limit = Duration.fromInputUnsafe(duration)
+  return <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+    HttpClient.transform(client, (effect, request) =>
+      effect.pipe(
+        Effect.flatMap((response) =>
+          Effect.map(response.arrayBuffer, (body) =>
+            HttpClientResponse.fromWeb(
+              request,
+              new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
+                status: response.status,
+                headers: response.headers,
+              }),
+            ))
+        ),
+        Effect.timeoutOrElse({
+          duration: limit,
+          orElse: () =>
+            Effect.fail(
+              new HttpClientError.HttpClientError({
+                reason: new HttpClientError.TransportError({
+                  request,
+                  description: `no answer within ${Duration.format(limit)}`,
+                  cause: new AttemptTimeout(`no answer within ${Duration.format(limit)}`),
+                }),
+              }),
+            ),
+        }),
+      ) as Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>)
+}
+
+// An answer whose status the policy retries, carried through the retry loop as a failure.
+interface RetryStatus {
+  readonly _tag: "RetryStatus"
+  readonly response: HttpClientResponse.HttpClientResponse
+}
+
+const isRetryStatus = (value: unknown): value is RetryStatus =>
+  typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === "RetryStatus"
+
+/** A failure to reach the server that sending again can help with (not a request that cannot be built). */
+const isTransient = (error: unknown): boolean =>
+  HttpClientError.isHttpClientError(error) &&
+  error.reason._tag !== "InvalidUrlError" && error.reason._tag !== "EncodeError" &&
+  error.reason._tag !== "StatusCodeError"
+
+/**
+ * Retries by `policy` (or the call's own, from {@linkcode CallContext}): answers with a status the
+ * policy retries, and transport failures and timeouts. A request is repeated only when it is safe
+ * to: it carries an `Idempotency-Key`, or the call says it is idempotent (by default its method
+ * is) and the policy covers its method. Each delay is the longer of the backoff and `Retry-After`;
+ * when the retries run out the last answer is returned as it came.
+ */
+export const withRetry = (policy: RetryPolicy) => <E, R>(client: HttpClient.HttpClient.With<E, R>) =>
+  HttpClient.transform(client, (effect, request) =>
+    Effect.flatMap(CallContext, (call) => {
+      const active = call.retry ?? policy
+      if (active.times === 0) return effect
+      const safe = {
+        method: request.method,
+        idempotent: call.idempotent ?? SAFE_METHODS.has(request.method),
+        idempotencyKey: request.headers["idempotency-key"] !== undefined,
+      }
+      const toInput = (error: E | RetryStatus): RetryInput | undefined =>
+        isRetryStatus(error)
+          ? { ...safe, status: error.response.status, headers: error.response.headers }
+          : isTransient(error)
+          ? { ...safe, status: undefined, headers: undefined }
+          : undefined
+      const attempt = Effect.flatMap(
+        effect,
+        (response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryStatus> =>
+          active.statuses.has(response.status)
+            ? Effect.fail({ _tag: "RetryStatus", response })
+            : Effect.succeed(response),
+      )
+      return retrying(attempt, active, toInput).pipe(
+        Effect.catch((error) => isRetryStatus(error) ? Effect.succeed(error.response) : Effect.fail(error as E)),
+      )
+    }))
+
+/** Client-side pacing: at most `limit` requests per `window`, so that callers wait instead of meeting 429. */
+export interface Pacing {
+  /** Requests per window. */
+  readonly limit: number
+  /** The window. */
+  readonly window: Duration.Input
+}
+
+/**
+ * Paces requests with a token bucket (effect's `RateLimiter`, in memory): a request waits for its
+ * turn, outside the timeout of its attempts, unless its call says `paced: false`. A token bucket
+ * spaces requests evenly, where a fixed window lets two through on either side of its edge, which
+ * a "one per second since the last request" server refuses.
+ */
+export const withPacing = (pacing: Pacing, key: string) => {
+  const limiter = RateLimiter.makeWithRateLimiter.pipe(
+    Effect.provide(RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))),
+  )
+  return Effect.map(limiter, (withLimiter) => {
+    const pace = withLimiter({ ...pacing, key, onExceeded: "delay", algorithm: "token-bucket" })
+    return <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+      HttpClient.transform(
+        client,
+        (effect, request) =>
+          Effect.flatMap(CallContext, (call) =>
+            call.paced === false ? effect : pace(effect).pipe(
+              Effect.catchIf(
+                (error): error is RateLimiter.RateLimiterError => error instanceof RateLimiter.RateLimiterError,
+                (error) =>
+                  Effect.fail(
+                    new HttpClientError.HttpClientError({
+                      reason: new HttpClientError.TransportError({ request, description: error.message, cause: error }),
+                    }),
+                  ) as Effect.Effect<never, E>,
+              ),
+            )),
+      )
+  })
+}
+
+/**
+ * Puts the credential on every request, and after a 401 renews it once (one renewal shared by
+ * every caller that met the same 401) and sends the request again, once.
+ */
+export const withCredential =
+  <E2>(authenticator: Authenticator<E2>) =>
+  <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | E2, R> =>
+    HttpClient.makeWith<never, never, E | E2, R>(
+      (prepared) =>
+        Effect.flatMap(prepared, (request) => {
+          const send = Effect.flatMap(authenticator.authorize(request), ([authorized, used]) =>
+            Effect.map(client.execute(authorized), (response) => [response, used] as const))
+          return Effect.flatMap(
+            send,
+            ([response, used]): Effect.Effect<HttpClientResponse.HttpClientResponse, E | E2, R> =>
+              response.status !== 401 ? Effect.succeed(response) : Effect.flatMap(
+                authenticator.renew(used as Redacted.Redacted<string> | undefined),
+                (again) =>
+                  again ? Effect.map(send, ([second]) => second) : Effect.succeed(response),
+              ),
+          )
+        }),
+      Effect.succeed,
+    )
