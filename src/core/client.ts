@@ -22,11 +22,10 @@ import { Headers, HttpClient, HttpClientError, HttpClientRequest } from "effect/
 import { type Answer, failureOf, receive, toAnswer } from "./answer.ts"
 import { type Credential, exchangeClientCredentials, makeAuthenticator } from "./credentials.ts"
 import { type Codec, type Endpoint, fillPath, type Input, isIdempotent, type Success } from "./endpoint.ts"
-import type { ErrorTable, Failure } from "./failure.ts"
+import type { ErrorTable } from "./failure.ts"
 import {
   CallContext,
   type CallInfo,
-  isAttemptTimeout,
   type Pacing,
   withCredential,
   withPacing,
@@ -207,7 +206,8 @@ export const makeApiClient = <E>(
       schema: Schema.Codec<A, I, RD>,
       options?: CallOptions,
     ): Effect.Effect<Answer<A>, E, RD> => {
-      const call: CallInfo = { idempotent: options?.idempotent, retry: options?.retry, paced: options?.paced }
+      // A request without an endpoint leaves the decision to the policy's methods.
+      const call: CallInfo = { idempotent: options?.idempotent ?? true, retry: options?.retry, paced: options?.paced }
       const exchange = http.execute(prepare(request)).pipe(
         Effect.flatMap(receive),
         Effect.provideService(CallContext, call),
