@@ -8,8 +8,15 @@
 import { Result, Schema } from "effect"
 import { DEFAULT_SCOPE, type ErrorBody, MAX_IDS_PER_REQUEST, PuidApi } from "../../src/puid/contract.ts"
 import { ordinalToPuid, puidToOrdinal } from "../../src/puid/codec.ts"
-import { openApiDocument, toYaml } from "../../src/core/openapi.ts"
-import { handle, handleRaw, makeRouter, type MockRequest, ok, type Router } from "../../src/core/router.ts"
+import {
+  documentRoutes,
+  handle,
+  handleRaw,
+  makeRouter,
+  type MockRequest,
+  ok,
+  type Router,
+} from "../../src/core/router.ts"
 import type { Principal, PuidState } from "./state.ts"
 
 const NO_STORE = { "cache-control": "no-store" }
@@ -33,9 +40,6 @@ const upgradeUrl = ({ baseUrl }: MockRequest) => `${new URL(baseUrl).origin}/upg
 
 const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
 const SCOPES = ["puid:generate", "puid:ordinal"]
-
-/** The OpenAPI document of the PUID API, served at `baseUrl`. */
-export const puidOpenApi = (baseUrl: string): Record<string, unknown> => openApiDocument(PuidApi, baseUrl)
 
 const { endpoints } = PuidApi
 
@@ -149,8 +153,7 @@ export const puidRouter = (state: PuidState): Router =>
       })
     }),
 
-    handle(endpoints.openApiJson, (_, { baseUrl }) => ok(puidOpenApi(baseUrl))),
-    handle(endpoints.openApiYaml, (_, { baseUrl }) => ok(toYaml(puidOpenApi(baseUrl)))),
+    ...documentRoutes(PuidApi),
   ], {
     headers: () => NO_STORE,
     error: (status, message) =>

@@ -31,7 +31,7 @@
  *
  * @module
  */
-import type { Schema } from "effect"
+import { Schema } from "effect"
 
 /** The methods an endpoint may have. */
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -96,6 +96,28 @@ export type Success<E extends EndpointSpec> = E["success"]["Type"]
 
 /** An OpenAPI security scheme (`{ type: "apiKey", in: "header", name: "X-API-Key" }`). */
 export type SecurityScheme = Readonly<Record<string, unknown>>
+
+const OpenApiDocument = Schema.Record(Schema.String, Schema.Unknown)
+
+/**
+ * The two endpoints every API serves its OpenAPI document at: spread them into an API's endpoints,
+ * and its router into its routes with `documentRoutes`.
+ */
+export const documentEndpoints = {
+  openApiJson: {
+    method: "GET",
+    path: "/openapi.json",
+    summary: "This document, as JSON",
+    success: OpenApiDocument,
+  },
+  openApiYaml: {
+    method: "GET",
+    path: "/openapi.yaml",
+    summary: "This document, as YAML",
+    success: Schema.String,
+    successType: "application/yaml",
+  },
+} as const
 
 /** What an API says about itself, its endpoints keyed by name. */
 export interface ApiSpec<Es extends Readonly<Record<string, EndpointSpec>>> {

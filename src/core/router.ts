@@ -8,7 +8,8 @@
  * @module
  */
 import { Result, Schema } from "effect"
-import type { AnyApi, Codec, Endpoint, Input, Success } from "./endpoint.ts"
+import { type AnyApi, type Codec, documentEndpoints, type Endpoint, type Input, type Success } from "./endpoint.ts"
+import { openApiDocument, toYaml } from "./openapi.ts"
 
 /** A success, encoded by the router with the endpoint's success schema. */
 export interface Ok<A> {
@@ -70,6 +71,22 @@ export const handleRaw = <const P extends Endpoint>(
   endpoint: P,
   handler: (input: Result.Result<Input<P>, string>, context: MockRequest) => Answer<Success<P>>,
 ): Route => ({ endpoint, run: handler as Route["run"] })
+
+/**
+ * The routes of an API's own OpenAPI document (the `documentEndpoints` it spreads into its
+ * definition): JSON and YAML, their `servers` the base URL the caller reached.
+ */
+export const documentRoutes = (api: AnyApi): ReadonlyArray<Route> => {
+  const find = (name: keyof typeof documentEndpoints) => {
+    const endpoint = api.all.find((e) => e.name === name)
+    if (endpoint === undefined) throw new Error(`${api.name}: spread documentEndpoints into its definition`)
+    return endpoint
+  }
+  return [
+    handle(find("openApiJson"), (_, { baseUrl }) => ok(openApiDocument(api, baseUrl))),
+    handle(find("openApiYaml"), (_, { baseUrl }) => ok(toYaml(openApiDocument(api, baseUrl)))),
+  ]
+}
 
 /** How an API's server words the errors the router answers by itself, and who may call what. */
 export interface RouterErrors {

@@ -5,7 +5,7 @@
  * @module
  */
 import { Schema } from "effect"
-import { defineApi } from "../core/endpoint.ts"
+import { defineApi, documentEndpoints } from "../core/endpoint.ts"
 
 /** The production endpoint. */
 export const DEFAULT_ENDPOINT = "https://puid.dev/api"
@@ -155,8 +155,6 @@ export const AuthorizationServerMetadata = Schema.Struct({
   code_challenge_methods_supported: Schema.Array(Schema.String),
 })
 
-const OpenApiDocument = Schema.Record(Schema.String, Schema.Unknown)
-
 const credential = ["apiKey", "bearer"]
 
 /** The PUID API, endpoint by endpoint: the client, the mock and the OpenAPI document read it. */
@@ -226,18 +224,6 @@ export const PuidApi = defineApi({
       summary: "OAuth 2.0 authorization server metadata (RFC 8414)",
       success: AuthorizationServerMetadata,
     },
-    openApiJson: {
-      method: "GET",
-      path: "/openapi.json",
-      summary: "This document, as JSON",
-      success: OpenApiDocument,
-    },
-    openApiYaml: {
-      method: "GET",
-      path: "/openapi.yaml",
-      summary: "This document, as YAML",
-      success: Schema.String,
-      successType: "application/yaml",
-    },
+    ...documentEndpoints,
   },
 })
