@@ -91,8 +91,12 @@ interface Target {
   readonly baseUrl: string
 }
 
-const under = (pathname: string, prefix: string): string | undefined =>
-  pathname === prefix ? "" : pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length) : undefined
+/** The rest of `pathname` below `prefix` (a prefix of `/` or nothing holds every path), or `undefined`. */
+const under = (pathname: string, prefix: string): string | undefined => {
+  const base = prefix.replace(/\/+$/, "")
+  if (base === "") return pathname
+  return pathname === base ? "" : pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : undefined
+}
 
 /** Every mock API in one place, answering in-process. */
 export interface Mock {
@@ -156,7 +160,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
   const targetOf = (url: URL): Target | undefined => {
     for (const { api, base } of productionRoutes) {
       const path = url.origin === base.origin ? under(url.pathname, base.pathname) : undefined
-      if (path !== undefined) return { api, path, baseUrl: `${base.origin}${base.pathname}` }
+      if (path !== undefined) return { api, path, baseUrl: `${base.origin}${base.pathname.replace(/\/+$/, "")}` }
     }
     for (const api of apis) {
       const path = under(url.pathname, api.mount)

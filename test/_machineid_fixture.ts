@@ -1,22 +1,22 @@
 /**
- * What the MachineID tests share: a mock of MachineID alone, and a runner that provides the
- * client over it.
+ * What the MachineID tests share, on the one harness: a mock of MachineID alone, and a runner
+ * that provides the client over it.
  *
  * @module
  */
 import { Effect, Layer } from "effect"
-import { FetchHttpClient } from "effect/http"
-import { type Mock, mountMocks } from "../mock/app.ts"
-import { MockClock } from "../mock/clock.ts"
+import type { Mock } from "../mock/app.ts"
 import { MachineIdMock } from "../mock/machineid/mod.ts"
 import { type InvalidArgument, MachineID, type MachineIdKeyOptions } from "../src/machineid/mod.ts"
 import { RetryPolicy } from "../src/core/retry.ts"
+import { harness } from "./_harness.ts"
 
 /** A MachineID mock on its own clock, and the `x-org-key` values it received (the journal redacts them). */
 export interface Fixture {
   readonly mock: Mock
   readonly machineid: MachineIdMock
-  readonly orgKeysSent: Array<string | null>
+  /** The `x-org-key` of every request sent, in order, unredacted (`null` when there was none). */
+  readonly orgKeysSent: ReadonlyArray<string | null>
   /** Runs `program` with a MachineID client on `orgKey` (the demo pro org by default). */
   readonly run: <A, E>(
     program: Effect.Effect<A, E, MachineID>,
@@ -33,30 +33,22 @@ export interface Fixture {
 export const NO_RETRY: RetryPolicy = RetryPolicy.none
 
 export const fixture = (): Fixture => {
-  const clock = new MockClock()
-  const machineid = new MachineIdMock(clock)
-  const mock = mountMocks(clock, [machineid])
-  const orgKeysSent: Array<string | null> = []
-  const spy = ((input: RequestInfo | URL, init?: RequestInit) => {
-    orgKeysSent.push(new Request(input, init).headers.get("x-org-key"))
-    return mock.fetch(input, init)
-  }) as typeof globalThis.fetch
-  const http = FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, spy)))
-  const provided = <A, E>(program: Effect.Effect<A, E, MachineID>, options: Partial<MachineIdKeyOptions> = {}) =>
-    program.pipe(
-      Effect.provide(MachineID.layer({
-        orgKey: machineid.demo.proOrgKey,
-        baseUrl: mock.baseUrl("machineid"),
-        ...options,
-      })),
-      Effect.provide(http),
-    )
+  const h = harness(
+    (clock) => new MachineIdMock(clock),
+    (machineid, baseUrl) => MachineID.layer({ orgKey: machineid.demo.proOrgKey, baseUrl }),
+  )
+  const layer = (options: Partial<MachineIdKeyOptions> = {}) =>
+    MachineID.layer({ orgKey: h.api.demo.proOrgKey, baseUrl: h.baseUrl, ...options })
   return {
-    mock,
-    machineid,
-    orgKeysSent,
-    run: (program, options) => Effect.runPromise(provided(program, options)),
-    fail: (program, options) => Effect.runPromise(Effect.flip(provided(program, options))),
+    mock: h.mock,
+    machineid: h.api,
+    get orgKeysSent() {
+      return h.sent.map((request) => request.headers["x-org-key"] ?? null)
+    },
+    run: (program, options) => h.run(program, layer(options)),
+    // The layer's own failure (a bad org key) is flipped too.
+    fail: (program, options) =>
+      Effect.runPromise(Effect.flip(Effect.provide(program, Layer.provide(layer(options), h.http)))),
   }
 }
 

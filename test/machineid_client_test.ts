@@ -1,7 +1,7 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { inspect } from "node:util"
-import { ConfigProvider, Effect, Layer, Logger, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, Logger, Option, Redacted, Schema, Tracer } from "effect"
 import {
   EnforcementUnavailable,
   ExecutionDenied,
@@ -10,7 +10,9 @@ import {
   MachineIDClient,
   MachineIdError,
   MAX_DEVICE_ID_LENGTH,
+  RetryPolicy,
 } from "../src/machineid/mod.ts"
+import { ErrorBodySchema, MachineIdApi } from "../src/machineid/contract.ts"
 import { fixture, NO_RETRY, use } from "./_machineid_fixture.ts"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -41,6 +43,15 @@ describe("MachineID client: requests", () => {
         "POST /machineid/api/v1/devices/remove",
       ],
     )
+    assert.deepEqual(f.mock.journal.map((e) => e.operation), [
+      "machineid.register",
+      "machineid.validate",
+      "machineid.list",
+      "machineid.usage",
+      "machineid.revoke",
+      "machineid.unrevoke",
+      "machineid.remove",
+    ])
     assert.deepEqual(f.orgKeysSent, Array(7).fill(f.machineid.demo.proOrgKey))
     for (const entry of f.mock.journal) {
       assert.equal(entry.headers["x-org-key"], "<redacted>")
@@ -48,6 +59,45 @@ describe("MachineID client: requests", () => {
       if (entry.method === "POST") assert.equal(entry.headers["content-type"], "application/json")
     }
     assert.deepEqual(f.machineid.state.devices(f.machineid.demo.proOrgKey), [])
+  })
+
+  it("spans keep their names: machineid.<operation>, one per call", async () => {
+    const f = fixture()
+    const spans: Array<string> = []
+    const tracer = Tracer.make({
+      span(options) {
+        spans.push(options.name)
+        return new Tracer.NativeSpan(options)
+      },
+    })
+    await f.run(
+      use((m) =>
+        Effect.all([
+          m.register("a"),
+          m.validate("a"),
+          m.enforce("a"),
+          m.listDevices(),
+          m.usage(),
+          m.revoke("a"),
+          m.unrevoke("a"),
+          m.remove("a"),
+        ])
+      ).pipe(Effect.withTracer(tracer)),
+    )
+    assert.deepEqual(spans.filter((name) => name.startsWith("machineid.")), [
+      "machineid.register",
+      "machineid.validate",
+      "machineid.validate",
+      "machineid.list",
+      "machineid.usage",
+      "machineid.revoke",
+      "machineid.unrevoke",
+      "machineid.remove",
+    ])
+  })
+
+  it("the client's secret headers are the definition's", () => {
+    assert.deepEqual(MachineIdApi.secretHeaders, ["x-org-key"])
   })
 
   it("accepts the org key as a Redacted value, and trims it", async () => {
@@ -194,6 +244,21 @@ describe("MachineID client: validate returns the decision as data", () => {
       assert.equal(error.status, status)
     })
   }
+
+  it("never resends a dropped register, revoke or remove, even under a policy that covers POST", async () => {
+    const f = fixture()
+    const policy = RetryPolicy.make({ methods: ["POST"], base: "1 millis" })
+    for (const op of ["register", "revoke", "unrevoke", "remove"] as const) {
+      f.mock.fault({ path: `/devices/${op}`, drop: true, times: 1 })
+      const error = await f.fail(use((m) => m[op]("a")), { retry: policy })
+      assert.ok(error instanceof MachineIdError, `${op}: ${inspect(error)}`)
+      assert.equal(error.code, "network_error")
+    }
+    assert.equal(f.mock.journal.length, 4, "one attempt each")
+    f.mock.fault({ path: "/devices/validate", drop: true, times: 1 })
+    await f.run(use((m) => m.validate("a")), { retry: policy })
+    assert.equal(f.mock.journal.length, 6, "validate is idempotent: sent again")
+  })
 
   it("retries a dropped validate (a read, safe to resend)", async () => {
     const f = fixture()
@@ -459,6 +524,34 @@ describe("MachineID client: register, list, usage", () => {
     assert.deepEqual([error.status, error.code], [404, "device_not_found"])
     assert.match(error.requestId ?? "", UUID)
     assert.equal(typeof error.message, "string")
+  })
+
+  it("an error body with a code this version does not know: decoded, the code kept", async () => {
+    const body = { status: "error", error: "org_suspended", message: "The org is suspended." }
+    assert.deepEqual(Option.getOrUndefined(Schema.decodeUnknownOption(ErrorBodySchema)(body)), body)
+    const f = fixture()
+    f.mock.fault({ path: "/usage", status: 409, body, headers: { "x-request-id": "r-409" } })
+    const error = await f.fail(use((m) => m.usage()), { retry: NO_RETRY })
+    assert.ok(error instanceof MachineIdError)
+    assert.deepEqual([error.status, error.code, error.message, error.requestId], [
+      409,
+      "org_suspended",
+      "The org is suspended.",
+      "r-409",
+    ])
+    assert.deepEqual(error.body, body)
+    f.mock.fault({ path: "/validate", status: 409, body })
+    const unavailable = await f.fail(MachineID.enforce("a"), { retry: NO_RETRY })
+    assert.ok(unavailable instanceof EnforcementUnavailable)
+    assert.deepEqual([unavailable.reason, unavailable.status, unavailable.code], ["api_error", 409, "org_suspended"])
+  })
+
+  it("a non-2xx whose body is not an error body: no code, the status in the message", async () => {
+    const f = fixture()
+    f.mock.fault({ path: "/usage", status: 502, body: "<html>bad gateway</html>" })
+    const error = await f.fail(use((m) => m.usage()), { retry: NO_RETRY })
+    assert.ok(error instanceof MachineIdError)
+    assert.deepEqual([error.status, error.code, error.message], [502, undefined, "MachineID answered HTTP 502."])
   })
 
   it("a network failure is a MachineIdError with code network_error", async () => {

@@ -2,6 +2,9 @@ import { describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { Effect } from "effect"
 import { MachineID, MAX_DEVICE_ID_LENGTH, PLAN_LIMITS } from "../src/machineid/mod.ts"
+import { MachineIdApi } from "../src/machineid/contract.ts"
+import { toYaml } from "../src/core/openapi.ts"
+import { serveMock } from "../mock/server.ts"
 import { fixture, use } from "./_machineid_fixture.ts"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -275,5 +278,184 @@ describe("MachineID mock: wire", () => {
     assert.equal(spec.openapi, "3.1.0")
     assert.ok(spec.paths["/api/v1/devices/validate"].post.responses["200"])
     assert.deepEqual(spec.components.securitySchemes.orgKey, { type: "apiKey", in: "header", name: "x-org-key" })
+  })
+
+  it("the OpenAPI document (JSON and YAML) lists exactly the routes of MachineIdApi, served where it was reached", async () => {
+    const f = fixture()
+    const routes = MachineIdApi.all.map((e) => `${e.method} ${e.path}`).sort()
+    const bases = [f.mock.baseUrl("machineid"), "http://elsewhere.test:8080/machineid"]
+    for (const base of bases) {
+      const response = await f.mock.fetch(`${base}/openapi.json`)
+      assert.equal(response.status, 200)
+      assert.equal(response.headers.get("cache-control"), "no-store")
+      const spec = await response.json()
+      const documented = Object.entries(spec.paths as Record<string, Record<string, unknown>>)
+        .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
+        .sort()
+      assert.deepEqual(documented, routes)
+      assert.deepEqual(spec.servers, [{ url: base }])
+      const yaml = await f.mock.fetch(`${base}/openapi.yaml`)
+      assert.equal(yaml.status, 200)
+      assert.equal(yaml.headers.get("content-type"), "application/yaml")
+      const text = await yaml.text()
+      assert.equal(text, toYaml(spec), "the YAML is the same document")
+      assert.match(text, /^openapi: "3\.1\.0"\ninfo:\n {2}title: "MachineID API/)
+      assert.ok(text.includes(`servers:\n  - url: ${JSON.stringify(base)}\n`), text.slice(0, 300))
+    }
+    // Every documented route is served: none answers 404 or 405.
+    for (const endpoint of MachineIdApi.all) {
+      const path = endpoint.path
+      const response = await f.mock.fetch(`${f.mock.baseUrl("machineid")}${path}`, { method: endpoint.method })
+      assert.ok(![404, 405].includes(response.status), `${endpoint.method} ${path}: ${response.status}`)
+    }
+  })
+
+  for (
+    const [method, path, allow] of [
+      ["GET", "/api/v1/devices/register", "POST"],
+      ["DELETE", "/api/v1/devices/validate", "POST, GET"],
+      ["POST", "/api/v1/usage", "GET"],
+      ["PUT", "/openapi.json", "GET"],
+    ] as const
+  ) {
+    it(`a wrong method on a known path: ${method} ${path} answers 405, Allow: ${allow}, in the MachineID shape`, async () => {
+      const f = fixture()
+      const response = await f.mock.fetch(`${f.mock.baseUrl("machineid")}${path}`, {
+        method,
+        headers: { "x-org-key": f.machineid.demo.proOrgKey },
+      })
+      assert.equal(response.status, 405)
+      assert.equal(response.headers.get("allow"), allow)
+      assert.equal(response.headers.get("cache-control"), "no-store")
+      assert.match(response.headers.get("x-request-id") ?? "", UUID)
+      const body = await response.json()
+      assert.deepEqual(Object.keys(body).sort(), ["error", "message", "status"])
+      assert.deepEqual([body.status, body.error], ["error", "method_not_allowed"])
+      assert.equal(f.mock.journal.at(-1)?.operation, undefined)
+    })
+  }
+
+  for (const path of ["/api/v1/devices/nothing", "/api/v2/usage", "", "/"]) {
+    it(`an unknown path ${JSON.stringify(path)}: 404 not_found in the MachineID shape`, async () => {
+      const f = fixture()
+      const response = await f.mock.fetch(`${f.mock.baseUrl("machineid")}${path}`, {
+        headers: { "x-org-key": f.machineid.demo.proOrgKey },
+      })
+      assert.equal(response.status, 404)
+      assert.equal(response.headers.get("cache-control"), "no-store")
+      assert.match(response.headers.get("x-request-id") ?? "", UUID)
+      const body = await response.json()
+      assert.deepEqual(Object.keys(body).sort(), ["error", "message", "status"])
+      assert.deepEqual([body.status, body.error], ["error", "not_found"])
+    })
+  }
+
+  it("the org key is checked before the body: a bad key with a bad body is 401, not 400", async () => {
+    const f = fixture()
+    for (const body of [{}, { deviceId: "" }, { deviceId: "x".repeat(MAX_DEVICE_ID_LENGTH + 1) }, "not json"]) {
+      for (const orgKey of ["org_nope", undefined]) {
+        const response = await f.mock.fetch(`${f.mock.baseUrl("machineid")}/api/v1/devices/validate`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(orgKey !== undefined && { "x-org-key": orgKey }) },
+          body: typeof body === "string" ? body : JSON.stringify(body),
+        })
+        assert.equal(response.status, 401)
+        assert.equal((await response.json()).error, "invalid_org_key")
+      }
+    }
+    const legacy = await f.mock.fetch(`${f.mock.baseUrl("machineid")}/api/v1/devices/validate`)
+    assert.equal(legacy.status, 401)
+    assert.equal((await legacy.json()).error, "invalid_org_key")
+  })
+
+  it("legacy GET validate without a deviceId: 400 missing_device_id", async () => {
+    const f = fixture()
+    const response = await f.mock.fetch(`${f.mock.baseUrl("machineid")}/api/v1/devices/validate?deviceId=%20`, {
+      headers: { "x-org-key": f.machineid.demo.proOrgKey },
+    })
+    assert.equal(response.status, 400)
+    assert.equal((await response.json()).error, "missing_device_id")
+    const none = await f.mock.fetch(`${f.mock.baseUrl("machineid")}/api/v1/devices/validate`, {
+      headers: { "x-org-key": f.machineid.demo.proOrgKey },
+    })
+    assert.equal(none.status, 400)
+    assert.equal((await none.json()).error, "missing_device_id")
+  })
+
+  it("every answer, success or error, is no-store with a fresh x-request-id", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.demo.proOrgKey
+    const base = f.mock.baseUrl("machineid")
+    const responses = [
+      await post(f, "/api/v1/devices/register", { deviceId: "a" }, orgKey),
+      await post(f, "/api/v1/devices/revoke", { deviceId: "ghost" }, orgKey),
+      await post(f, "/api/v1/devices/register", {}, orgKey),
+      await post(f, "/api/v1/devices/register", { deviceId: "a" }, "org_nope"),
+      await f.mock.fetch(`${base}/api/v1/devices/list`, { headers: { "x-org-key": orgKey } }),
+      await f.mock.fetch(`${base}/api/v1/usage`, { headers: { "x-org-key": orgKey } }),
+      await post(f, "/api/v1/org/create", {}),
+      await f.mock.fetch(`${base}/openapi.json`),
+      await f.mock.fetch(`${base}/openapi.yaml`),
+    ]
+    assert.deepEqual(responses.map((r) => r.status), [200, 404, 400, 401, 200, 200, 200, 200, 200])
+    const ids = responses.map((r) => r.headers.get("x-request-id") ?? "")
+    for (const [i, response] of responses.entries()) {
+      assert.equal(response.headers.get("cache-control"), "no-store", `answer ${i}`)
+      assert.match(ids[i], UUID)
+    }
+    assert.equal(new Set(ids).size, ids.length)
+  })
+
+  it("x-org-key never reaches the journal, on any route, in-process or over HTTP", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.state.createOrg("pro")
+    assert.ok(f.mock.secretHeaders.has("x-org-key"))
+    await f.run(
+      use((m) =>
+        Effect.all([
+          m.register("a"),
+          m.validate("a"),
+          m.enforce("a"),
+          m.listDevices(),
+          m.usage(),
+          m.revoke("a"),
+          m.unrevoke("a"),
+          m.remove("a"),
+          Effect.flip(m.revoke("ghost")),
+        ])
+      ),
+      { orgKey },
+    )
+    const base = f.mock.baseUrl("machineid")
+    await f.mock.fetch(`${base}/api/v1/devices/validate?deviceId=a`, { headers: { "x-org-key": orgKey } })
+    await f.mock.fetch(`${base}/api/v1/devices/register`, { headers: { "X-Org-Key": orgKey } })
+    await f.mock.fetch(`${base}/nothing`, { headers: { "x-org-key": orgKey } })
+    await post(f, "/api/v1/devices/register", { deviceId: "b" }, "org_wrong_but_still_secret")
+    const check = (journal: ReadonlyArray<{ headers: Record<string, string> }>, count: number) => {
+      assert.equal(journal.length, count)
+      for (const entry of journal) assert.equal(entry.headers["x-org-key"], "<redacted>")
+      const text = JSON.stringify(journal)
+      for (const secret of [orgKey, "org_wrong_but_still_secret"]) assert.ok(!text.includes(secret), text)
+    }
+    check(f.mock.journal, 13)
+
+    const server = await serveMock(f.mock, { port: 0 })
+    try {
+      f.mock.reset()
+      const over = `${server.url}/machineid`
+      await fetch(`${over}/api/v1/usage`, { headers: { "x-org-key": f.machineid.demo.freeOrgKey } }).then((r) =>
+        r.body?.cancel()
+      )
+      await fetch(`${over}/api/v1/devices/register`, {
+        method: "POST",
+        headers: { "x-org-key": f.machineid.demo.freeOrgKey, "content-type": "application/json" },
+        body: JSON.stringify({ deviceId: "c" }),
+      }).then((r) => r.body?.cancel())
+      const journal = await (await fetch(`${server.url}/__mock/journal`)).json()
+      check(journal, 2)
+      assert.ok(!JSON.stringify(journal).includes(f.machineid.demo.freeOrgKey))
+    } finally {
+      await server.close()
+    }
   })
 })

@@ -1,73 +1,74 @@
 /**
- * The MachineID API as msw handlers, after contracts.md §5: the same paths, the org key in
- * `x-org-key` on every call, 401 with `{ status: "error", error: "invalid_org_key" }` for a bad
- * one, answers encoded with the client's own schemas and a fresh `x-request-id` on each.
+ * The MachineID API's mock handlers, one per endpoint of `MachineIdApi`, after contracts.md §5:
+ * the same paths, the org key in `x-org-key` on every device call (401 with `{ status: "error",
+ * error: "invalid_org_key" }` for a bad one, before the body is read), and a fresh `x-request-id`
+ * on every answer. The router decodes what they take and encodes what they answer with the
+ * contract's schemas.
  *
  * @module
  */
-import { Schema } from "effect"
-import { http, HttpResponse } from "msw/http"
-import type { RequestHandler } from "msw"
+import { Result, Schema } from "effect"
 import {
-  DecisionSchema,
-  DeviceChangeSchema,
-  DeviceListSchema,
-  DeviceRequestSchema,
+  type DeviceRequest,
   type ErrorBody,
   ErrorBodySchema,
+  MachineIdApi,
   MAX_DEVICE_ID_LENGTH,
   ORG_KEY_HEADER,
-  Paths,
-  RegistrationSchema,
-  UsageSchema,
 } from "../../src/machineid/contract.ts"
-import { machineIdOpenApi } from "./openapi.ts"
+import {
+  documentRoutes,
+  handle,
+  handleRaw,
+  makeRouter,
+  type MockRequest,
+  ok,
+  type Reply,
+  type Router,
+} from "../../src/core/router.ts"
 import type { MachineIdState, MockDevice } from "./state.ts"
 
-const encodeDecision = Schema.encodeSync(DecisionSchema)
-const encodeRegistration = Schema.encodeSync(RegistrationSchema)
-const encodeList = Schema.encodeSync(DeviceListSchema)
-const encodeChange = Schema.encodeSync(DeviceChangeSchema)
-const encodeUsage = Schema.encodeSync(UsageSchema)
+/** Headers on every answer: never cached, and a fresh request id. */
+const answerHeaders = (requestId: string = crypto.randomUUID()) => ({
+  "cache-control": "no-store",
+  "x-request-id": requestId,
+})
+
 const encodeError = Schema.encodeSync(ErrorBodySchema)
-const decodeDeviceRequest = Schema.decodeUnknownOption(DeviceRequestSchema)
 
-const json = (body: unknown, status = 200, requestId: string = crypto.randomUUID()) =>
-  HttpResponse.json(body as Record<string, unknown>, {
-    status,
-    headers: { "cache-control": "no-store", "x-request-id": requestId },
-  })
-
-const error = (status: number, body: ErrorBody) => json(encodeError({ status: "error", ...body }), status)
+/** A MachineID error answer: `{ status: "error", error, message }`. */
+const fail = (status: number, body: ErrorBody) =>
+  Response.json(encodeError({ status: "error", ...body }), { status, headers: answerHeaders() })
 
 const unauthorized = () =>
-  error(401, { error: "invalid_org_key", message: "Send a valid org key in the x-org-key header." })
+  fail(401, { error: "invalid_org_key", message: "Send a valid org key in the x-org-key header." })
 
-const missingDeviceId = () => error(400, { error: "missing_device_id", message: 'Body must be {"deviceId": "..."}.' })
+const missingDeviceId = () => fail(400, { error: "missing_device_id", message: 'Body must be {"deviceId": "..."}.' })
 
 const deviceIdTooLong = () =>
-  error(400, { error: "invalid_device_id", message: `deviceId must be at most ${MAX_DEVICE_ID_LENGTH} characters.` })
+  fail(400, { error: "invalid_device_id", message: `deviceId must be at most ${MAX_DEVICE_ID_LENGTH} characters.` })
+
+const deviceNotFound = () => fail(404, { error: "device_not_found", message: "No such device in this org." })
 
 /** The 400 a trimmed device id earns, if any: it is blank or too long. */
 const refuseDeviceId = (deviceId: string): Response | undefined =>
   deviceId === "" ? missingDeviceId() : deviceId.length > MAX_DEVICE_ID_LENGTH ? deviceIdTooLong() : undefined
 
-const deviceNotFound = () => error(404, { error: "device_not_found", message: "No such device in this org." })
-
-type Handler = (orgKey: string, request: Request) => Response | Promise<Response>
-
-/** Runs `handle` for a request with a known org key; a 401 otherwise. */
-const authorized = (state: MachineIdState, handle: Handler) => ({ request }: { request: Request }) => {
-  const orgKey = request.headers.get(ORG_KEY_HEADER)
-  return state.isOrgKey(orgKey) ? handle(orgKey, request) : unauthorized()
+/**
+ * Answers with the trimmed device id of a decoded input (`deviceId` in the body, or in the query
+ * for the legacy validate); 400 `missing_device_id` when there is none, `invalid_device_id` when it
+ * is too long.
+ */
+const withDevice = <A>(
+  input: Result.Result<DeviceRequest, string>,
+  answer: (deviceId: string) => Reply<A>,
+): Reply<A> => {
+  const deviceId = Result.isSuccess(input) ? input.success.deviceId.trim() : ""
+  return refuseDeviceId(deviceId) ?? answer(deviceId)
 }
 
-/** Runs `handle` with the trimmed `deviceId` of the JSON body; a 400 when there is none or it is too long. */
-const withDevice = (handle: (orgKey: string, deviceId: string) => Response): Handler => async (orgKey, request) => {
-  const body = decodeDeviceRequest(await request.json().catch(() => undefined))
-  const deviceId = body._tag === "Some" ? body.value.deviceId.trim() : ""
-  return refuseDeviceId(deviceId) ?? handle(orgKey, deviceId)
-}
+/** The org key of a call the router let through: `authorize` has checked it. */
+const orgKeyOf = ({ request }: MockRequest): string => request.headers.get(ORG_KEY_HEADER) ?? ""
 
 const iso = (millis: number | null) => millis === null ? null : new Date(millis).toISOString()
 
@@ -78,54 +79,59 @@ const deviceOf = (device: MockDevice) => ({
   lastSeenAt: iso(device.lastSeenAt),
 })
 
-const decide = (state: MachineIdState, orgKey: string, deviceId: string) => {
-  const decision = state.validate(orgKey, deviceId)
-  return json(
-    encodeDecision({ ...decision, status: decision.allowed ? "ok" : "denied", handler: "devices/validate" }),
-    200,
-    decision.requestId,
-  )
-}
+const { endpoints } = MachineIdApi
 
-const change = (
-  state: MachineIdState,
-  operation: "revoke" | "unrevoke" | "remove",
-) =>
-  withDevice((orgKey, deviceId) =>
-    state[operation](orgKey, deviceId)
-      ? json(encodeChange({ status: "ok", handler: `devices/${operation}`, deviceId }))
-      : deviceNotFound()
-  )
+const ERROR_CODES = { 400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "internal_error" } as const
 
-/** The MachineID handlers under `base` (the base URL or an msw pattern ending where `/api/v1` begins). */
-export const machineIdHandlers = (state: MachineIdState, base: string): ReadonlyArray<RequestHandler> => [
-  http.post(
-    `${base}${Paths.register}`,
-    authorized(
-      state,
-      withDevice((orgKey, deviceId) => {
-        const status = state.register(orgKey, deviceId)
-        return json(encodeRegistration({ status, handler: "devices/register", deviceId, ...state.plan(orgKey) }))
-      }),
+/** The MachineID router: every endpoint of `MachineIdApi` over `state`. */
+export const machineIdRouter = (state: MachineIdState): Router => {
+  // The decision's request id is the answer's `x-request-id`.
+  const decide = (orgKey: string, deviceId: string) => {
+    const decision = state.validate(orgKey, deviceId)
+    return ok(
+      { ...decision, status: decision.allowed ? "ok" : "denied", handler: "devices/validate" },
+      { headers: answerHeaders(decision.requestId) },
+    )
+  }
+
+  const change = (operation: "revoke" | "unrevoke" | "remove") =>
+    handleRaw(endpoints[operation], (input, context) =>
+      withDevice(
+        Result.map(input, ({ payload }) => payload),
+        (deviceId) =>
+          state[operation](orgKeyOf(context), deviceId)
+            ? ok({ status: "ok", handler: `devices/${operation}`, deviceId })
+            : deviceNotFound(),
+      ))
+
+  return makeRouter(MachineIdApi, [
+    handleRaw(
+      endpoints.register,
+      (input, context) =>
+        withDevice(Result.map(input, ({ payload }) => payload), (deviceId) => {
+          const orgKey = orgKeyOf(context)
+          const status = state.register(orgKey, deviceId)
+          return ok({ status, handler: "devices/register", deviceId, ...state.plan(orgKey) })
+        }),
     ),
-  ),
 
-  http.post(`${base}${Paths.validate}`, authorized(state, withDevice((orgKey, id) => decide(state, orgKey, id)))),
+    handleRaw(
+      endpoints.validate,
+      (input, context) =>
+        withDevice(Result.map(input, ({ payload }) => payload), (deviceId) => decide(orgKeyOf(context), deviceId)),
+    ),
 
-  // Legacy validate, kept by the API for old SDKs.
-  http.get(
-    `${base}${Paths.validate}`,
-    authorized(state, (orgKey, request) => {
-      const deviceId = new URL(request.url).searchParams.get("deviceId")?.trim() ?? ""
-      return refuseDeviceId(deviceId) ?? decide(state, orgKey, deviceId)
-    }),
-  ),
+    // Legacy validate, kept by the API for old SDKs.
+    handleRaw(
+      endpoints.validateLegacy,
+      (input, context) =>
+        withDevice(Result.map(input, ({ query }) => query), (deviceId) => decide(orgKeyOf(context), deviceId)),
+    ),
 
-  http.get(
-    `${base}${Paths.list}`,
-    authorized(state, (orgKey) => {
+    handle(endpoints.list, (_, context) => {
+      const orgKey = orgKeyOf(context)
       const { planTier, planState, limit, devicesUsed, remaining } = state.plan(orgKey)
-      return json(encodeList({
+      return ok({
         status: "ok",
         handler: "devices/list",
         devices: state.devices(orgKey).map(deviceOf),
@@ -134,28 +140,25 @@ export const machineIdHandlers = (state: MachineIdState, base: string): Readonly
         limit,
         devicesUsed,
         remaining,
-      }))
+      })
     }),
-  ),
 
-  http.post(`${base}${Paths.revoke}`, authorized(state, change(state, "revoke"))),
-  http.post(`${base}${Paths.unrevoke}`, authorized(state, change(state, "unrevoke"))),
-  http.post(`${base}${Paths.remove}`, authorized(state, change(state, "remove"))),
+    change("revoke"),
+    change("unrevoke"),
+    change("remove"),
 
-  http.get(
-    `${base}${Paths.usage}`,
-    authorized(state, (orgKey) => json(encodeUsage({ status: "ok", handler: "usage", ...state.plan(orgKey) }))),
-  ),
+    handle(endpoints.usage, (_, context) => ok({ status: "ok", handler: "usage", ...state.plan(orgKeyOf(context)) })),
 
-  http.post(
-    `${base}${Paths.createOrg}`,
-    () => json({ status: "ok", orgApiKey: state.createOrg("free"), handler: "org_create" }),
-  ),
+    handle(endpoints.createOrg, () => ok({ status: "ok", orgApiKey: state.createOrg("free"), handler: "org_create" })),
 
-  http.get(
-    `${base}/openapi.json`,
-    ({ request }) => json(machineIdOpenApi(request.url.replace(/\/openapi\.json$/, ""))),
-  ),
-
-  http.all(`${base}/*`, () => error(404, { error: "not_found", message: "No such MachineID route." })),
-]
+    ...documentRoutes(MachineIdApi),
+  ], {
+    headers: () => answerHeaders(),
+    // The org key is checked before the body is read: a bad key gets 401 whatever the body.
+    authorize: (endpoint, context) =>
+      endpoint.security?.includes("orgKey") === true && !state.isOrgKey(context.request.headers.get(ORG_KEY_HEADER))
+        ? unauthorized()
+        : undefined,
+    error: (status, message) => fail(status, { error: ERROR_CODES[status], message }),
+  })
+}

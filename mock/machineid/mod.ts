@@ -5,17 +5,17 @@
  * @module
  */
 import type { RequestHandler } from "msw"
-import { Schema } from "effect"
-import { legacyRouter, type MockApi } from "../api.ts"
+import { type MockApi, mswHandlers } from "../api.ts"
 import type { Router } from "../../src/core/router.ts"
-import { type AnyApi, defineApi } from "../../src/core/endpoint.ts"
+import type { AnyApi } from "../../src/core/endpoint.ts"
+import { MachineIdApi } from "../../src/machineid/contract.ts"
 import type { MockClock } from "../clock.ts"
-import { machineIdHandlers } from "./handlers.ts"
+import { machineIdRouter } from "./handlers.ts"
 import { MACHINEID_DEMO, MachineIdState } from "./state.ts"
 
 export { MACHINEID_DEMO, MachineIdState } from "./state.ts"
 export type { MachineIdPlanState, MachineIdPlanTier, MockDecision, MockDevice, RegisterOutcome } from "./state.ts"
-export { machineIdHandlers } from "./handlers.ts"
+export { machineIdRouter } from "./handlers.ts"
 
 /**
  * The MachineID API mock, mounted at `/machineid` (paths `/machineid/api/v1/...`).
@@ -42,26 +42,23 @@ export class MachineIdMock implements MockApi {
   readonly name = "machineid"
   readonly mount = "/machineid"
   readonly productionBaseUrl = "https://machineid.io"
-  readonly definition: AnyApi = defineApi({
-    name: "machineid",
-    title: "MachineID",
-    version: "0",
-    endpoints: {},
-    errorBody: Schema.Unknown,
-    secretHeaders: ["x-org-key"],
-  })
-  readonly router: Router = legacyRouter(() => this.handlers(`*${this.mount}`))
+  /** What it serves and documents, and its secret header (`x-org-key`). */
+  readonly definition: AnyApi = MachineIdApi
   readonly demo: typeof MACHINEID_DEMO = MACHINEID_DEMO
   /** The orgs and devices, and the controls a test sets them with. */
   readonly state: MachineIdState
+  /** Every endpoint of the definition over `state`. */
+  readonly router: Router
 
   /** A mock in its seeded state, reading `clock`. */
   constructor(clock: MockClock) {
     this.state = new MachineIdState(clock)
+    this.router = machineIdRouter(this.state)
   }
 
+  /** msw handlers of this API under `base` (`"https://machineid.io"`), for your own `setupServer`. */
   handlers(base: string): ReadonlyArray<RequestHandler> {
-    return machineIdHandlers(this.state, base)
+    return mswHandlers(this, base)
   }
 
   reset(): void {

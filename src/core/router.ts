@@ -8,7 +8,7 @@
  * @module
  */
 import { Result, Schema } from "effect"
-import { type AnyApi, type Codec, documentEndpoints, type Endpoint, type Input, type Success } from "./endpoint.ts"
+import type { AnyApi, Codec, documentEndpoints, Endpoint, Input, Success } from "./endpoint.ts"
 import { openApiDocument, toYaml } from "./openapi.ts"
 
 /** A success, encoded by the router with the endpoint's success schema. */

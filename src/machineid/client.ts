@@ -5,26 +5,22 @@
  * @module
  */
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { FetchHttpClient, type HttpClient, HttpClientRequest } from "effect/http"
+import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
-import { bodyField } from "../core/failure.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import {
   type Decision,
   DecisionSchema,
   DEFAULT_BASE_URL,
   type DeviceChange,
-  DeviceChangeSchema,
   type DeviceList,
-  DeviceListSchema,
   isAllowed,
+  MachineIdApi,
   MAX_DEVICE_ID_LENGTH,
   ORG_KEY_HEADER,
-  Paths,
   type Registration,
   RegistrationSchema,
   type Usage,
-  UsageSchema,
 } from "./contract.ts"
 import {
   type EnforcementUnavailable,
@@ -158,10 +154,12 @@ const denied = (deviceId: string, decision: Decision): ExecutionDenied => {
   })
 }
 
+// Only the `status` of an error body: a blocked body need not carry an `error` code.
+const isBlockedBody = Schema.is(Schema.Struct({ status: Schema.Literal("blocked") }))
+
 /** Some servers answer a register at the cap with 403 `{ status: "blocked", error: "device_limit_reached" }`. */
 const blockedRegistration = (error: MachineIdError, deviceId: string): Option.Option<Registration> => {
-  const blocked = error.status === 403 &&
-    (error.code === "device_limit_reached" || bodyField(error.body, "status") === "blocked")
+  const blocked = error.status === 403 && (error.code === "device_limit_reached" || isBlockedBody(error.body))
   if (!blocked || typeof error.body !== "object" || error.body === null) return Option.none()
   return decodeRegistration({ deviceId, ...error.body, status: "limit_reached" })
 }
@@ -176,24 +174,25 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
       timeout: options.timeout ?? "10 seconds",
       retry: options.retry ?? MACHINEID_RETRY,
       toError: toMachineIdError,
-      secretHeaders: [ORG_KEY_HEADER],
+      secretHeaders: MachineIdApi.secretHeaders,
     }
     const client = yield* makeApiClient(api)
+    const { endpoints } = MachineIdApi
     const validateRetry = options.retry ?? MACHINEID_VALIDATE_RETRY
     const enforceTimeout = Duration.fromInputUnsafe(options.enforceTimeout ?? "15 seconds")
-
-    const post = (path: string, deviceId: string) =>
-      HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe({ deviceId }))
 
     const change = (operation: "revoke" | "unrevoke" | "remove") => (deviceId: string) =>
       Effect.flatMap(
         checkDeviceId(deviceId),
-        (id) => client.call(`machineid.${operation}`, post(Paths[operation], id), DeviceChangeSchema),
+        (id): Effect.Effect<DeviceChange, MachineIdError> =>
+          client.send(endpoints[operation], { payload: { deviceId: id } }),
       )
 
+    // Validate is idempotent in the definition (it only reads a decision), so its retry policy,
+    // which covers POST, may send it again.
     const validate = (deviceId: string) =>
       Effect.flatMap(checkDeviceId(deviceId), (id) =>
-        client.call("machineid.validate", post(Paths.validate, id), DecisionSchema, { retry: validateRetry }).pipe(
+        client.send(endpoints.validate, { payload: { deviceId: id } }, { retry: validateRetry }).pipe(
           Effect.catch((error) =>
             Option.match(denialIn(error), {
               onNone: () =>
@@ -220,7 +219,7 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
     return MachineID.of({
       register: (deviceId) =>
         Effect.flatMap(checkDeviceId(deviceId), (id) =>
-          client.call("machineid.register", post(Paths.register, id), RegistrationSchema).pipe(
+          client.send(endpoints.register, { payload: { deviceId: id } }).pipe(
             Effect.catch((error) =>
               Option.match(blockedRegistration(error, id), {
                 onNone: () =>
@@ -232,14 +231,19 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
       validate,
       enforce,
       listDevices: () =>
-        client.call("machineid.list", HttpClientRequest.get(Paths.list), DeviceListSchema),
+        client.send(endpoints.list, {}),
       revoke: change("revoke"),
       unrevoke: change("unrevoke"),
       remove: change("remove"),
       usage: () =>
-        client.call("machineid.usage", HttpClientRequest.get(Paths.usage), UsageSchema),
+        client.send(endpoints.usage, {}),
     })
   })
+
+const MachineIDBase: Context.ServiceClass<MachineID, "@gatehouse/sdk/MachineID", MachineIdService> = Context.Service<
+  MachineID,
+  MachineIdService
+>()("@gatehouse/sdk/MachineID")
 
 /**
  * The MachineID client service: an enforcement control plane's allow / deny decision before
@@ -264,7 +268,7 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
  * }).pipe(Effect.provide(MachineID.layer({ orgKey: "org_..." })), Effect.provide(FetchHttpClient.layer))
  * ```
  */
-export class MachineID extends Context.Service<MachineID, MachineIdService>()("@gatehouse/sdk/MachineID") {
+export class MachineID extends MachineIDBase {
   /** From an org key. Fails with `InvalidArgument` when it is empty or blank. */
   static readonly layer = (
     options: MachineIdKeyOptions,

@@ -6,24 +6,13 @@
  * @module
  */
 import { Schema } from "effect"
+import { defineApi, documentEndpoints } from "../core/endpoint.ts"
 
 /** The production base URL; paths start with `/api/v1`. */
 export const DEFAULT_BASE_URL = "https://machineid.io"
 
 /** The header every call carries the org key in. */
 export const ORG_KEY_HEADER = "x-org-key"
-
-/** The endpoints, relative to the base URL. */
-export const Paths = {
-  register: "/api/v1/devices/register",
-  validate: "/api/v1/devices/validate",
-  list: "/api/v1/devices/list",
-  revoke: "/api/v1/devices/revoke",
-  unrevoke: "/api/v1/devices/unrevoke",
-  remove: "/api/v1/devices/remove",
-  usage: "/api/v1/usage",
-  createOrg: "/api/v1/org/create",
-} as const
 
 /**
  * The longest device id, in UTF-16 code units after trimming. INFERRED: the API documents no
@@ -85,7 +74,9 @@ const open = <T extends string>(known: ReadonlyArray<T>): Schema.Codec<T | OpenS
 
 const Tier = open(["free", "pro", "scale", "max"])
 const State = open(["active", "inactive", "frozen"])
-const Code = open(KNOWN_DECISION_CODES)
+
+/** A decision code: a known one, or any string the API adds later. */
+export const DecisionCodeSchema: Schema.Codec<DecisionCode, string> = open(KNOWN_DECISION_CODES)
 
 /** The answer of `validate`: the decision, as data. */
 export interface Decision {
@@ -122,7 +113,7 @@ export interface DecisionEncoded {
 /** `POST /api/v1/devices/validate` (and the legacy `GET ...?deviceId=`). */
 export const DecisionSchema: Schema.Codec<Decision, DecisionEncoded> = Schema.Struct({
   allowed: Schema.Boolean,
-  code: Code,
+  code: DecisionCodeSchema,
   requestId: Schema.String,
   status: Schema.optionalKey(Schema.String),
   reason: Schema.optionalKey(Schema.String),
@@ -293,16 +284,184 @@ export const DeviceRequestSchema: Schema.Codec<DeviceRequest, DeviceRequest> = S
   deviceId: Schema.String,
 })
 
-/** The body of a 4xx: `{ status: "error", error, message? }`; a register at the cap may say `blocked`. */
+/** `POST /api/v1/org/create`: a new free org and its key. */
+export interface OrgCreated {
+  /** `ok` */
+  readonly status: string
+  /** The new org's key, `org_...`. */
+  readonly orgApiKey: string
+  /** The API's handler name, `org_create`. */
+  readonly handler?: string | undefined
+}
+
+/** `POST /api/v1/org/create` */
+export const OrgCreatedSchema: Schema.Codec<OrgCreated, OrgCreated> = Schema.Struct({
+  status: Schema.String,
+  orgApiKey: Schema.String,
+  handler: Schema.optionalKey(Schema.String),
+})
+
+/**
+ * The codes of the API's error bodies (`error`). The API adds codes, so any other string is kept
+ * as is; the known ones are what editors suggest.
+ */
+export type MachineIdServerCode =
+  | "invalid_org_key"
+  | "missing_device_id"
+  | "invalid_device_id"
+  | "device_not_found"
+  | "device_limit_reached"
+  | "bad_request"
+  | "not_found"
+  | "method_not_allowed"
+  | "internal_error"
+  | OpenString
+
+/** The error codes this version knows. */
+export const KNOWN_SERVER_CODES: ReadonlyArray<MachineIdServerCode> = [
+  "invalid_org_key",
+  "missing_device_id",
+  "invalid_device_id",
+  "device_not_found",
+  "device_limit_reached",
+  "bad_request",
+  "not_found",
+  "method_not_allowed",
+  "internal_error",
+]
+
+/** An error body's code: a known one, or any string the API adds later. */
+export const ServerCodeSchema: Schema.Codec<MachineIdServerCode, string> = open(KNOWN_SERVER_CODES)
+
+/**
+ * The body of a 4xx: `{ status: "error", error, message? }`; a register at the cap may say
+ * `status: "blocked"`.
+ */
 export interface ErrorBody {
+  /** `error`, or `blocked` for a register at the cap. */
+  readonly status?: string | undefined
+  /** The code: `invalid_org_key`, `device_not_found`, ... or one this version does not know. */
+  readonly error: MachineIdServerCode
+  /** A human-readable message. */
+  readonly message?: string | undefined
+}
+
+/** An error body as it travels. */
+export interface ErrorBodyEncoded {
   readonly status?: string | undefined
   readonly error: string
   readonly message?: string | undefined
 }
 
 /** A MachineID error body. */
-export const ErrorBodySchema: Schema.Codec<ErrorBody, ErrorBody> = Schema.Struct({
+export const ErrorBodySchema: Schema.Codec<ErrorBody, ErrorBodyEncoded> = Schema.Struct({
   status: Schema.optionalKey(Schema.String),
-  error: Schema.String,
+  error: ServerCodeSchema,
   message: Schema.optionalKey(Schema.String),
+})
+
+const orgKey = ["orgKey"]
+
+const badDeviceId = `missing_device_id (no deviceId) or invalid_device_id (over ${MAX_DEVICE_ID_LENGTH} characters)`
+const badOrgKey = "invalid_org_key: no org key, or not one of an org"
+const noSuchDevice = "device_not_found"
+
+/**
+ * The MachineID API, endpoint by endpoint: the client, the mock and the OpenAPI document read it.
+ * Two wire quirks live with the client instead: a validate denial may arrive as a non-2xx whose
+ * body is a decision, and some servers answer a register at the cap with 403 `blocked`.
+ */
+export const MachineIdApi = defineApi({
+  name: "machineid",
+  title: "MachineID API (gatehouse mock)",
+  version: "0.1.6",
+  errorBody: ErrorBodySchema,
+  secretHeaders: [ORG_KEY_HEADER],
+  securitySchemes: { orgKey: { type: "apiKey", in: "header", name: ORG_KEY_HEADER } },
+  endpoints: {
+    register: {
+      method: "POST",
+      path: "/api/v1/devices/register",
+      summary: "Register a device (idempotent); at the plan's cap a new device gets limit_reached",
+      payload: DeviceRequestSchema,
+      success: RegistrationSchema,
+      errors: {
+        400: badDeviceId,
+        401: badOrgKey,
+        403:
+          "device_limit_reached with status blocked, from newer servers at the cap (this mock answers 200 limit_reached)",
+      },
+      security: orgKey,
+    },
+    validate: {
+      method: "POST",
+      path: "/api/v1/devices/validate",
+      summary: "The allow / deny decision on a device",
+      payload: DeviceRequestSchema,
+      success: DecisionSchema,
+      errors: { 400: badDeviceId, 401: badOrgKey },
+      // It only reads a decision: sending it twice is safe.
+      idempotent: true,
+      security: orgKey,
+    },
+    validateLegacy: {
+      method: "GET",
+      path: "/api/v1/devices/validate",
+      summary: "The decision, for old SDKs: the device id in the query",
+      query: DeviceRequestSchema,
+      success: DecisionSchema,
+      errors: { 400: badDeviceId, 401: badOrgKey },
+      security: orgKey,
+    },
+    list: {
+      method: "GET",
+      path: "/api/v1/devices/list",
+      summary: "Every active and revoked device, with the plan's counts",
+      success: DeviceListSchema,
+      errors: { 401: badOrgKey },
+      security: orgKey,
+    },
+    revoke: {
+      method: "POST",
+      path: "/api/v1/devices/revoke",
+      summary: "Revoke a device: it validates DEVICE_REVOKED until unrevoke",
+      payload: DeviceRequestSchema,
+      success: DeviceChangeSchema,
+      errors: { 400: badDeviceId, 401: badOrgKey, 404: noSuchDevice },
+      security: orgKey,
+    },
+    unrevoke: {
+      method: "POST",
+      path: "/api/v1/devices/unrevoke",
+      summary: "Restore a revoked device",
+      payload: DeviceRequestSchema,
+      success: DeviceChangeSchema,
+      errors: { 400: badDeviceId, 401: badOrgKey, 404: noSuchDevice },
+      security: orgKey,
+    },
+    remove: {
+      method: "POST",
+      path: "/api/v1/devices/remove",
+      summary: "Delete a device, freeing its slot under the cap",
+      payload: DeviceRequestSchema,
+      success: DeviceChangeSchema,
+      errors: { 400: badDeviceId, 401: badOrgKey, 404: noSuchDevice },
+      security: orgKey,
+    },
+    usage: {
+      method: "GET",
+      path: "/api/v1/usage",
+      summary: "Plan tier and state, access clock and device counts",
+      success: UsageSchema,
+      errors: { 401: badOrgKey },
+      security: orgKey,
+    },
+    createOrg: {
+      method: "POST",
+      path: "/api/v1/org/create",
+      summary: "Create a free org and return its key",
+      success: OrgCreatedSchema,
+    },
+    ...documentEndpoints,
+  },
 })

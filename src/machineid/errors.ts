@@ -5,33 +5,65 @@
  *
  * @module
  */
-import { Schema } from "effect"
-import { bodyField, type Failure } from "../core/failure.ts"
-import type { OpenString } from "./contract.ts"
+import { type Cause, Option, Schema } from "effect"
+import type { Failure, StatusFailure } from "../core/failure.ts"
+import {
+  type DecisionCode,
+  DecisionCodeSchema,
+  ErrorBodySchema,
+  type MachineIdServerCode,
+  ServerCodeSchema,
+} from "./contract.ts"
+
+/** The codes the client raises itself, instead of a response. */
+export type MachineIdClientCode = "network_error" | "timeout" | "invalid_response" | "client_closed"
 
 /**
  * The codes a `MachineIdError` carries. Server codes come from the error body's `error` field
- * (an unknown one is kept as is); the others are raised by the client instead of a response.
+ * (an unknown one is kept as is, so `code` is open); the others are raised by the client instead
+ * of a response.
  */
-export type MachineIdErrorCode =
-  // server
-  | "invalid_org_key"
-  | "device_not_found"
-  | "device_limit_reached"
-  | "missing_device_id"
-  | "invalid_device_id"
-  // client
-  | "network_error"
-  | "timeout"
-  | "invalid_response"
-  | "client_closed"
-  | OpenString
+export type MachineIdErrorCode = MachineIdServerCode | MachineIdClientCode
+
+const CLIENT_CODES: ReadonlyArray<MachineIdClientCode> = [
+  "network_error",
+  "timeout",
+  "invalid_response",
+  "client_closed",
+]
+
+const Code: Schema.Codec<MachineIdErrorCode, string> = Schema.Union([Schema.Literals(CLIENT_CODES), ServerCodeSchema])
+
+type MachineIdErrorFields = {
+  readonly message: Schema.String
+  readonly status: Schema.optionalKey<Schema.Number>
+  readonly code: Schema.optionalKey<Schema.Codec<MachineIdErrorCode, string>>
+  readonly requestId: Schema.optionalKey<Schema.String>
+  readonly body: Schema.optionalKey<Schema.Unknown>
+}
+
+const machineIdErrorFields: MachineIdErrorFields = {
+  message: Schema.String,
+  status: Schema.optionalKey(Schema.Number),
+  code: Schema.optionalKey(Code),
+  requestId: Schema.optionalKey(Schema.String),
+  /** The raw answer body. */
+  body: Schema.optionalKey(Schema.Unknown),
+}
+
+const MachineIdErrorBase: Schema.Class<
+  MachineIdError,
+  Schema.TaggedStruct<"MachineIdError", MachineIdErrorFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<MachineIdError>()("MachineIdError", machineIdErrorFields)
 
 /**
  * A MachineID call that did not succeed: a non-2xx answer, a network failure or timeout, an
  * answer that does not match the contract, or a client used after its scope closed.
  *
- * `status` is absent when no answer arrived. It never holds the org key.
+ * `status` is absent when no answer arrived. `code` is the error body's `error` (decoded with the
+ * contract's error schema; absent when the body is not one) or the client's own code. It never
+ * holds the org key.
  *
  * @example
  * ```ts
@@ -44,14 +76,24 @@ export type MachineIdErrorCode =
  * )
  * ```
  */
-export class MachineIdError extends Schema.TaggedError<MachineIdError>()("MachineIdError", {
+export class MachineIdError extends MachineIdErrorBase {}
+
+type InvalidArgumentFields = {
+  readonly argument: Schema.String
+  readonly message: Schema.String
+}
+
+const invalidArgumentFields: InvalidArgumentFields = {
+  /** `deviceId` or `orgKey`. */
+  argument: Schema.String,
   message: Schema.String,
-  status: Schema.optionalKey(Schema.Number),
-  code: Schema.optionalKey(Schema.String),
-  requestId: Schema.optionalKey(Schema.String),
-  /** The raw answer body. */
-  body: Schema.optionalKey(Schema.Unknown),
-}) {}
+}
+
+const InvalidArgumentBase: Schema.Class<
+  InvalidArgument,
+  Schema.TaggedStruct<"InvalidArgument", InvalidArgumentFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<InvalidArgument>()("InvalidArgument", invalidArgumentFields)
 
 /**
  * An argument refused before any request: an empty, blank or too long device id (over
@@ -67,11 +109,30 @@ export class MachineIdError extends Schema.TaggedError<MachineIdError>()("Machin
  * )
  * ```
  */
-export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("InvalidArgument", {
-  /** `deviceId` or `orgKey`. */
-  argument: Schema.String,
+export class InvalidArgument extends InvalidArgumentBase {}
+
+type ExecutionDeniedFields = {
+  readonly deviceId: Schema.String
+  readonly code: Schema.Codec<DecisionCode, string>
+  readonly requestId: Schema.String
+  readonly reason: Schema.optionalKey<Schema.String>
+  readonly message: Schema.String
+}
+
+const executionDeniedFields: ExecutionDeniedFields = {
+  deviceId: Schema.String,
+  code: DecisionCodeSchema,
+  requestId: Schema.String,
+  /** The legacy `reason`, when the API sent one. */
+  reason: Schema.optionalKey(Schema.String),
   message: Schema.String,
-}) {}
+}
+
+const ExecutionDeniedBase: Schema.Class<
+  ExecutionDenied,
+  Schema.TaggedStruct<"ExecutionDenied", ExecutionDeniedFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<ExecutionDenied>()("ExecutionDenied", executionDeniedFields)
 
 /**
  * The hard gate said no: `validate` answered `allowed: false`, or `allowed: true` that its code or
@@ -90,17 +151,43 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("Inva
  * )
  * ```
  */
-export class ExecutionDenied extends Schema.TaggedError<ExecutionDenied>()("ExecutionDenied", {
-  deviceId: Schema.String,
-  code: Schema.String,
-  requestId: Schema.String,
-  /** The legacy `reason`, when the API sent one. */
-  reason: Schema.optionalKey(Schema.String),
-  message: Schema.String,
-}) {}
+export class ExecutionDenied extends ExecutionDeniedBase {}
 
 /** Why no decision could be had. */
 export type UnavailableReason = "network" | "timeout" | "invalid_response" | "api_error" | "client_closed"
+
+const REASONS: ReadonlyArray<UnavailableReason> = [
+  "network",
+  "timeout",
+  "invalid_response",
+  "api_error",
+  "client_closed",
+]
+
+type EnforcementUnavailableFields = {
+  readonly deviceId: Schema.String
+  readonly reason: Schema.Literals<ReadonlyArray<UnavailableReason>>
+  readonly message: Schema.String
+  readonly status: Schema.optionalKey<Schema.Number>
+  readonly code: Schema.optionalKey<Schema.Codec<MachineIdErrorCode, string>>
+  readonly requestId: Schema.optionalKey<Schema.String>
+}
+
+const enforcementUnavailableFields: EnforcementUnavailableFields = {
+  deviceId: Schema.String,
+  reason: Schema.Literals(REASONS),
+  message: Schema.String,
+  status: Schema.optionalKey(Schema.Number),
+  /** The `MachineIdError` code of the failed validate. */
+  code: Schema.optionalKey(Code),
+  requestId: Schema.optionalKey(Schema.String),
+}
+
+const EnforcementUnavailableBase: Schema.Class<
+  EnforcementUnavailable,
+  Schema.TaggedStruct<"EnforcementUnavailable", EnforcementUnavailableFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<EnforcementUnavailable>()("EnforcementUnavailable", enforcementUnavailableFields)
 
 /**
  * The hard gate could not get a decision, so it fails closed: the network failed or timed out
@@ -118,33 +205,35 @@ export type UnavailableReason = "network" | "timeout" | "invalid_response" | "ap
  * )
  * ```
  */
-export class EnforcementUnavailable extends Schema.TaggedError<EnforcementUnavailable>()("EnforcementUnavailable", {
-  deviceId: Schema.String,
-  reason: Schema.Literals(["network", "timeout", "invalid_response", "api_error", "client_closed"]),
-  message: Schema.String,
-  status: Schema.optionalKey(Schema.Number),
-  code: Schema.optionalKey(Schema.String),
-  requestId: Schema.optionalKey(Schema.String),
-}) {}
+export class EnforcementUnavailable extends EnforcementUnavailableBase {}
 
 /** A client-side `MachineIdError`: no status, a code, a message. */
 export const clientError = (code: MachineIdErrorCode, message: string): MachineIdError =>
   new MachineIdError({ code, message })
 
+const decodeErrorBody = Schema.decodeUnknownOption(ErrorBodySchema)
+
+// A denial that arrives as a non-2xx carries the decision's `request_id`, not an error body.
+const decodeBodyRequestId = Schema.decodeUnknownOption(Schema.Struct({ request_id: Schema.String }))
+
+const fromStatus = (failure: StatusFailure): MachineIdError => {
+  const body = Option.getOrUndefined(decodeErrorBody(failure.body))
+  const requestId = failure.requestId ??
+    Option.getOrUndefined(Option.map(decodeBodyRequestId(failure.body), (b) => b.request_id))
+  return new MachineIdError({
+    message: body?.message ?? body?.error ?? `MachineID answered HTTP ${failure.status}.`,
+    status: failure.status,
+    ...(body !== undefined && { code: body.error }),
+    ...(requestId !== undefined && { requestId }),
+    body: failure.body,
+  })
+}
+
 /** The MachineID error table: every pipeline failure as a `MachineIdError`. */
 export const toMachineIdError = (failure: Failure): MachineIdError => {
   switch (failure._tag) {
-    case "Status": {
-      const code = bodyField(failure.body, "error")
-      const requestId = failure.requestId ?? bodyField(failure.body, "request_id")
-      return new MachineIdError({
-        message: bodyField(failure.body, "message") ?? code ?? `MachineID answered HTTP ${failure.status}.`,
-        status: failure.status,
-        ...(code !== undefined && { code }),
-        ...(requestId !== undefined && { requestId }),
-        body: failure.body,
-      })
-    }
+    case "Status":
+      return fromStatus(failure)
     case "Decode":
       return new MachineIdError({
         code: "invalid_response",
