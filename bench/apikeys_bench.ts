@@ -8,7 +8,7 @@ import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { ApiKeys } from "../src/apikeys/service.ts"
-import { SqliteClient } from "../src/apikeys/sqlite.ts"
+import { SqliteClient } from "../src/sql/sqlite.ts"
 import { hashKey } from "../src/apikeys/key_format.ts"
 
 const N = Number(process.env.N ?? 3000)

@@ -48,14 +48,3 @@ export const mswHandlers = (api: MockApi, base: string): ReadonlyArray<RequestHa
   const root = base.replace(/\/+$/, "")
   return [http.all(root, answer), http.all(`${root}/*`, answer)]
 }
-
-/** TEMPORARY, until every API's mock has a router from its definition: msw handlers as a router. */
-export const legacyRouter = (handlers: () => ReadonlyArray<RequestHandler>): Router => {
-  let compiled: Array<RequestHandler> | undefined
-  return async (request) => {
-    const { getResponse } = await import("msw/utils/get-response")
-    compiled ??= [...handlers()]
-    const response = await getResponse(compiled, request)
-    return { response: response ?? Response.json({ error: "not_found" }, { status: 404 }), operation: undefined }
-  }
-}

@@ -1,14 +1,17 @@
 import { after, describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { FetchHttpClient, type HttpClient, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { PgClient } from "@effect/sql-pg"
 import { mountMocks } from "../mock/app.ts"
 import { MockClock } from "../mock/clock.ts"
 import { APIKEYS_DEMO, ApiKeysMock } from "../mock/apikeys/mod.ts"
-import { ApiKeys } from "../src/apikeys/service.ts"
+import { ApiKeys, type ApiKeysService } from "../src/apikeys/service.ts"
 import { ApiKeysHttp } from "../src/apikeys/client.ts"
 import { apiKeyMiddleware, AuthenticatedKey, makeRequestGuard } from "../src/apikeys/guard.ts"
-import { makeApiKeysWebHandler } from "../src/apikeys/http_api.ts"
+import { handleApiKeysRequest, makeApiKeysWebHandler } from "../src/apikeys/http_api.ts"
+import { ApiKeysApi } from "../src/apikeys/http_contract.ts"
+import { fillPath } from "../src/core/endpoint.ts"
 import { failureOf } from "./_apikeys_suite.ts"
 
 const clock = new MockClock()
@@ -30,6 +33,64 @@ after(async () => {
   await apikeys.dispose()
 })
 
+type Run = <A, E>(f: (keys: ApiKeysService) => Effect.Effect<A, E>) => Promise<Exit.Exit<A, E>>
+
+/** The whole lifecycle of a key through the typed client, on the store behind `keys`. */
+const lifecycle = async (keys: Run) => {
+  const ok = async <A, E>(f: (keys: ApiKeysService) => Effect.Effect<A, E>) => {
+    const exit = await keys(f)
+    if (Exit.isFailure(exit)) assert.fail(String(exit.cause))
+    return exit.value
+  }
+  const org = await ok((k) => k.createOrganization("Acme"))
+  const project = await ok((k) => k.createProject(org.id, "v1"))
+  const product = await ok((k) => k.createProduct(org.id, "api"))
+  await ok((k) => k.addProductToProject(product.id, project.id))
+  assert.deepEqual((await ok((k) => k.listProjectProducts(project.id))).map((p) => p.id), [product.id])
+  const created = await ok((k) =>
+    k.createKey(org.id, {
+      projectId: project.id,
+      metadata: {
+        scopes: ["read"],
+        rateLimit: { requests: 1, window: "day" },
+        expiresAt: new Date(Date.now() + 3_600_000),
+        custom: { u: 1 },
+      },
+    })
+  )
+  assert.ok(Redacted.isRedacted(created.plaintext))
+  assert.equal((await ok((k) => k.verifyKey(created.plaintext))).id, created.key.id)
+  await ok((k) => k.validateKey(created.plaintext, { productId: product.id }))
+  const quota = failureOf(await keys((k) => k.validateKey(created.plaintext)), "QuotaExceeded")
+  assert.ok(quota.retryAfter !== undefined)
+  const scope = failureOf(await keys((k) => k.verifyKey("sk_nope")), "InvalidKey")
+  assert.equal(scope.reason, "malformed")
+  failureOf(await keys((k) => k.getKey(crypto.randomUUID())), "KeyNotFound")
+  failureOf(await keys((k) => k.createProject(crypto.randomUUID(), "x")), "OrganizationNotFound")
+  const updated = await ok((k) => k.updateKey(created.key.id, { scopes: ["read", "write"], expiresAt: null }))
+  assert.deepEqual(updated.metadata.scopes, ["read", "write"])
+  assert.equal(updated.metadata.expiresAt, undefined)
+  const rotated = await ok((k) => k.rotateKey(created.key.id, { gracePeriod: "1 minute" }))
+  assert.equal((await ok((k) => k.getKey(created.key.id))).replacedBy, rotated.key.id)
+  await ok((k) => k.revokeKey(rotated.key.id))
+  failureOf(await keys((k) => k.verifyKey(rotated.plaintext)), "RevokedKey")
+  assert.deepEqual((await ok((k) => k.listProjectKeys(project.id, { status: "revoked" }))).map((k) => k.id), [
+    rotated.key.id,
+  ])
+  await ok((k) => k.deleteKey(created.key.id))
+  failureOf(await keys((k) => k.deleteKey(created.key.id)), "KeyNotFound")
+}
+
+/** An `HttpClient` whose requests `handler` answers, without sockets. */
+const handlerClient = (handler: (request: Request) => Promise<Response>): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.provide(
+    FetchHttpClient.layer,
+    Layer.succeed(
+      FetchHttpClient.Fetch,
+      ((input: RequestInfo | URL, init?: RequestInit) => handler(new Request(input, init))) as typeof fetch,
+    ),
+  )
+
 describe("the key service over HTTP (mock under /apikeys, typed client)", () => {
   it("serves the seeded demo organization and key, and reset() restores them", async () => {
     const key = await ok((k) => k.validateKey(APIKEYS_DEMO.apiKey, { requiredScopes: ["read"] }))
@@ -41,45 +102,7 @@ describe("the key service over HTTP (mock under /apikeys, typed client)", () => 
     assert.equal((await ok((k) => k.getKey(APIKEYS_DEMO.keyId))).useCount, 0)
   })
 
-  it("round-trips the whole lifecycle with the same typed errors as the local service", async () => {
-    const org = await ok((k) => k.createOrganization("Acme"))
-    const project = await ok((k) => k.createProject(org.id, "v1"))
-    const product = await ok((k) => k.createProduct(org.id, "api"))
-    await ok((k) => k.addProductToProject(product.id, project.id))
-    assert.deepEqual((await ok((k) => k.listProjectProducts(project.id))).map((p) => p.id), [product.id])
-    const created = await ok((k) =>
-      k.createKey(org.id, {
-        projectId: project.id,
-        metadata: {
-          scopes: ["read"],
-          rateLimit: { requests: 1, window: "day" },
-          expiresAt: new Date(Date.now() + 3_600_000),
-          custom: { u: 1 },
-        },
-      })
-    )
-    assert.ok(Redacted.isRedacted(created.plaintext))
-    assert.equal((await ok((k) => k.verifyKey(created.plaintext))).id, created.key.id)
-    await ok((k) => k.validateKey(created.plaintext, { productId: product.id }))
-    const quota = failureOf(await keys((k) => k.validateKey(created.plaintext)), "QuotaExceeded")
-    assert.ok(quota.retryAfter !== undefined)
-    const scope = failureOf(await keys((k) => k.verifyKey("sk_nope")), "InvalidKey")
-    assert.equal(scope.reason, "malformed")
-    failureOf(await keys((k) => k.getKey(crypto.randomUUID())), "KeyNotFound")
-    failureOf(await keys((k) => k.createProject(crypto.randomUUID(), "x")), "OrganizationNotFound")
-    const updated = await ok((k) => k.updateKey(created.key.id, { scopes: ["read", "write"], expiresAt: null }))
-    assert.deepEqual(updated.metadata.scopes, ["read", "write"])
-    assert.equal(updated.metadata.expiresAt, undefined)
-    const rotated = await ok((k) => k.rotateKey(created.key.id, { gracePeriod: "1 minute" }))
-    assert.equal((await ok((k) => k.getKey(created.key.id))).replacedBy, rotated.key.id)
-    await ok((k) => k.revokeKey(rotated.key.id))
-    failureOf(await keys((k) => k.verifyKey(rotated.plaintext)), "RevokedKey")
-    assert.deepEqual((await ok((k) => k.listProjectKeys(project.id, { status: "revoked" }))).map((k) => k.id), [
-      rotated.key.id,
-    ])
-    await ok((k) => k.deleteKey(created.key.id))
-    failureOf(await keys((k) => k.deleteKey(created.key.id)), "KeyNotFound")
-  })
+  it("round-trips the whole lifecycle with the same typed errors as the local service", () => lifecycle(keys))
 
   it("answers the seed's routes: 201 on create, 400 {detail} on a failed verify, 401 without the admin key", async () => {
     const url = (path: string) => `${mock.baseUrl("apikeys")}${path}`
@@ -275,6 +298,279 @@ describe("request guard options", () => {
     } finally {
       await guard.close()
       await runtime.dispose()
+    }
+  })
+})
+
+describe("the HTTP API from its one definition", () => {
+  const base = () => mock.baseUrl("apikeys")
+  const admin = { "x-admin-key": APIKEYS_DEMO.adminKey, "content-type": "application/json" }
+  const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = admin) =>
+    mock.fetch(`${base()}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const detail = async (response: Response) => (await response.json() as { detail: string; _tag: string })
+
+  /** Every route of the server before the definition (its table), and the two documents. */
+  const ROUTES = [
+    "GET /api/orgs",
+    "POST /api/orgs",
+    "GET /api/orgs/{org_id}",
+    "GET /api/orgs/{org_id}/projects",
+    "POST /api/orgs/{org_id}/projects",
+    "GET /api/orgs/{org_id}/products",
+    "POST /api/orgs/{org_id}/products",
+    "GET /api/projects/{project_id}",
+    "GET /api/projects/{project_id}/products",
+    "GET /api/products/{product_id}",
+    "POST /api/products/{product_id}/projects/{project_id}",
+    "GET /api/orgs/{org_id}/keys",
+    "GET /api/projects/{project_id}/keys",
+    "POST /api/keys",
+    "POST /api/keys/verify",
+    "POST /api/keys/validate",
+    "GET /api/keys/{key_id}",
+    "PATCH /api/keys/{key_id}",
+    "DELETE /api/keys/{key_id}",
+    "POST /api/keys/{key_id}/rotate",
+    "GET /openapi.json",
+    "GET /openapi.yaml",
+  ]
+
+  it("serves exactly the routes its OpenAPI document lists: every route of the server's table", async () => {
+    apikeys.reset()
+    const spec = await (await mock.fetch(`${base()}/openapi.json`)).json() as {
+      paths: Record<string, Record<string, { operationId: string }>>
+    }
+    const documented = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation }))
+    )
+    assert.deepEqual(documented.map((d) => d.route).sort(), [...ROUTES].sort())
+    assert.deepEqual(
+      ApiKeysApi.all.map((endpoint) => `${endpoint.method} ${endpoint.path}`).sort(),
+      [...ROUTES].sort(),
+    )
+    const ids = {
+      org_id: APIKEYS_DEMO.orgId,
+      project_id: APIKEYS_DEMO.projectId,
+      product_id: APIKEYS_DEMO.productId,
+      key_id: crypto.randomUUID(),
+    }
+    for (const { route, operation } of documented) {
+      const [method, path] = route.split(" ")
+      const response = await send(method, fillPath(path, ids), method === "GET" ? undefined : {})
+      assert.equal(mock.journal.at(-1)?.operation, operation.operationId, `${route} reached no route`)
+      assert.notEqual(response.status, 405, route)
+      if (response.status === 404) assert.notEqual((await detail(response))._tag, "RouteNotFound", route)
+    }
+  })
+
+  it("answers a wrong method with 405 and Allow, an unknown path with 404, both as {detail, _tag}", async () => {
+    const wrong = await send("DELETE", "/api/orgs")
+    assert.equal(wrong.status, 405)
+    assert.equal(wrong.headers.get("allow"), "GET, POST")
+    assert.deepEqual(await wrong.json(), { detail: "Method Not Allowed", _tag: "MethodNotAllowed" })
+    const link = await send("GET", `/api/products/${APIKEYS_DEMO.productId}/projects/${APIKEYS_DEMO.projectId}`)
+    assert.equal(link.status, 405)
+    assert.equal(link.headers.get("allow"), "POST")
+    for (const path of ["/api/nothing", "/api", "/api/keys/x/y/z", "/elsewhere"]) {
+      const missing = await send("GET", path)
+      assert.equal(missing.status, 404, path)
+      assert.deepEqual(await missing.json(), { detail: "Not Found", _tag: "RouteNotFound" }, path)
+    }
+  })
+
+  it("keeps X-Admin-Key and X-Validator-Key out of the journal", async () => {
+    mock.reset()
+    const validator = ApiKeysHttp.layer({ baseUrl: base(), validatorKey: APIKEYS_DEMO.validatorKey }).pipe(
+      Layer.provide(mock.layer),
+    )
+    await Effect.runPromise(
+      Effect.flatMap(ApiKeys, (k) => k.verifyKey(APIKEYS_DEMO.apiKey)).pipe(Effect.provide(validator)),
+    )
+    await ok((k) => k.listOrganizations())
+    await send("POST", "/api/keys/validate", { key: APIKEYS_DEMO.apiKey }, {
+      "x-admin-key": APIKEYS_DEMO.adminKey,
+      "x-validator-key": APIKEYS_DEMO.validatorKey,
+    })
+    const journal = JSON.stringify(mock.journal)
+    assert.equal(mock.journal.length, 3)
+    assert.ok(!journal.includes(APIKEYS_DEMO.adminKey) && !journal.includes(APIKEYS_DEMO.validatorKey), journal)
+    assert.equal(mock.journal[0].headers["x-validator-key"], "<redacted>")
+    assert.equal(mock.journal[1].headers["x-admin-key"], "<redacted>")
+    assert.deepEqual(mock.journal.map((entry) => entry.operation), [
+      "apikeys.verifyKey",
+      "apikeys.listOrganizations",
+      "apikeys.validateKey",
+    ])
+  })
+
+  it("takes a key's metadata nested as its answers spell it, on create and on PATCH, never dropping it", async () => {
+    apikeys.reset()
+    const created = await send("POST", "/api/keys", {
+      org_id: APIKEYS_DEMO.orgId,
+      metadata: { name: "ci", scopes: ["deploy"], rate_limit: { requests: 5, window: "hour" }, custom: { team: "a" } },
+    })
+    assert.equal(created.status, 201)
+    const { key, plaintext } = await created.json() as { key: { id: string; metadata: unknown }; plaintext: string }
+    assert.deepEqual(key.metadata, {
+      name: "ci",
+      scopes: ["deploy"],
+      rate_limit: { requests: 5, window: "hour" },
+      custom: { team: "a" },
+    })
+    assert.deepEqual((await ok((k) => k.validateKey(plaintext, { requiredScopes: ["deploy"] }))).metadata.scopes, [
+      "deploy",
+    ])
+    const patched = await send("PATCH", `/api/keys/${key.id}`, { metadata: { scopes: ["read"], rate_limit: null } })
+    assert.equal(patched.status, 200)
+    assert.deepEqual((await patched.json() as { metadata: unknown }).metadata, {
+      name: "ci",
+      scopes: ["read"],
+      custom: { team: "a" },
+    })
+    // A key's own `metadata`, as GET answers it, can be sent back as is.
+    const own = await (await send("GET", `/api/keys/${key.id}`)).json() as { metadata: unknown }
+    assert.equal((await send("PATCH", `/api/keys/${key.id}`, { metadata: own.metadata })).status, 200)
+    const rotated = await send("POST", `/api/keys/${key.id}/rotate`, { metadata: { name: "ci-2" } })
+    assert.equal(rotated.status, 201)
+    assert.equal((await rotated.json() as { key: { metadata: { name: string } } }).key.metadata.name, "ci-2")
+    // Given both ways, one of the two would be dropped: refused, the field named as sent.
+    const twice = await send("POST", "/api/keys", {
+      org_id: APIKEYS_DEMO.orgId,
+      rate_limit: 10,
+      metadata: { rate_limit: 20 },
+    })
+    assert.equal(twice.status, 400)
+    const refused = await detail(twice)
+    assert.equal(refused._tag, "InvalidRequest")
+    assert.match(refused.detail, /rate_limit is given both at the top level and in metadata/)
+  })
+
+  it("refuses an unknown body field with a 400 that names it", async () => {
+    for (
+      const [method, path, body, field] of [
+        ["POST", "/api/keys", { org_id: APIKEYS_DEMO.orgId, scope: ["read"] }, "scope"],
+        ["POST", "/api/keys", { org_id: APIKEYS_DEMO.orgId, metadata: { scopes: [], ttl: 5 } }, "ttl"],
+        ["PATCH", `/api/keys/${APIKEYS_DEMO.keyId}`, { expires: null }, "expires"],
+        ["POST", "/api/orgs", { name: "Acme", plan: "pro" }, "plan"],
+        ["POST", "/api/keys/validate", { key: APIKEYS_DEMO.apiKey, required_scope: ["x"] }, "required_scope"],
+      ] as const
+    ) {
+      const response = await send(method, path, body)
+      assert.equal(response.status, 400, `${method} ${path}`)
+      const refused = await detail(response)
+      assert.equal(refused._tag, "InvalidRequest")
+      assert.ok(refused.detail.includes(`"${field}"`), refused.detail)
+    }
+    const bad = await send("GET", `/api/orgs/${APIKEYS_DEMO.orgId}/keys?status=lost`)
+    assert.equal(bad.status, 400)
+    assert.equal((await detail(bad))._tag, "InvalidRequest")
+  })
+
+  it("opens verify and validate only to the validator key; 401 everywhere else, the documents to anyone", async () => {
+    apikeys.reset()
+    const validator = { "x-validator-key": APIKEYS_DEMO.validatorKey, "content-type": "application/json" }
+    const ids = { org_id: APIKEYS_DEMO.orgId, project_id: APIKEYS_DEMO.projectId, product_id: APIKEYS_DEMO.productId }
+    for (const endpoint of ApiKeysApi.all) {
+      const path = fillPath(endpoint.path, { ...ids, key_id: APIKEYS_DEMO.keyId })
+      const body = endpoint.payload === undefined ? undefined : { key: APIKEYS_DEMO.apiKey }
+      const response = await send(endpoint.method, path, body, validator)
+      const expected = endpoint.security === undefined ? 200 : endpoint.security.includes("validator") ? 200 : 401
+      assert.equal(response.status, expected, `${endpoint.method} ${endpoint.path}`)
+      if (expected === 401) assert.equal((await detail(response))._tag, "Unauthorized")
+      const anonymous = await send(endpoint.method, path, body, {})
+      assert.equal(anonymous.status, endpoint.security === undefined ? 200 : 401, `${endpoint.method} ${endpoint.path}`)
+    }
+    assert.equal((await ok((k) => k.getKey(APIKEYS_DEMO.keyId))).revokedAt, null)
+  })
+
+  it("retries what is safe to repeat, never a validation", async () => {
+    apikeys.reset()
+    mock.fault({ method: "GET", path: `/api/keys/${APIKEYS_DEMO.keyId}`, status: 503, times: 1 })
+    assert.equal((await ok((k) => k.getKey(APIKEYS_DEMO.keyId))).id, APIKEYS_DEMO.keyId)
+    mock.fault({ method: "POST", path: "/api/keys/validate", status: 503, times: 1 })
+    const before = mock.journal.length
+    const refused = failureOf(await keys((k) => k.validateKey(APIKEYS_DEMO.apiKey)), "KeyStoreUnavailable")
+    assert.equal(refused.status, 503)
+    assert.equal(mock.journal.length, before + 1)
+    mock.clearFaults()
+  })
+})
+
+describe("the HTTP API as a server", () => {
+  it("keeps working under its basePath, and answers 404 {detail, _tag} outside it", async () => {
+    const { handler, dispose } = makeApiKeysWebHandler(ApiKeys.layerSqlite({ filename: ":memory:" }), {
+      adminKey: Redacted.make("admin"),
+      basePath: "/keys/",
+    })
+    try {
+      const orgs = await handler(new Request("http://keys.test/keys/api/orgs", { headers: { "x-admin-key": "admin" } }))
+      assert.equal(orgs.status, 200)
+      assert.deepEqual(await orgs.json(), [])
+      const outside = await handler(new Request("http://keys.test/api/orgs", { headers: { "x-admin-key": "admin" } }))
+      assert.equal(outside.status, 404)
+      assert.deepEqual(await outside.json(), { detail: "Not Found", _tag: "RouteNotFound" })
+      const spec = await (await handler(new Request("http://keys.test/keys/openapi.json"))).json()
+      assert.deepEqual(spec.servers, [{ url: "http://keys.test/keys" }])
+    } finally {
+      await dispose()
+    }
+  })
+
+  it("answers in the context of the effect that handles the request", async () => {
+    const answer = await Effect.runPromise(
+      Effect.gen(function* () {
+        const keys = yield* ApiKeys
+        const org = yield* keys.createOrganization("Acme")
+        const response = yield* handleApiKeysRequest(
+          new Request(`http://keys.test/v1/api/orgs/${org.id}`),
+          { basePath: "/v1" },
+        )
+        return { org, response }
+      }).pipe(Effect.provide(ApiKeys.layerSqlite({ filename: ":memory:" }))),
+    )
+    assert.equal(answer.response.status, 200)
+    assert.equal((await answer.response.json() as { id: string }).id, answer.org.id)
+  })
+
+  it("answers 503 KeyStoreUnavailable when its store cannot be built", async () => {
+    const { handler, dispose } = makeApiKeysWebHandler(
+      ApiKeys.layerSqlite({ filename: "/nonexistent-dir/for/sure/keys.db" }),
+    )
+    try {
+      const response = await handler(new Request("http://keys.test/api/orgs"))
+      assert.equal(response.status, 503)
+      assert.deepEqual(await response.json(), {
+        detail: "Key store unavailable",
+        _tag: "KeyStoreUnavailable",
+        detail_code: "unavailable",
+      })
+    } finally {
+      await dispose()
+    }
+  })
+})
+
+const databaseUrl = typeof process !== "undefined" ? process.env.DATABASE_URL : undefined
+
+describe("the key service over HTTP on PostgreSQL", () => {
+  const enabled = databaseUrl !== undefined && databaseUrl !== ""
+  it("round-trips the whole lifecycle through the server and the typed client", {
+    skip: enabled ? false : "DATABASE_URL is not set",
+  }, async () => {
+    const { handler, dispose } = makeApiKeysWebHandler(
+      ApiKeys.layer().pipe(Layer.provide(PgClient.layer({ url: Redacted.make(databaseUrl!) }))),
+      { adminKey: Redacted.make("pg-admin") },
+    )
+    const pg = ManagedRuntime.make(
+      ApiKeysHttp.layer({ baseUrl: "http://keys.test", adminKey: "pg-admin" }).pipe(
+        Layer.provide(handlerClient(handler)),
+      ),
+    )
+    try {
+      await lifecycle((f) => pg.runPromiseExit(Effect.flatMap(ApiKeys, f)))
+    } finally {
+      await pg.dispose()
+      await dispose()
     }
   })
 })

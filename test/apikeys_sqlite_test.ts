@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { ApiKeys } from "../src/apikeys/service.ts"
-import { SqliteClient } from "../src/apikeys/sqlite.ts"
+import { SqliteClient } from "../src/sql/sqlite.ts"
 import { apiKeysSuite, failureOf } from "./_apikeys_suite.ts"
 
 apiKeysSuite(

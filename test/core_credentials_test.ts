@@ -1,8 +1,8 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { Effect, Redacted, Schema } from "effect"
-import { HttpClientRequest } from "effect/http"
 import { makeApiClient } from "../src/core/client.ts"
+import { defineApi } from "../src/core/endpoint.ts"
 import type { Credential } from "../src/core/credentials.ts"
 import type { Failure } from "../src/core/failure.ts"
 import { fetchLayer } from "../src/core/promise.ts"
@@ -24,7 +24,14 @@ const server = () => {
   return { state, fetch }
 }
 
-const Ok = Schema.Struct({ ok: Schema.Boolean })
+const { endpoints } = defineApi({
+  name: "test",
+  title: "test",
+  version: "0",
+  errorBody: Schema.Unknown,
+  secretHeaders: [],
+  endpoints: { get: { method: "GET", path: "/x", summary: "a read", success: Schema.Struct({ ok: Schema.Boolean }) } },
+})
 
 const client = (credential: Credential<Failure>, fetch: typeof globalThis.fetch) =>
   makeApiClient<Failure>({
@@ -53,7 +60,7 @@ describe("bearer credentials with a refresh callback", () => {
     const results = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
       const api = yield* client(credential, fetch)
       return yield* Effect.all(
-        Array.from({ length: 5 }, () => api.call("test.get", HttpClientRequest.get("/x"), Ok)),
+        Array.from({ length: 5 }, () => api.send(endpoints.get, {})),
         { concurrency: 5 },
       )
     })))
@@ -74,7 +81,7 @@ describe("bearer credentials with a refresh callback", () => {
     }
     const failure = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
       const api = yield* client(credential, fetch)
-      return yield* Effect.flip(api.call("test.get", HttpClientRequest.get("/x"), Ok))
+      return yield* Effect.flip(api.send(endpoints.get, {}))
     })))
     assert.equal(failure._tag, "Status")
     assert.equal(failure._tag === "Status" && failure.status, 401)
@@ -86,7 +93,7 @@ describe("bearer credentials with a refresh callback", () => {
     const { state, fetch } = server()
     const failure = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
       const api = yield* client({ _tag: "Bearer", token: Redacted.make("wrong") }, fetch)
-      return yield* Effect.flip(api.call("test.get", HttpClientRequest.get("/x"), Ok))
+      return yield* Effect.flip(api.send(endpoints.get, {}))
     })))
     assert.equal(failure._tag, "Status")
     assert.equal(state.requests.length, 1)

@@ -1,6 +1,101 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
-import { createMock } from "../mock/mod.ts"
+import { createMock, serveMock } from "../mock/mod.ts"
+import type { MockApi } from "../mock/api.ts"
+import { fillPath, pathParameters } from "../src/core/endpoint.ts"
+
+/** A request of every documented operation of `api`: its method and its path, each parameter filled. */
+const operationsOf = (spec: { paths: Record<string, Record<string, { operationId: string }>> }) =>
+  Object.entries(spec.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path: fillPath(path, Object.fromEntries(pathParameters(path).map((name) => [name, "x"]))),
+      operationId: operation.operationId,
+    }))
+  )
+
+/** A value for every header `api` holds secret, and the request that carries them all. */
+const secretsOf = (api: MockApi) =>
+  Object.fromEntries(api.definition.secretHeaders.map((name) => [name, `secret-${api.name}-${name}`]))
+
+describe("every API's mock has the one shape", () => {
+  for (const name of ["puid", "machineid", "apikeys"]) {
+    it(`${name}: the routes it serves are the routes its OpenAPI document lists, JSON and YAML`, async () => {
+      const mock = createMock()
+      const api = mock.apis.find((a) => a.name === name)!
+      const spec = await (await mock.fetch(`${mock.baseUrl(name)}/openapi.json`)).json()
+      const operations = operationsOf(spec)
+      assert.deepEqual(
+        operations.map((o) => o.operationId).sort(),
+        api.definition.all.map((endpoint) => `${name}.${endpoint.name}`).sort(),
+      )
+      for (const { method, path, operationId } of operations) {
+        await mock.fetch(`${mock.baseUrl(name)}${path}`, { method, body: method === "GET" ? undefined : "{}" })
+        assert.equal(mock.journal.at(-1)?.operation, operationId, `${method} ${path} reached no route`)
+      }
+      const yaml = await mock.fetch(`${mock.baseUrl(name)}/openapi.yaml`)
+      assert.equal(yaml.status, 200)
+      assert.match(await yaml.text(), /^openapi: "3\.1\.0"\n/)
+    })
+
+    it(`${name}: no secret header ever reaches the journal`, async () => {
+      const mock = createMock()
+      const api = mock.apis.find((a) => a.name === name)!
+      const headers = { ...secretsOf(api), authorization: "Bearer secret-bearer", "proxy-authorization": "secret-p" }
+      for (const endpoint of api.definition.all) {
+        await mock.fetch(`${mock.baseUrl(name)}${fillPath(endpoint.path, {})}`, { method: endpoint.method, headers })
+      }
+      const journal = JSON.stringify(mock.journal)
+      assert.equal(mock.journal.length, api.definition.all.length)
+      assert.ok(!journal.includes("secret-"), `a secret in the journal: ${journal.slice(0, 300)}`)
+    })
+
+    it(`${name}: a wrong method on a known path is 405 with Allow, an unknown path 404, both in the API's error shape`, async () => {
+      const mock = createMock()
+      const api = mock.apis.find((a) => a.name === name)!
+      const get = api.definition.all.find((e) => e.method === "GET" && pathParameters(e.path).length === 0)!
+      const wrong = await mock.fetch(`${mock.baseUrl(name)}${get.path}`, { method: "PATCH", body: "{}" })
+      assert.equal(wrong.status, 405)
+      assert.match(wrong.headers.get("allow") ?? "", /\bGET\b/)
+      const notFound = await mock.fetch(`${mock.baseUrl(name)}/no/such/route`)
+      assert.equal(notFound.status, 404)
+      const bodies = [await wrong.json(), await notFound.json()]
+      const error = await (await mock.fetch(`${mock.baseUrl(name)}/openapi.json`)).json()
+      const shape = Object.keys(error.components.schemas.Error.properties ?? {})
+      for (const body of bodies) {
+        assert.ok(Object.keys(body).every((key) => shape.includes(key)), `${JSON.stringify(body)} is not ${shape}`)
+      }
+    })
+  }
+
+  it("answers each API at its production URL too, a base at the root of its origin included", async () => {
+    const mock = createMock()
+    const usage = await mock.fetch("https://machineid.io/api/v1/usage", {
+      headers: { "x-org-key": mock.machineid.demo.proOrgKey },
+    })
+    assert.equal(usage.status, 200)
+    const spec = await (await mock.fetch("https://machineid.io/openapi.json")).json()
+    assert.equal(spec.servers[0].url, "https://machineid.io")
+    const quota = await mock.fetch("https://puid.dev/api/v1/quota", { headers: { "x-api-key": mock.puid.demo.apiKey } })
+    assert.equal(quota.status, 200)
+  })
+
+  it("documents carry the origin the mock is really served at", async () => {
+    const mock = createMock()
+    const server = await serveMock(mock, { port: 0 })
+    try {
+      for (const api of mock.apis) {
+        const spec = await (await fetch(`${server.url}${api.mount}/openapi.json`)).json()
+        assert.equal(spec.servers[0].url, `${server.url}${api.mount}`)
+      }
+      const meta = await (await fetch(`${server.url}/puid/api/.well-known/oauth-authorization-server`)).json()
+      assert.equal(meta.token_endpoint, `${server.url}/puid/api/oauth/token`)
+      assert.ok(mock.journal.every((entry) => entry.url.startsWith(server.url)))
+    } finally {
+      await server.close()
+    }
+  })
+})
 
 describe("the mock app", () => {
   for (const api of ["puid", "machineid", "apikeys"]) {

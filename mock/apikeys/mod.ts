@@ -1,25 +1,24 @@
 /**
  * The key-service mock: the real `ApiKeys` service on an in-memory SQLite database, served by the
- * real HTTP API under `/apikeys`, on the mock's clock. Seeded with a demo organization, project,
- * product and key; `reset()` brings that state back synchronously (node:sqlite is synchronous,
- * so every effect here runs with `runSync`).
+ * real HTTP API's router (`ApiKeysApi`) under `/apikeys`, on the mock's clock. Seeded with a demo
+ * organization, project, product and key; `reset()` brings that state back synchronously
+ * (node:sqlite is synchronous, so the seed runs with `runSync`).
  *
  * @module
  */
 import { Clock, type Duration, Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { http } from "msw/http"
 import type { RequestHandler } from "msw"
-import { legacyRouter, type MockApi } from "../api.ts"
+import { type MockApi, mswHandlers } from "../api.ts"
 import type { Router } from "../../src/core/router.ts"
-import { type AnyApi, defineApi } from "../../src/core/endpoint.ts"
+import type { AnyApi } from "../../src/core/endpoint.ts"
 import type { MockClock } from "../clock.ts"
 import { KeyMetadataJson } from "../../src/apikeys/contract.ts"
+import { ApiKeysApi } from "../../src/apikeys/http_contract.ts"
 import { ApiKeys } from "../../src/apikeys/service.ts"
-import { SqliteClient } from "../../src/apikeys/sqlite.ts"
-import { handleApiKeysRequest } from "../../src/apikeys/http_api.ts"
+import { SqliteClient } from "../../src/sql/sqlite.ts"
+import { makeApiKeysRouter } from "../../src/apikeys/http_api.ts"
 import { storedForm } from "../../src/apikeys/key_format.ts"
-import { apiKeysOpenApi } from "./openapi.ts"
 
 /** The mock's demo data: fixed ids and a demo key (never a real secret). */
 export const APIKEYS_DEMO = {
@@ -36,9 +35,16 @@ export const APIKEYS_DEMO = {
 
 const TABLES = ["rate_limit_counters", "api_keys", "project_products", "products", "projects", "organizations"]
 
+/**
+ * The demo data. What the service can express goes through it: the link of the product to the
+ * project, and the key's metadata (checked and stored as `updateKey` does). The service picks
+ * random ids and plaintexts, so the rows with the demo's fixed ids, and the demo key's stored form
+ * (prefix and hash of its fixed plaintext), go straight to the store.
+ */
 const seed = (at: number) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const keys = yield* ApiKeys
     for (const table of TABLES) yield* sql`DELETE FROM ${sql(table)}`
     const d = APIKEYS_DEMO
     yield* sql`INSERT INTO organizations ${sql.insert({ id: d.orgId, name: "Demo Org", created_at: at })}`
@@ -46,25 +52,25 @@ const seed = (at: number) =>
     yield* sql`INSERT INTO products ${
       sql.insert({ id: d.productId, name: "Demo API", org_id: d.orgId, created_at: at })
     }`
-    yield* sql`INSERT INTO project_products ${sql.insert({ project_id: d.projectId, product_id: d.productId })}`
     const form = storedForm(d.apiKey)!
-    const metadata = Schema.encodeSync(KeyMetadataJson)({
-      name: "Demo key",
-      scopes: ["read", "write"],
-      rateLimit: { requests: 1000, window: "minute" },
-      custom: { plan: "demo" },
-    })
     yield* sql`INSERT INTO api_keys ${
       sql.insert({
         id: d.keyId,
         org_id: d.orgId,
         key_prefix: form.prefix,
         key_hash: form.hash,
-        metadata,
+        metadata: Schema.encodeSync(KeyMetadataJson)({ scopes: [], custom: {} }),
         created_at: at,
         use_count: 0,
       })
     }`
+    yield* keys.addProductToProject(d.productId, d.projectId)
+    yield* keys.updateKey(d.keyId, {
+      name: "Demo key",
+      scopes: ["read", "write"],
+      rateLimit: { requests: 1000, window: "minute" },
+      custom: { plan: "demo" },
+    })
   })
 
 const clockOf = (clock: MockClock): Clock.Clock => {
@@ -104,53 +110,43 @@ export class ApiKeysMock implements MockApi {
   readonly name = "apikeys"
   readonly mount = "/apikeys"
   readonly productionBaseUrl = "https://apikeys.gatehouse.invalid"
-  readonly definition: AnyApi = defineApi({
-    name: "apikeys",
-    title: "API keys",
-    version: "0",
-    endpoints: {},
-    errorBody: Schema.Unknown,
-    secretHeaders: ["x-admin-key", "x-validator-key"],
-  })
-  readonly router: Router = legacyRouter(() => this.handlers(`*${this.mount}`))
+  /** What it serves and documents, and its secret headers (`x-admin-key`, `x-validator-key`). */
+  readonly definition: AnyApi = ApiKeysApi
   readonly demo: typeof APIKEYS_DEMO = APIKEYS_DEMO
+  /** The HTTP API's own router (the server's), its service calls run on the mock's database and clock. */
+  readonly router: Router
   readonly #clock: MockClock
   readonly #runtime: ManagedRuntime.ManagedRuntime<ApiKeys | SqlClient.SqlClient, never>
 
+  /** A mock in its seeded state, reading `clock`. */
   constructor(clock: MockClock) {
     this.#clock = clock
     const layer = ApiKeys.layer().pipe(Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })))
     // In-memory SQLite cannot fail to open; a failure here is a defect of the mock.
     this.#runtime = ManagedRuntime.make(layer as Layer.Layer<ApiKeys | SqlClient.SqlClient>)
+    this.router = makeApiKeysRouter(
+      { adminKey: Redacted.make(APIKEYS_DEMO.adminKey), validatorKey: Redacted.make(APIKEYS_DEMO.validatorKey) },
+      (effect) => this.#runtime.runPromiseExit(this.#atClock(effect)),
+    )
     this.reset()
+  }
+
+  #atClock<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Effect.provideService(effect, Clock.Clock, clockOf(this.#clock))
   }
 
   /** Runs `effect` on the mock's service, at the mock's clock. */
   run<A, E>(effect: Effect.Effect<A, E, ApiKeys | SqlClient.SqlClient>): Promise<A> {
-    return this.#runtime.runPromise(Effect.provideService(effect, Clock.Clock, clockOf(this.#clock)))
+    return this.#runtime.runPromise(this.#atClock(effect))
   }
 
+  /** msw handlers of this API under `base` (`"https://apikeys.gatehouse.invalid"`), for your own `setupServer`. */
   handlers(base: string): ReadonlyArray<RequestHandler> {
-    const options = {
-      adminKey: Redacted.make(APIKEYS_DEMO.adminKey),
-      validatorKey: Redacted.make(APIKEYS_DEMO.validatorKey),
-    }
-    return [
-      http.get(
-        `${base}/openapi.json`,
-        ({ request }) => Response.json(apiKeysOpenApi(request.url.replace(/\/openapi\.json$/, ""))),
-      ),
-      http.all(`${base}/*`, ({ request }) => {
-        const { pathname } = new URL(request.url)
-        const at = pathname.indexOf(`${this.mount}/api`)
-        const basePath = at < 0 ? "" : pathname.slice(0, at + this.mount.length)
-        return this.run(handleApiKeysRequest(request, { ...options, basePath }))
-      }),
-    ]
+    return mswHandlers(this, base)
   }
 
   reset(): void {
-    this.#runtime.runSync(seed(this.#clock.now()))
+    this.#runtime.runSync(this.#atClock(seed(this.#clock.now())))
   }
 
   /** Releases the mock's database. */

@@ -1,4 +1,4 @@
-// Checks of caller input shared by the service and its HTTP client, so that both fail alike.
+// Checks of caller input (names, dates, grace periods), shared so that the service and its HTTP client fail alike.
 import { Duration, Effect, Option } from "effect"
 import { InvalidRequest } from "./errors.ts"
 
@@ -20,3 +20,14 @@ export const checkDate = (field: string, date: Date): Effect.Effect<Date, Invali
   date instanceof Date && !Number.isNaN(date.getTime())
     ? Effect.succeed(date)
     : Effect.fail(new InvalidRequest({ detail: `${field} must be a valid Date` }))
+
+/** The longest name of an organization, project, product or key (the columns' `VARCHAR(255)`). */
+export const MAX_NAME = 255
+
+/** `name` without surrounding spaces, if that is 1 to {@linkcode MAX_NAME} characters. */
+export const checkName = (what: string, name: string): Effect.Effect<string, InvalidRequest> => {
+  const trimmed = typeof name === "string" ? name.trim() : ""
+  return trimmed === "" || trimmed.length > MAX_NAME
+    ? Effect.fail(new InvalidRequest({ detail: `${what} name must be 1 to ${MAX_NAME} characters` }))
+    : Effect.succeed(trimmed)
+}

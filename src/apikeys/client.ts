@@ -9,16 +9,16 @@
  *
  * @module
  */
-import { Effect, Layer, Redacted, Schema } from "effect"
-import { FetchHttpClient, type HttpClient, HttpClientRequest } from "effect/http"
+import { Effect, Layer, Redacted } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Failure } from "../core/failure.ts"
 import { RetryPolicy } from "../core/retry.ts"
-import { ApiKey, ApiKeyCreatedJson, Organization, Paths, Project } from "./contract.ts"
+import type { ApiKeyCreatedJson } from "./contract.ts"
 import { checkDate, gracePeriodMillis } from "./_input.ts"
 import { type ApiKeysError, type InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
-import { ApiKeysErrorJson } from "./http_api.ts"
+import { ApiKeysApi, decodeError } from "./http_contract.ts"
 import { revealKey } from "./key_format.ts"
 import { type ApiKeyCreated, ApiKeys, type ApiKeysService, type KeyMetadataInput, type KeyUpdate } from "./service.ts"
 
@@ -37,41 +37,34 @@ export interface ApiKeysHttpClientOptions extends TransportOptions {
 
 /**
  * The default retry policy: idempotent requests on transport failures and 502/503/504. A 429 is a
- * key's own rate limit and is returned at once; validations (POST) are never sent twice.
+ * key's own rate limit and is returned at once; validations and creations (POST) are never sent
+ * twice.
  */
 export const APIKEYS_RETRY: RetryPolicy = RetryPolicy.make({ times: 2, statuses: [502, 503, 504] })
 
-const decodeError = Schema.decodeUnknownOption(ApiKeysErrorJson)
+/**
+ * The error table: the typed error the body carries, decoded with the schemas of the errors its
+ * status may carry; else `KeyStoreUnavailable` (with the status).
+ */
+export const toApiKeysError = (failure: Failure): ApiKeysError =>
+  failure._tag === "Status"
+    ? decodeError(failure.status, failure.body) ??
+      new KeyStoreUnavailable({ detail: `HTTP ${failure.status} from the key service`, status: failure.status })
+    : new KeyStoreUnavailable({ detail: failure.message })
 
-/** The error table: the server's typed error when its body carries one, else `KeyStoreUnavailable`. */
-export const toApiKeysError = (failure: Failure): ApiKeysError => {
-  if (failure._tag === "Status") {
-    const decoded = decodeError(failure.body)
-    if (decoded._tag === "Some") return decoded.value
-    return new KeyStoreUnavailable({ detail: `HTTP ${failure.status} from the key service`, status: failure.status })
-  }
-  return new KeyStoreUnavailable({ detail: failure.message })
+/** `fields` without those set to `undefined`: absent (so unchanged), and not sent. */
+const defined = <F extends object>(fields: F): F =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as F
+
+/** The metadata fields to send; fails as the local service does on a `Date` it cannot send. */
+const metadataOf = <M extends { readonly expiresAt?: Date | null | undefined }>(
+  metadata: M,
+): Effect.Effect<M, InvalidRequest> => {
+  const sent = defined(metadata)
+  return sent.expiresAt === undefined || sent.expiresAt === null
+    ? Effect.succeed(sent)
+    : Effect.as(checkDate("expiresAt", sent.expiresAt), sent)
 }
-
-const ORGS = Schema.Array(Organization)
-const PROJECTS = Schema.Array(Project)
-const KEYS = Schema.Array(ApiKey)
-const NoContent = Schema.Unknown
-
-/** The JSON of metadata fields; fails as the local service does on a `Date` it cannot send. */
-const metadataJson = (metadata: KeyMetadataInput | KeyUpdate): Effect.Effect<object, InvalidRequest> =>
-  Effect.map(
-    metadata.expiresAt === undefined || metadata.expiresAt === null
-      ? Effect.succeed(metadata.expiresAt)
-      : checkDate("expiresAt", metadata.expiresAt),
-    (expiresAt) => ({
-      ...(metadata.name !== undefined && { name: metadata.name }),
-      ...(metadata.scopes !== undefined && { scopes: metadata.scopes }),
-      ...(metadata.rateLimit !== undefined && { rate_limit: metadata.rateLimit }),
-      ...(expiresAt !== undefined && { expires_at: expiresAt?.toISOString() ?? null }),
-      ...(metadata.custom !== undefined && { custom: metadata.custom }),
-    }),
-  )
 
 type Tag = ApiKeysError["_tag"]
 
@@ -102,7 +95,7 @@ const credentialOf = (options: ApiKeysHttpClientOptions): Credential<ApiKeysErro
   return { _tag: "Header", name, value: Redacted.isRedacted(secret) ? secret : Redacted.make(secret) }
 }
 
-const toCreated = (body: typeof ApiKeyCreatedJson.Type): ApiKeyCreated => ({
+const toCreated = (body: ApiKeyCreatedJson): ApiKeyCreated => ({
   key: body.key,
   plaintext: Redacted.make(body.plaintext, { label: "api key" }),
 })
@@ -111,114 +104,102 @@ const make = (options: ApiKeysHttpClientOptions) =>
   Effect.gen(function* () {
     const api: ApiDefinition<ApiKeysError> = {
       ...options,
-      name: "apikeys",
+      name: ApiKeysApi.name,
       credential: credentialOf(options),
       timeout: options.timeout ?? "10 seconds",
       retry: options.retry ?? APIKEYS_RETRY,
       toError: toApiKeysError,
-      secretHeaders: ["x-admin-key", "x-validator-key"],
+      secretHeaders: ApiKeysApi.secretHeaders,
     }
     const client = yield* makeApiClient(api)
-    const get = <A, I>(operation: string, path: string, schema: Schema.Codec<A, I>) =>
-      client.call(`apikeys.${operation}`, HttpClientRequest.get(path), schema)
-    const send = <A, I>(
-      operation: string,
-      method: "POST" | "PATCH" | "DELETE",
-      path: string,
-      body: unknown,
-      schema: Schema.Codec<A, I>,
-    ) => {
-      const request = HttpClientRequest.make(method)(path)
-      return client.call(
-        `apikeys.${operation}`,
-        body === undefined ? request : HttpClientRequest.bodyJsonUnsafe(request, body),
-        schema,
-      )
-    }
-    const withStatus = (path: string, status: string | undefined) =>
-      status === undefined ? path : `${path}?status=${encodeURIComponent(status)}`
+    const { endpoints } = ApiKeysApi
 
     const service: ApiKeysService = {
       createOrganization: (name) =>
-        send("createOrganization", "POST", Paths.orgs, { name }, Organization).pipe(only("InvalidRequest")),
+        client.send(endpoints.createOrganization, { payload: { name } }).pipe(only("InvalidRequest")),
       getOrganization: (orgId) =>
-        get("getOrganization", Paths.org(orgId), Organization).pipe(only("OrganizationNotFound")),
-      listOrganizations: () => get("listOrganizations", Paths.orgs, ORGS).pipe(only()),
+        client.send(endpoints.getOrganization, { params: { orgId } }).pipe(only("OrganizationNotFound")),
+      listOrganizations: () => client.send(endpoints.listOrganizations, {}).pipe(only()),
       createProject: (orgId, name) =>
-        send("createProject", "POST", Paths.orgProjects(orgId), { name }, Project).pipe(
+        client.send(endpoints.createProject, { params: { orgId }, payload: { name } }).pipe(
           only("OrganizationNotFound", "InvalidRequest"),
         ),
-      getProject: (projectId) => get("getProject", Paths.project(projectId), Project).pipe(only("ProjectNotFound")),
+      getProject: (projectId) =>
+        client.send(endpoints.getProject, { params: { projectId } }).pipe(only("ProjectNotFound")),
       listProjects: (orgId) =>
-        get("listProjects", Paths.orgProjects(orgId), PROJECTS).pipe(only("OrganizationNotFound")),
+        client.send(endpoints.listProjects, { params: { orgId } }).pipe(only("OrganizationNotFound")),
       createProduct: (orgId, name) =>
-        send("createProduct", "POST", Paths.orgProducts(orgId), { name }, Project).pipe(
+        client.send(endpoints.createProduct, { params: { orgId }, payload: { name } }).pipe(
           only("OrganizationNotFound", "InvalidRequest"),
         ),
-      getProduct: (productId) => get("getProduct", Paths.product(productId), Project).pipe(only("ProductNotFound")),
+      getProduct: (productId) =>
+        client.send(endpoints.getProduct, { params: { productId } }).pipe(only("ProductNotFound")),
       listProducts: (orgId) =>
-        get("listProducts", Paths.orgProducts(orgId), PROJECTS).pipe(only("OrganizationNotFound")),
+        client.send(endpoints.listProducts, { params: { orgId } }).pipe(only("OrganizationNotFound")),
       addProductToProject: (productId, projectId) =>
-        send("addProductToProject", "POST", Paths.link(productId, projectId), undefined, NoContent).pipe(
-          Effect.asVoid,
+        client.send(endpoints.addProductToProject, { params: { productId, projectId } }).pipe(
           only("ProductNotFound", "ProjectNotFound", "InvalidRequest"),
         ),
       listProjectProducts: (projectId) =>
-        get("listProjectProducts", Paths.projectProducts(projectId), PROJECTS).pipe(only("ProjectNotFound")),
+        client.send(endpoints.listProjectProducts, { params: { projectId } }).pipe(only("ProjectNotFound")),
       createKey: (orgId, create = {}) =>
-        metadataJson(create.metadata ?? {}).pipe(
+        metadataOf<KeyMetadataInput>(create.metadata ?? {}).pipe(
           Effect.flatMap((metadata) =>
-            send("createKey", "POST", Paths.keys, {
-              org_id: orgId,
-              ...(create.projectId !== undefined && { project_id: create.projectId }),
-              ...(create.productId !== undefined && { product_id: create.productId }),
-              ...metadata,
-            }, ApiKeyCreatedJson)
+            client.send(endpoints.createKey, {
+              payload: defined({ orgId, projectId: create.projectId, productId: create.productId, ...metadata }),
+            })
           ),
           Effect.map(toCreated),
           only("OrganizationNotFound", "ProjectNotFound", "ProductNotFound", "InvalidRequest"),
         ),
       verifyKey: (plaintext) =>
         // The seed's verify answers 400 to every failure; the body still names the typed error.
-        send("verifyKey", "POST", Paths.verify, { key: revealKey(plaintext) }, ApiKey).pipe(
+        client.send(endpoints.verifyKey, { payload: { key: revealKey(plaintext) } }).pipe(
           only("InvalidKey", "RevokedKey", "ExpiredKey"),
         ),
       validateKey: (plaintext, validate = {}) =>
-        send("validateKey", "POST", Paths.validate, {
-          key: revealKey(plaintext),
-          ...(validate.orgId !== undefined && { org_id: validate.orgId }),
-          ...(validate.projectId !== undefined && { project_id: validate.projectId }),
-          ...(validate.productId !== undefined && { product_id: validate.productId }),
-          ...(validate.requiredScopes !== undefined && { required_scopes: validate.requiredScopes }),
-        }, ApiKey).pipe(only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded")),
-      revokeKey: (keyId) => send("revokeKey", "DELETE", Paths.key(keyId), undefined, ApiKey).pipe(only("KeyNotFound")),
-      getKey: (keyId) => get("getKey", Paths.key(keyId), ApiKey).pipe(only("KeyNotFound")),
-      listOrgKeys: (orgId, list) =>
-        get("listOrgKeys", withStatus(Paths.orgKeys(orgId), list?.status), KEYS).pipe(only("OrganizationNotFound")),
-      listProjectKeys: (projectId, list) =>
-        get("listProjectKeys", withStatus(Paths.projectKeys(projectId), list?.status), KEYS).pipe(
-          only("ProjectNotFound"),
+        client.send(endpoints.validateKey, { payload: defined({ key: revealKey(plaintext), ...validate }) }).pipe(
+          only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
         ),
+      revokeKey: (keyId) =>
+        client.send(endpoints.revokeKey, { params: { keyId }, query: {} }).pipe(
+          Effect.flatMap((key) =>
+            key === undefined
+              ? Effect.fail(
+                new KeyStoreUnavailable({ detail: "The key service answered a revocation without the key" }),
+              )
+              : Effect.succeed(key)
+          ),
+          only("KeyNotFound"),
+        ),
+      getKey: (keyId) => client.send(endpoints.getKey, { params: { keyId } }).pipe(only("KeyNotFound")),
+      listOrgKeys: (orgId, list) =>
+        client.send(endpoints.listOrgKeys, { params: { orgId }, query: defined({ status: list?.status }) }).pipe(
+          only("OrganizationNotFound"),
+        ),
+      listProjectKeys: (projectId, list) =>
+        client.send(endpoints.listProjectKeys, { params: { projectId }, query: defined({ status: list?.status }) })
+          .pipe(only("ProjectNotFound")),
       updateKey: (keyId, update) =>
-        metadataJson(update).pipe(
-          Effect.flatMap((body) => send("updateKey", "PATCH", Paths.key(keyId), body, ApiKey)),
+        metadataOf(update).pipe(
+          Effect.flatMap((payload) => client.send(endpoints.updateKey, { params: { keyId }, payload })),
           only("KeyNotFound", "InvalidRequest"),
         ),
       deleteKey: (keyId) =>
-        send("deleteKey", "DELETE", `${Paths.key(keyId)}?purge=true`, undefined, NoContent).pipe(
+        client.send(endpoints.revokeKey, { params: { keyId }, query: { purge: true } }).pipe(
           Effect.asVoid,
           only("KeyNotFound"),
         ),
       rotateKey: (keyId, rotate = {}) =>
         Effect.all([
           rotate.gracePeriod === undefined ? Effect.succeed(undefined) : gracePeriodMillis(rotate.gracePeriod),
-          metadataJson(rotate.metadata ?? {}),
+          metadataOf<KeyUpdate>(rotate.metadata ?? {}),
         ]).pipe(
           Effect.flatMap(([graceMillis, metadata]) =>
-            send("rotateKey", "POST", Paths.rotate(keyId), {
-              ...(graceMillis !== undefined && { grace_period_seconds: graceMillis / 1000 }),
-              ...metadata,
-            }, ApiKeyCreatedJson)
+            client.send(endpoints.rotateKey, {
+              params: { keyId },
+              payload: graceMillis === undefined ? metadata : { gracePeriodSeconds: graceMillis / 1000, ...metadata },
+            })
           ),
           Effect.map(toCreated),
           only("KeyNotFound", "RevokedKey", "ExpiredKey", "InvalidRequest"),

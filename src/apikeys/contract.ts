@@ -1,13 +1,34 @@
 /**
  * The models of the key service and their JSON form, shared by the service, its HTTP API, the
  * typed client and the mock. Each schema's `Type` is the camelCase model; its `Encoded` side is the
- * snake_case JSON of contracts §4.5, with ISO-8601 dates.
+ * snake_case JSON of contracts §4.5, with ISO-8601 dates. The renaming is the schema's
+ * (`Schema.encodeKeys`), never done by hand.
  *
  * @module
  */
 import { Schema } from "effect"
 
 const Timestamp = Schema.DateFromString
+
+/** An organization. */
+export interface Organization {
+  /** Its id. */
+  readonly id: string
+  /** Its name, 1 to 255 characters. */
+  readonly name: string
+  /** When it was created. */
+  readonly createdAt: Date
+}
+
+/** An organization as JSON. */
+export interface OrganizationJson {
+  /** Its id. */
+  readonly id: string
+  /** Its name, 1 to 255 characters. */
+  readonly name: string
+  /** When it was created, ISO 8601. */
+  readonly created_at: string
+}
 
 /**
  * A tenant: one of your customers, or your own company.
@@ -20,14 +41,35 @@ const Timestamp = Schema.DateFromString
  * const org = Schema.decodeUnknownSync(Organization)({ id: "…", name: "Acme", created_at: "2026-01-01T00:00:00Z" })
  * ```
  */
-export const Organization = Schema.Struct({
+export const Organization: Schema.Codec<Organization, OrganizationJson> = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   createdAt: Timestamp,
-}).pipe(Schema.encodeKeys({ createdAt: "created_at" }))
+}).pipe(Schema.encodeKeys({ createdAt: "created_at" })).annotate({ identifier: "Organization" })
 
-/** An organization. */
-export type Organization = typeof Organization.Type
+/** A project (or a product: both have this shape). */
+export interface Project {
+  /** Its id. */
+  readonly id: string
+  /** Its name, 1 to 255 characters. */
+  readonly name: string
+  /** The organization it belongs to. */
+  readonly orgId: string
+  /** When it was created. */
+  readonly createdAt: Date
+}
+
+/** A project (or a product) as JSON. */
+export interface ProjectJson {
+  /** Its id. */
+  readonly id: string
+  /** Its name, 1 to 255 characters. */
+  readonly name: string
+  /** The organization it belongs to. */
+  readonly org_id: string
+  /** When it was created, ISO 8601. */
+  readonly created_at: string
+}
 
 /**
  * A group of keys within an organization (`v1`, `mobile`); a product is a named API surface.
@@ -40,15 +82,15 @@ export type Organization = typeof Organization.Type
  * const describe = (project: Project) => `${project.name} in ${project.orgId}`
  * ```
  */
-export const Project = Schema.Struct({
+export const Project: Schema.Codec<Project, ProjectJson> = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   orgId: Schema.String,
   createdAt: Timestamp,
-}).pipe(Schema.encodeKeys({ orgId: "org_id", createdAt: "created_at" }))
+}).pipe(Schema.encodeKeys({ orgId: "org_id", createdAt: "created_at" })).annotate({ identifier: "Project" })
 
-/** A project. */
-export type Project = typeof Project.Type
+/** A product. */
+export type Product = Project
 
 /**
  * A named API surface of an organization, linked to projects.
@@ -60,10 +102,10 @@ export type Project = typeof Project.Type
  * const label = (product: Product) => product.name
  * ```
  */
-export const Product = Project
+export const Product: Schema.Codec<Product, ProjectJson> = Project
 
-/** A product. */
-export type Product = typeof Product.Type
+/** A rate-limit window. */
+export type RateLimitWindow = "second" | "minute" | "hour" | "day"
 
 /**
  * The windows a rate limit counts in: fixed windows aligned on UTC.
@@ -75,10 +117,12 @@ export type Product = typeof Product.Type
  * const window: RateLimitWindow = "minute"
  * ```
  */
-export const RateLimitWindow = Schema.Literals(["second", "minute", "hour", "day"])
-
-/** A rate-limit window. */
-export type RateLimitWindow = typeof RateLimitWindow.Type
+export const RateLimitWindow: Schema.Literals<readonly ["second", "minute", "hour", "day"]> = Schema.Literals([
+  "second",
+  "minute",
+  "hour",
+  "day",
+])
 
 /** Milliseconds in each window. */
 export const WINDOW_MILLIS: Readonly<Record<RateLimitWindow, number>> = {
@@ -86,6 +130,14 @@ export const WINDOW_MILLIS: Readonly<Record<RateLimitWindow, number>> = {
   minute: 60_000,
   hour: 3_600_000,
   day: 86_400_000,
+}
+
+/** A rate limit. */
+export interface RateLimit {
+  /** How many successful validations a window allows. */
+  readonly requests: number
+  /** The window they are counted in. */
+  readonly window: RateLimitWindow
 }
 
 /**
@@ -98,13 +150,40 @@ export const WINDOW_MILLIS: Readonly<Record<RateLimitWindow, number>> = {
  * const limit: RateLimit = { requests: 100, window: "minute" }
  * ```
  */
-export const RateLimit = Schema.Struct({
+export const RateLimit: Schema.Codec<RateLimit> = Schema.Struct({
   requests: Schema.Int.check(Schema.isGreaterThan(0)),
   window: RateLimitWindow,
-})
+}).annotate({ identifier: "RateLimit" })
 
-/** A rate limit. */
-export type RateLimit = typeof RateLimit.Type
+/** Key metadata. */
+export interface KeyMetadata {
+  /** A name for people. */
+  readonly name?: string
+  /** What the key may do: `validateKey` checks required scopes against them. */
+  readonly scopes: ReadonlyArray<string>
+  /** At most so many validations per window; unlimited when absent. */
+  readonly rateLimit?: RateLimit
+  /** When the key stops validating; never when absent. */
+  readonly expiresAt?: Date
+  /** Your own JSON: a user id, a plan. */
+  readonly custom: Schema.JsonObject
+}
+
+/** Key metadata as JSON. */
+export interface KeyMetadataEncoded {
+  /** A name for people. */
+  readonly name?: string
+  /** What the key may do: `validateKey` checks required scopes against them. */
+  readonly scopes: ReadonlyArray<string>
+  /** At most so many validations per window; unlimited when absent. */
+  readonly rate_limit?: RateLimit
+  /** When the key stops validating, ISO 8601; never when absent. */
+  readonly expires_at?: string
+  /** Your own JSON: a user id, a plan. */
+  readonly custom: Schema.JsonObject
+}
+
+const METADATA_KEYS = { rateLimit: "rate_limit", expiresAt: "expires_at" } as const
 
 /**
  * What a key carries besides its scope: a name, scopes, a rate limit, an expiry and your own JSON.
@@ -116,16 +195,13 @@ export type RateLimit = typeof RateLimit.Type
  * const metadata: KeyMetadata = { scopes: ["read"], custom: { user_id: "u_alice" } }
  * ```
  */
-export const KeyMetadata = Schema.Struct({
+export const KeyMetadata: Schema.Codec<KeyMetadata, KeyMetadataEncoded> = Schema.Struct({
   name: Schema.optionalKey(Schema.String),
   scopes: Schema.Array(Schema.String),
   rateLimit: Schema.optionalKey(RateLimit),
   expiresAt: Schema.optionalKey(Timestamp),
   custom: Schema.JsonObject,
-}).pipe(Schema.encodeKeys({ rateLimit: "rate_limit", expiresAt: "expires_at" }))
-
-/** Key metadata. */
-export type KeyMetadata = typeof KeyMetadata.Type
+}).pipe(Schema.encodeKeys(METADATA_KEYS)).annotate({ identifier: "KeyMetadata" })
 
 /**
  * Key metadata as the JSON text stored in the `api_keys.metadata` column: the one codec the
@@ -140,7 +216,10 @@ export type KeyMetadata = typeof KeyMetadata.Type
  * // '{"scopes":["read"],"rate_limit":{"requests":60,"window":"minute"},"custom":{}}'
  * ```
  */
-export const KeyMetadataJson = Schema.fromJsonString(KeyMetadata)
+export const KeyMetadataJson: Schema.Codec<KeyMetadata, string> = Schema.fromJsonString(KeyMetadata)
+
+/** A key status. */
+export type KeyStatus = "active" | "revoked" | "expired"
 
 /**
  * Where a key stands now: `revoked` wins over `expired`.
@@ -152,10 +231,67 @@ export const KeyMetadataJson = Schema.fromJsonString(KeyMetadata)
  * const onlyActive: KeyStatus = "active"
  * ```
  */
-export const KeyStatus = Schema.Literals(["active", "revoked", "expired"])
+export const KeyStatus: Schema.Literals<readonly ["active", "revoked", "expired"]> = Schema.Literals([
+  "active",
+  "revoked",
+  "expired",
+])
 
-/** A key status. */
-export type KeyStatus = typeof KeyStatus.Type
+/** A stored key. */
+export interface ApiKey {
+  /** Its id. */
+  readonly id: string
+  /** The organization it belongs to. */
+  readonly orgId: string
+  /** The project it is valid for, or `null` for every project of its organization. */
+  readonly projectId: string | null
+  /** The product it is valid for, or `null` for every product. */
+  readonly productId: string | null
+  /** The first characters of its token, stored to find it (never the key). */
+  readonly keyPrefix: string
+  /** Its name, scopes, rate limit, expiry and your own JSON. */
+  readonly metadata: KeyMetadata
+  /** Where it stands now. */
+  readonly status: KeyStatus
+  /** When it was revoked; in the future, when a rotation's grace period ends. */
+  readonly revokedAt: Date | null
+  /** When it was created. */
+  readonly createdAt: Date
+  /** When it last verified or validated. */
+  readonly lastUsedAt: Date | null
+  /** How many times it verified or validated. */
+  readonly useCount: number
+  /** The key that replaced it in a rotation. */
+  readonly replacedBy: string | null
+}
+
+/** A stored key as JSON. */
+export interface ApiKeyJson {
+  /** Its id. */
+  readonly id: string
+  /** The organization it belongs to. */
+  readonly org_id: string
+  /** The project it is valid for, or `null` for every project of its organization. */
+  readonly project_id: string | null
+  /** The product it is valid for, or `null` for every product. */
+  readonly product_id: string | null
+  /** The first characters of its token, stored to find it (never the key). */
+  readonly key_prefix: string
+  /** Its name, scopes, rate limit, expiry and your own JSON. */
+  readonly metadata: KeyMetadataEncoded
+  /** Where it stands now. */
+  readonly status: KeyStatus
+  /** When it was revoked; in the future, when a rotation's grace period ends. */
+  readonly revoked_at: string | null
+  /** When it was created, ISO 8601. */
+  readonly created_at: string
+  /** When it last verified or validated. */
+  readonly last_used_at: string | null
+  /** How many times it verified or validated. */
+  readonly use_count: number
+  /** The key that replaced it in a rotation. */
+  readonly replaced_by: string | null
+}
 
 /**
  * A key as stored: never its plaintext.
@@ -170,7 +306,7 @@ export type KeyStatus = typeof KeyStatus.Type
  * const owner = (key: ApiKey) => key.metadata.custom.user_id
  * ```
  */
-export const ApiKey = Schema.Struct({
+export const ApiKey: Schema.Codec<ApiKey, ApiKeyJson> = Schema.Struct({
   id: Schema.String,
   orgId: Schema.String,
   projectId: Schema.NullOr(Schema.String),
@@ -193,13 +329,19 @@ export const ApiKey = Schema.Struct({
   lastUsedAt: "last_used_at",
   useCount: "use_count",
   replacedBy: "replaced_by",
-}))
+})).annotate({ identifier: "ApiKey" })
 
-/** A stored key. */
-export type ApiKey = typeof ApiKey.Type
+/** A new key and, this once, its plaintext. */
+export interface ApiKeyCreatedJson {
+  /** The new key. */
+  readonly key: ApiKey
+  /** Its plaintext: in this answer only, never stored. */
+  readonly plaintext: string
+}
 
 /**
- * The JSON answer of `POST /api/keys`: the key and, this once, its plaintext.
+ * The JSON answer of `POST /api/keys` and `POST /api/keys/{key_id}/rotate`: the key and, this
+ * once, its plaintext.
  *
  * @example
  * ```ts
@@ -209,21 +351,134 @@ export type ApiKey = typeof ApiKey.Type
  * const decode = Schema.decodeUnknownSync(ApiKeyCreatedJson)
  * ```
  */
-export const ApiKeyCreatedJson = Schema.Struct({ key: ApiKey, plaintext: Schema.String })
+export const ApiKeyCreatedJson: Schema.Codec<
+  ApiKeyCreatedJson,
+  { readonly key: ApiKeyJson; readonly plaintext: string }
+> = Schema.Struct({ key: ApiKey, plaintext: Schema.String })
 
 const RateLimitInput = Schema.Union([Schema.Int.check(Schema.isGreaterThan(0)), RateLimit])
 
-const MetadataFields = {
+/**
+ * The metadata fields of a body that issues a key: a rate limit is a number of requests per
+ * minute, or `{ requests, window }`.
+ */
+export interface KeyMetadataFields {
+  /** A name for people. */
+  readonly name?: string
+  /** What the key may do: `validateKey` checks required scopes against them. */
+  readonly scopes?: ReadonlyArray<string>
+  /** Requests per minute, or per window. */
+  readonly rateLimit?: number | RateLimit
+  /** When the key stops validating. */
+  readonly expiresAt?: Date
+  /** Your own JSON: a user id, a plan. */
+  readonly custom?: Schema.JsonObject
+}
+
+/** {@linkcode KeyMetadataFields} as JSON. */
+export interface KeyMetadataFieldsJson {
+  /** A name for people. */
+  readonly name?: string
+  /** What the key may do: `validateKey` checks required scopes against them. */
+  readonly scopes?: ReadonlyArray<string>
+  /** Requests per minute, or per window. */
+  readonly rate_limit?: number | RateLimit
+  /** When the key stops validating, ISO 8601. */
+  readonly expires_at?: string
+  /** Your own JSON: a user id, a plan. */
+  readonly custom?: Schema.JsonObject
+}
+
+/** The metadata fields of a body that changes a key: `null` clears an optional one. */
+export interface KeyUpdateFields {
+  /** A name for people; `null` clears it. */
+  readonly name?: string | null
+  /** What the key may do: `validateKey` checks required scopes against them. */
+  readonly scopes?: ReadonlyArray<string>
+  /** Requests per minute, or per window; `null` removes the limit. */
+  readonly rateLimit?: number | RateLimit | null
+  /** When the key stops validating; `null`: never. */
+  readonly expiresAt?: Date | null
+  /** Your own JSON: a user id, a plan. */
+  readonly custom?: Schema.JsonObject
+}
+
+/** {@linkcode KeyUpdateFields} as JSON. */
+export interface KeyUpdateFieldsJson {
+  /** A name for people; `null` clears it. */
+  readonly name?: string | null
+  /** What the key may do: `validateKey` checks required scopes against them. */
+  readonly scopes?: ReadonlyArray<string>
+  /** Requests per minute, or per window; `null` removes the limit. */
+  readonly rate_limit?: number | RateLimit | null
+  /** When the key stops validating, ISO 8601; `null`: never. */
+  readonly expires_at?: string | null
+  /** Your own JSON: a user id, a plan. */
+  readonly custom?: Schema.JsonObject
+}
+
+const metadataFields = {
   name: Schema.optionalKey(Schema.String),
   scopes: Schema.optionalKey(Schema.Array(Schema.String)),
-  rate_limit: Schema.optionalKey(RateLimitInput),
-  expires_at: Schema.optionalKey(Timestamp),
+  rateLimit: Schema.optionalKey(RateLimitInput),
+  expiresAt: Schema.optionalKey(Timestamp),
   custom: Schema.optionalKey(Schema.JsonObject),
 }
 
+const updateFields = {
+  name: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  scopes: Schema.optionalKey(Schema.Array(Schema.String)),
+  rateLimit: Schema.optionalKey(Schema.NullOr(RateLimitInput)),
+  expiresAt: Schema.optionalKey(Schema.NullOr(Timestamp)),
+  custom: Schema.optionalKey(Schema.JsonObject),
+}
+
+const wireName = (field: string): string => (METADATA_KEYS as Readonly<Record<string, string>>)[field] ?? field
+
 /**
- * Body of `POST /api/keys` (contracts §4.5): the key's place and its metadata, flat.
- * `rate_limit` is a number of requests per minute, or `{ requests, window }`.
+ * A metadata field comes flat or nested in `metadata`, not both: one of the two would be dropped.
+ * The field is named as the body spells it.
+ */
+const givenOnce = Schema.makeFilter((body: { readonly metadata?: object | undefined }) =>
+  Object.keys(body.metadata ?? {}).filter((field) => field in body).map((field) => ({
+    path: ["metadata", wireName(field)],
+    issue: `${wireName(field)} is given both at the top level and in metadata`,
+  }))
+)
+
+/** The metadata of a new key nested as answers spell it: `{ name, scopes, rate_limit, expires_at, custom }`. */
+const NestedMetadata = Schema.Struct(metadataFields).pipe(Schema.encodeKeys(METADATA_KEYS))
+/** The changes to a key's metadata nested as answers spell it; `null` clears an optional field. */
+const NestedUpdate = Schema.Struct(updateFields).pipe(Schema.encodeKeys(METADATA_KEYS))
+
+/** The body of `POST /api/keys`. */
+export interface CreateKeyBody extends KeyMetadataFields {
+  /** The organization the key belongs to. */
+  readonly orgId: string
+  /** A project of it: the key is valid for it only. */
+  readonly projectId?: string | null
+  /** A product of it: the key is valid for it only. */
+  readonly productId?: string | null
+  /** The metadata fields nested, as answers spell a key's `metadata`: the same as giving them flat. */
+  readonly metadata?: KeyMetadataFields
+}
+
+/** {@linkcode CreateKeyBody} as JSON. */
+export interface CreateKeyBodyJson extends KeyMetadataFieldsJson {
+  /** The organization the key belongs to. */
+  readonly org_id: string
+  /** A project of it: the key is valid for it only. */
+  readonly project_id?: string | null
+  /** A product of it: the key is valid for it only. */
+  readonly product_id?: string | null
+  /** The metadata fields nested, as answers spell a key's `metadata`. */
+  readonly metadata?: KeyMetadataFieldsJson
+}
+
+/**
+ * Body of `POST /api/keys` (contracts §4.5): the key's place and its metadata, flat as in the
+ * seed, or nested in `metadata` as the key's answers spell it (a field may not be given both
+ * ways). `rate_limit` is a number of requests per minute, or `{ requests, window }`.
  *
  * @example
  * ```ts
@@ -231,17 +486,33 @@ const MetadataFields = {
  * import { CreateKeyBody } from "@gatehouse/sdk/apikeys"
  *
  * Schema.decodeUnknownSync(CreateKeyBody)({ org_id: "…", scopes: ["read"], rate_limit: 60 })
+ * Schema.decodeUnknownSync(CreateKeyBody)({ org_id: "…", metadata: { name: "ci", scopes: ["read"] } })
  * ```
  */
-export const CreateKeyBody = Schema.Struct({
-  org_id: Schema.String,
-  project_id: Schema.optionalKey(Schema.NullOr(Schema.String)),
-  product_id: Schema.optionalKey(Schema.NullOr(Schema.String)),
-  ...MetadataFields,
-})
+export const CreateKeyBody: Schema.Codec<CreateKeyBody, CreateKeyBodyJson> = Schema.Struct({
+  orgId: Schema.String,
+  projectId: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  productId: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  ...metadataFields,
+  metadata: Schema.optionalKey(NestedMetadata),
+}).pipe(Schema.encodeKeys({ orgId: "org_id", projectId: "project_id", productId: "product_id", ...METADATA_KEYS }))
+  .check(givenOnce)
+
+/** The body of `PATCH /api/keys/{key_id}`. */
+export interface UpdateKeyBody extends KeyUpdateFields {
+  /** The fields nested, as answers spell a key's `metadata`: the same as giving them flat. */
+  readonly metadata?: KeyUpdateFields
+}
+
+/** {@linkcode UpdateKeyBody} as JSON. */
+export interface UpdateKeyBodyJson extends KeyUpdateFieldsJson {
+  /** The fields nested, as answers spell a key's `metadata`. */
+  readonly metadata?: KeyUpdateFieldsJson
+}
 
 /**
- * Body of `PATCH /api/keys/{id}`: the fields to change; `null` clears an optional one.
+ * Body of `PATCH /api/keys/{key_id}`: the fields to change, flat or nested in `metadata`; `null`
+ * clears an optional one.
  *
  * @example
  * ```ts
@@ -251,17 +522,30 @@ export const CreateKeyBody = Schema.Struct({
  * Schema.decodeUnknownSync(UpdateKeyBody)({ scopes: ["read"], expires_at: null })
  * ```
  */
-export const UpdateKeyBody = Schema.Struct({
-  name: Schema.optionalKey(Schema.NullOr(Schema.String)),
-  scopes: Schema.optionalKey(Schema.Array(Schema.String)),
-  rate_limit: Schema.optionalKey(Schema.NullOr(RateLimitInput)),
-  expires_at: Schema.optionalKey(Schema.NullOr(Timestamp)),
-  custom: Schema.optionalKey(Schema.JsonObject),
-})
+export const UpdateKeyBody: Schema.Codec<UpdateKeyBody, UpdateKeyBodyJson> = Schema.Struct({
+  ...updateFields,
+  metadata: Schema.optionalKey(NestedUpdate),
+}).pipe(Schema.encodeKeys(METADATA_KEYS)).check(givenOnce)
+
+/** The body of `POST /api/keys/{key_id}/rotate`. */
+export interface RotateKeyBody extends KeyUpdateFields {
+  /** How long the old key stays valid, in seconds. */
+  readonly gracePeriodSeconds?: number
+  /** Changes for the new key, nested as answers spell a key's `metadata`. */
+  readonly metadata?: KeyUpdateFields
+}
+
+/** {@linkcode RotateKeyBody} as JSON. */
+export interface RotateKeyBodyJson extends KeyUpdateFieldsJson {
+  /** How long the old key stays valid, in seconds. */
+  readonly grace_period_seconds?: number
+  /** Changes for the new key, nested as answers spell a key's `metadata`. */
+  readonly metadata?: KeyUpdateFieldsJson
+}
 
 /**
- * Body of `POST /api/keys/{id}/rotate`: how long the old key stays valid, and metadata changes
- * for the new one.
+ * Body of `POST /api/keys/{key_id}/rotate`: how long the old key stays valid, and metadata changes
+ * for the new one (flat or nested in `metadata`; `null` clears a field).
  *
  * @example
  * ```ts
@@ -271,10 +555,17 @@ export const UpdateKeyBody = Schema.Struct({
  * Schema.decodeUnknownSync(RotateKeyBody)({ grace_period_seconds: 3600 })
  * ```
  */
-export const RotateKeyBody = Schema.Struct({
-  grace_period_seconds: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))),
-  ...MetadataFields,
-})
+export const RotateKeyBody: Schema.Codec<RotateKeyBody, RotateKeyBodyJson> = Schema.Struct({
+  gracePeriodSeconds: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))),
+  ...updateFields,
+  metadata: Schema.optionalKey(NestedUpdate),
+}).pipe(Schema.encodeKeys({ gracePeriodSeconds: "grace_period_seconds", ...METADATA_KEYS })).check(givenOnce)
+
+/** The body of `POST /api/keys/verify`. */
+export interface VerifyKeyBody {
+  /** The plaintext key. */
+  readonly key: string
+}
 
 /**
  * Body of `POST /api/keys/verify`.
@@ -286,7 +577,35 @@ export const RotateKeyBody = Schema.Struct({
  * const body: typeof VerifyKeyBody.Encoded = { key: "sk_..." }
  * ```
  */
-export const VerifyKeyBody = Schema.Struct({ key: Schema.String })
+export const VerifyKeyBody: Schema.Codec<VerifyKeyBody> = Schema.Struct({ key: Schema.String })
+
+/** The body of `POST /api/keys/validate`: a key and what the request needs of it. */
+export interface ValidateKeyBody {
+  /** The plaintext key. */
+  readonly key: string
+  /** The organization the request is for. */
+  readonly orgId?: string
+  /** The project the request is for. */
+  readonly projectId?: string
+  /** The product the request is for. */
+  readonly productId?: string
+  /** Scopes the key must have, every one. */
+  readonly requiredScopes?: ReadonlyArray<string>
+}
+
+/** {@linkcode ValidateKeyBody} as JSON. */
+export interface ValidateKeyBodyJson {
+  /** The plaintext key. */
+  readonly key: string
+  /** The organization the request is for. */
+  readonly org_id?: string
+  /** The project the request is for. */
+  readonly project_id?: string
+  /** The product the request is for. */
+  readonly product_id?: string
+  /** Scopes the key must have, every one. */
+  readonly required_scopes?: ReadonlyArray<string>
+}
 
 /**
  * Body of `POST /api/keys/validate`: the key and what the request needs of it.
@@ -298,16 +617,27 @@ export const VerifyKeyBody = Schema.Struct({ key: Schema.String })
  * const body: typeof ValidateKeyBody.Encoded = { key: "sk_...", required_scopes: ["read"] }
  * ```
  */
-export const ValidateKeyBody = Schema.Struct({
+export const ValidateKeyBody: Schema.Codec<ValidateKeyBody, ValidateKeyBodyJson> = Schema.Struct({
   key: Schema.String,
-  org_id: Schema.optionalKey(Schema.String),
-  project_id: Schema.optionalKey(Schema.String),
-  product_id: Schema.optionalKey(Schema.String),
-  required_scopes: Schema.optionalKey(Schema.Array(Schema.String)),
-})
+  orgId: Schema.optionalKey(Schema.String),
+  projectId: Schema.optionalKey(Schema.String),
+  productId: Schema.optionalKey(Schema.String),
+  requiredScopes: Schema.optionalKey(Schema.Array(Schema.String)),
+}).pipe(Schema.encodeKeys({
+  orgId: "org_id",
+  projectId: "project_id",
+  productId: "product_id",
+  requiredScopes: "required_scopes",
+}))
+
+/** The body of `POST /api/orgs`, `/api/orgs/{org_id}/projects` and `/api/orgs/{org_id}/products`. */
+export interface NameBody {
+  /** 1 to 255 characters. */
+  readonly name: string
+}
 
 /**
- * Body of `POST /api/orgs`, `/api/orgs/{id}/projects` and `/api/orgs/{id}/products`.
+ * Body of `POST /api/orgs`, `/api/orgs/{org_id}/projects` and `/api/orgs/{org_id}/products`.
  *
  * @example
  * ```ts
@@ -316,33 +646,4 @@ export const ValidateKeyBody = Schema.Struct({
  * const body: typeof NameBody.Encoded = { name: "Acme" }
  * ```
  */
-export const NameBody = Schema.Struct({ name: Schema.String })
-
-/**
- * The HTTP API's paths, relative to its base URL (the mock serves them under `/apikeys`).
- *
- * @example
- * ```ts
- * import { Paths } from "@gatehouse/sdk/apikeys"
- *
- * Paths.orgKeys("3f…") // "/api/orgs/3f…/keys"
- * ```
- */
-export const Paths = {
-  orgs: "/api/orgs",
-  org: (orgId: string): string => `/api/orgs/${encodeURIComponent(orgId)}`,
-  orgProjects: (orgId: string): string => `/api/orgs/${encodeURIComponent(orgId)}/projects`,
-  orgProducts: (orgId: string): string => `/api/orgs/${encodeURIComponent(orgId)}/products`,
-  orgKeys: (orgId: string): string => `/api/orgs/${encodeURIComponent(orgId)}/keys`,
-  project: (projectId: string): string => `/api/projects/${encodeURIComponent(projectId)}`,
-  projectProducts: (projectId: string): string => `/api/projects/${encodeURIComponent(projectId)}/products`,
-  projectKeys: (projectId: string): string => `/api/projects/${encodeURIComponent(projectId)}/keys`,
-  product: (productId: string): string => `/api/products/${encodeURIComponent(productId)}`,
-  link: (productId: string, projectId: string): string =>
-    `/api/products/${encodeURIComponent(productId)}/projects/${encodeURIComponent(projectId)}`,
-  keys: "/api/keys",
-  key: (keyId: string): string => `/api/keys/${encodeURIComponent(keyId)}`,
-  rotate: (keyId: string): string => `/api/keys/${encodeURIComponent(keyId)}/rotate`,
-  verify: "/api/keys/verify",
-  validate: "/api/keys/validate",
-} as const
+export const NameBody: Schema.Codec<NameBody> = Schema.Struct({ name: Schema.String })

@@ -9,11 +9,21 @@
  *
  * @module
  */
-import { Context, Duration, Effect, Exit, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
+import { type Cause, Context, Duration, Effect, Exit, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { ApiKey } from "./contract.ts"
 import { KeyStoreUnavailable, type ValidateError } from "./errors.ts"
 import { ApiKeys, type ValidateOptions } from "./service.ts"
+
+type MissingKeyFields = Record<never, never>
+
+const missingKeyFields: MissingKeyFields = {}
+
+const MissingKeyBase: Schema.Class<
+  MissingKey,
+  Schema.TaggedStruct<"MissingKey", MissingKeyFields>,
+  Cause.YieldableError
+> = Schema.TaggedError<MissingKey>()("MissingKey", missingKeyFields)
 
 /**
  * The request carried no key.
@@ -25,7 +35,8 @@ import { ApiKeys, type ValidateOptions } from "./service.ts"
  * new MissingKey().message // "Missing API key"
  * ```
  */
-export class MissingKey extends Schema.TaggedError<MissingKey>()("MissingKey", {}) {
+export class MissingKey extends MissingKeyBase {
+  /** What went wrong, in words; never the key's plaintext. */
   override get message(): string {
     return "Missing API key"
   }
@@ -43,6 +54,9 @@ export class MissingKey extends Schema.TaggedError<MissingKey>()("MissingKey", {
  */
 export type GuardRejection = MissingKey | ValidateError
 
+const AuthenticatedKeyBase: Context.ServiceClass<AuthenticatedKey, "@gatehouse/sdk/AuthenticatedKey", ApiKey> = Context
+  .Service<AuthenticatedKey, ApiKey>()("@gatehouse/sdk/AuthenticatedKey")
+
 /**
  * The key a guarded request was validated with, for handlers behind {@linkcode apiKeyMiddleware}.
  *
@@ -55,7 +69,7 @@ export type GuardRejection = MissingKey | ValidateError
  * const handler = Effect.map(AuthenticatedKey, (key) => HttpServerResponse.text(`hello ${key.metadata.name}`))
  * ```
  */
-export class AuthenticatedKey extends Context.Service<AuthenticatedKey, ApiKey>()("@gatehouse/sdk/AuthenticatedKey") {}
+export class AuthenticatedKey extends AuthenticatedKeyBase {}
 
 /**
  * The key of a request: `X-API-Key`, else a Bearer token; `undefined` when neither is present.
@@ -81,8 +95,11 @@ export const readApiKey = (
 
 /** What a guard answers with for a rejection: status, JSON body and headers. */
 export interface RejectionAnswer {
+  /** 401 missing, invalid or expired key; 403 revoked or out of scope; 429 rate limited; 503 no key store. */
   readonly status: 401 | 403 | 429 | 503
+  /** FastAPI's `detail`, and the rejection's tag in `error`. */
   readonly body: { readonly detail: string; readonly error: string }
+  /** `WWW-Authenticate` on 401, `Retry-After` on 429 and 503. */
   readonly headers: Readonly<Record<string, string>>
 }
 
@@ -158,14 +175,14 @@ export const guardHeaders = (
  * )
  * ```
  */
-export const apiKeyMiddleware = (options: ValidateOptions = {}) =>
-<E, R>(
+export const apiKeyMiddleware = (options: ValidateOptions = {}): <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
-): Effect.Effect<
+) => Effect.Effect<
   HttpServerResponse.HttpServerResponse,
   E,
   Exclude<R, AuthenticatedKey> | ApiKeys | HttpServerRequest.HttpServerRequest
 > =>
+(app) =>
   Effect.flatMap(
     HttpServerRequest.HttpServerRequest,
     (request) =>
@@ -195,6 +212,7 @@ export interface RequestGuard {
   readonly check: (request: Request, options?: ValidateOptions) => Promise<GuardResult>
   /** Releases the key service the guard was built on. */
   readonly close: () => Promise<void>
+  /** {@linkcode RequestGuard.close}, for `await using`. */
   readonly [Symbol.asyncDispose]: () => Promise<void>
 }
 

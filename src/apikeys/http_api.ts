@@ -1,86 +1,56 @@
 /**
- * The key service over HTTP: the routes of contracts §4.5 (the seed's example FastAPI server),
- * plus what a fleet sharing one key service needs (validate, get, update, rotate, delete).
+ * The key service over HTTP, served from its one definition (`ApiKeysApi`, `http_contract.ts`):
+ * the router matches the path, checks the caller against the endpoint's `security`, decodes the
+ * path, query and body with the endpoint's schemas (an unknown body field is a 400 that names
+ * it), and encodes the answer with its success schema.
  *
- * | route | answer |
- * |---|---|
- * | `GET/POST /api/orgs`, `GET /api/orgs/{org}` | organizations |
- * | `GET/POST /api/orgs/{org}/projects`, `.../products` | projects, products |
- * | `GET /api/projects/{project}`, `GET /api/products/{product}` | one project or product |
- * | `GET /api/projects/{project}/products`, `POST /api/products/{product}/projects/{project}` (204) | links |
- * | `GET /api/orgs/{org}/keys`, `GET /api/projects/{project}/keys` (`?status=`) | keys |
- * | `POST /api/keys` (201), `POST /api/keys/{id}/rotate` (201) | `{ key, plaintext }` |
- * | `GET`/`PATCH /api/keys/{id}`; `DELETE /api/keys/{id}` revokes (the seed's), `?purge=true` deletes (204) | a key |
- * | `POST /api/keys/verify` | the key, or 400 (the seed's) |
- * | `POST /api/keys/validate` | the key, or 401 / 403 / 429 as the guard answers |
+ * | route | answer | origin |
+ * |---|---|---|
+ * | `GET/POST /api/orgs`, `GET /api/orgs/{org_id}` | organizations | seed |
+ * | `GET/POST /api/orgs/{org_id}/projects`, `.../products` | projects, products | seed |
+ * | `GET /api/projects/{project_id}`, `GET /api/products/{product_id}` | one project or product | INFERRED |
+ * | `GET /api/projects/{project_id}/products` | the products linked to a project | seed |
+ * | `POST /api/products/{product_id}/projects/{project_id}` (204) | a link | seed |
+ * | `GET /api/orgs/{org_id}/keys`, `GET /api/projects/{project_id}/keys` | keys | seed (`?status=`: INFERRED) |
+ * | `POST /api/keys` (201) | `{ key, plaintext }` | seed (`metadata: {...}`: INFERRED) |
+ * | `POST /api/keys/{key_id}/rotate` (201) | `{ key, plaintext }` | INFERRED |
+ * | `GET`/`PATCH /api/keys/{key_id}` | a key | INFERRED |
+ * | `DELETE /api/keys/{key_id}` revokes; `?purge=true` deletes (204) | a key | seed (purge: INFERRED) |
+ * | `POST /api/keys/verify` | the key, or 400 | seed |
+ * | `POST /api/keys/validate` | the key, or 401 / 403 / 429 as the guard answers | INFERRED |
+ * | `GET /openapi.json`, `GET /openapi.yaml` | this API's OpenAPI document | INFERRED |
  *
  * Errors are `{ "detail": message, "_tag": ..., ...fields }`: FastAPI's `detail`, and the typed
- * error's own fields, which the typed client decodes back into the same error.
+ * error's own fields, which the typed client decodes back into the same error. A wrong method on
+ * a known path is 405 with `Allow`, an unknown path 404, both in that shape.
  *
  * Two credentials: the admin key (`X-Admin-Key`) opens every route; the validator key
  * (`X-Validator-Key`) opens only `POST /api/keys/verify` and `POST /api/keys/validate`, so that the
- * services of a fleet can check keys without being able to issue or revoke them.
+ * services of a fleet can check keys without being able to issue or revoke them. The OpenAPI
+ * documents need neither.
  *
  * @module
  */
 import { Effect, Exit, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
+import type { Endpoint } from "../core/endpoint.ts"
 import {
-  ApiKey,
-  ApiKeyCreatedJson,
-  CreateKeyBody,
-  KeyStatus,
-  NameBody,
-  Organization,
-  Project,
-  type RateLimit,
-  RotateKeyBody,
-  UpdateKeyBody,
-  ValidateKeyBody,
-  VerifyKeyBody,
-} from "./contract.ts"
-import {
-  ExpiredKey,
-  InsufficientScope,
-  InvalidKey,
-  InvalidRequest,
-  KeyNotFound,
-  KeyStoreUnavailable,
-  OrganizationNotFound,
-  ProductNotFound,
-  ProjectNotFound,
-  QuotaExceeded,
-  RevokedKey,
-} from "./errors.ts"
+  documentRoutes,
+  handle,
+  makeRouter,
+  type MockRequest,
+  ok,
+  type Reply,
+  type Route,
+  type Router,
+} from "../core/router.ts"
+import type { ApiKey } from "./contract.ts"
+import { type ApiKeysError, ApiKeysErrorJson, InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
 import { rejectionAnswer } from "./guard.ts"
+import { ApiKeysApi, ApiKeysErrorBody, errorStatus } from "./http_contract.ts"
 import { hashesEqual, hashKey } from "./key_format.ts"
 import { type ApiKeyCreated, ApiKeys, type ApiKeysService } from "./service.ts"
 
-/**
- * Every error the HTTP API sends, as one schema: encode on the server, decode in the client.
- *
- * @example
- * ```ts
- * import { Schema } from "effect"
- * import { ApiKeysErrorJson } from "@gatehouse/sdk/apikeys"
- *
- * const error = Schema.decodeUnknownSync(ApiKeysErrorJson)({ _tag: "KeyNotFound", keyId: "k1" })
- * ```
- */
-export const ApiKeysErrorJson = Schema.Union([
-  InvalidKey,
-  RevokedKey,
-  ExpiredKey,
-  InsufficientScope,
-  QuotaExceeded,
-  OrganizationNotFound,
-  ProjectNotFound,
-  ProductNotFound,
-  KeyNotFound,
-  InvalidRequest,
-  KeyStoreUnavailable,
-])
-
-type HttpError = typeof ApiKeysErrorJson.Type
+export { ApiKeysErrorJson } from "./errors.ts"
 
 /**
  * Options of the HTTP API. When either key is set, every request needs a credential (else 401);
@@ -102,232 +72,37 @@ export interface ApiKeysHttpOptions {
   readonly basePath?: string | undefined
 }
 
-const STATUS: Readonly<Record<HttpError["_tag"], number>> = {
-  InvalidKey: 401,
-  ExpiredKey: 401,
-  RevokedKey: 403,
-  InsufficientScope: 403,
-  QuotaExceeded: 429,
-  OrganizationNotFound: 404,
-  ProjectNotFound: 404,
-  ProductNotFound: 404,
-  KeyNotFound: 404,
-  InvalidRequest: 400,
-  KeyStoreUnavailable: 503,
-}
-
-const encodeError = Schema.encodeUnknownSync(ApiKeysErrorJson)
-
-const errorResponse = (error: HttpError, status?: number): Response => {
-  const headers: Record<string, string> = error._tag === "QuotaExceeded" || error._tag === "KeyStoreUnavailable"
-    ? { ...rejectionAnswer(error).headers }
-    : {}
-  const body = error._tag === "KeyStoreUnavailable"
-    ? { detail: "Key store unavailable", _tag: error._tag, detail_code: "unavailable" }
-    : { detail: error.message, ...(encodeError(error) as Record<string, unknown>) }
-  return Response.json(body, { status: status ?? STATUS[error._tag], headers })
-}
-
-const json = <S extends Schema.Top & { readonly EncodingServices: never }>(
-  schema: S,
-  value: S["Type"],
-  status = 200,
-): Response => Response.json(Schema.encodeUnknownSync(schema)(value), { status })
-
-const created = (result: ApiKeyCreated): Response =>
-  json(ApiKeyCreatedJson, { key: result.key, plaintext: Redacted.value(result.plaintext) }, 201)
-
-const readBody = <S extends Schema.Top & { readonly DecodingServices: never }>(
-  request: Request,
-  schema: S,
-): Effect.Effect<S["Type"], InvalidRequest> =>
-  Effect.tryPromise({
-    try: () => request.text(),
-    catch: () => new InvalidRequest({ detail: "The request body could not be read" }),
-  }).pipe(
-    Effect.flatMap((text) =>
-      Effect.try({
-        try: () => JSON.parse(text === "" ? "{}" : text) as unknown,
-        catch: () => new InvalidRequest({ detail: "The request body is not JSON" }),
-      })
-    ),
-    Effect.flatMap((body) =>
-      Effect.mapError(
-        Schema.decodeUnknownEffect(schema)(body),
-        (error) => new InvalidRequest({ detail: `Invalid request body: ${error.message}` }),
-      )
-    ),
-  )
-
 /**
- * The metadata fields of a body, camelCased: with `Clear = null` a `KeyUpdate` (null clears a
- * field), with `Clear = never` a `KeyMetadataInput`. An absent field reads `undefined`: unchanged.
+ * Runs a handler's effect with the `ApiKeys` service: on the runtime a web handler owns, or in
+ * the context of the effect that answers the request.
  */
-const metadataOf = <Clear extends null>(body: {
-  readonly name?: string | Clear
-  readonly scopes?: ReadonlyArray<string>
-  readonly rate_limit?: number | RateLimit | Clear
-  readonly expires_at?: Date | Clear
-  readonly custom?: Readonly<Record<string, Schema.Json>>
-}) => ({
-  name: body.name,
-  scopes: body.scopes,
-  rateLimit: body.rate_limit,
-  expiresAt: body.expires_at,
-  custom: body.custom,
-})
+export type ApiKeysRunner = <A>(effect: Effect.Effect<A, never, ApiKeys>) => Promise<Exit.Exit<A, unknown>>
 
-const statusFilter = (url: URL): Effect.Effect<KeyStatus | undefined, InvalidRequest> => {
-  const status = url.searchParams.get("status")
-  if (status === null) return Effect.succeed(undefined)
-  return Schema.is(KeyStatus)(status)
-    ? Effect.succeed(status)
-    : Effect.fail(new InvalidRequest({ detail: "status must be active, revoked or expired" }))
-}
+const encodeBody = Schema.encodeSync(ApiKeysErrorBody)
+const encodeError = Schema.encodeSync(ApiKeysErrorJson)
 
-type Route = (keys: ApiKeysService, request: Request, url: URL) => Effect.Effect<Response, HttpError>
+const errorAnswer = (status: number, body: ApiKeysErrorBody, headers: Readonly<Record<string, string>> = {}) =>
+  Response.json(encodeBody(body), { status, headers })
 
-const ORGS = Schema.Array(Organization)
-const PROJECTS = Schema.Array(Project)
-const KEYS = Schema.Array(ApiKey)
+/** The answer to `error`: its status (or `status`), `{ detail, _tag, ...fields }`, and its headers. */
+const errorResponse = (error: ApiKeysError, status: number = errorStatus(error)): Response =>
+  error._tag === "KeyStoreUnavailable"
+    // The cause stays in the server's logs, not in the answer.
+    ? errorAnswer(
+      status,
+      { detail: "Key store unavailable", _tag: error._tag, detail_code: "unavailable" },
+      rejectionAnswer(error).headers,
+    )
+    : errorAnswer(
+      status,
+      { detail: error.message, ...encodeError(error) },
+      error._tag === "QuotaExceeded" ? rejectionAnswer(error).headers : {},
+    )
 
-/** Finds the route of `method` and the path's segments (after `/api`), with its parameters. */
-const route = (method: string, segments: ReadonlyArray<string>): Route | "method" | undefined => {
-  const [a, id, b, id2, c] = segments
-  const pick = (routes: Partial<Record<string, Route>>) => routes[method] ?? "method"
-  const n = segments.length
-  if (a === "orgs") {
-    if (n === 1) {
-      return pick({
-        GET: (keys) => Effect.map(keys.listOrganizations(), (orgs) => json(ORGS, orgs)),
-        POST: (keys, request) =>
-          Effect.flatMap(
-            readBody(request, NameBody),
-            ({ name }) => Effect.map(keys.createOrganization(name), (org) => json(Organization, org, 201)),
-          ),
-      })
-    }
-    if (n === 2) return pick({ GET: (keys) => Effect.map(keys.getOrganization(id), (org) => json(Organization, org)) })
-    if (n === 3 && (b === "projects" || b === "products")) {
-      const create = b === "projects" ? "createProject" : "createProduct"
-      const list = b === "projects" ? "listProjects" : "listProducts"
-      return pick({
-        GET: (keys) => Effect.map(keys[list](id), (items) => json(PROJECTS, items)),
-        POST: (keys, request) =>
-          Effect.flatMap(
-            readBody(request, NameBody),
-            ({ name }) => Effect.map(keys[create](id, name), (item) => json(Project, item, 201)),
-          ),
-      })
-    }
-    if (n === 3 && b === "keys") {
-      return pick({
-        GET: (keys, _, url) =>
-          Effect.flatMap(
-            statusFilter(url),
-            (status) => Effect.map(keys.listOrgKeys(id, { status }), (list) => json(KEYS, list)),
-          ),
-      })
-    }
-  }
-  if (a === "projects") {
-    if (n === 2) return pick({ GET: (keys) => Effect.map(keys.getProject(id), (p) => json(Project, p)) })
-    if (n === 3 && b === "products") {
-      return pick({ GET: (keys) => Effect.map(keys.listProjectProducts(id), (list) => json(PROJECTS, list)) })
-    }
-    if (n === 3 && b === "keys") {
-      return pick({
-        GET: (keys, _, url) =>
-          Effect.flatMap(
-            statusFilter(url),
-            (status) => Effect.map(keys.listProjectKeys(id, { status }), (list) => json(KEYS, list)),
-          ),
-      })
-    }
-  }
-  if (a === "products") {
-    if (n === 2) return pick({ GET: (keys) => Effect.map(keys.getProduct(id), (p) => json(Project, p)) })
-    if (n === 4 && b === "projects") {
-      return pick({
-        POST: (keys) => Effect.as(keys.addProductToProject(id, id2), new Response(null, { status: 204 })),
-      })
-    }
-  }
-  if (a !== "keys") return undefined
-  if (n === 1) {
-    return pick({
-      POST: (keys, request) =>
-        Effect.flatMap(readBody(request, CreateKeyBody), (body) =>
-          Effect.map(
-            keys.createKey(body.org_id, {
-              projectId: body.project_id ?? undefined,
-              productId: body.product_id ?? undefined,
-              metadata: metadataOf<never>(body),
-            }),
-            created,
-          )),
-    })
-  }
-  if (n === 2 && id === "verify") {
-    return pick({
-      POST: (keys, request) =>
-        Effect.flatMap(readBody(request, VerifyKeyBody), ({ key }) =>
-          keys.verifyKey(Redacted.make(key)).pipe(
-            Effect.map((found) => json(ApiKey, found)),
-            // The seed's server answers 400 to every verification failure.
-            Effect.catchIf(
-              (error) => error._tag !== "KeyStoreUnavailable",
-              (error) => Effect.succeed(errorResponse(error, 400)),
-            ),
-          )),
-    })
-  }
-  if (n === 2 && id === "validate") {
-    return pick({
-      POST: (keys, request) =>
-        Effect.flatMap(readBody(request, ValidateKeyBody), (body) =>
-          Effect.map(
-            keys.validateKey(Redacted.make(body.key), {
-              orgId: body.org_id,
-              projectId: body.project_id,
-              productId: body.product_id,
-              requiredScopes: body.required_scopes,
-            }),
-            (found) => json(ApiKey, found),
-          )),
-    })
-  }
-  if (n === 2) {
-    return pick({
-      GET: (keys) => Effect.map(keys.getKey(id), (key) => json(ApiKey, key)),
-      PATCH: (keys, request) =>
-        Effect.flatMap(
-          readBody(request, UpdateKeyBody),
-          (body) => Effect.map(keys.updateKey(id, metadataOf<null>(body)), (key) => json(ApiKey, key)),
-        ),
-      DELETE: (keys, _, url) =>
-        url.searchParams.get("purge") === "true"
-          ? Effect.as(keys.deleteKey(id), new Response(null, { status: 204 }))
-          : Effect.map(keys.revokeKey(id), (key) => json(ApiKey, key)),
-    })
-  }
-  if (n === 3 && b === "rotate" && c === undefined) {
-    return pick({
-      POST: (keys, request) =>
-        Effect.flatMap(readBody(request, RotateKeyBody), (body) =>
-          Effect.map(
-            keys.rotateKey(id, {
-              gracePeriod: body.grace_period_seconds === undefined ? undefined : body.grace_period_seconds * 1000,
-              metadata: metadataOf<null>(body),
-            }),
-            created,
-          )),
-    })
-  }
-  return undefined
-}
+/** The answer when the service could not run at all: its layer did not build, or a defect. */
+const unavailable = () => errorResponse(new KeyStoreUnavailable({ detail: "the key service failed" }))
 
-const plainError = (status: number, detail: string, tag: string) => Response.json({ detail, _tag: tag }, { status })
+const created = (result: ApiKeyCreated) => ok({ key: result.key, plaintext: Redacted.value(result.plaintext) })
 
 /** Whether `given` is `key`; a blank key matches nothing. Compared as hashes, in constant time. */
 const matches = (given: string | null, key: Redacted.Redacted<string> | undefined): boolean => {
@@ -335,24 +110,192 @@ const matches = (given: string | null, key: Redacted.Redacted<string> | undefine
   return given !== null && expected.trim() !== "" && hashesEqual(hashKey(given), hashKey(expected))
 }
 
-const authorized = (request: Request, segments: ReadonlyArray<string> | undefined, options: ApiKeysHttpOptions) => {
-  if (options.adminKey === undefined && options.validatorKey === undefined) return true
-  if (matches(request.headers.get("x-admin-key"), options.adminKey)) return true
-  const validation = request.method.toUpperCase() === "POST" && segments?.length === 2 && segments[0] === "keys" &&
-    (segments[1] === "verify" || segments[1] === "validate")
-  return validation && matches(request.headers.get("x-validator-key"), options.validatorKey)
+/**
+ * The check of each endpoint's `security`: `admin` is `X-Admin-Key`, `validator` is
+ * `X-Validator-Key`; an endpoint without security (the documents) is open. A server given
+ * neither key is open.
+ */
+const authorize = (options: ApiKeysHttpOptions) => (endpoint: Endpoint, { request }: MockRequest) => {
+  if (options.adminKey === undefined && options.validatorKey === undefined) return undefined
+  const security = endpoint.security ?? []
+  if (security.length === 0) return undefined
+  if (security.includes("admin") && matches(request.headers.get("x-admin-key"), options.adminKey)) return undefined
+  if (security.includes("validator") && matches(request.headers.get("x-validator-key"), options.validatorKey)) {
+    return undefined
+  }
+  const detail = security.includes("validator")
+    ? "Missing or wrong X-Admin-Key or X-Validator-Key"
+    : "Missing or wrong X-Admin-Key"
+  return errorAnswer(401, { detail, _tag: "Unauthorized" })
 }
 
-const segmentsOf = (pathname: string, basePath: string): ReadonlyArray<string> | undefined => {
-  const base = basePath.replace(/\/+$/, "")
-  if (!pathname.startsWith(`${base}/api/`) && pathname !== `${base}/api`) return undefined
-  return pathname.slice(base.length + "/api/".length).split("/").filter((s) => s !== "").map((segment) => {
-    try {
-      return decodeURIComponent(segment)
-    } catch {
-      return segment
-    }
-  })
+/** The errors the router answers by itself, in FastAPI's words and the API's shape. */
+const routerError = (status: 400 | 404 | 405 | 500, message: string): Response => {
+  switch (status) {
+    case 400:
+      return errorResponse(new InvalidRequest({ detail: message }))
+    case 404:
+      return errorAnswer(404, { detail: "Not Found", _tag: "RouteNotFound" })
+    case 405:
+      return errorAnswer(405, { detail: "Method Not Allowed", _tag: "MethodNotAllowed" })
+    case 500:
+      return errorAnswer(500, { detail: "Internal Server Error", _tag: "InternalError" })
+  }
+}
+
+/** One handler per endpoint of `ApiKeysApi`, each a call of the `ApiKeys` service run by `run`. */
+const routes = (run: ApiKeysRunner): ReadonlyArray<Route> => {
+  /** Runs a call of the service; its typed errors are answered with their status. */
+  const serve = <A>(call: (keys: ApiKeysService) => Effect.Effect<Reply<A>, ApiKeysError>): Promise<Reply<A>> =>
+    run(
+      Effect.flatMap(ApiKeys, call).pipe(Effect.catch((error) => Effect.succeed<Reply<A>>(errorResponse(error)))),
+    ).then((exit) => Exit.isSuccess(exit) ? exit.value : unavailable())
+
+  const { endpoints } = ApiKeysApi
+  return [
+    handle(
+      endpoints.listOrganizations,
+      () => serve((keys) => Effect.map(keys.listOrganizations(), (orgs) => ok(orgs))),
+    ),
+    handle(
+      endpoints.createOrganization,
+      ({ payload }) => serve((keys) => Effect.map(keys.createOrganization(payload.name), (org) => ok(org))),
+    ),
+    handle(
+      endpoints.getOrganization,
+      ({ params }) => serve((keys) => Effect.map(keys.getOrganization(params.orgId), (org) => ok(org))),
+    ),
+    handle(
+      endpoints.listProjects,
+      ({ params }) => serve((keys) => Effect.map(keys.listProjects(params.orgId), (list) => ok(list))),
+    ),
+    handle(
+      endpoints.createProject,
+      ({ params, payload }) =>
+        serve((keys) => Effect.map(keys.createProject(params.orgId, payload.name), (project) => ok(project))),
+    ),
+    handle(
+      endpoints.listProducts,
+      ({ params }) => serve((keys) => Effect.map(keys.listProducts(params.orgId), (list) => ok(list))),
+    ),
+    handle(
+      endpoints.createProduct,
+      ({ params, payload }) =>
+        serve((keys) => Effect.map(keys.createProduct(params.orgId, payload.name), (product) => ok(product))),
+    ),
+    handle(
+      endpoints.getProject,
+      ({ params }) => serve((keys) => Effect.map(keys.getProject(params.projectId), (project) => ok(project))),
+    ),
+    handle(
+      endpoints.listProjectProducts,
+      ({ params }) => serve((keys) => Effect.map(keys.listProjectProducts(params.projectId), (list) => ok(list))),
+    ),
+    handle(
+      endpoints.getProduct,
+      ({ params }) => serve((keys) => Effect.map(keys.getProduct(params.productId), (product) => ok(product))),
+    ),
+    handle(
+      endpoints.addProductToProject,
+      ({ params }) =>
+        serve((keys) => Effect.as(keys.addProductToProject(params.productId, params.projectId), ok(undefined))),
+    ),
+    handle(
+      endpoints.listOrgKeys,
+      ({ params, query }) =>
+        serve((keys) => Effect.map(keys.listOrgKeys(params.orgId, { status: query.status }), (list) => ok(list))),
+    ),
+    handle(
+      endpoints.listProjectKeys,
+      ({ params, query }) =>
+        serve((keys) =>
+          Effect.map(keys.listProjectKeys(params.projectId, { status: query.status }), (list) => ok(list))
+        ),
+    ),
+    handle(endpoints.createKey, ({ payload }) => {
+      // The metadata comes flat (the seed's body) or nested as answers spell it: the schema lets a field come once.
+      const { orgId, projectId, productId, metadata, ...flat } = payload
+      return serve((keys) =>
+        Effect.map(
+          keys.createKey(orgId, {
+            projectId: projectId ?? undefined,
+            productId: productId ?? undefined,
+            metadata: { ...flat, ...metadata },
+          }),
+          created,
+        )
+      )
+    }),
+    handle(
+      endpoints.verifyKey,
+      ({ payload }) =>
+        serve<ApiKey>((keys) =>
+          keys.verifyKey(Redacted.make(payload.key)).pipe(
+            Effect.map((key) => ok(key)),
+            // The seed's server answers 400 to every verification failure.
+            Effect.catchIf(
+              (error) => error._tag !== "KeyStoreUnavailable",
+              (error) => Effect.succeed(errorResponse(error, 400)),
+            ),
+          )
+        ),
+    ),
+    handle(
+      endpoints.validateKey,
+      ({ payload: { key, ...options } }) =>
+        serve((keys) => Effect.map(keys.validateKey(Redacted.make(key), options), (found) => ok(found))),
+    ),
+    handle(endpoints.getKey, ({ params }) => serve((keys) => Effect.map(keys.getKey(params.keyId), (key) => ok(key)))),
+    handle(
+      endpoints.updateKey,
+      ({ params, payload: { metadata, ...flat } }) =>
+        serve((keys) => Effect.map(keys.updateKey(params.keyId, { ...flat, ...metadata }), (key) => ok(key))),
+    ),
+    handle(
+      endpoints.revokeKey,
+      ({ params, query }) =>
+        serve((keys): Effect.Effect<Reply<typeof ApiKeysApi.endpoints.revokeKey.success.Type>, ApiKeysError> =>
+          query.purge === true
+            ? Effect.as(keys.deleteKey(params.keyId), ok(undefined, { status: 204 }))
+            : Effect.map(keys.revokeKey(params.keyId), (key) => ok(key))
+        ),
+    ),
+    handle(
+      endpoints.rotateKey,
+      ({ params, payload: { gracePeriodSeconds, metadata, ...flat } }) =>
+        serve((keys) =>
+          Effect.map(
+            keys.rotateKey(params.keyId, {
+              gracePeriod: gracePeriodSeconds === undefined ? undefined : gracePeriodSeconds * 1000,
+              metadata: { ...flat, ...metadata },
+            }),
+            created,
+          )
+        ),
+    ),
+    ...documentRoutes(ApiKeysApi),
+  ]
+}
+
+/**
+ * The router of the HTTP API, for paths below its base URL: every endpoint of `ApiKeysApi`, its
+ * service calls run by `run`. The mock serves this router; {@linkcode makeApiKeysWebHandler} and
+ * {@linkcode handleApiKeysRequest} wrap it.
+ */
+export const makeApiKeysRouter = (options: ApiKeysHttpOptions, run: ApiKeysRunner): Router =>
+  makeRouter(ApiKeysApi, routes(run), { authorize: authorize(options), error: routerError })
+
+/** Answers `request` with `router` when its path is below `basePath`, else 404. */
+const dispatch = async (router: Router, request: Request, basePath: string | undefined): Promise<Response> => {
+  const url = new URL(request.url)
+  const base = (basePath ?? "").replace(/\/+$/, "")
+  const path = url.pathname === base
+    ? ""
+    : url.pathname.startsWith(`${base}/`)
+    ? url.pathname.slice(base.length)
+    : undefined
+  if (path === undefined) return routerError(404, "Not Found")
+  return (await router(request, path, `${url.origin}${base}`)).response
 }
 
 /**
@@ -373,23 +316,17 @@ export const handleApiKeysRequest = (
   request: Request,
   options: ApiKeysHttpOptions = {},
 ): Effect.Effect<Response, never, ApiKeys> =>
-  Effect.suspend(() => {
-    const url = new URL(request.url)
-    const segments = segmentsOf(url.pathname, options.basePath ?? "")
-    if (!authorized(request, segments, options)) {
-      return Effect.succeed(plainError(401, "Missing or wrong X-Admin-Key", "Unauthorized"))
-    }
-    const found = segments === undefined ? undefined : route(request.method.toUpperCase(), segments)
-    if (found === undefined) return Effect.succeed(plainError(404, "Not Found", "RouteNotFound"))
-    if (found === "method") return Effect.succeed(plainError(405, "Method Not Allowed", "MethodNotAllowed"))
-    return Effect.flatMap(ApiKeys, (keys) => found(keys, request, url)).pipe(
-      Effect.catch((error) => Effect.succeed(errorResponse(error))),
-    )
-  })
+  Effect.flatMap(Effect.context<ApiKeys>(), (context) =>
+    Effect.promise((signal) => {
+      const run: ApiKeysRunner = (effect) => Effect.runPromiseExitWith(context)(effect, { signal })
+      return dispatch(makeApiKeysRouter(options, run), request, options.basePath)
+    }))
 
 /** A web handler for `Deno.serve`, `Bun.serve` or an msw handler, and how to release it. */
 export interface ApiKeysWebHandler {
+  /** Answers one request; never rejects (every error is a response). */
   readonly handler: (request: Request) => Promise<Response>
+  /** Releases the `ApiKeys` layer (its database). */
   readonly dispose: () => Promise<void>
 }
 
@@ -416,11 +353,9 @@ export const makeApiKeysWebHandler = (
   options: ApiKeysHttpOptions = {},
 ): ApiKeysWebHandler => {
   const runtime = ManagedRuntime.make(layer)
+  const router = makeApiKeysRouter(options, (effect) => runtime.runPromiseExit(effect))
   return {
-    handler: async (request) => {
-      const exit = await runtime.runPromiseExit(handleApiKeysRequest(request, options))
-      return Exit.isSuccess(exit) ? exit.value : plainError(503, "Key store unavailable", "KeyStoreUnavailable")
-    },
+    handler: (request) => dispatch(router, request, options.basePath),
     dispose: () => runtime.dispose(),
   }
 }

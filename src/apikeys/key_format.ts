@@ -23,7 +23,9 @@ export type Plaintext = string | Redacted.Redacted<string>
 
 /** What is stored of a key: a lookup prefix and a hash, never the key. */
 export interface StoredForm {
+  /** The first 8 characters of the token, to find the key's row. */
   readonly prefix: string
+  /** Lowercase hex SHA-256 of the whole key (HMAC-SHA256 under a pepper). */
   readonly hash: string
 }
 

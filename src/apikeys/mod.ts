@@ -34,25 +34,38 @@ export {
 export {
   ApiKey,
   ApiKeyCreatedJson,
+  type ApiKeyJson,
   CreateKeyBody,
+  type CreateKeyBodyJson,
   KeyMetadata,
+  type KeyMetadataEncoded,
+  type KeyMetadataFields,
+  type KeyMetadataFieldsJson,
   KeyMetadataJson,
   KeyStatus,
+  type KeyUpdateFields,
+  type KeyUpdateFieldsJson,
   NameBody,
   Organization,
-  Paths,
+  type OrganizationJson,
   Product,
   Project,
+  type ProjectJson,
   RateLimit,
   RateLimitWindow,
   RotateKeyBody,
+  type RotateKeyBodyJson,
   UpdateKeyBody,
+  type UpdateKeyBodyJson,
   ValidateKeyBody,
+  type ValidateKeyBodyJson,
   VerifyKeyBody,
   WINDOW_MILLIS,
 } from "./contract.ts"
+export { ApiKeysErrorBody, type ApiKeysErrorTag, Paths } from "./http_contract.ts"
 export {
   type ApiKeysError,
+  ApiKeysErrorJson,
   ExpiredKey,
   InsufficientScope,
   InvalidKey,
@@ -80,7 +93,7 @@ export {
   TOKEN_LENGTH,
 } from "./key_format.ts"
 export { migrate, migrations, MIGRATIONS_TABLE } from "./migrations.ts"
-export { SqliteClient, type SqliteOptions } from "./sqlite.ts"
+export { SqliteClient, type SqliteOptions } from "../sql/sqlite.ts"
 export {
   apiKeyMiddleware,
   AuthenticatedKey,
@@ -95,10 +108,11 @@ export {
   type RequestGuard,
 } from "./guard.ts"
 export {
-  ApiKeysErrorJson,
   type ApiKeysHttpOptions,
   type ApiKeysWebHandler,
   handleApiKeysRequest,
   makeApiKeysWebHandler,
 } from "./http_api.ts"
 export { APIKEYS_RETRY, ApiKeysHttp, type ApiKeysHttpClientOptions, toApiKeysError } from "./client.ts"
+export { RetryPolicy, type RetryPolicyOptions } from "../core/retry.ts"
+export type { Pacing, TransportOptions } from "../core/client.ts"

@@ -73,10 +73,7 @@ export interface CallOptions {
   readonly retry?: RetryPolicy | undefined
   /** Whether the client's pacing applies to this call. @default true */
   readonly paced?: boolean | undefined
-  /**
-   * Whether the request may be sent again after an attempt whose outcome is unknown.
-   * @default the endpoint's `idempotent`, else true for GET, HEAD, PUT and DELETE
-   */
+  /** Whether the request may be sent again after an attempt whose outcome is unknown. @default the endpoint's `idempotent` */
   readonly idempotent?: boolean | undefined
 }
 
@@ -96,20 +93,6 @@ export interface ApiClient<E> {
     input: Input<P>,
     options?: CallOptions,
   ) => Effect.Effect<Answer<Success<P>>, E>
-  /** Sends `request` (its URL relative to the base URL) and decodes a 2xx body with `schema`. */
-  readonly call: <A, I, RD>(
-    operation: string,
-    request: HttpClientRequest.HttpClientRequest,
-    schema: Schema.Codec<A, I, RD>,
-    options?: CallOptions,
-  ) => Effect.Effect<A, E, RD>
-  /** Like `call`, and keeps the status, headers and request id of the answer. */
-  readonly answer: <A, I, RD>(
-    operation: string,
-    request: HttpClientRequest.HttpClientRequest,
-    schema: Schema.Codec<A, I, RD>,
-    options?: CallOptions,
-  ) => Effect.Effect<Answer<A>, E, RD>
 }
 
 const encodeWith = (schema: Codec, value: unknown, what: string): Effect.Effect<unknown, string> =>
@@ -206,8 +189,7 @@ export const makeApiClient = <E>(
       schema: Schema.Codec<A, I, RD>,
       options?: CallOptions,
     ): Effect.Effect<Answer<A>, E, RD> => {
-      // A request without an endpoint leaves the decision to the policy's methods.
-      const call: CallInfo = { idempotent: options?.idempotent ?? true, retry: options?.retry, paced: options?.paced }
+      const call: CallInfo = { idempotent: options?.idempotent, retry: options?.retry, paced: options?.paced }
       const exchange = http.execute(prepare(request)).pipe(
         Effect.flatMap(receive),
         Effect.provideService(CallContext, call),
@@ -237,10 +219,6 @@ export const makeApiClient = <E>(
     }
 
     return {
-      answer,
-      call: (operation, request, schema, options) =>
-        Effect.map(answer(operation, request, schema, options), (a) =>
-          a.value),
       exchange,
       send: (endpoint, input, options) =>
         Effect.map(exchange(endpoint, input, options), (a) =>

@@ -132,6 +132,12 @@ export interface ApiSpec<Es extends Readonly<Record<string, EndpointSpec>>> {
   /** Header names whose values are secrets: redacted in traces, logs and the mock's journal. */
   readonly secretHeaders: ReadonlyArray<string>
   readonly securitySchemes?: Readonly<Record<string, SecurityScheme>> | undefined
+  /**
+   * Unknown fields in a request body: `"error"` refuses them with a 400 naming the field (and the
+   * document says `additionalProperties: false`), `"ignore"` drops them, as most APIs do.
+   * @default "ignore"
+   */
+  readonly excessProperties?: "error" | "ignore" | undefined
 }
 
 /** What the client, the mock and the OpenAPI document read of any API. */
@@ -145,6 +151,8 @@ export interface AnyApi {
   /** Lower case. */
   readonly secretHeaders: ReadonlyArray<string>
   readonly securitySchemes?: Readonly<Record<string, SecurityScheme>> | undefined
+  /** What the server does with unknown body fields. @default "ignore" */
+  readonly excessProperties?: "error" | "ignore" | undefined
 }
 
 /** A defined API: its endpoints by name, each knowing its name. */

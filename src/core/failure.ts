@@ -54,17 +54,3 @@ export type Failure = StatusFailure | DecodeFailure | TransportFailure | Timeout
 
 /** An API's error table: one typed error for each failure. */
 export type ErrorTable<E> = (failure: Failure) => E
-
-/** A string field of a JSON object body, if present. */
-export const bodyField = (body: unknown, field: string): string | undefined => {
-  if (typeof body !== "object" || body === null) return undefined
-  const value = (body as Record<string, unknown>)[field]
-  return typeof value === "string" ? value : undefined
-}
-
-/** A numeric field of a JSON object body, if present. */
-export const bodyNumber = (body: unknown, field: string): number | undefined => {
-  if (typeof body !== "object" || body === null) return undefined
-  const value = (body as Record<string, unknown>)[field]
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined
-}

@@ -37,6 +37,10 @@ const parametersOf = (toJson: ToJson, schema: Codec | undefined, location: "path
   }))
 }
 
+/** A request body's schema, closed to unknown fields where the API refuses them. */
+const bodySchema = (api: AnyApi, schema: Record<string, unknown>) =>
+  api.excessProperties === "error" && schema.type === "object" ? { ...schema, additionalProperties: false } : schema
+
 const operation = (api: AnyApi, endpoint: Endpoint, toJson: ToJson) => {
   const parameters = [
     ...parametersOf(toJson, endpoint.params, "path"),
@@ -54,7 +58,7 @@ const operation = (api: AnyApi, endpoint: Endpoint, toJson: ToJson) => {
     ...(endpoint.security !== undefined && { security: endpoint.security.map((name) => ({ [name]: [] })) }),
     ...(parameters.length > 0 && { parameters }),
     ...(endpoint.payload !== undefined && {
-      requestBody: { required: true, content: { [bodyType]: { schema: toJson(endpoint.payload) } } },
+      requestBody: { required: true, content: { [bodyType]: { schema: bodySchema(api, toJson(endpoint.payload)) } } },
     }),
     responses: {
       [endpoint.successStatus ?? 200]: {

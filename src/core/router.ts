@@ -99,11 +99,6 @@ export interface RouterErrors {
   readonly error: (status: 400 | 404 | 405 | 500, message: string, context: MockRequest) => Response
   /** Headers on every answer the router encodes (`cache-control: no-store`, a request id). */
   readonly headers?: (() => Readonly<Record<string, string>>) | undefined
-  /**
-   * Unknown body fields: `"error"` refuses them with a 400 naming the field, `"ignore"` drops them as
-   * the API does. @default "ignore"
-   */
-  readonly excessProperties?: "error" | "ignore" | undefined
 }
 
 /** What the router did with a request: its answer, and the operation it reached (none for 404/405). */
@@ -157,6 +152,10 @@ const matchPath = (compiled: Compiled, segments: ReadonlyArray<string>): Record<
   return params
 }
 
+/** Higher for more literal segments, earlier ones weighing most: `/keys/verify` over `/keys/{id}`. */
+const specificity = (entry: Compiled): number =>
+  entry.segments.reduce((score, segment, i) => score + ("literal" in segment ? 2 ** (16 - i) : 0), 0)
+
 const decodeSegment = (segment: string): string | undefined => {
   try {
     return decodeURIComponent(segment)
@@ -207,7 +206,16 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
   if (missing.length > 0 || unknown.length > 0 || routed.size !== routes.length) {
     throw new Error(`${api.name} mock: routes without handlers [${missing}], handlers without routes [${unknown}]`)
   }
-  const compiled = routes.map((route) => compile(route, errors.excessProperties ?? "ignore"))
+  // The routes of one path share a pattern; the most specific pattern that matches wins, so a
+  // literal segment beats a parameter (`/keys/verify` before `/keys/{id}`) whatever the method.
+  const patterns = new Map<string, Array<Compiled>>()
+  for (const route of routes) {
+    const entry = compile(route, api.excessProperties ?? "ignore")
+    const same = patterns.get(route.endpoint.path)
+    if (same === undefined) patterns.set(route.endpoint.path, [entry])
+    else same.push(entry)
+  }
+  const bySpecificity = [...patterns.values()].sort((a, b) => specificity(b[0]) - specificity(a[0]))
   const headers = errors.headers ?? (() => ({}))
 
   const encode = (entry: Compiled, reply: Reply<unknown>): Response => {
@@ -247,27 +255,23 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
   return async (request, path, baseUrl) => {
     const context: MockRequest = { request, url: new URL(request.url), baseUrl }
     const segments = path.split("/").filter((s) => s !== "")
-    const allowed: Array<string> = []
-    for (const entry of compiled) {
-      const params = matchPath(entry, segments)
-      if (params === undefined) continue
-      if (entry.route.endpoint.method !== request.method) {
-        allowed.push(entry.route.endpoint.method)
-        continue
-      }
-      const operation = `${api.name}.${entry.route.endpoint.name}`
-      try {
-        return { response: await run(entry, params, context), operation }
-      } catch (error) {
-        const message = `The mock failed on ${operation}: ${error instanceof Error ? error.message : String(error)}`
-        return { response: errors.error(500, message, context), operation }
-      }
-    }
-    if (allowed.length === 0) {
+    let params: Record<string, string> | undefined
+    const pattern = bySpecificity.find((entries) => (params = matchPath(entries[0], segments)) !== undefined)
+    if (pattern === undefined || params === undefined) {
       return { response: errors.error(404, `No route ${request.method} ${path || "/"}`, context), operation: undefined }
     }
-    const response = errors.error(405, `${request.method} is not allowed on ${path}`, context)
-    response.headers.set("allow", [...new Set(allowed)].join(", "))
-    return { response, operation: undefined }
+    const entry = pattern.find((e) => e.route.endpoint.method === request.method)
+    if (entry === undefined) {
+      const response = errors.error(405, `${request.method} is not allowed on ${path}`, context)
+      response.headers.set("allow", pattern.map((e) => e.route.endpoint.method).join(", "))
+      return { response, operation: undefined }
+    }
+    const operation = `${api.name}.${entry.route.endpoint.name}`
+    try {
+      return { response: await run(entry, params, context), operation }
+    } catch (error) {
+      const message = `The mock failed on ${operation}: ${error instanceof Error ? error.message : String(error)}`
+      return { response: errors.error(500, message, context), operation }
+    }
   }
 }

@@ -1,9 +1,21 @@
 /**
- * A `SqlClient` for `effect/sql` on `node:sqlite` (Deno 2.9+, Bun 1.4+, Node 22.13+).
+ * A `SqlClient` for `effect/sql` on `node:sqlite` (Deno 2.9+, Bun 1.4+, Node 22.13+): any
+ * `effect/sql` code runs on a SQLite file, or on a database in memory.
  *
  * The `@effect/sql-sqlite-*` v4 betas do not run on effect 4.1.0 (STACK.md §9), so this adapter
  * stands in until a stable driver exists. One connection, serialised by a semaphore; foreign keys
  * on; WAL and a busy timeout for files, so that another process can read while this one writes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SqlClient } from "effect/sql"
+ * import { SqliteClient } from "@gatehouse/sdk/apikeys"
+ *
+ * const program = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`select 1 as one`).pipe(
+ *   Effect.provide(SqliteClient.layer({ filename: ":memory:" })),
+ * )
+ * ```
  *
  * @module
  */
@@ -50,21 +62,7 @@ const toParam = (value: unknown): SQLInputValue => {
   return value as SQLInputValue
 }
 
-/**
- * Builds a `SqlClient` on a `node:sqlite` database; the database closes with the scope.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { SqlClient } from "effect/sql"
- * import { SqliteClient } from "@gatehouse/sdk/apikeys"
- *
- * const rows = Effect.scoped(Effect.gen(function* () {
- *   const sql = yield* SqliteClient.make({ filename: ":memory:" })
- *   return yield* sql`select 1 as one`
- * })).pipe(Effect.provide(SqliteClient.reactivity))
- * ```
- */
+/** Opens the database and builds the client on it; the database closes with the scope. */
 const make = (
   options: SqliteOptions,
 ): Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity> =>
@@ -132,7 +130,8 @@ const make = (
   })
 
 /**
- * The `node:sqlite` `SqlClient`: `SqliteClient.layer({ filename })` provides `SqlClient.SqlClient`.
+ * The `node:sqlite` `SqlClient`: `SqliteClient.layer({ filename })` provides `SqlClient.SqlClient`
+ * (`ApiKeys.layerSqlite` builds on it).
  *
  * @example
  * ```ts
@@ -146,8 +145,27 @@ const make = (
  * ```
  */
 export const SqliteClient: {
-  readonly make: typeof make
+  /**
+   * Builds a client in a scope: the database closes with it. It needs `Reactivity`, which
+   * {@linkcode SqliteClient.reactivity} provides.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { SqliteClient } from "@gatehouse/sdk/apikeys"
+   *
+   * const rows = Effect.scoped(Effect.gen(function* () {
+   *   const sql = yield* SqliteClient.make({ filename: ":memory:" })
+   *   return yield* sql`select 1 as one`
+   * })).pipe(Effect.provide(SqliteClient.reactivity))
+   * ```
+   */
+  readonly make: (
+    options: SqliteOptions,
+  ) => Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity>
+  /** `SqlClient.SqlClient` on a database that lives as long as the layer, with its own `Reactivity`. */
   readonly layer: (options: SqliteOptions) => Layer.Layer<SqlClient.SqlClient, SqlError.SqlError>
+  /** The `Reactivity` service that {@linkcode SqliteClient.make} needs. */
   readonly reactivity: Layer.Layer<Reactivity.Reactivity>
 } = {
   make,

@@ -1,0 +1,347 @@
+// The key service's rows and SQL statements, on the `SqlClient` in context (the schema is in migrations.ts).
+//
+// Each row is decoded by a schema (SqlSchema); a statement that fails, or a row that does not decode, fails
+// with `KeyStoreUnavailable`. The statements that race under concurrency are each one atomic statement: the
+// rate-limit count, the use count, and the compare-and-set updates of `replaceMetadata` and `claimForRotation`.
+import { Effect, Option, Schema, SchemaTransformation } from "effect"
+import { SqlClient, type SqlError, SqlSchema } from "effect/sql"
+import {
+  type ApiKey,
+  type KeyMetadata,
+  type KeyStatus,
+  type Organization,
+  type Project,
+  RateLimitWindow,
+} from "./contract.ts"
+import { KeyNotFound, KeyStoreUnavailable, OrganizationNotFound, ProductNotFound, ProjectNotFound } from "./errors.ts"
+
+/** A `BIGINT` column: SQLite reads it as a number, `@effect/sql-pg` as a `bigint`, other drivers as text. */
+const BigIntColumn = Schema.Union([
+  Schema.Int,
+  Schema.BigInt.pipe(Schema.decodeTo(
+    Schema.Int,
+    SchemaTransformation.transform({ decode: (n: bigint) => Number(n), encode: (n: number) => BigInt(n) }),
+  )),
+  Schema.FiniteFromString.check(Schema.isInt()),
+])
+
+/** An instant, stored as epoch milliseconds (exact on both databases, and cheap to compare). */
+const Instant = BigIntColumn.pipe(Schema.decodeTo(Schema.Date, SchemaTransformation.dateFromMillis))
+
+const OrganizationRow = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  createdAt: Instant,
+}).pipe(Schema.encodeKeys({ createdAt: "created_at" }))
+
+/** A row of `projects` or `products`: the two tables have the same shape. */
+const ProjectRow = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  orgId: Schema.String,
+  createdAt: Instant,
+}).pipe(Schema.encodeKeys({ orgId: "org_id", createdAt: "created_at" }))
+
+/**
+ * A row of `api_keys`, under its column names: it is not the `ApiKey` model (that one has a status
+ * and decoded metadata, and no hash), and renaming 13 columns on the hot path of every validation
+ * would double the cost of decoding it.
+ */
+const KeyRow = Schema.Struct({
+  id: Schema.String,
+  org_id: Schema.String,
+  project_id: Schema.NullOr(Schema.String),
+  product_id: Schema.NullOr(Schema.String),
+  key_prefix: Schema.String,
+  key_hash: Schema.String,
+  /** The metadata's JSON text, as stored: decoded once the key is known usable, and compared as is. */
+  metadata: Schema.String,
+  /** `metadata.expiresAt`, in a column of its own. */
+  expires_at: Schema.NullOr(Instant),
+  /** In the future while a rotated key's grace period runs. */
+  revoked_at: Schema.NullOr(Instant),
+  created_at: Instant,
+  last_used_at: Schema.NullOr(Instant),
+  use_count: BigIntColumn,
+  replaced_by: Schema.NullOr(Schema.String),
+})
+
+/** A row of `api_keys`. */
+export type StoredKey = typeof KeyRow.Type
+
+/** Where a key stands at `at`: `revoked` wins over `expired`. */
+const statusOf = (key: StoredKey, at: number): KeyStatus =>
+  key.revoked_at !== null && key.revoked_at.getTime() <= at
+    ? "revoked"
+    : key.expires_at !== null && key.expires_at.getTime() < at
+    ? "expired"
+    : "active"
+
+/** The key as the service answers it at `at`, with its decoded `metadata`. */
+export const toApiKey = (key: StoredKey, metadata: KeyMetadata, at: number): ApiKey => ({
+  id: key.id,
+  orgId: key.org_id,
+  projectId: key.project_id,
+  productId: key.product_id,
+  keyPrefix: key.key_prefix,
+  metadata,
+  status: statusOf(key, at),
+  revokedAt: key.revoked_at,
+  createdAt: key.created_at,
+  lastUsedAt: key.last_used_at,
+  useCount: key.use_count,
+  replacedBy: key.replaced_by,
+})
+
+type StorageError = SqlError.SqlError | Schema.SchemaError
+
+const isStorageError = (error: unknown): error is StorageError =>
+  typeof error === "object" && error !== null && "_tag" in error &&
+  (error._tag === "SqlError" || error._tag === "SchemaError")
+
+/** Storage failures become `KeyStoreUnavailable`; the typed errors pass through. */
+const stored = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, Exclude<E, StorageError> | KeyStoreUnavailable, R> =>
+  Effect.mapError(
+    effect,
+    (error) =>
+      isStorageError(error)
+        ? new KeyStoreUnavailable({ detail: error._tag === "SqlError" ? error.message : "stored data does not decode" })
+        : error as Exclude<E, StorageError>,
+  )
+
+/** The row, or `notFound()` when there is none. */
+const orNotFound = <A, E, R, N>(
+  effect: Effect.Effect<Option.Option<A>, E, R>,
+  notFound: () => N,
+): Effect.Effect<A, E | N, R> =>
+  Effect.flatMap(effect, Option.match({ onNone: () => Effect.fail(notFound()), onSome: Effect.succeed }))
+
+/**
+ * The statements of the key service. Every one fails with `KeyStoreUnavailable` when the database
+ * does, and lookups by id with the seed's not-found error.
+ */
+export const makeStore = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  const organization = SqlSchema.findOneOption({
+    Request: Schema.String,
+    Result: OrganizationRow,
+    execute: (id) => sql`SELECT id, name, created_at FROM organizations WHERE id = ${id}`,
+  })
+  const organizations = SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: OrganizationRow,
+    execute: () => sql`SELECT id, name, created_at FROM organizations ORDER BY created_at, id`,
+  })
+  const insertOrganization = SqlSchema.void({
+    Request: OrganizationRow,
+    execute: (row) => sql`INSERT INTO organizations ${sql.insert(row)}`,
+  })
+
+  /** `projects` and `products`: the same statements on two tables. */
+  const named = <N>(table: "projects" | "products", notFound: (id: string) => N) => {
+    const byId = SqlSchema.findOneOption({
+      Request: Schema.String,
+      Result: ProjectRow,
+      execute: (id) => sql`SELECT id, name, org_id, created_at FROM ${sql(table)} WHERE id = ${id}`,
+    })
+    const byOrganization = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: ProjectRow,
+      execute: (orgId) =>
+        sql`SELECT id, name, org_id, created_at FROM ${sql(table)} WHERE org_id = ${orgId} ORDER BY created_at, id`,
+    })
+    const insert = SqlSchema.void({
+      Request: ProjectRow,
+      execute: (row) => sql`INSERT INTO ${sql(table)} ${sql.insert(row)}`,
+    })
+    return {
+      get: (id: string): Effect.Effect<Project, N | KeyStoreUnavailable> =>
+        stored(orNotFound(byId(id), () => notFound(id))),
+      list: (orgId: string): Effect.Effect<ReadonlyArray<Project>, KeyStoreUnavailable> =>
+        stored(byOrganization(orgId)),
+      insert: (row: Project): Effect.Effect<void, KeyStoreUnavailable> => stored(insert(row)),
+      /** Whether the row `id` exists and belongs to `orgId`. */
+      inOrganization: (id: string, orgId: string): Effect.Effect<boolean, KeyStoreUnavailable> =>
+        stored(Effect.map(
+          sql`SELECT 1 AS found FROM ${sql(table)} WHERE id = ${id} AND org_id = ${orgId}`,
+          (rows) => rows.length > 0,
+        )),
+    }
+  }
+
+  const projectProducts = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: ProjectRow,
+    execute: (projectId) =>
+      sql`SELECT p.id, p.name, p.org_id, p.created_at FROM products p
+        JOIN project_products pp ON pp.product_id = p.id WHERE pp.project_id = ${projectId}
+        ORDER BY p.created_at, p.id`,
+  })
+
+  const key = SqlSchema.findOneOption({
+    Request: Schema.String,
+    Result: KeyRow,
+    execute: (id) => sql`SELECT * FROM api_keys WHERE id = ${id}`,
+  })
+  const keysWithPrefix = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: KeyRow,
+    execute: (prefix) => sql`SELECT * FROM api_keys WHERE key_prefix = ${prefix}`,
+  })
+  const keysOfOrganization = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: KeyRow,
+    execute: (orgId) => sql`SELECT * FROM api_keys WHERE org_id = ${orgId} ORDER BY created_at, id`,
+  })
+  const keysOfProject = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: KeyRow,
+    execute: (projectId) => sql`SELECT * FROM api_keys WHERE project_id = ${projectId} ORDER BY created_at, id`,
+  })
+  const insertKey = SqlSchema.void({
+    Request: KeyRow,
+    execute: (row) => sql`INSERT INTO api_keys ${sql.insert(row)}`,
+  })
+  const recordUse = SqlSchema.findOneOption({
+    Request: Schema.Struct({ keyId: Schema.String, at: Schema.Number }),
+    Result: Schema.Struct({ use_count: BigIntColumn }),
+    execute: ({ keyId, at }) =>
+      sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
+  })
+  const countRequest = SqlSchema.findOneOption({
+    Request: Schema.Struct({
+      keyId: Schema.String,
+      window: RateLimitWindow,
+      windowStart: Schema.Number,
+      limit: Schema.Number,
+    }),
+    Result: Schema.Struct({ count: BigIntColumn }),
+    execute: ({ keyId, window, windowStart, limit }) =>
+      sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
+        VALUES (${keyId}, ${window}, ${windowStart}, 1)
+        ON CONFLICT (key_id, window_name, window_start)
+        DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
+        RETURNING count`,
+  })
+  const replaceMetadata = SqlSchema.findOneOption({
+    Request: Schema.Struct({
+      keyId: Schema.String,
+      previous: Schema.String,
+      metadata: Schema.String,
+      expiresAt: Schema.NullOr(Instant),
+    }),
+    Result: KeyRow,
+    execute: ({ keyId, previous, metadata, expiresAt }) =>
+      sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt}
+        WHERE id = ${keyId} AND metadata = ${previous} RETURNING *`,
+  })
+
+  return {
+    organization: (orgId: string): Effect.Effect<Organization, OrganizationNotFound | KeyStoreUnavailable> =>
+      stored(orNotFound(organization(orgId), () => new OrganizationNotFound({ orgId }))),
+    organizations: (): Effect.Effect<ReadonlyArray<Organization>, KeyStoreUnavailable> =>
+      stored(organizations(undefined)),
+    insertOrganization: (row: Organization): Effect.Effect<void, KeyStoreUnavailable> =>
+      stored(insertOrganization(row)),
+
+    projects: named("projects", (projectId) => new ProjectNotFound({ projectId })),
+    products: named("products", (productId) => new ProductNotFound({ productId })),
+    /** Links a product to a project; linking twice is a no-op. */
+    link: (productId: string, projectId: string): Effect.Effect<void, KeyStoreUnavailable> =>
+      stored(Effect.asVoid(
+        sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
+          ON CONFLICT (project_id, product_id) DO NOTHING`,
+      )),
+    linked: (projectId: string, productId: string): Effect.Effect<boolean, KeyStoreUnavailable> =>
+      stored(Effect.map(
+        sql`SELECT 1 AS found FROM project_products WHERE project_id = ${projectId} AND product_id = ${productId}`,
+        (rows) => rows.length > 0,
+      )),
+    projectProducts: (projectId: string): Effect.Effect<ReadonlyArray<Project>, KeyStoreUnavailable> =>
+      stored(projectProducts(projectId)),
+
+    key: (keyId: string): Effect.Effect<StoredKey, KeyNotFound | KeyStoreUnavailable> =>
+      stored(orNotFound(key(keyId), () => new KeyNotFound({ keyId }))),
+    /** The keys whose stored prefix is `prefix`: the candidates of a plaintext. */
+    keysWithPrefix: (prefix: string): Effect.Effect<ReadonlyArray<StoredKey>, KeyStoreUnavailable> =>
+      stored(keysWithPrefix(prefix)),
+    keysOfOrganization: (orgId: string): Effect.Effect<ReadonlyArray<StoredKey>, KeyStoreUnavailable> =>
+      stored(keysOfOrganization(orgId)),
+    keysOfProject: (projectId: string): Effect.Effect<ReadonlyArray<StoredKey>, KeyStoreUnavailable> =>
+      stored(keysOfProject(projectId)),
+    insertKey: (row: StoredKey): Effect.Effect<void, KeyStoreUnavailable> => stored(insertKey(row)),
+    /** Counts one use at `at`, in one statement: the key with its new count, or as it was if it is gone. */
+    recordUse: (row: StoredKey, at: number): Effect.Effect<StoredKey, KeyStoreUnavailable> =>
+      stored(Effect.map(recordUse({ keyId: row.id, at }), (counted) =>
+        Option.match(counted, {
+          onNone: () => row,
+          onSome: ({ use_count }) => ({ ...row, use_count, last_used_at: new Date(at) }),
+        }))),
+    /**
+     * Counts one request in the key's window starting at `windowStart`, unless `limit` are counted
+     * already, in one statement: the new count, or none when the window is full.
+     */
+    countRequest: (
+      keyId: string,
+      window: RateLimitWindow,
+      windowStart: number,
+      limit: number,
+    ): Effect.Effect<Option.Option<number>, KeyStoreUnavailable> =>
+      stored(Effect.map(countRequest({ keyId, window, windowStart, limit }), Option.map(({ count }) => count))),
+    /** Drops the key's counters of windows before `windowStart`. */
+    dropCountersBefore: (keyId: string, windowStart: number): Effect.Effect<void, KeyStoreUnavailable> =>
+      stored(Effect.asVoid(
+        sql`DELETE FROM rate_limit_counters WHERE key_id = ${keyId} AND window_start < ${windowStart}`,
+      )),
+    /** Revokes at `at`, unless the key was revoked earlier (a rotated key's later revocation is brought forward). */
+    revoke: (keyId: string, at: number): Effect.Effect<void, KeyStoreUnavailable> =>
+      stored(Effect.asVoid(
+        sql`UPDATE api_keys SET revoked_at = ${at} WHERE id = ${keyId} AND (revoked_at IS NULL OR revoked_at > ${at})`,
+      )),
+    /**
+     * Compare-and-set: writes `metadata` (and `expires_at`) if the stored text is still `previous`.
+     * The key as written, or none when another update came first.
+     */
+    replaceMetadata: (
+      keyId: string,
+      previous: string,
+      metadata: string,
+      expiresAt: Date | null,
+    ): Effect.Effect<Option.Option<StoredKey>, KeyStoreUnavailable> =>
+      stored(replaceMetadata({ keyId, previous, metadata, expiresAt })),
+    /**
+     * Compare-and-set: marks `keyId` replaced by `successorId`, its grace period ending at `until`,
+     * if it is neither replaced nor revoked at `at`. Of concurrent rotations, only the first to commit
+     * claims it.
+     */
+    claimForRotation: (
+      keyId: string,
+      successorId: string,
+      at: number,
+      until: number,
+    ): Effect.Effect<boolean, KeyStoreUnavailable> =>
+      stored(Effect.map(
+        sql`UPDATE api_keys SET replaced_by = ${successorId},
+          revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
+          WHERE id = ${keyId} AND replaced_by IS NULL AND (revoked_at IS NULL OR revoked_at > ${at})
+          RETURNING id`,
+        (rows) => rows.length > 0,
+      )),
+    /** Deletes the key and its counters, and clears the pointer of the key it replaced, in one transaction. */
+    deleteKey: (keyId: string): Effect.Effect<void, KeyNotFound | KeyStoreUnavailable> =>
+      stored(sql.withTransaction(Effect.gen(function* () {
+        yield* sql`UPDATE api_keys SET replaced_by = NULL WHERE replaced_by = ${keyId}`
+        const rows = yield* sql`DELETE FROM api_keys WHERE id = ${keyId} RETURNING id`
+        if (rows.length === 0) return yield* new KeyNotFound({ keyId })
+      }))),
+    /** Runs `effect` in a transaction. */
+    transaction: <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | KeyStoreUnavailable, R> =>
+      stored(sql.withTransaction(effect)),
+  }
+})
+
+/** The statements of the key service. */
+export type Store = Effect.Success<typeof makeStore>

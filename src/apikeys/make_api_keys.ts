@@ -1,0 +1,235 @@
+/**
+ * `makeApiKeys`: the key service on the `SqlClient` in context. Each operation checks its input,
+ * then runs the store's statements (`_store.ts`); verification and validation are in `_validate.ts`.
+ *
+ * @module
+ */
+import { Clock, type Duration, Effect, Redacted } from "effect"
+import type { SqlClient } from "effect/sql"
+import type { KeyMetadata } from "./contract.ts"
+import { ExpiredKey, InvalidRequest, KeyStoreUnavailable, RevokedKey } from "./errors.ts"
+import { checkName, gracePeriodMillis } from "./_input.ts"
+import { DEFAULT_KEY_PREFIX, generateKey, storedForm } from "./key_format.ts"
+import { decodeMetadata, EMPTY_METADATA, encodeMetadata, updateMetadata } from "./_metadata.ts"
+import { makeStore, type StoredKey, toApiKey } from "./_store.ts"
+import { makeValidator } from "./_validate.ts"
+import type { ApiKeyCreated, ApiKeysOptions, ApiKeysService, ListKeysOptions } from "./service.ts"
+
+const DEFAULT_GRACE: Duration.Input = "1 hour"
+
+/** Compare-and-set rounds of `updateKey`: each round one of the racing writers wins. */
+const UPDATE_ATTEMPTS = 32
+
+/** Where a key applies. */
+interface Place {
+  readonly orgId: string
+  readonly projectId: string | null
+  readonly productId: string | null
+}
+
+/**
+ * Builds the service on the `SqlClient` in context (migrations are not run: see `migrate`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { makeApiKeys, migrate, SqliteClient } from "@gatehouse/sdk/apikeys"
+ *
+ * const service = Effect.andThen(migrate, makeApiKeys()).pipe(
+ *   Effect.provide(SqliteClient.layer({ filename: ":memory:" })),
+ * )
+ * ```
+ */
+export const makeApiKeys = (
+  options: ApiKeysOptions = {},
+): Effect.Effect<ApiKeysService, never, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const store = yield* makeStore
+    const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
+    const validator = makeValidator(store, {
+      keyPrefix,
+      pepper: options.pepper,
+      trackUsage: options.trackUsage ?? true,
+    })
+    const now = Clock.currentTimeMillis
+
+    const keyOf = (key: StoredKey, at: number) =>
+      Effect.map(decodeMetadata(key.metadata), (metadata) => toApiKey(key, metadata, at))
+
+    const listKeys = (keys: ReadonlyArray<StoredKey>, listOptions: ListKeysOptions | undefined) =>
+      Effect.gen(function* () {
+        const at = yield* now
+        const all = yield* Effect.forEach(keys, (key) => keyOf(key, at))
+        return listOptions?.status === undefined ? all : all.filter((key) => key.status === listOptions.status)
+      })
+
+    const createNamed = (table: "projects" | "products", orgId: string, name: string) =>
+      Effect.gen(function* () {
+        const checked = yield* checkName(table === "projects" ? "project" : "product", name)
+        yield* store.organization(orgId)
+        const row = { id: crypto.randomUUID(), name: checked, orgId, createdAt: new Date(yield* now) }
+        yield* store[table].insert(row)
+        return row
+      })
+
+    const listNamed = (table: "projects" | "products", orgId: string) =>
+      Effect.andThen(store.organization(orgId), store[table].list(orgId))
+
+    /** Checks that a new key's project and product exist, belong to `orgId`, and are linked. */
+    const checkPlacement = (orgId: string, projectId: string | undefined, productId: string | undefined) =>
+      Effect.gen(function* () {
+        yield* store.organization(orgId)
+        if (projectId !== undefined) {
+          const project = yield* store.projects.get(projectId)
+          if (project.orgId !== orgId) {
+            return yield* new InvalidRequest({ detail: `Project '${projectId}' belongs to another organization` })
+          }
+        }
+        if (productId !== undefined) {
+          const product = yield* store.products.get(productId)
+          if (product.orgId !== orgId) {
+            return yield* new InvalidRequest({ detail: `Product '${productId}' belongs to another organization` })
+          }
+          if (projectId !== undefined && !(yield* store.linked(projectId, productId))) {
+            return yield* new InvalidRequest({
+              detail: `Product '${productId}' is not linked to project '${projectId}'`,
+            })
+          }
+        }
+      })
+
+    /** Issues a fresh key at `place`: only its prefix and hash are stored. */
+    const insertKey = (place: Place, metadata: KeyMetadata, at: number) =>
+      Effect.gen(function* () {
+        const plaintext = generateKey(keyPrefix)
+        // A fresh key is always well formed.
+        const form = storedForm(Redacted.value(plaintext), { keyPrefix, pepper: options.pepper })!
+        const key: StoredKey = {
+          id: crypto.randomUUID(),
+          org_id: place.orgId,
+          project_id: place.projectId,
+          product_id: place.productId,
+          key_prefix: form.prefix,
+          key_hash: form.hash,
+          metadata: yield* encodeMetadata(metadata),
+          expires_at: metadata.expiresAt ?? null,
+          revoked_at: null,
+          created_at: new Date(at),
+          last_used_at: null,
+          use_count: 0,
+          replaced_by: null,
+        }
+        yield* store.insertKey(key)
+        return { key: toApiKey(key, metadata, at), plaintext } satisfies ApiKeyCreated
+      })
+
+    /** A key is rotated once, and not into an expired successor. */
+    const checkRotatable = (key: StoredKey, successor: KeyMetadata, at: number) =>
+      Effect.gen(function* () {
+        if (key.revoked_at !== null && (key.revoked_at.getTime() <= at || key.replaced_by !== null)) {
+          return yield* new RevokedKey({ keyId: key.id, revokedAt: key.revoked_at })
+        }
+        if (
+          key.expires_at !== null && key.expires_at.getTime() < at &&
+          (successor.expiresAt?.getTime() ?? Infinity) < at
+        ) {
+          return yield* new ExpiredKey({ keyId: key.id, expiredAt: key.expires_at })
+        }
+      })
+
+    return {
+      createOrganization: (name) =>
+        Effect.gen(function* () {
+          const organization = {
+            id: crypto.randomUUID(),
+            name: yield* checkName("organization", name),
+            createdAt: new Date(yield* now),
+          }
+          yield* store.insertOrganization(organization)
+          return organization
+        }),
+      getOrganization: (orgId) => store.organization(orgId),
+      listOrganizations: () => store.organizations(),
+      createProject: (orgId, name) => createNamed("projects", orgId, name),
+      getProject: (projectId) => store.projects.get(projectId),
+      listProjects: (orgId) => listNamed("projects", orgId),
+      createProduct: (orgId, name) => createNamed("products", orgId, name),
+      getProduct: (productId) => store.products.get(productId),
+      listProducts: (orgId) => listNamed("products", orgId),
+      addProductToProject: (productId, projectId) =>
+        Effect.gen(function* () {
+          const product = yield* store.products.get(productId)
+          const project = yield* store.projects.get(projectId)
+          if (product.orgId !== project.orgId) {
+            return yield* new InvalidRequest({
+              detail: "A product can only be linked to a project of its organization",
+            })
+          }
+          yield* store.link(productId, projectId)
+        }),
+      listProjectProducts: (projectId) =>
+        Effect.andThen(store.projects.get(projectId), store.projectProducts(projectId)),
+      createKey: (orgId, createOptions = {}) =>
+        Effect.gen(function* () {
+          const metadata = yield* updateMetadata(EMPTY_METADATA, createOptions.metadata ?? {})
+          yield* checkPlacement(orgId, createOptions.projectId, createOptions.productId)
+          return yield* insertKey(
+            { orgId, projectId: createOptions.projectId ?? null, productId: createOptions.productId ?? null },
+            metadata,
+            yield* now,
+          )
+        }),
+      verifyKey: validator.verify,
+      validateKey: (plaintext, validateOptions = {}) => validator.validate(plaintext, validateOptions),
+      revokeKey: (keyId) =>
+        Effect.gen(function* () {
+          const at = yield* now
+          yield* store.revoke(keyId, at)
+          return yield* keyOf(yield* store.key(keyId), at)
+        }),
+      getKey: (keyId) => Effect.flatMap(store.key(keyId), (key) => Effect.flatMap(now, (at) => keyOf(key, at))),
+      listOrgKeys: (orgId, listOptions) =>
+        Effect.gen(function* () {
+          yield* store.organization(orgId)
+          return yield* listKeys(yield* store.keysOfOrganization(orgId), listOptions)
+        }),
+      listProjectKeys: (projectId, listOptions) =>
+        Effect.gen(function* () {
+          yield* store.projects.get(projectId)
+          return yield* listKeys(yield* store.keysOfProject(projectId), listOptions)
+        }),
+      updateKey: (keyId, update) =>
+        Effect.gen(function* () {
+          // Compare-and-set on the metadata read, so that a concurrent update is never overwritten.
+          for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+            const key = yield* store.key(keyId)
+            const metadata = yield* updateMetadata(yield* decodeMetadata(key.metadata), update)
+            const encoded = yield* encodeMetadata(metadata)
+            const updated = yield* store.replaceMetadata(keyId, key.metadata, encoded, metadata.expiresAt ?? null)
+            if (updated._tag === "Some") return toApiKey(updated.value, metadata, yield* now)
+          }
+          return yield* new KeyStoreUnavailable({ detail: `Key '${keyId}' changed under too many concurrent updates` })
+        }),
+      deleteKey: (keyId) => store.deleteKey(keyId),
+      rotateKey: (keyId, rotateOptions = {}) =>
+        Effect.gen(function* () {
+          const grace = yield* gracePeriodMillis(rotateOptions.gracePeriod ?? DEFAULT_GRACE)
+          const old = yield* store.key(keyId)
+          const at = yield* now
+          const metadata = yield* updateMetadata(yield* decodeMetadata(old.metadata), rotateOptions.metadata ?? {})
+          yield* checkRotatable(old, metadata, at)
+          const until = at + grace
+          return yield* store.transaction(Effect.gen(function* () {
+            const created = yield* insertKey(
+              { orgId: old.org_id, projectId: old.project_id, productId: old.product_id },
+              metadata,
+              at,
+            )
+            // Of concurrent rotations, only the first to commit claims the old key.
+            if (yield* store.claimForRotation(keyId, created.key.id, at, until)) return created
+            const current = yield* store.key(keyId)
+            return yield* new RevokedKey({ keyId, revokedAt: current.revoked_at ?? new Date(at) })
+          }))
+        }),
+    }
+  })
