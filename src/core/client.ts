@@ -75,6 +75,11 @@ export interface CallOptions {
   readonly paced?: boolean | undefined
   /** Whether the request may be sent again after an attempt whose outcome is unknown. @default the endpoint's `idempotent` */
   readonly idempotent?: boolean | undefined
+  /**
+   * Headers of this call alone (`Idempotency-Key`, `If-Match`, a context header), set after the
+   * client's default headers.
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
 export type { Answer } from "./answer.ts"
@@ -190,7 +195,10 @@ export const makeApiClient = <E>(
       options?: CallOptions,
     ): Effect.Effect<Answer<A>, E, RD> => {
       const call: CallInfo = { idempotent: options?.idempotent, retry: options?.retry, paced: options?.paced }
-      const exchange = http.execute(prepare(request)).pipe(
+      const prepared = options?.headers === undefined
+        ? prepare(request)
+        : HttpClientRequest.setHeaders(prepare(request), options.headers)
+      const exchange = http.execute(prepared).pipe(
         Effect.flatMap(receive),
         Effect.provideService(CallContext, call),
         Effect.mapError(toError(operation)),

@@ -1,0 +1,110 @@
+import { describe, it } from "node:test"
+import assert from "node:assert/strict"
+import { Effect, Exit, Schema } from "effect"
+import { type ApiClient, makeApiClient } from "../src/core/client.ts"
+import { defineApi } from "../src/core/endpoint.ts"
+import type { Failure } from "../src/core/failure.ts"
+import { fetchLayer } from "../src/core/promise.ts"
+import { RetryPolicy } from "../src/core/retry.ts"
+
+const Api = defineApi({
+  name: "test",
+  title: "test",
+  version: "0",
+  errorBody: Schema.Unknown,
+  secretHeaders: ["x-secret"],
+  endpoints: {
+    create: {
+      method: "POST",
+      path: "/things",
+      summary: "a write",
+      payload: Schema.Struct({ name: Schema.String }),
+      success: Schema.Struct({ id: Schema.String }),
+    },
+    read: {
+      method: "GET",
+      path: "/things/{id}",
+      summary: "a read",
+      params: Schema.Struct({ id: Schema.String }),
+      success: Schema.Struct({ id: Schema.String }),
+    },
+    spend: {
+      method: "GET",
+      path: "/spend",
+      summary: "a read with a side effect",
+      success: Schema.Struct({ id: Schema.String }),
+      idempotent: false,
+    },
+  },
+})
+
+/** A server that answers 503 `failures` times, then 200, and keeps every request it saw. */
+const flaky = (failures: number) => {
+  const seen: Array<Request> = []
+  const fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init)
+    seen.push(request)
+    return Promise.resolve(
+      seen.length <= failures ? new Response("busy", { status: 503 }) : Response.json({ id: "t_1" }),
+    )
+  }) as typeof globalThis.fetch
+  return { seen, fetch }
+}
+
+const run = <A>(
+  fetch: typeof globalThis.fetch,
+  f: (client: ApiClient<Failure>) => Effect.Effect<A, Failure>,
+) => Effect.runPromiseExit(Effect.scoped(Effect.flatMap(client, f)).pipe(Effect.provide(fetchLayer(fetch))))
+
+const client = makeApiClient<Failure>({
+  name: "test",
+  baseUrl: "http://api.test/v1",
+  credential: { _tag: "None" },
+  timeout: "5 seconds",
+  retry: RetryPolicy.make({ times: 3, base: "1 millis", jitter: false, statuses: [503] }),
+  toError: (failure) => failure,
+})
+
+describe("the client from a definition", () => {
+  it("builds the request from the endpoint: method, filled path, encoded body", async () => {
+    const { seen, fetch } = flaky(0)
+    const exit = await run(fetch, (c) => c.send(Api.endpoints.read, { params: { id: "a/b c" } }))
+    assert.ok(Exit.isSuccess(exit))
+    assert.equal(seen[0].method, "GET")
+    assert.equal(seen[0].url, "http://api.test/v1/things/a%2Fb%20c")
+  })
+
+  it("a POST is sent once on 503: it is not safe to repeat", async () => {
+    const { seen, fetch } = flaky(1)
+    const exit = await run(fetch, (c) => c.send(Api.endpoints.create, { payload: { name: "x" } }))
+    assert.ok(Exit.isFailure(exit))
+    assert.equal(seen.length, 1)
+  })
+
+  it("a POST with an Idempotency-Key is retried, the same key on every attempt", async () => {
+    const { seen, fetch } = flaky(2)
+    const exit = await run(
+      fetch,
+      (c) => c.send(Api.endpoints.create, { payload: { name: "x" } }, { headers: { "idempotency-key": "k-1" } }),
+    )
+    assert.ok(Exit.isSuccess(exit))
+    assert.deepEqual(seen.map((r) => r.headers.get("idempotency-key")), ["k-1", "k-1", "k-1"])
+    assert.deepEqual(await Promise.all(seen.map((r) => r.text())), Array(3).fill(JSON.stringify({ name: "x" })))
+  })
+
+  it("a GET the definition marks not idempotent is sent once; a plain GET is retried", async () => {
+    const spend = flaky(1)
+    assert.ok(Exit.isFailure(await run(spend.fetch, (c) => c.send(Api.endpoints.spend, {}))))
+    assert.equal(spend.seen.length, 1)
+    const read = flaky(1)
+    assert.ok(Exit.isSuccess(await run(read.fetch, (c) => c.send(Api.endpoints.read, { params: { id: "1" } }))))
+    assert.equal(read.seen.length, 2)
+  })
+
+  it("a body that does not encode fails before any request", async () => {
+    const { seen, fetch } = flaky(0)
+    const exit = await run(fetch, (c) => c.send(Api.endpoints.create, { payload: { name: 1 as unknown as string } }))
+    assert.ok(Exit.isFailure(exit))
+    assert.equal(seen.length, 0)
+  })
+})
