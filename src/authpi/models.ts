@@ -1,0 +1,451 @@
+/**
+ * AuthPI's resources as they travel (contracts.md §3): snake_case as the API spells them, ids with
+ * their prefixes, times in Unix milliseconds. Every model keeps the fields this version does not
+ * know (the API adds fields), and every single resource a client returns carries `_etag`, the
+ * `ETag` it came with.
+ *
+ * @module
+ */
+import { Schema } from "effect"
+
+/** What every resource has. Fields this version does not know are kept as they came. */
+export interface Resource {
+  /** The id, with the resource's prefix: `usr_` + 25 lowercase alphanumerics. */
+  readonly id: string
+  /** Unix milliseconds. */
+  readonly created_at: number
+  /** Unix milliseconds; the `ETag` of the resource is this value, quoted. */
+  readonly updated_at: number
+  /** The `ETag` the resource came with (a single-resource result), to pass back as `ifMatch`. */
+  readonly _etag?: string | undefined
+  /** Fields the API added after this version. */
+  readonly [field: string]: unknown
+}
+
+/** A create or update body: the fields the contract names, and any other the API accepts. */
+export interface Body {
+  readonly [field: string]: unknown
+}
+
+const Rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
+
+const common = {
+  id: Schema.String,
+  created_at: Schema.Number,
+  updated_at: Schema.Number,
+  _etag: Schema.optionalKey(Schema.String),
+}
+
+/** A resource schema: the common fields, its own, and any other kept as it came. */
+const model = <const F extends Schema.Struct.Fields>(fields: F) =>
+  Schema.StructWithRest(Schema.Struct({ ...common, ...fields }), Rest)
+
+const opt = Schema.optionalKey
+const str = Schema.String
+const strs = Schema.Array(Schema.String)
+const nullable = <S extends Schema.Top>(schema: S) => opt(Schema.NullOr(schema))
+
+/** An account: the tenant every other resource lives in (`acc_`). */
+export interface Account extends Resource {
+  readonly name: string
+  readonly description?: unknown
+  readonly org_type?: string | undefined
+  readonly settings?: unknown
+}
+/** The schema of {@linkcode Account}. */
+export const AccountSchema: Schema.Codec<Account, Account> = model({
+  name: str,
+  description: opt(Schema.Unknown),
+  org_type: opt(str),
+  settings: opt(Schema.Unknown),
+})
+
+/** An issuer: an identity realm with its users, agents, clients and organizations (`i_`). */
+export interface Issuer extends Resource {
+  readonly name: string
+  readonly description?: string | null | undefined
+  readonly settings?: unknown
+}
+/** The schema of {@linkcode Issuer}. */
+export const IssuerSchema: Schema.Codec<Issuer, Issuer> = model({
+  name: str,
+  description: nullable(str),
+  settings: opt(Schema.Unknown),
+})
+
+/** How a webhook proves itself to the receiver. */
+export type WebhookAuthType = "none" | "bearer" | "signature" | "bearer+signature"
+
+/** A webhook (`wh_`): `bearer_token_plain` and `signature_secret_plain` come once, in the create answer. */
+export interface Webhook extends Resource {
+  readonly name: string
+  readonly url: string
+  readonly auth_type: WebhookAuthType | (string & Record<never, never>)
+  readonly events: ReadonlyArray<string>
+  readonly status: "active" | "disabled" | "deleted" | (string & Record<never, never>)
+  readonly bearer_token_plain?: string | undefined
+  readonly signature_secret_plain?: string | undefined
+}
+/** The schema of {@linkcode Webhook}. */
+export const WebhookSchema: Schema.Codec<Webhook, Webhook> = model({
+  name: str,
+  url: str,
+  auth_type: str,
+  events: strs,
+  status: str,
+  bearer_token_plain: opt(str),
+  signature_secret_plain: opt(str),
+})
+
+/** One attempt to deliver an event to a webhook (`dlv_`). */
+export interface Delivery extends Resource {
+  readonly webhook_id: string
+  readonly event_id: string
+  readonly event_type: string
+  readonly attempt: number
+  readonly status: "succeeded" | "failed" | (string & Record<never, never>)
+  /** The receiver's status, `null` when it could not be reached. */
+  readonly response_code: number | null
+  readonly duration_ms: number
+  /** When the next attempt is due, for a failed one that is retried. */
+  readonly next_attempt_at?: number | null | undefined
+}
+/** The schema of {@linkcode Delivery}. */
+export const DeliverySchema: Schema.Codec<Delivery, Delivery> = model({
+  webhook_id: str,
+  event_id: str,
+  event_type: str,
+  attempt: Schema.Number,
+  status: str,
+  response_code: Schema.NullOr(Schema.Number),
+  duration_ms: Schema.Number,
+  next_attempt_at: nullable(Schema.Number),
+})
+
+/** Something that happened in the account (`evt_`): `user.created`, `webhook.updated`... */
+export interface Event extends Resource {
+  readonly type: string
+  readonly issuer_id?: string | null | undefined
+  readonly user_id?: string | null | undefined
+  readonly client_id?: string | null | undefined
+  readonly data: unknown
+}
+/** The schema of {@linkcode Event}. */
+export const EventSchema: Schema.Codec<Event, Event> = model({
+  type: str,
+  issuer_id: nullable(str),
+  user_id: nullable(str),
+  client_id: nullable(str),
+  data: Schema.Unknown,
+})
+
+/** Event counts by type, over the filters given. */
+export interface EventAggregate {
+  readonly total: number
+  readonly by_type: Readonly<Record<string, number>>
+  readonly [field: string]: unknown
+}
+/** The schema of {@linkcode EventAggregate}. */
+export const EventAggregateSchema: Schema.Codec<EventAggregate, EventAggregate> = Schema.StructWithRest(
+  Schema.Struct({ total: Schema.Number, by_type: Schema.Record(Schema.String, Schema.Number) }),
+  Rest,
+)
+
+/** A custom domain of the account (`dom_`), addressed by its host. */
+export interface Domain extends Resource {
+  readonly host: string
+  readonly verified: boolean
+  readonly verification_token: string
+}
+/** The schema of {@linkcode Domain}. */
+export const DomainSchema: Schema.Codec<Domain, Domain> = model({
+  host: str,
+  verified: Schema.Boolean,
+  verification_token: str,
+})
+
+/** A note on a user, organization, issuer or client (`note_`). */
+export interface Note extends Resource {
+  readonly subject_type: "user" | "org" | "issuer" | "client" | (string & Record<never, never>)
+  readonly subject_id: string
+  readonly issuer_id?: string | null | undefined
+  readonly body: string
+  readonly pinned: boolean
+  readonly created_by?: string | null | undefined
+  readonly mentions_user_id?: ReadonlyArray<string> | undefined
+}
+/** The schema of {@linkcode Note}. */
+export const NoteSchema: Schema.Codec<Note, Note> = model({
+  subject_type: str,
+  subject_id: str,
+  issuer_id: nullable(str),
+  body: str,
+  pinned: Schema.Boolean,
+  created_by: nullable(str),
+  mentions_user_id: opt(strs),
+})
+
+/** A member of the account's team (`mem_`). */
+export interface Member extends Resource {
+  readonly email: string
+  readonly role: string
+}
+/** The schema of {@linkcode Member}. */
+export const MemberSchema: Schema.Codec<Member, Member> = model({ email: str, role: str })
+
+/** An invitation, to the account's team or to an organization (`inv_`). */
+export interface Invitation extends Resource {
+  readonly email_invited: string
+  readonly scopes: ReadonlyArray<string>
+  readonly status: "pending" | "accepted" | "revoked" | "expired" | (string & Record<never, never>)
+  /** Unix milliseconds. */
+  readonly expires_at: number
+  readonly org_id?: string | undefined
+  readonly user_title?: string | undefined
+  readonly message?: string | undefined
+}
+/** The schema of {@linkcode Invitation}. */
+export const InvitationSchema: Schema.Codec<Invitation, Invitation> = model({
+  email_invited: str,
+  scopes: strs,
+  status: str,
+  expires_at: Schema.Number,
+  org_id: opt(str),
+  user_title: opt(str),
+  message: opt(str),
+})
+
+/** An API key of the account or of an organization (`key_`); `key_secret_plain` comes once, in the create answer. */
+export interface ApiKey extends Resource {
+  readonly name: string
+  readonly scopes: ReadonlyArray<string>
+  readonly status: "active" | "blocked" | "revoked" | "expired" | "suspended" | (string & Record<never, never>)
+  readonly key_secret_plain?: string | undefined
+}
+/** The schema of {@linkcode ApiKey}. */
+export const ApiKeySchema: Schema.Codec<ApiKey, ApiKey> = model({
+  name: str,
+  scopes: strs,
+  status: str,
+  key_secret_plain: opt(str),
+})
+
+/** A user of an issuer (`usr_`). */
+export interface User extends Resource {
+  readonly issuer_id: string
+  readonly username_type?: "email" | "unique-name" | "phone" | (string & Record<never, never>) | undefined
+  readonly username?: string | undefined
+  readonly email?: string | undefined
+  readonly display_name?: string | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly status: "active" | "suspended" | "disabled" | "deleted" | "pending" | (string & Record<never, never>)
+  readonly blocked?: boolean | undefined
+  readonly metadata?: unknown
+}
+/** The schema of {@linkcode User}. */
+export const UserSchema: Schema.Codec<User, User> = model({
+  issuer_id: str,
+  username_type: opt(str),
+  username: opt(str),
+  email: opt(str),
+  display_name: opt(str),
+  scopes: opt(strs),
+  status: str,
+  blocked: opt(Schema.Boolean),
+  metadata: opt(Schema.Unknown),
+})
+
+/** An AI agent of an issuer (`agt_`). */
+export interface Agent extends Resource {
+  readonly issuer_id: string
+  readonly name: string
+  readonly model?: string | undefined
+  readonly provider?: string | undefined
+  readonly status: "active" | "suspended" | "blocked" | (string & Record<never, never>)
+  readonly has_verifiers: boolean
+}
+/** The schema of {@linkcode Agent}. */
+export const AgentSchema: Schema.Codec<Agent, Agent> = model({
+  issuer_id: str,
+  name: str,
+  model: opt(str),
+  provider: opt(str),
+  status: str,
+  has_verifiers: Schema.Boolean,
+})
+
+/** An OAuth client of an issuer (`c_`); `client_secret_plain` comes once, in the create answer. */
+export interface Client extends Resource {
+  readonly issuer_id: string
+  readonly name: string
+  readonly status: string
+  readonly redirect_uris: ReadonlyArray<string>
+  readonly client_secret_plain?: string | undefined
+}
+/** The schema of {@linkcode Client}. */
+export const ClientSchema: Schema.Codec<Client, Client> = model({
+  issuer_id: str,
+  name: str,
+  status: str,
+  redirect_uris: strs,
+  client_secret_plain: opt(str),
+})
+
+/** An organization of an issuer's users (`org_`). */
+export interface Organization extends Resource {
+  readonly issuer_id: string
+  readonly name: string
+  readonly status: string
+  readonly sso_enabled: boolean
+  readonly sso_only: boolean
+  readonly mfa_required: boolean
+  readonly invitation_enabled: boolean
+}
+/** The schema of {@linkcode Organization}. */
+export const OrganizationSchema: Schema.Codec<Organization, Organization> = model({
+  issuer_id: str,
+  name: str,
+  status: str,
+  sso_enabled: Schema.Boolean,
+  sso_only: Schema.Boolean,
+  mfa_required: Schema.Boolean,
+  invitation_enabled: Schema.Boolean,
+})
+
+/** A user waiting for an administrator's decision (`apr_`), addressed by the user's id. */
+export interface Approval extends Resource {
+  readonly user_id: string
+  readonly status: "pending" | "approved" | "rejected" | (string & Record<never, never>)
+  readonly reason?: string | undefined
+}
+/** The schema of {@linkcode Approval}. */
+export const ApprovalSchema: Schema.Codec<Approval, Approval> = model({
+  user_id: str,
+  status: str,
+  reason: opt(str),
+})
+
+/** How an issuer's users may sign in. */
+export type AuthMethodKind =
+  | "oauth2"
+  | "password"
+  | "temporary-password"
+  | "email-link"
+  | "webauthn"
+  | "totp_app"
+  | "backup_codes"
+
+/** An authentication method of an issuer (`am_`). */
+export interface AuthMethod extends Resource {
+  readonly name: string
+  readonly method: AuthMethodKind | (string & Record<never, never>)
+  readonly enabled: boolean
+  readonly settings?: unknown
+}
+/** The schema of {@linkcode AuthMethod}. */
+export const AuthMethodSchema: Schema.Codec<AuthMethod, AuthMethod> = model({
+  name: str,
+  method: str,
+  enabled: Schema.Boolean,
+  settings: opt(Schema.Unknown),
+})
+
+/** A group of an issuer's users (`grp_`). */
+export interface Group extends Resource {
+  readonly name: string
+  readonly description?: string | null | undefined
+  readonly member_ids: ReadonlyArray<string>
+}
+/** The schema of {@linkcode Group}. */
+export const GroupSchema: Schema.Codec<Group, Group> = model({
+  name: str,
+  description: nullable(str),
+  member_ids: strs,
+})
+
+/** A user's sign-in session (`ses_`). */
+export interface Session extends Resource {
+  readonly user_id: string
+  readonly status: "inactive" | "active" | "expired" | "revoked" | "suspended" | (string & Record<never, never>)
+  readonly ip?: string | undefined
+  readonly user_agent?: string | undefined
+}
+/** The schema of {@linkcode Session}. */
+export const SessionSchema: Schema.Codec<Session, Session> = model({
+  user_id: str,
+  status: str,
+  ip: opt(str),
+  user_agent: opt(str),
+})
+
+/** A user's personal token (`tok_`); `token_plain` comes once, in the create answer. */
+export interface PersonalToken extends Resource {
+  readonly user_id: string
+  readonly name: string
+  readonly status: "active" | "revoked" | (string & Record<never, never>)
+  readonly token_plain?: string | undefined
+}
+/** The schema of {@linkcode PersonalToken}. */
+export const PersonalTokenSchema: Schema.Codec<PersonalToken, PersonalToken> = model({
+  user_id: str,
+  name: str,
+  status: str,
+  token_plain: opt(str),
+})
+
+/** A device a user chose to trust (`td_`). */
+export interface TrustedDevice extends Resource {
+  readonly user_id: string
+  readonly name: string
+  readonly last_seen_at?: number | null | undefined
+}
+/** The schema of {@linkcode TrustedDevice}. */
+export const TrustedDeviceSchema: Schema.Codec<TrustedDevice, TrustedDevice> = model({
+  user_id: str,
+  name: str,
+  last_seen_at: nullable(Schema.Number),
+})
+
+/** A verifier (a second factor) of a user or an agent (`vrf_`). */
+export interface Verifier extends Resource {
+  readonly kind: string
+  readonly name?: string | undefined
+  readonly user_id?: string | undefined
+  readonly agent_id?: string | undefined
+}
+/** The schema of {@linkcode Verifier}. */
+export const VerifierSchema: Schema.Codec<Verifier, Verifier> = model({
+  kind: str,
+  name: opt(str),
+  user_id: opt(str),
+  agent_id: opt(str),
+})
+
+/** One account the caller reaches, in `GET /v1/me`. */
+export interface MeAccount {
+  readonly account_id: string
+  readonly org_id?: string | null | undefined
+  readonly scopes: ReadonlyArray<string>
+  readonly [field: string]: unknown
+}
+
+/** Who is calling: `GET /v1/me`. An API key reaches exactly one account. */
+export interface Me {
+  readonly type: "api_key" | "user" | "personal_token" | (string & Record<never, never>)
+  readonly accounts: ReadonlyArray<MeAccount>
+  readonly [field: string]: unknown
+}
+/** The schema of {@linkcode Me}. */
+export const MeSchema: Schema.Codec<Me, Me> = Schema.StructWithRest(
+  Schema.Struct({
+    type: str,
+    accounts: Schema.Array(Schema.StructWithRest(
+      Schema.Struct({ account_id: str, org_id: nullable(str), scopes: strs }),
+      Rest,
+    )),
+  }),
+  Rest,
+)
+
+/** A body schema: whatever object the caller sends (the API checks it; the mock checks what it must). */
+export const BodySchema: Schema.Codec<Body, Body> = Schema.Record(Schema.String, Schema.Unknown)
