@@ -3,8 +3,6 @@ import assert from "node:assert/strict"
 import { Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import { FetchHttpClient, type HttpClient, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { PgClient } from "@effect/sql-pg"
-import { mountMocks } from "../mock/app.ts"
-import { MockClock } from "../mock/clock.ts"
 import { APIKEYS_DEMO, ApiKeysMock } from "../mock/apikeys/mod.ts"
 import { ApiKeys, type ApiKeysService } from "../src/apikeys/service.ts"
 import { ApiKeysHttp } from "../src/apikeys/client.ts"
@@ -13,13 +11,15 @@ import { handleApiKeysRequest, makeApiKeysWebHandler } from "../src/apikeys/http
 import { ApiKeysApi } from "../src/apikeys/http_contract.ts"
 import { fillPath } from "../src/core/endpoint.ts"
 import { failureOf } from "./_apikeys_suite.ts"
+import { harness } from "./_harness.ts"
 
-const clock = new MockClock()
-const apikeys = new ApiKeysMock(clock)
-const mock = mountMocks(clock, [apikeys])
-const remote = ApiKeysHttp.layer({ baseUrl: mock.baseUrl("apikeys"), adminKey: APIKEYS_DEMO.adminKey }).pipe(
-  Layer.provide(mock.layer),
+// The one harness: the key-service mock in-process, the typed client over it with the admin key.
+const h = harness(
+  (clock) => new ApiKeysMock(clock),
+  (_, baseUrl) => ApiKeysHttp.layer({ baseUrl, adminKey: APIKEYS_DEMO.adminKey }),
 )
+const { mock, api: apikeys } = h
+const remote = ApiKeysHttp.layer({ baseUrl: h.baseUrl, adminKey: APIKEYS_DEMO.adminKey }).pipe(Layer.provide(h.http))
 const runtime = ManagedRuntime.make(remote)
 const keys = <A, E>(f: (keys: typeof ApiKeys.Service) => Effect.Effect<A, E>) =>
   runtime.runPromiseExit(Effect.flatMap(ApiKeys, f))
