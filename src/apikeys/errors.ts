@@ -4,22 +4,20 @@
  *
  * @module
  */
-import { type Cause, Duration, Schema } from "effect"
+import { Duration, Schema } from "effect"
 import { RateLimit } from "./contract.ts"
+import type { TaggedErrorClass } from "../core/tagged_error.ts"
 
 type InvalidKeyFields = {
   readonly reason: Schema.Literals<readonly ["malformed", "not_found"]>
 }
 
-const invalidKeyFields: InvalidKeyFields = {
-  reason: Schema.Literals(["malformed", "not_found"]),
-}
-
-const InvalidKeyBase: Schema.Class<
-  InvalidKey,
-  Schema.TaggedStruct<"InvalidKey", InvalidKeyFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<InvalidKey>()("InvalidKey", invalidKeyFields)
+const InvalidKeyBase: TaggedErrorClass<InvalidKey, "InvalidKey", InvalidKeyFields> = Schema.TaggedError<InvalidKey>()(
+  "InvalidKey",
+  {
+    reason: Schema.Literals(["malformed", "not_found"]),
+  },
+)
 
 /**
  * The key is malformed (rejected before any database access) or unknown. `reason` tells which;
@@ -48,16 +46,13 @@ type RevokedKeyFields = {
   readonly revokedAt: Schema.DateFromString
 }
 
-const revokedKeyFields: RevokedKeyFields = {
-  keyId: Schema.String,
-  revokedAt: Schema.DateFromString,
-}
-
-const RevokedKeyBase: Schema.Class<
-  RevokedKey,
-  Schema.TaggedStruct<"RevokedKey", RevokedKeyFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<RevokedKey>()("RevokedKey", revokedKeyFields)
+const RevokedKeyBase: TaggedErrorClass<RevokedKey, "RevokedKey", RevokedKeyFields> = Schema.TaggedError<RevokedKey>()(
+  "RevokedKey",
+  {
+    keyId: Schema.String,
+    revokedAt: Schema.DateFromString,
+  },
+)
 
 /**
  * The key was revoked (or rotated, and its grace period is over) at `revokedAt`. From
@@ -83,16 +78,13 @@ type ExpiredKeyFields = {
   readonly expiredAt: Schema.DateFromString
 }
 
-const expiredKeyFields: ExpiredKeyFields = {
-  keyId: Schema.String,
-  expiredAt: Schema.DateFromString,
-}
-
-const ExpiredKeyBase: Schema.Class<
-  ExpiredKey,
-  Schema.TaggedStruct<"ExpiredKey", ExpiredKeyFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<ExpiredKey>()("ExpiredKey", expiredKeyFields)
+const ExpiredKeyBase: TaggedErrorClass<ExpiredKey, "ExpiredKey", ExpiredKeyFields> = Schema.TaggedError<ExpiredKey>()(
+  "ExpiredKey",
+  {
+    keyId: Schema.String,
+    expiredAt: Schema.DateFromString,
+  },
+)
 
 /**
  * The key's `expiresAt` has passed.
@@ -117,17 +109,12 @@ type InsufficientScopeFields = {
   readonly missingScopes: Schema.$Array<Schema.String>
 }
 
-const insufficientScopeFields: InsufficientScopeFields = {
-  keyId: Schema.String,
-  reason: Schema.Literals(["organization", "project", "product", "scope"]),
-  missingScopes: Schema.Array(Schema.String),
-}
-
-const InsufficientScopeBase: Schema.Class<
-  InsufficientScope,
-  Schema.TaggedStruct<"InsufficientScope", InsufficientScopeFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<InsufficientScope>()("InsufficientScope", insufficientScopeFields)
+const InsufficientScopeBase: TaggedErrorClass<InsufficientScope, "InsufficientScope", InsufficientScopeFields> = Schema
+  .TaggedError<InsufficientScope>()("InsufficientScope", {
+    keyId: Schema.String,
+    reason: Schema.Literals(["organization", "project", "product", "scope"]),
+    missingScopes: Schema.Array(Schema.String),
+  })
 
 /**
  * The key is valid but does not reach what the request needs: another organization, project or
@@ -156,17 +143,13 @@ type QuotaExceededFields = {
   readonly retryAfter: Schema.DurationFromMillis
 }
 
-const quotaExceededFields: QuotaExceededFields = {
+const QuotaExceededBase: TaggedErrorClass<QuotaExceeded, "QuotaExceeded", QuotaExceededFields> = Schema.TaggedError<
+  QuotaExceeded
+>()("QuotaExceeded", {
   keyId: Schema.String,
   limit: RateLimit,
   retryAfter: Schema.DurationFromMillis,
-}
-
-const QuotaExceededBase: Schema.Class<
-  QuotaExceeded,
-  Schema.TaggedStruct<"QuotaExceeded", QuotaExceededFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<QuotaExceeded>()("QuotaExceeded", quotaExceededFields)
+})
 
 /**
  * The key's rate limit is spent for the current window; try again after `retryAfter`
@@ -193,15 +176,13 @@ type OrganizationNotFoundFields = {
   readonly orgId: Schema.String
 }
 
-const organizationNotFoundFields: OrganizationNotFoundFields = {
-  orgId: Schema.String,
-}
-
-const OrganizationNotFoundBase: Schema.Class<
+const OrganizationNotFoundBase: TaggedErrorClass<
   OrganizationNotFound,
-  Schema.TaggedStruct<"OrganizationNotFound", OrganizationNotFoundFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<OrganizationNotFound>()("OrganizationNotFound", organizationNotFoundFields)
+  "OrganizationNotFound",
+  OrganizationNotFoundFields
+> = Schema.TaggedError<OrganizationNotFound>()("OrganizationNotFound", {
+  orgId: Schema.String,
+})
 
 /**
  * No organization with this id (`APIKeyError("Organization '<id>' not found")` in the seed).
@@ -224,15 +205,10 @@ type ProjectNotFoundFields = {
   readonly projectId: Schema.String
 }
 
-const projectNotFoundFields: ProjectNotFoundFields = {
-  projectId: Schema.String,
-}
-
-const ProjectNotFoundBase: Schema.Class<
-  ProjectNotFound,
-  Schema.TaggedStruct<"ProjectNotFound", ProjectNotFoundFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<ProjectNotFound>()("ProjectNotFound", projectNotFoundFields)
+const ProjectNotFoundBase: TaggedErrorClass<ProjectNotFound, "ProjectNotFound", ProjectNotFoundFields> = Schema
+  .TaggedError<ProjectNotFound>()("ProjectNotFound", {
+    projectId: Schema.String,
+  })
 
 /**
  * No project with this id, or it belongs to another organization.
@@ -255,15 +231,10 @@ type ProductNotFoundFields = {
   readonly productId: Schema.String
 }
 
-const productNotFoundFields: ProductNotFoundFields = {
-  productId: Schema.String,
-}
-
-const ProductNotFoundBase: Schema.Class<
-  ProductNotFound,
-  Schema.TaggedStruct<"ProductNotFound", ProductNotFoundFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<ProductNotFound>()("ProductNotFound", productNotFoundFields)
+const ProductNotFoundBase: TaggedErrorClass<ProductNotFound, "ProductNotFound", ProductNotFoundFields> = Schema
+  .TaggedError<ProductNotFound>()("ProductNotFound", {
+    productId: Schema.String,
+  })
 
 /**
  * No product with this id, or it belongs to another organization.
@@ -286,15 +257,11 @@ type KeyNotFoundFields = {
   readonly keyId: Schema.String
 }
 
-const keyNotFoundFields: KeyNotFoundFields = {
+const KeyNotFoundBase: TaggedErrorClass<KeyNotFound, "KeyNotFound", KeyNotFoundFields> = Schema.TaggedError<
+  KeyNotFound
+>()("KeyNotFound", {
   keyId: Schema.String,
-}
-
-const KeyNotFoundBase: Schema.Class<
-  KeyNotFound,
-  Schema.TaggedStruct<"KeyNotFound", KeyNotFoundFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<KeyNotFound>()("KeyNotFound", keyNotFoundFields)
+})
 
 /**
  * No key with this id.
@@ -317,15 +284,11 @@ type InvalidRequestFields = {
   readonly detail: Schema.String
 }
 
-const invalidRequestFields: InvalidRequestFields = {
+const InvalidRequestBase: TaggedErrorClass<InvalidRequest, "InvalidRequest", InvalidRequestFields> = Schema.TaggedError<
+  InvalidRequest
+>()("InvalidRequest", {
   detail: Schema.String,
-}
-
-const InvalidRequestBase: Schema.Class<
-  InvalidRequest,
-  Schema.TaggedStruct<"InvalidRequest", InvalidRequestFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<InvalidRequest>()("InvalidRequest", invalidRequestFields)
+})
 
 /**
  * The request itself is unusable: an empty name, a product not linked to the key's project, a
@@ -350,16 +313,11 @@ type KeyStoreUnavailableFields = {
   readonly status: Schema.optionalKey<Schema.Number>
 }
 
-const keyStoreUnavailableFields: KeyStoreUnavailableFields = {
-  detail: Schema.String,
-  status: Schema.optionalKey(Schema.Number),
-}
-
-const KeyStoreUnavailableBase: Schema.Class<
-  KeyStoreUnavailable,
-  Schema.TaggedStruct<"KeyStoreUnavailable", KeyStoreUnavailableFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<KeyStoreUnavailable>()("KeyStoreUnavailable", keyStoreUnavailableFields)
+const KeyStoreUnavailableBase: TaggedErrorClass<KeyStoreUnavailable, "KeyStoreUnavailable", KeyStoreUnavailableFields> =
+  Schema.TaggedError<KeyStoreUnavailable>()("KeyStoreUnavailable", {
+    detail: Schema.String,
+    status: Schema.optionalKey(Schema.Number),
+  })
 
 /**
  * The key store could not answer: the database failed, or the remote key service could not be

@@ -9,21 +9,16 @@
  *
  * @module
  */
-import { type Cause, Context, Duration, Effect, Exit, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
+import { Context, Duration, Effect, Exit, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { TaggedErrorClass } from "../core/tagged_error.ts"
 import type { ApiKey } from "./contract.ts"
 import { KeyStoreUnavailable, type ValidateError } from "./errors.ts"
 import { ApiKeys, type ValidateOptions } from "./service.ts"
 
-type MissingKeyFields = Record<never, never>
-
-const missingKeyFields: MissingKeyFields = {}
-
-const MissingKeyBase: Schema.Class<
-  MissingKey,
-  Schema.TaggedStruct<"MissingKey", MissingKeyFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<MissingKey>()("MissingKey", missingKeyFields)
+const MissingKeyBase: TaggedErrorClass<MissingKey, "MissingKey", Record<never, never>> = Schema.TaggedError<
+  MissingKey
+>()("MissingKey", {})
 
 /**
  * The request carried no key.

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { type Cause, Effect, Redacted, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
+import type { TaggedErrorClass } from "../core/tagged_error.ts"
 
 /** The header a delivery's signature travels in. */
 export const SIGNATURE_HEADER = "x-webhook-signature"
@@ -56,14 +57,10 @@ export const signWebhookPayload = async (
 /** Why a signature was refused. */
 export type WebhookSignatureReason = "malformed" | "mismatch" | "stale"
 
-const WebhookSignatureErrorBase: Schema.Class<
-  WebhookSignatureError,
-  Schema.TaggedStruct<"WebhookSignatureError", {
-    readonly reason: Schema.Literals<readonly ["malformed", "mismatch", "stale"]>
-    readonly message: Schema.String
-  }>,
-  Cause.YieldableError
-> = Schema.TaggedError<WebhookSignatureError>()("WebhookSignatureError", {
+const WebhookSignatureErrorBase: TaggedErrorClass<WebhookSignatureError, "WebhookSignatureError", {
+  readonly reason: Schema.Literals<readonly ["malformed", "mismatch", "stale"]>
+  readonly message: Schema.String
+}> = Schema.TaggedError<WebhookSignatureError>()("WebhookSignatureError", {
   reason: Schema.Literals(["malformed", "mismatch", "stale"]),
   message: Schema.String,
 })

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { type Cause, Option, Schema } from "effect"
+import { Option, Schema } from "effect"
 import type { Failure, StatusFailure } from "../core/failure.ts"
+import type { TaggedErrorClass } from "../core/tagged_error.ts"
 import {
   type DecisionCode,
   DecisionCodeSchema,
@@ -42,20 +43,16 @@ type MachineIdErrorFields = {
   readonly body: Schema.optionalKey<Schema.Unknown>
 }
 
-const machineIdErrorFields: MachineIdErrorFields = {
+const MachineIdErrorBase: TaggedErrorClass<MachineIdError, "MachineIdError", MachineIdErrorFields> = Schema.TaggedError<
+  MachineIdError
+>()("MachineIdError", {
   message: Schema.String,
   status: Schema.optionalKey(Schema.Number),
   code: Schema.optionalKey(Code),
   requestId: Schema.optionalKey(Schema.String),
   /** The raw answer body. */
   body: Schema.optionalKey(Schema.Unknown),
-}
-
-const MachineIdErrorBase: Schema.Class<
-  MachineIdError,
-  Schema.TaggedStruct<"MachineIdError", MachineIdErrorFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<MachineIdError>()("MachineIdError", machineIdErrorFields)
+})
 
 /**
  * A MachineID call that did not succeed: a non-2xx answer, a network failure or timeout, an
@@ -83,17 +80,12 @@ type InvalidArgumentFields = {
   readonly message: Schema.String
 }
 
-const invalidArgumentFields: InvalidArgumentFields = {
-  /** `deviceId` or `orgKey`. */
-  argument: Schema.String,
-  message: Schema.String,
-}
-
-const InvalidArgumentBase: Schema.Class<
-  InvalidArgument,
-  Schema.TaggedStruct<"InvalidArgument", InvalidArgumentFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<InvalidArgument>()("InvalidArgument", invalidArgumentFields)
+const InvalidArgumentBase: TaggedErrorClass<InvalidArgument, "InvalidArgument", InvalidArgumentFields> = Schema
+  .TaggedError<InvalidArgument>()("InvalidArgument", {
+    /** `deviceId` or `orgKey`. */
+    argument: Schema.String,
+    message: Schema.String,
+  })
 
 /**
  * An argument refused before any request: an empty, blank or too long device id (over
@@ -119,20 +111,15 @@ type ExecutionDeniedFields = {
   readonly message: Schema.String
 }
 
-const executionDeniedFields: ExecutionDeniedFields = {
-  deviceId: Schema.String,
-  code: DecisionCodeSchema,
-  requestId: Schema.String,
-  /** The legacy `reason`, when the API sent one. */
-  reason: Schema.optionalKey(Schema.String),
-  message: Schema.String,
-}
-
-const ExecutionDeniedBase: Schema.Class<
-  ExecutionDenied,
-  Schema.TaggedStruct<"ExecutionDenied", ExecutionDeniedFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<ExecutionDenied>()("ExecutionDenied", executionDeniedFields)
+const ExecutionDeniedBase: TaggedErrorClass<ExecutionDenied, "ExecutionDenied", ExecutionDeniedFields> = Schema
+  .TaggedError<ExecutionDenied>()("ExecutionDenied", {
+    deviceId: Schema.String,
+    code: DecisionCodeSchema,
+    requestId: Schema.String,
+    /** The legacy `reason`, when the API sent one. */
+    reason: Schema.optionalKey(Schema.String),
+    message: Schema.String,
+  })
 
 /**
  * The hard gate said no: `validate` answered `allowed: false`, or `allowed: true` that its code or
@@ -173,7 +160,11 @@ type EnforcementUnavailableFields = {
   readonly requestId: Schema.optionalKey<Schema.String>
 }
 
-const enforcementUnavailableFields: EnforcementUnavailableFields = {
+const EnforcementUnavailableBase: TaggedErrorClass<
+  EnforcementUnavailable,
+  "EnforcementUnavailable",
+  EnforcementUnavailableFields
+> = Schema.TaggedError<EnforcementUnavailable>()("EnforcementUnavailable", {
   deviceId: Schema.String,
   reason: Schema.Literals(REASONS),
   message: Schema.String,
@@ -181,13 +172,7 @@ const enforcementUnavailableFields: EnforcementUnavailableFields = {
   /** The `MachineIdError` code of the failed validate. */
   code: Schema.optionalKey(Code),
   requestId: Schema.optionalKey(Schema.String),
-}
-
-const EnforcementUnavailableBase: Schema.Class<
-  EnforcementUnavailable,
-  Schema.TaggedStruct<"EnforcementUnavailable", EnforcementUnavailableFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<EnforcementUnavailable>()("EnforcementUnavailable", enforcementUnavailableFields)
+})
 
 /**
  * The hard gate could not get a decision, so it fails closed: the network failed or timed out

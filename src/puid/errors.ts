@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { type Cause, Duration, Option, Schema } from "effect"
+import { Duration, Option, Schema } from "effect"
 import type { Failure, StatusFailure } from "../core/failure.ts"
 import { retryAfter } from "../core/retry.ts"
 import { ErrorBody, type PuidServerCode } from "./contract.ts"
+import type { TaggedErrorClass } from "../core/tagged_error.ts"
 
 /** The codes the client raises itself, before or instead of a request. */
 export type PuidClientCode =
@@ -56,24 +57,21 @@ type PuidErrorFields = {
   readonly body: Schema.optionalKey<Schema.Unknown>
 }
 
-const fields: PuidErrorFields = {
-  message: Schema.String,
-  status: Schema.optionalKey(Schema.Number),
-  code: Schema.optionalKey(Code),
-  requestId: Schema.optionalKey(Schema.String),
-  /** How long the server asks us to wait, on `rate_limited`. */
-  retryAfter: Schema.optionalKey(Schema.Duration),
-  /** Today's usage, on `quota_exceeded`. */
-  quota: Schema.optionalKey(QuotaInfo),
-  /** The raw error body. */
-  body: Schema.optionalKey(Schema.Unknown),
-}
-
-const PuidErrorBase: Schema.Class<
-  PuidError,
-  Schema.TaggedStruct<"PuidError", PuidErrorFields>,
-  Cause.YieldableError
-> = Schema.TaggedError<PuidError>()("PuidError", fields)
+const PuidErrorBase: TaggedErrorClass<PuidError, "PuidError", PuidErrorFields> = Schema.TaggedError<PuidError>()(
+  "PuidError",
+  {
+    message: Schema.String,
+    status: Schema.optionalKey(Schema.Number),
+    code: Schema.optionalKey(Code),
+    requestId: Schema.optionalKey(Schema.String),
+    /** How long the server asks us to wait, on `rate_limited`. */
+    retryAfter: Schema.optionalKey(Schema.Duration),
+    /** Today's usage, on `quota_exceeded`. */
+    quota: Schema.optionalKey(QuotaInfo),
+    /** The raw error body. */
+    body: Schema.optionalKey(Schema.Unknown),
+  },
+)
 
 /**
  * Every failure of the PUID client: a non-2xx answer, a client-side validation, a network failure.
