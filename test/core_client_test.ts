@@ -1,7 +1,8 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
-import { Effect, Exit, Schema } from "effect"
-import { type ApiClient, makeApiClient } from "../src/core/client.ts"
+import { Effect, Exit, Layer, Schema } from "effect"
+import { Headers, HttpClient, HttpClientResponse } from "effect/http"
+import { type ApiClient, type ApiDefinition, makeApiClient } from "../src/core/client.ts"
 import { defineApi } from "../src/core/endpoint.ts"
 import type { Failure } from "../src/core/failure.ts"
 import { fetchLayer } from "../src/core/promise.ts"
@@ -56,14 +57,15 @@ const run = <A>(
   f: (client: ApiClient<Failure>) => Effect.Effect<A, Failure>,
 ) => Effect.runPromiseExit(Effect.scoped(Effect.flatMap(client, f)).pipe(Effect.provide(fetchLayer(fetch))))
 
-const client = makeApiClient<Failure>({
+const options: ApiDefinition<Failure> = {
   name: "test",
   baseUrl: "http://api.test/v1",
   credential: { _tag: "None" },
   timeout: "5 seconds",
   retry: RetryPolicy.make({ times: 3, base: "1 millis", jitter: false, statuses: [503] }),
-  toError: (failure) => failure,
-})
+  toError: (failure: Failure) => failure,
+}
+const client = makeApiClient<Failure>(options)
 
 describe("the client from a definition", () => {
   it("builds the request from the endpoint: method, filled path, encoded body", async () => {
@@ -106,5 +108,32 @@ describe("the client from a definition", () => {
     const exit = await run(fetch, (c) => c.send(Api.endpoints.create, { payload: { name: 1 as unknown as string } }))
     assert.ok(Exit.isFailure(exit))
     assert.equal(seen.length, 0)
+  })
+})
+
+describe("the client's secret headers", () => {
+  it("are appended to the redacted names a user set, never replacing them", async () => {
+    let seen: ReadonlyArray<string | RegExp> = []
+    const http = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.map(Headers.CurrentRedactedNames, (names) => {
+          seen = names
+          return HttpClientResponse.fromWeb(request, Response.json({ id: "t_1" }))
+        })
+      ),
+    )
+    const exit = await Effect.runPromiseExit(
+      Effect.scoped(Effect.flatMap(
+        makeApiClient<Failure>({ ...options, secretHeaders: Api.secretHeaders }),
+        (c) => c.send(Api.endpoints.read, { params: { id: "1" } }),
+      )).pipe(
+        Effect.provide(http),
+        Effect.provideService(Headers.CurrentRedactedNames, ["x-mine"]),
+      ),
+    )
+    assert.ok(Exit.isSuccess(exit))
+    assert.ok(seen.includes("x-mine"), `${seen}`)
+    assert.ok(seen.includes("x-secret"), `${seen}`)
   })
 })
