@@ -23,7 +23,16 @@ export * as Puid from "./src/puid/mod.ts"
 export * as MachineID from "./src/machineid/mod.ts"
 export * as ApiKeys from "./src/apikeys/mod.ts"
 export { isRetryable, retryAfter, type RetryInput, RetryPolicy, type RetryPolicyOptions } from "./src/core/retry.ts"
-export type { AccessToken, Credential } from "./src/core/credentials.ts"
+export type { AccessToken, Authenticator, Credential } from "./src/core/credentials.ts"
+export {
+  CallContext,
+  type CallInfo,
+  type Middleware,
+  withCredential,
+  withPacing,
+  withRetry,
+  withTimeout,
+} from "./src/core/middleware.ts"
 export type { Pacing, TransportOptions } from "./src/core/client.ts"
 export {
   fetchLayer,

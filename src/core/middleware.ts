@@ -10,6 +10,19 @@
  * What a single call says about itself (whether it is safe to repeat, its own retry policy,
  * whether it is paced) travels in {@linkcode CallContext}.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpClient } from "effect/http"
+ * import { RetryPolicy, withRetry, withTimeout } from "@gatehouse/sdk"
+ *
+ * // Your own client, with gatehouse's timeout and retry stages.
+ * const client = Effect.map(
+ *   HttpClient.HttpClient,
+ *   (http) => http.pipe(withTimeout("5 seconds"), withRetry(RetryPolicy.make({ times: 3 }))),
+ * )
+ * ```
+ *
  * @module
  */
 import { Context, Duration, Effect, Layer, type Redacted } from "effect"
@@ -46,13 +59,18 @@ export const isAttemptTimeout = (error: HttpClientError.HttpClientError): boolea
 
 const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
 
+/** A stage of the pipeline: an `HttpClient` in, the same client with one more concern out. */
+export type Middleware<E2 = never, R2 = never> = <E, R>(
+  client: HttpClient.HttpClient.With<E, R>,
+) => HttpClient.HttpClient.With<E | E2, R | R2>
+
 /**
  * Bounds each attempt, its whole body included, by `duration`: the response comes back with its
  * body in memory, so a body that stalls counts against the attempt, and a connection lost
  * mid-body fails the attempt (and can be retried) like a refused one. Past it the attempt fails
  * with a `TransportError` whose cause is an {@linkcode AttemptTimeout}.
  */
-export const withTimeout = (duration: Duration.Input) => {
+export const withTimeout = (duration: Duration.Input): Middleware => {
   const limit = Duration.fromInputUnsafe(duration)
   return <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
     HttpClient.transform(client, (effect, request) =>
@@ -105,7 +123,7 @@ const isTransient = (error: unknown): boolean =>
  * is) and the policy covers its method. Each delay is the longer of the backoff and `Retry-After`;
  * when the retries run out the last answer is returned as it came.
  */
-export const withRetry = (policy: RetryPolicy) => <E, R>(client: HttpClient.HttpClient.With<E, R>) =>
+export const withRetry = (policy: RetryPolicy): Middleware => <E, R>(client: HttpClient.HttpClient.With<E, R>) =>
   HttpClient.transform(client, (effect, request) =>
     Effect.flatMap(CallContext, (call) => {
       const active = call.retry ?? policy
@@ -147,7 +165,7 @@ export interface Pacing {
  * spaces requests evenly, where a fixed window lets two through on either side of its edge, which
  * a "one per second since the last request" server refuses.
  */
-export const withPacing = (pacing: Pacing, key: string) => {
+export const withPacing = (pacing: Pacing, key: string): Effect.Effect<Middleware> => {
   const limiter = RateLimiter.makeWithRateLimiter.pipe(
     Effect.provide(RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))),
   )
@@ -178,7 +196,7 @@ export const withPacing = (pacing: Pacing, key: string) => {
  * every caller that met the same 401) and sends the request again, once.
  */
 export const withCredential =
-  <E2>(authenticator: Authenticator<E2>) =>
+  <E2>(authenticator: Authenticator<E2>): Middleware<E2> =>
   <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | E2, R> =>
     HttpClient.makeWith<never, never, E | E2, R>(
       (prepared) =>
