@@ -8,6 +8,7 @@
 /** A clock a test can move. It starts at the real time and then runs with it, plus every `advance`. */
 export class MockClock {
   #offset = 0
+  readonly #listeners = new Set<() => void>()
 
   /** Milliseconds since the epoch, as the mock sees them. */
   now(): number {
@@ -17,15 +18,31 @@ export class MockClock {
   /** Moves the clock on by `millis` (a negative value moves it back). */
   advance(millis: number): void {
     this.#offset += millis
+    this.#moved()
   }
 
   /** Sets the clock to `epochMillis`, from where it runs on with real time. */
   set(epochMillis: number): void {
     this.#offset = epochMillis - Date.now()
+    this.#moved()
   }
 
   /** Back to real time. */
   reset(): void {
     this.#offset = 0
+    this.#moved()
+  }
+
+  /**
+   * Calls `listener` each time the clock is moved (`advance`, `set`, `reset`), so that what falls
+   * due (a webhook retry) happens then. Returns the function that stops it.
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #moved(): void {
+    for (const listener of this.#listeners) listener()
   }
 }

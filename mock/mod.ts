@@ -26,6 +26,7 @@
 import { type Mock, mountMocks } from "./app.ts"
 import { MockClock } from "./clock.ts"
 import { ApiKeysMock } from "./apikeys/mod.ts"
+import { AuthPIMock } from "./authpi/mod.ts"
 import { MachineIdMock } from "./machineid/mod.ts"
 import { PuidMock } from "./puid/mod.ts"
 
@@ -35,6 +36,7 @@ export { MockClock } from "./clock.ts"
 export { PUID_DEMO, PuidMock, PuidState } from "./puid/mod.ts"
 export { MACHINEID_DEMO, MachineIdMock, MachineIdState } from "./machineid/mod.ts"
 export { APIKEYS_DEMO, ApiKeysMock } from "./apikeys/mod.ts"
+export { AUTHPI_DEMO, type AuthPIDemo, AuthPIMock, type AuthPIMockOptions, AuthPIState } from "./authpi/mod.ts"
 export type {
   MachineIdPlanState,
   MachineIdPlanTier,
@@ -53,6 +55,8 @@ export interface GatehouseMock extends Mock {
   readonly machineid: MachineIdMock
   /** The API-keys mock: the real key service on in-memory SQLite, and its demo data. */
   readonly apikeys: ApiKeysMock
+  /** The AuthPI Admin mock: every resource with state, ETags, idempotency, events and signed webhooks. */
+  readonly authpi: AuthPIMock
 }
 
 /** Builds the mock of every API, in its seeded state. */
@@ -61,5 +65,6 @@ export const createMock = (): GatehouseMock => {
   const puid = new PuidMock(clock)
   const machineid = new MachineIdMock(clock)
   const apikeys = new ApiKeysMock(clock)
-  return { ...mountMocks(clock, [puid, machineid, apikeys]), puid, machineid, apikeys }
+  const authpi = new AuthPIMock(clock)
+  return { ...mountMocks(clock, [puid, machineid, apikeys, authpi]), puid, machineid, apikeys, authpi }
 }

@@ -19,7 +19,7 @@ const secretsOf = (api: MockApi) =>
   Object.fromEntries(api.definition.secretHeaders.map((name) => [name, `secret-${api.name}-${name}`]))
 
 describe("every API's mock has the one shape", () => {
-  for (const name of ["puid", "machineid", "apikeys"]) {
+  for (const name of createMock().apis.map((a) => a.name)) {
     it(`${name}: the routes it serves are the routes its OpenAPI document lists, JSON and YAML`, async () => {
       const mock = createMock()
       const api = mock.apis.find((a) => a.name === name)!
@@ -98,7 +98,7 @@ describe("every API's mock has the one shape", () => {
 })
 
 describe("the mock app", () => {
-  for (const api of ["puid", "machineid", "apikeys"]) {
+  for (const api of createMock().apis.map((a) => a.name)) {
     it(`${api} serves an OpenAPI 3.1 document whose every $ref resolves`, async () => {
       const mock = createMock()
       const response = await mock.fetch(`${mock.baseUrl(api)}/openapi.json`)
@@ -114,7 +114,7 @@ describe("the mock app", () => {
 
   it("mounts every API under its own prefix and answers 404 elsewhere", async () => {
     const mock = createMock()
-    assert.deepEqual(mock.apis.map((api) => api.mount), ["/puid/api", "/machineid", "/apikeys"])
+    assert.deepEqual(mock.apis.map((api) => api.mount), ["/puid/api", "/machineid", "/apikeys", "/authpi"])
     const response = await mock.fetch("http://anywhere.test/nothing/here")
     assert.equal(response.status, 404)
     assert.equal((await response.json()).error, "not_found")
