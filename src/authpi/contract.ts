@@ -40,8 +40,11 @@ export type AuthPIErrorCode =
 
 /** An error body: `{ error, error_description, retryable?, currentETag?, fields? }`. */
 export interface ErrorBody {
+  /** The error code, snake_case. */
   readonly error: AuthPIErrorCode
+  /** What went wrong, in words. */
   readonly error_description?: string | undefined
+  /** Whether sending the request again may succeed. */
   readonly retryable?: boolean | undefined
   /** On 412: the resource's current `ETag`. */
   readonly currentETag?: string | undefined
@@ -49,6 +52,7 @@ export interface ErrorBody {
   readonly fields?: Readonly<Record<string, string>> | undefined
   /** A request or trace id, when the API sends one in the body. */
   readonly reference?: string | undefined
+  /** Fields the API added after this version. */
   readonly [field: string]: unknown
 }
 

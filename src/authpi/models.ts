@@ -24,6 +24,7 @@ export interface Resource {
 
 /** A create or update body: the fields the contract names, and any other the API accepts. */
 export interface Body {
+  /** Fields the API added after this version. */
   readonly [field: string]: unknown
 }
 
@@ -47,9 +48,13 @@ const nullable = <S extends Schema.Top>(schema: S) => opt(Schema.NullOr(schema))
 
 /** An account: the tenant every other resource lives in (`acc_`). */
 export interface Account extends Resource {
+  /** Its name. */
   readonly name: string
+  /** A description. */
   readonly description?: unknown
+  /** The kind of organization the account is. */
   readonly org_type?: string | undefined
+  /** Settings, as the API shapes them. */
   readonly settings?: unknown
 }
 /** The schema of {@linkcode Account}. */
@@ -62,8 +67,11 @@ export const AccountSchema: Schema.Codec<Account, Account> = model({
 
 /** An issuer: an identity realm with its users, agents, clients and organizations (`i_`). */
 export interface Issuer extends Resource {
+  /** Its name. */
   readonly name: string
+  /** A description. */
   readonly description?: string | null | undefined
+  /** Settings, as the API shapes them. */
   readonly settings?: unknown
 }
 /** The schema of {@linkcode Issuer}. */
@@ -78,12 +86,19 @@ export type WebhookAuthType = "none" | "bearer" | "signature" | "bearer+signatur
 
 /** A webhook (`wh_`): `bearer_token_plain` and `signature_secret_plain` come once, in the create answer. */
 export interface Webhook extends Resource {
+  /** Its name. */
   readonly name: string
+  /** Where deliveries are POSTed. */
   readonly url: string
+  /** How deliveries prove themselves: `none`, `bearer`, `signature` or `bearer+signature`. */
   readonly auth_type: WebhookAuthType | (string & Record<never, never>)
+  /** The event types it is subscribed to (`user.created`, `*`). */
   readonly events: ReadonlyArray<string>
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "active" | "disabled" | "deleted" | (string & Record<never, never>)
+  /** The bearer token deliveries carry: in the create answer only. */
   readonly bearer_token_plain?: string | undefined
+  /** The secret deliveries are signed with: in the create answer only. */
   readonly signature_secret_plain?: string | undefined
 }
 /** The schema of {@linkcode Webhook}. */
@@ -99,13 +114,19 @@ export const WebhookSchema: Schema.Codec<Webhook, Webhook> = model({
 
 /** One attempt to deliver an event to a webhook (`dlv_`). */
 export interface Delivery extends Resource {
+  /** The webhook it was sent to. */
   readonly webhook_id: string
+  /** The event delivered. */
   readonly event_id: string
+  /** The event's type. */
   readonly event_type: string
+  /** Which attempt this was, from 1. */
   readonly attempt: number
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "succeeded" | "failed" | (string & Record<never, never>)
   /** The receiver's status, `null` when it could not be reached. */
   readonly response_code: number | null
+  /** How long the attempt took. */
   readonly duration_ms: number
   /** When the next attempt is due, for a failed one that is retried. */
   readonly next_attempt_at?: number | null | undefined
@@ -124,10 +145,15 @@ export const DeliverySchema: Schema.Codec<Delivery, Delivery> = model({
 
 /** Something that happened in the account (`evt_`): `user.created`, `webhook.updated`... */
 export interface Event extends Resource {
+  /** What kind it is. */
   readonly type: string
+  /** The issuer it belongs to. */
   readonly issuer_id?: string | null | undefined
+  /** The user it belongs to. */
   readonly user_id?: string | null | undefined
+  /** The client it concerns. */
   readonly client_id?: string | null | undefined
+  /** What the event carries. */
   readonly data: unknown
 }
 /** The schema of {@linkcode Event}. */
@@ -141,8 +167,11 @@ export const EventSchema: Schema.Codec<Event, Event> = model({
 
 /** Event counts by type, over the filters given. */
 export interface EventAggregate {
+  /** Events matching the filters. */
   readonly total: number
+  /** Event counts by type. */
   readonly by_type: Readonly<Record<string, number>>
+  /** Fields the API added after this version. */
   readonly [field: string]: unknown
 }
 /** The schema of {@linkcode EventAggregate}. */
@@ -153,8 +182,11 @@ export const EventAggregateSchema: Schema.Codec<EventAggregate, EventAggregate> 
 
 /** A custom domain of the account (`dom_`), addressed by its host. */
 export interface Domain extends Resource {
+  /** The domain's host name. */
   readonly host: string
+  /** Whether the DNS record was found. */
   readonly verified: boolean
+  /** The value the DNS record must hold. */
   readonly verification_token: string
 }
 /** The schema of {@linkcode Domain}. */
@@ -166,12 +198,19 @@ export const DomainSchema: Schema.Codec<Domain, Domain> = model({
 
 /** A note on a user, organization, issuer or client (`note_`). */
 export interface Note extends Resource {
+  /** What the note is about: `user`, `org`, `issuer` or `client`. */
   readonly subject_type: "user" | "org" | "issuer" | "client" | (string & Record<never, never>)
+  /** The id of what the note is about. */
   readonly subject_id: string
+  /** The issuer it belongs to. */
   readonly issuer_id?: string | null | undefined
+  /** The note's text. */
   readonly body: string
+  /** Whether the note is pinned. */
   readonly pinned: boolean
+  /** Who wrote the note. */
   readonly created_by?: string | null | undefined
+  /** Users the note mentions. */
   readonly mentions_user_id?: ReadonlyArray<string> | undefined
 }
 /** The schema of {@linkcode Note}. */
@@ -187,7 +226,9 @@ export const NoteSchema: Schema.Codec<Note, Note> = model({
 
 /** A member of the account's team (`mem_`). */
 export interface Member extends Resource {
+  /** The email address. */
   readonly email: string
+  /** The member's role. */
   readonly role: string
 }
 /** The schema of {@linkcode Member}. */
@@ -195,13 +236,19 @@ export const MemberSchema: Schema.Codec<Member, Member> = model({ email: str, ro
 
 /** An invitation, to the account's team or to an organization (`inv_`). */
 export interface Invitation extends Resource {
+  /** Who is invited. */
   readonly email_invited: string
+  /** The scopes it grants. */
   readonly scopes: ReadonlyArray<string>
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "pending" | "accepted" | "revoked" | "expired" | (string & Record<never, never>)
   /** Unix milliseconds. */
   readonly expires_at: number
+  /** The organization it belongs to. */
   readonly org_id?: string | undefined
+  /** The invitee's title in the organization. */
   readonly user_title?: string | undefined
+  /** The invitation's message. */
   readonly message?: string | undefined
 }
 /** The schema of {@linkcode Invitation}. */
@@ -217,9 +264,13 @@ export const InvitationSchema: Schema.Codec<Invitation, Invitation> = model({
 
 /** An API key of the account or of an organization (`key_`); `key_secret_plain` comes once, in the create answer. */
 export interface ApiKey extends Resource {
+  /** Its name. */
   readonly name: string
+  /** The scopes it grants. */
   readonly scopes: ReadonlyArray<string>
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "active" | "blocked" | "revoked" | "expired" | "suspended" | (string & Record<never, never>)
+  /** The key's secret: in the create answer only. */
   readonly key_secret_plain?: string | undefined
 }
 /** The schema of {@linkcode ApiKey}. */
@@ -232,14 +283,23 @@ export const ApiKeySchema: Schema.Codec<ApiKey, ApiKey> = model({
 
 /** A user of an issuer (`usr_`). */
 export interface User extends Resource {
+  /** The issuer it belongs to. */
   readonly issuer_id: string
+  /** How `username` reads: `email`, `unique-name` or `phone`. */
   readonly username_type?: "email" | "unique-name" | "phone" | (string & Record<never, never>) | undefined
+  /** The name the user signs in with. */
   readonly username?: string | undefined
+  /** The email address. */
   readonly email?: string | undefined
+  /** The name shown. */
   readonly display_name?: string | undefined
+  /** The scopes it grants. */
   readonly scopes?: ReadonlyArray<string> | undefined
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "active" | "suspended" | "disabled" | "deleted" | "pending" | (string & Record<never, never>)
+  /** Whether the user is blocked. */
   readonly blocked?: boolean | undefined
+  /** Free-form metadata. */
   readonly metadata?: unknown
 }
 /** The schema of {@linkcode User}. */
@@ -257,11 +317,17 @@ export const UserSchema: Schema.Codec<User, User> = model({
 
 /** An AI agent of an issuer (`agt_`). */
 export interface Agent extends Resource {
+  /** The issuer it belongs to. */
   readonly issuer_id: string
+  /** Its name. */
   readonly name: string
+  /** The AI model it runs on. */
   readonly model?: string | undefined
+  /** The model's provider. */
   readonly provider?: string | undefined
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "active" | "suspended" | "blocked" | (string & Record<never, never>)
+  /** Whether the agent has verifiers. */
   readonly has_verifiers: boolean
 }
 /** The schema of {@linkcode Agent}. */
@@ -276,10 +342,15 @@ export const AgentSchema: Schema.Codec<Agent, Agent> = model({
 
 /** An OAuth client of an issuer (`c_`); `client_secret_plain` comes once, in the create answer. */
 export interface Client extends Resource {
+  /** The issuer it belongs to. */
   readonly issuer_id: string
+  /** Its name. */
   readonly name: string
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: string
+  /** Where the authorization server may send users back. */
   readonly redirect_uris: ReadonlyArray<string>
+  /** The client secret: in the create answer only. */
   readonly client_secret_plain?: string | undefined
 }
 /** The schema of {@linkcode Client}. */
@@ -293,12 +364,19 @@ export const ClientSchema: Schema.Codec<Client, Client> = model({
 
 /** An organization of an issuer's users (`org_`). */
 export interface Organization extends Resource {
+  /** The issuer it belongs to. */
   readonly issuer_id: string
+  /** Its name. */
   readonly name: string
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: string
+  /** Whether SSO is on. */
   readonly sso_enabled: boolean
+  /** Whether members may sign in only through SSO. */
   readonly sso_only: boolean
+  /** Whether members must use a second factor. */
   readonly mfa_required: boolean
+  /** Whether members may be invited. */
   readonly invitation_enabled: boolean
 }
 /** The schema of {@linkcode Organization}. */
@@ -314,8 +392,11 @@ export const OrganizationSchema: Schema.Codec<Organization, Organization> = mode
 
 /** A user waiting for an administrator's decision (`apr_`), addressed by the user's id. */
 export interface Approval extends Resource {
+  /** The user it belongs to. */
   readonly user_id: string
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "pending" | "approved" | "rejected" | (string & Record<never, never>)
+  /** Why, in words. */
   readonly reason?: string | undefined
 }
 /** The schema of {@linkcode Approval}. */
@@ -337,9 +418,13 @@ export type AuthMethodKind =
 
 /** An authentication method of an issuer (`am_`). */
 export interface AuthMethod extends Resource {
+  /** Its name. */
   readonly name: string
+  /** How users sign in with it: `password`, `webauthn`, `totp_app`... */
   readonly method: AuthMethodKind | (string & Record<never, never>)
+  /** Whether users may sign in with it. */
   readonly enabled: boolean
+  /** Settings, as the API shapes them. */
   readonly settings?: unknown
 }
 /** The schema of {@linkcode AuthMethod}. */
@@ -352,8 +437,11 @@ export const AuthMethodSchema: Schema.Codec<AuthMethod, AuthMethod> = model({
 
 /** A group of an issuer's users (`grp_`). */
 export interface Group extends Resource {
+  /** Its name. */
   readonly name: string
+  /** A description. */
   readonly description?: string | null | undefined
+  /** The users in the group. */
   readonly member_ids: ReadonlyArray<string>
 }
 /** The schema of {@linkcode Group}. */
@@ -365,9 +453,13 @@ export const GroupSchema: Schema.Codec<Group, Group> = model({
 
 /** A user's sign-in session (`ses_`). */
 export interface Session extends Resource {
+  /** The user it belongs to. */
   readonly user_id: string
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "inactive" | "active" | "expired" | "revoked" | "suspended" | (string & Record<never, never>)
+  /** The address the session signed in from. */
   readonly ip?: string | undefined
+  /** The User-Agent the session signed in with. */
   readonly user_agent?: string | undefined
 }
 /** The schema of {@linkcode Session}. */
@@ -380,9 +472,13 @@ export const SessionSchema: Schema.Codec<Session, Session> = model({
 
 /** A user's personal token (`tok_`); `token_plain` comes once, in the create answer. */
 export interface PersonalToken extends Resource {
+  /** The user it belongs to. */
   readonly user_id: string
+  /** Its name. */
   readonly name: string
+  /** Its state; a state this version does not know is kept as is. */
   readonly status: "active" | "revoked" | (string & Record<never, never>)
+  /** The token itself: in the create answer only. */
   readonly token_plain?: string | undefined
 }
 /** The schema of {@linkcode PersonalToken}. */
@@ -395,8 +491,11 @@ export const PersonalTokenSchema: Schema.Codec<PersonalToken, PersonalToken> = m
 
 /** A device a user chose to trust (`td_`). */
 export interface TrustedDevice extends Resource {
+  /** The user it belongs to. */
   readonly user_id: string
+  /** Its name. */
   readonly name: string
+  /** When it was last seen (Unix ms), if ever. */
   readonly last_seen_at?: number | null | undefined
 }
 /** The schema of {@linkcode TrustedDevice}. */
@@ -408,9 +507,13 @@ export const TrustedDeviceSchema: Schema.Codec<TrustedDevice, TrustedDevice> = m
 
 /** A verifier (a second factor) of a user or an agent (`vrf_`). */
 export interface Verifier extends Resource {
+  /** The kind of verifier (`totp`, `webauthn`...). */
   readonly kind: string
+  /** Its name. */
   readonly name?: string | undefined
+  /** The user it belongs to. */
   readonly user_id?: string | undefined
+  /** The agent it belongs to. */
   readonly agent_id?: string | undefined
 }
 /** The schema of {@linkcode Verifier}. */
@@ -423,16 +526,23 @@ export const VerifierSchema: Schema.Codec<Verifier, Verifier> = model({
 
 /** One account the caller reaches, in `GET /v1/me`. */
 export interface MeAccount {
+  /** The account. */
   readonly account_id: string
+  /** The organization it belongs to. */
   readonly org_id?: string | null | undefined
+  /** The scopes it grants. */
   readonly scopes: ReadonlyArray<string>
+  /** Fields the API added after this version. */
   readonly [field: string]: unknown
 }
 
 /** Who is calling: `GET /v1/me`. An API key reaches exactly one account. */
 export interface Me {
+  /** What kind it is. */
   readonly type: "api_key" | "user" | "personal_token" | (string & Record<never, never>)
+  /** The accounts the credential reaches. */
   readonly accounts: ReadonlyArray<MeAccount>
+  /** Fields the API added after this version. */
   readonly [field: string]: unknown
 }
 /** The schema of {@linkcode Me}. */

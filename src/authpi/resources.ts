@@ -42,16 +42,19 @@ export type Operation = "list" | "create" | "get" | "update" | "delete"
 export interface Filter {
   /** `string`: equal; `boolean`: `true`/`false`; `list`: a comma list, any of; `after`/`before`: `created_at` bounds (Unix ms). */
   readonly kind: "string" | "boolean" | "list" | "after" | "before"
+  /** The model field compared. @default the filter's own name */
   readonly field?: string | undefined
 }
 
 /** A custom action: an endpoint beyond the generic five. */
 export interface Action {
+  /** The HTTP method. */
   readonly method: "GET" | "POST"
   /** On one item (`POST .../{user_id}/approve`) or on the collection (`GET .../aggregate`). */
   readonly on: "item" | "collection"
   /** The last path segment: `approve`, `aggregate`. */
   readonly segment: string
+  /** One line for documents. */
   readonly summary: string
   /** Its body, if it takes one. */
   readonly payload?: Codec | undefined
@@ -68,8 +71,9 @@ export type Scope = "account" | "issuer" | "organization" | "user" | "agent" | "
 export interface ResourceSpec {
   /** The noun, singular, for documents and messages: `user`. */
   readonly noun: string
-  /** The scope whose object holds it, and its accessor there (`users` on `issuer(i)`). */
+  /** The scope whose object holds it: `issuer` for users. */
   readonly scope: Scope
+  /** Its name on that scope's object: `users` on `issuer(i)`. */
   readonly accessor: string
   /** The collection's path below the account: `/issuers/{issuer_id}/users`. */
   readonly path: string
@@ -79,9 +83,13 @@ export interface ResourceSpec {
   readonly id: string
   /** The prefix of the ids the API gives (`usr_`); 25 lowercase alphanumerics follow. */
   readonly prefix: string
+  /** The schema of one item, as the API sends it. */
   readonly model: Codec
+  /** The generic operations it has. */
   readonly operations: ReadonlyArray<Operation>
+  /** Its list filters, by query name. */
   readonly filters?: Readonly<Record<string, Filter>> | undefined
+  /** Its custom actions, by name. */
   readonly actions?: Readonly<Record<string, Action>> | undefined
   /** Body fields a create needs (400 `invalid_request` with `fields` when absent). */
   readonly required?: ReadonlyArray<string> | undefined
@@ -95,19 +103,6 @@ export interface ResourceSpec {
   readonly defaults?: Readonly<Record<string, unknown>> | undefined
 }
 
-const CRUD: ReadonlyArray<Operation> = ["list", "create", "get", "update", "delete"]
-const status: Readonly<Record<string, Filter>> = { status: { kind: "string" } }
-const I = "/issuers/{issuer_id}"
-
-const revoke = (noun: string): Action => ({
-  method: "POST",
-  on: "item",
-  segment: "revoke",
-  summary: `Revoke a ${noun}`,
-  event: `${noun.replace(/ /g, "_")}.revoked`,
-})
-const resend: Action = { method: "POST", on: "item", segment: "resend", summary: "Send the invitation again" }
-
 /** Every resource of the AuthPI Admin API. */
 export const RESOURCES = {
   issuers: {
@@ -118,7 +113,7 @@ export const RESOURCES = {
     id: "issuer_id",
     prefix: "i_",
     model: IssuerSchema,
-    operations: CRUD,
+    operations: ["list", "create", "get", "update", "delete"],
     required: ["name"],
     event: "issuer",
   },
@@ -130,8 +125,8 @@ export const RESOURCES = {
     id: "webhook_id",
     prefix: "wh_",
     model: WebhookSchema,
-    operations: CRUD,
-    filters: status,
+    operations: ["list", "create", "get", "update", "delete"],
+    filters: { status: { kind: "string" } },
     required: ["name", "url", "events"],
     secrets: ["bearer_token_plain", "signature_secret_plain"],
     event: "webhook",
@@ -146,7 +141,7 @@ export const RESOURCES = {
     prefix: "dlv_",
     model: DeliverySchema,
     operations: ["list", "get"],
-    filters: status,
+    filters: { status: { kind: "string" } },
     actions: {
       redeliver: { method: "POST", on: "item", segment: "redeliver", summary: "Deliver the event again, now" },
     },
@@ -208,7 +203,7 @@ export const RESOURCES = {
     id: "note_id",
     prefix: "note_",
     model: NoteSchema,
-    operations: CRUD,
+    operations: ["list", "create", "get", "update", "delete"],
     filters: {
       subject_type: { kind: "string" },
       subject_id: { kind: "string" },
@@ -229,7 +224,7 @@ export const RESOURCES = {
     id: "member_id",
     prefix: "mem_",
     model: MemberSchema,
-    operations: CRUD,
+    operations: ["list", "create", "get", "update", "delete"],
     required: ["email"],
     event: "member",
     defaults: { role: "member" },
@@ -243,10 +238,19 @@ export const RESOURCES = {
     prefix: "inv_",
     model: InvitationSchema,
     operations: ["list", "create", "get", "delete"],
-    filters: status,
+    filters: { status: { kind: "string" } },
     required: ["email_invited", "scopes"],
     event: "invitation",
-    actions: { revoke: revoke("invitation"), resend },
+    actions: {
+      revoke: {
+        method: "POST",
+        on: "item",
+        segment: "revoke",
+        summary: "Revoke an invitation",
+        event: "invitation.revoked",
+      },
+      resend: { method: "POST", on: "item", segment: "resend", summary: "Send the invitation again" },
+    },
   },
   apiKeys: {
     noun: "api key",
@@ -256,24 +260,26 @@ export const RESOURCES = {
     id: "key_id",
     prefix: "key_",
     model: ApiKeySchema,
-    operations: CRUD,
-    filters: status,
+    operations: ["list", "create", "get", "update", "delete"],
+    filters: { status: { kind: "string" } },
     required: ["name"],
     secrets: ["key_secret_plain"],
     event: "api_key",
-    actions: { revoke: revoke("api key") },
+    actions: {
+      revoke: { method: "POST", on: "item", segment: "revoke", summary: "Revoke an API key", event: "api_key.revoked" },
+    },
     defaults: { scopes: [], status: "active" },
   },
   users: {
     noun: "user",
     scope: "issuer",
     accessor: "users",
-    path: `${I}/users`,
+    path: "/issuers/{issuer_id}/users",
     id: "user_id",
     prefix: "usr_",
     model: UserSchema,
-    operations: CRUD,
-    filters: status,
+    operations: ["list", "create", "get", "update", "delete"],
+    filters: { status: { kind: "string" } },
     event: "user",
     defaults: { status: "active", scopes: [], blocked: false },
   },
@@ -281,11 +287,11 @@ export const RESOURCES = {
     noun: "agent",
     scope: "issuer",
     accessor: "agents",
-    path: `${I}/agents`,
+    path: "/issuers/{issuer_id}/agents",
     id: "agent_id",
     prefix: "agt_",
     model: AgentSchema,
-    operations: CRUD,
+    operations: ["list", "create", "get", "update", "delete"],
     filters: {
       status: { kind: "string" },
       model: { kind: "string" },
@@ -300,11 +306,11 @@ export const RESOURCES = {
     noun: "client",
     scope: "issuer",
     accessor: "clients",
-    path: `${I}/clients`,
+    path: "/issuers/{issuer_id}/clients",
     id: "client_id",
     prefix: "c_",
     model: ClientSchema,
-    operations: CRUD,
+    operations: ["list", "create", "get", "update", "delete"],
     filters: { status: { kind: "string" }, name: { kind: "string" } },
     required: ["name"],
     secrets: ["client_secret_plain"],
@@ -315,11 +321,11 @@ export const RESOURCES = {
     noun: "organization",
     scope: "issuer",
     accessor: "organizations",
-    path: `${I}/organizations`,
+    path: "/issuers/{issuer_id}/organizations",
     id: "org_id",
     prefix: "org_",
     model: OrganizationSchema,
-    operations: CRUD,
+    operations: ["list", "create", "get", "update", "delete"],
     filters: {
       status: { kind: "string" },
       sso_enabled: { kind: "boolean" },
@@ -341,42 +347,53 @@ export const RESOURCES = {
     noun: "invitation",
     scope: "organization",
     accessor: "invitations",
-    path: `${I}/organizations/{org_id}/invitations`,
+    path: "/issuers/{issuer_id}/organizations/{org_id}/invitations",
     id: "invitation_id",
     prefix: "inv_",
     model: InvitationSchema,
     operations: ["list", "create", "get", "delete"],
-    filters: status,
+    filters: { status: { kind: "string" } },
     required: ["email_invited", "scopes"],
     event: "organization.invitation",
-    actions: { revoke: revoke("invitation"), resend },
+    actions: {
+      revoke: {
+        method: "POST",
+        on: "item",
+        segment: "revoke",
+        summary: "Revoke an invitation",
+        event: "invitation.revoked",
+      },
+      resend: { method: "POST", on: "item", segment: "resend", summary: "Send the invitation again" },
+    },
   },
   organizationApiKeys: {
     noun: "api key",
     scope: "organization",
     accessor: "apiKeys",
-    path: `${I}/organizations/{org_id}/api-keys`,
+    path: "/issuers/{issuer_id}/organizations/{org_id}/api-keys",
     id: "key_id",
     prefix: "key_",
     model: ApiKeySchema,
-    operations: CRUD,
-    filters: status,
+    operations: ["list", "create", "get", "update", "delete"],
+    filters: { status: { kind: "string" } },
     required: ["name"],
     secrets: ["key_secret_plain"],
     event: "organization.api_key",
-    actions: { revoke: revoke("api key") },
+    actions: {
+      revoke: { method: "POST", on: "item", segment: "revoke", summary: "Revoke an API key", event: "api_key.revoked" },
+    },
     defaults: { scopes: [], status: "active" },
   },
   approvals: {
     noun: "approval",
     scope: "issuer",
     accessor: "approvals",
-    path: `${I}/approvals`,
+    path: "/issuers/{issuer_id}/approvals",
     id: "user_id",
     prefix: "apr_",
     model: ApprovalSchema,
     operations: ["list", "get"],
-    filters: status,
+    filters: { status: { kind: "string" } },
     actions: {
       approve: { method: "POST", on: "item", segment: "approve", summary: "Approve the user", event: "user.approved" },
       reject: { method: "POST", on: "item", segment: "reject", summary: "Reject the user", event: "user.rejected" },
@@ -386,11 +403,11 @@ export const RESOURCES = {
     noun: "auth method",
     scope: "issuer",
     accessor: "authMethods",
-    path: `${I}/auth-methods`,
+    path: "/issuers/{issuer_id}/auth-methods",
     id: "auth_method_id",
     prefix: "am_",
     model: AuthMethodSchema,
-    operations: CRUD,
+    operations: ["list", "create", "get", "update", "delete"],
     required: ["name", "method"],
     event: "auth_method",
     defaults: { enabled: true },
@@ -399,11 +416,11 @@ export const RESOURCES = {
     noun: "group",
     scope: "issuer",
     accessor: "groups",
-    path: `${I}/groups`,
+    path: "/issuers/{issuer_id}/groups",
     id: "group_id",
     prefix: "grp_",
     model: GroupSchema,
-    operations: CRUD,
+    operations: ["list", "create", "get", "update", "delete"],
     required: ["name"],
     event: "group",
     defaults: { member_ids: [] },
@@ -412,20 +429,22 @@ export const RESOURCES = {
     noun: "session",
     scope: "user",
     accessor: "sessions",
-    path: `${I}/users/{user_id}/sessions`,
-    itemPath: `${I}/sessions/{session_id}`,
+    path: "/issuers/{issuer_id}/users/{user_id}/sessions",
+    itemPath: "/issuers/{issuer_id}/sessions/{session_id}",
     id: "session_id",
     prefix: "ses_",
     model: SessionSchema,
     operations: ["list", "get"],
-    filters: status,
-    actions: { revoke: revoke("session") },
+    filters: { status: { kind: "string" } },
+    actions: {
+      revoke: { method: "POST", on: "item", segment: "revoke", summary: "Revoke a session", event: "session.revoked" },
+    },
   },
   tokens: {
     noun: "token",
     scope: "user",
     accessor: "tokens",
-    path: `${I}/users/{user_id}/tokens`,
+    path: "/issuers/{issuer_id}/users/{user_id}/tokens",
     id: "token_id",
     prefix: "tok_",
     model: PersonalTokenSchema,
@@ -434,14 +453,16 @@ export const RESOURCES = {
     secrets: ["token_plain"],
     event: "token",
     limit: 50,
-    actions: { revoke: revoke("token") },
+    actions: {
+      revoke: { method: "POST", on: "item", segment: "revoke", summary: "Revoke a token", event: "token.revoked" },
+    },
     defaults: { status: "active" },
   },
   trustedDevices: {
     noun: "trusted device",
     scope: "user",
     accessor: "trustedDevices",
-    path: `${I}/users/{user_id}/trusted-devices`,
+    path: "/issuers/{issuer_id}/users/{user_id}/trusted-devices",
     id: "device_id",
     prefix: "td_",
     model: TrustedDeviceSchema,
@@ -451,7 +472,7 @@ export const RESOURCES = {
     noun: "verifier",
     scope: "user",
     accessor: "verifiers",
-    path: `${I}/users/{user_id}/verifiers`,
+    path: "/issuers/{issuer_id}/users/{user_id}/verifiers",
     id: "verifier_id",
     prefix: "vrf_",
     model: VerifierSchema,
@@ -463,7 +484,7 @@ export const RESOURCES = {
     noun: "verifier",
     scope: "agent",
     accessor: "verifiers",
-    path: `${I}/agents/{agent_id}/verifiers`,
+    path: "/issuers/{issuer_id}/agents/{agent_id}/verifiers",
     id: "verifier_id",
     prefix: "vrf_",
     model: VerifierSchema,
