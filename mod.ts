@@ -23,6 +23,7 @@ export * as Puid from "./src/puid/mod.ts"
 export * as MachineID from "./src/machineid/mod.ts"
 export * as ApiKeys from "./src/apikeys/mod.ts"
 export * as AuthPI from "./src/authpi/mod.ts"
+export * as Puguh from "./src/puguh/mod.ts"
 export { isRetryable, retryAfter, type RetryInput, RetryPolicy, type RetryPolicyOptions } from "./src/core/retry.ts"
 export type { AccessToken, Authenticator, Credential } from "./src/core/credentials.ts"
 export {

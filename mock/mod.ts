@@ -27,6 +27,7 @@ import { type Mock, mountMocks } from "./app.ts"
 import { MockClock } from "./clock.ts"
 import { ApiKeysMock } from "./apikeys/mod.ts"
 import { AuthPIMock } from "./authpi/mod.ts"
+import { PuguhMock } from "./puguh/mod.ts"
 import { MachineIdMock } from "./machineid/mod.ts"
 import { PuidMock } from "./puid/mod.ts"
 
@@ -37,6 +38,7 @@ export { PUID_DEMO, PuidMock, PuidState } from "./puid/mod.ts"
 export { MACHINEID_DEMO, MachineIdMock, MachineIdState } from "./machineid/mod.ts"
 export { APIKEYS_DEMO, ApiKeysMock } from "./apikeys/mod.ts"
 export { AUTHPI_DEMO, type AuthPIDemo, AuthPIMock, type AuthPIMockOptions, AuthPIState } from "./authpi/mod.ts"
+export { PUGUH_DEMO, PuguhMock, PuguhState, totp } from "./puguh/mod.ts"
 export type {
   MachineIdPlanState,
   MachineIdPlanTier,
@@ -57,6 +59,8 @@ export interface GatehouseMock extends Mock {
   readonly apikeys: ApiKeysMock
   /** The AuthPI Admin mock: every resource with state, ETags, idempotency, events and signed webhooks. */
   readonly authpi: AuthPIMock
+  /** The PUGUH mock: an identity provider (JWTs, magic links, TOTP), organizations, applications and billing. */
+  readonly puguh: PuguhMock
 }
 
 /** Builds the mock of every API, in its seeded state. */
@@ -66,5 +70,13 @@ export const createMock = (): GatehouseMock => {
   const machineid = new MachineIdMock(clock)
   const apikeys = new ApiKeysMock(clock)
   const authpi = new AuthPIMock(clock)
-  return { ...mountMocks(clock, [puid, machineid, apikeys, authpi]), puid, machineid, apikeys, authpi }
+  const puguh = new PuguhMock(clock)
+  return {
+    ...mountMocks(clock, [puid, machineid, apikeys, authpi, puguh]),
+    puid,
+    machineid,
+    apikeys,
+    authpi,
+    puguh,
+  }
 }

@@ -114,7 +114,7 @@ describe("the mock app", () => {
 
   it("mounts every API under its own prefix and answers 404 elsewhere", async () => {
     const mock = createMock()
-    assert.deepEqual(mock.apis.map((api) => api.mount), ["/puid/api", "/machineid", "/apikeys", "/authpi"])
+    assert.deepEqual(mock.apis.map((api) => api.mount), ["/puid/api", "/machineid", "/apikeys", "/authpi", "/puguh"])
     const response = await mock.fetch("http://anywhere.test/nothing/here")
     assert.equal(response.status, 404)
     assert.equal((await response.json()).error, "not_found")

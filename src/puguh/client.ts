@@ -1,0 +1,929 @@
+/**
+ * The `Puguh` service: auth, organizations, applications and billing over the request pipeline of
+ * `src/core`, with the seed's context (`setOrganizationContext`, ...), two auth modes, optional
+ * automatic refresh, and local verification of access tokens.
+ *
+ * @module
+ */
+import { Config, Context, Effect, Layer, Option, Redacted, Ref, Stream } from "effect"
+import { FetchHttpClient, type HttpClient } from "effect/http"
+import { type ApiClient, type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
+import type { Credential } from "../core/credentials.ts"
+import type { Endpoint, Input, Success } from "../core/endpoint.ts"
+import { RetryPolicy } from "../core/retry.ts"
+import {
+  type AccessTokenClaims,
+  API_KEY_HEADER,
+  type Application,
+  APPLICATION_HEADER,
+  type ApplicationMember,
+  type BillingEndpoint,
+  type BillingPrefix,
+  DEFAULT_BASE_URL,
+  type Invitation,
+  type Invoice,
+  MAX_PAGE_SIZE,
+  type Member,
+  type Message,
+  type MfaSetup,
+  type MfaStatus,
+  type Organization,
+  ORGANIZATION_HEADER,
+  type Page,
+  type Plan,
+  PuguhApi,
+  type Registration,
+  type Role,
+  ROLES,
+  type Subscription,
+  type Tokens,
+  type Usage,
+  type UserContext,
+} from "./contract.ts"
+import {
+  ConfigurationError,
+  type ContextKind,
+  InvalidArgument,
+  MissingContext,
+  type PuguhFailure,
+  toPuguhError,
+} from "./errors.ts"
+import { makeVerifier, type VerifyOptions } from "./verify.ts"
+
+export type { VerifyOptions } from "./verify.ts"
+
+/** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
+export type Secret = string | Redacted.Redacted<string>
+
+/** Options of every `Puguh` layer. */
+export interface PuguhOptions extends Omit<TransportOptions, "pacing"> {
+  /** The API's base URL, without `/api/v1`. @default "https://api-puguh.arsaka.io" */
+  readonly baseUrl?: string | undefined
+  /**
+   * The organization a call acts in when it names none and no context is set (the seed's
+   * `set_organization_context`, from the start; `clearContext` comes back to it). An API key
+   * needs one for every call. @default none
+   */
+  readonly organizationId?: string | undefined
+  /** The application a call acts on when it names none and no context is set. @default none */
+  readonly applicationId?: string | undefined
+  /** How long one attempt may take. @default "30 seconds" */
+  readonly timeout?: TransportOptions["timeout"]
+  /** The retry policy. The seed never retries: back off on `RateLimitError` yourself. @default RetryPolicy.none */
+  readonly retry?: TransportOptions["retry"]
+  /**
+   * Where billing lives: the billing guide shows `/billing/...`, every other path is under
+   * `/api/v1`. The mock serves both. @default "/billing"
+   */
+  readonly billingPrefix?: BillingPrefix | undefined
+  /** How `verifyToken` checks tokens (each call may override). */
+  readonly verify?: VerifyOptions | undefined
+}
+
+/** Options of {@linkcode Puguh.layer}: at most one of `apiKey` and `accessToken`. */
+export interface PuguhCredentialOptions extends PuguhOptions {
+  /** A service key, `pk_live_...`, sent as `X-API-Key`; every call then needs an organization. */
+  readonly apiKey?: Secret | undefined
+  /** A user's access token (a JWT), sent as `Authorization: Bearer`. */
+  readonly accessToken?: Secret | undefined
+  /** The refresh token of `accessToken`, for `autoRefresh`. */
+  readonly refreshToken?: Secret | undefined
+  /**
+   * With `accessToken` and `refreshToken`: after a 401, refresh once (one refresh shared by every
+   * call that met it) and send the call again, once. Refresh tokens rotate: each refresh keeps the
+   * new one for the next. @default false (as in the seed)
+   */
+  readonly autoRefresh?: boolean | undefined
+  /** Told the new tokens after each automatic refresh (to store the rotated refresh token). */
+  readonly onRefresh?: ((tokens: Tokens) => void) | undefined
+}
+
+/** A page of a list: `page` from 1, `pageSize` 1-100. */
+export interface PageOptions {
+  /** The page, from 1. @default 1 */
+  readonly page?: number | undefined
+  /** Items per page, 1-100. @default 20 */
+  readonly pageSize?: number | undefined
+}
+
+/** Options of `organizations.list`. */
+export interface OrganizationListOptions extends PageOptions {
+  /** Only `personal` or only `team` organizations. */
+  readonly type?: "personal" | "team" | undefined
+  /** Only those whose name or slug contains this. */
+  readonly search?: string | undefined
+}
+
+/** `auth.login` */
+export interface LoginInput {
+  /** The user's address. */
+  readonly email: string
+  /** The password. */
+  readonly password: Secret
+  /** The authenticator's 6-digit code, once MFA is on (without it: `AuthError`, code `mfa_required`). */
+  readonly mfaCode?: string | undefined
+}
+
+/** `auth.register` */
+export interface RegisterInput {
+  /** The address. */
+  readonly email: string
+  /** At least 8 characters. */
+  readonly password: Secret
+  /** The user's name. */
+  readonly fullName?: string | undefined
+}
+
+/** `organizations.create` */
+export interface CreateOrganization {
+  /** Its name. */
+  readonly name: string
+  /** Lower-case letters, digits and dashes; unique. */
+  readonly slug: string
+  /** A description. */
+  readonly description?: string | undefined
+}
+
+/** `organizations.update`: the fields given change. */
+export interface UpdateOrganization {
+  /** The organization. @default the context's */
+  readonly orgId?: string | undefined
+  /** A new name. */
+  readonly name?: string | undefined
+  /** A new slug. */
+  readonly slug?: string | undefined
+  /** A new description; `null` clears it. */
+  readonly description?: string | null | undefined
+}
+
+/** `organizations.inviteMember` */
+export interface InviteMember {
+  /** The organization. @default the context's */
+  readonly orgId?: string | undefined
+  /** The invitee's address. */
+  readonly email: string
+  /** Their role: `admin`, `member` or `viewer` (ownership moves with `updateMemberRole`). */
+  readonly role: Role
+}
+
+/** `organizations.updateMemberRole` */
+export interface UpdateMemberRole {
+  /** The organization. @default the context's */
+  readonly orgId?: string | undefined
+  /** The member. */
+  readonly userId: string
+  /** The new role; `owner` (by the owner) transfers ownership, the old owner becoming `admin`. */
+  readonly role: Role
+}
+
+/** `organizations.removeMember` */
+export interface RemoveMember {
+  /** The organization. @default the context's */
+  readonly orgId?: string | undefined
+  /** The member. */
+  readonly userId: string
+}
+
+/** `applications.create` */
+export interface CreateApplication {
+  /** The organization. @default the context's */
+  readonly orgId?: string | undefined
+  /** Its name. */
+  readonly name: string
+  /** Lower-case letters, digits and dashes; unique in the organization. */
+  readonly slug: string
+  /** Where it runs. @default "development" */
+  readonly environment?: "production" | "staging" | "development" | undefined
+  /** A description. */
+  readonly description?: string | undefined
+}
+
+/** `applications.update`: the fields given change. */
+export interface UpdateApplication {
+  /** The application. @default the context's */
+  readonly appId?: string | undefined
+  /** A new name. */
+  readonly name?: string | undefined
+  /** A new slug. */
+  readonly slug?: string | undefined
+  /** A new environment. */
+  readonly environment?: "production" | "staging" | "development" | undefined
+  /** A new description; `null` clears it. */
+  readonly description?: string | null | undefined
+}
+
+/** `applications.addMember` */
+export interface AddApplicationMember {
+  /** The application. @default the context's */
+  readonly appId?: string | undefined
+  /** A member of the application's organization. */
+  readonly userId: string
+  /** Their role in the application. */
+  readonly role: "admin" | "member" | "viewer"
+}
+
+/** `billing.createSubscription` */
+export interface CreateSubscription {
+  /** The organization. @default the context's */
+  readonly orgId?: string | undefined
+  /** The plan: `free`, `pro`, `business`, `enterprise`. */
+  readonly planId: string
+  /** How often it renews. @default "monthly" */
+  readonly billingCycle?: "monthly" | "yearly" | undefined
+  /** The payment method, `pm_...`; a paid plan needs one. */
+  readonly paymentMethodId?: string | undefined
+}
+
+/** `billing.upgrade` */
+export interface UpgradeSubscription {
+  /** The organization. @default the context's */
+  readonly orgId?: string | undefined
+  /** The new plan. */
+  readonly planId: string
+}
+
+/** The organization and application calls act in when they name none. */
+export interface PuguhContext {
+  /** Sent as `X-Organization-ID`; the default `orgId`. */
+  readonly organizationId?: string | undefined
+  /** Sent as `X-Application-ID`; the default `appId`. */
+  readonly applicationId?: string | undefined
+}
+
+/** What a call fails with before any request: a bad argument, or no organization / application to act in. */
+export type RequestError = InvalidArgument | MissingContext
+
+/** The errors of a call: its own, or the API's. */
+export type CallError = PuguhFailure | RequestError
+
+/** What the pipeline fails with: the API's errors, or an argument the contract's schema refuses. */
+type Failed = PuguhFailure | InvalidArgument
+
+/** `client.auth`: sign-in, tokens, magic links and MFA. */
+export interface PuguhAuth {
+  /** Signs in with a password: tokens. 5 failures lock the account for 15 minutes (`RateLimitError`). */
+  readonly login: (input: LoginInput) => Effect.Effect<Tokens, CallError>
+  /** Creates a user (and a personal organization). */
+  readonly register: (input: RegisterInput) => Effect.Effect<Registration, CallError>
+  /** Trades a refresh token for new tokens; the old refresh token is spent, and reusing it ends the session. */
+  readonly refreshToken: (refreshToken: Secret) => Effect.Effect<Tokens, CallError>
+  /** Asks the API who a token belongs to, with their roles (in the context's organization, else their personal one). */
+  readonly validateToken: (token: Secret) => Effect.Effect<UserContext, CallError>
+  /** Emails a sign-in link (single use, 15 minutes). Answers the same for an unknown address. */
+  readonly requestMagicLink: (email: string) => Effect.Effect<Message, CallError>
+  /** Trades a magic link's token for tokens. */
+  readonly verifyMagicLink: (token: Secret) => Effect.Effect<Tokens, CallError>
+  /** Starts TOTP MFA for the signed-in user: the secret and its `otpauth://` URL (show it as a QR code). */
+  readonly setupMfa: () => Effect.Effect<MfaSetup, CallError>
+  /** Turns MFA on with a code from the authenticator. */
+  readonly confirmMfa: (code: string) => Effect.Effect<MfaStatus, CallError>
+  /** Turns MFA off; needs a valid code. */
+  readonly disableMfa: (code: string) => Effect.Effect<MfaStatus, CallError>
+}
+
+/** `client.organizations`: organizations and their members. */
+export interface PuguhOrganizations {
+  /** A page of the caller's organizations. */
+  readonly list: (options?: OrganizationListOptions) => Effect.Effect<Page<Organization>, CallError>
+  /** Every organization of the caller, page after page. */
+  readonly listAll: (options?: OrganizationListOptions) => Stream.Stream<Organization, CallError>
+  /** Creates a team organization; the caller owns it. */
+  readonly create: (input: CreateOrganization) => Effect.Effect<Organization, CallError>
+  /** One organization. */
+  readonly get: (orgId?: string) => Effect.Effect<Organization, CallError>
+  /** Changes an organization (owner or admin). */
+  readonly update: (input: UpdateOrganization) => Effect.Effect<Organization, CallError>
+  /** Soft-deletes a team organization (owner). */
+  readonly delete: (orgId?: string) => Effect.Effect<void, CallError>
+  /** A page of an organization's members (`listMembers()`: the context's organization). */
+  readonly listMembers: (orgId?: string, options?: PageOptions) => Effect.Effect<Page<Member>, CallError>
+  /** Every member of an organization, page after page. */
+  readonly listAllMembers: (orgId?: string, options?: PageOptions) => Stream.Stream<Member, CallError>
+  /** Invites an address (owner or admin); an existing user is added at once (`status: "accepted"`). */
+  readonly inviteMember: (input: InviteMember) => Effect.Effect<Invitation, CallError>
+  /** Changes a member's role (owner or admin); `owner` transfers ownership (owner only). */
+  readonly updateMemberRole: (input: UpdateMemberRole) => Effect.Effect<Member, CallError>
+  /** Removes a member (owner or admin, or the member themselves); never the owner. */
+  readonly removeMember: (input: RemoveMember) => Effect.Effect<void, CallError>
+}
+
+/** `client.applications`: an organization's applications and their members. */
+export interface PuguhApplications {
+  /** A page of an organization's applications (sent as `X-Organization-ID`). */
+  readonly list: (orgId?: string, options?: PageOptions) => Effect.Effect<Page<Application>, CallError>
+  /** Every application of an organization, page after page. */
+  readonly listAll: (orgId?: string, options?: PageOptions) => Stream.Stream<Application, CallError>
+  /** Creates an application (owner, admin or member). */
+  readonly create: (input: CreateApplication) => Effect.Effect<Application, CallError>
+  /** One application. */
+  readonly get: (appId?: string) => Effect.Effect<Application, CallError>
+  /** Changes an application (owner, admin or member). */
+  readonly update: (input: UpdateApplication) => Effect.Effect<Application, CallError>
+  /** Soft-deletes an application (owner or admin). */
+  readonly delete: (appId?: string) => Effect.Effect<void, CallError>
+  /** A page of an application's members. */
+  readonly listMembers: (appId?: string, options?: PageOptions) => Effect.Effect<Page<ApplicationMember>, CallError>
+  /** Every member of an application, page after page. */
+  readonly listAllMembers: (appId?: string, options?: PageOptions) => Stream.Stream<ApplicationMember, CallError>
+  /** Adds a member of the organization to an application. */
+  readonly addMember: (input: AddApplicationMember) => Effect.Effect<ApplicationMember, CallError>
+}
+
+/** `client.billing`: plans, the subscription's lifecycle, invoices (IDR) and usage. */
+export interface PuguhBilling {
+  /** Every plan. */
+  readonly getPlans: () => Effect.Effect<ReadonlyArray<Plan>, CallError>
+  /** One plan. */
+  readonly getPlan: (planId: string) => Effect.Effect<Plan, CallError>
+  /** An organization's subscription (`ApiError` 404 when it has none). */
+  readonly getSubscription: (orgId?: string) => Effect.Effect<Subscription, CallError>
+  /** Subscribes an organization to a plan (owner or admin); a paid plan needs `paymentMethodId`. */
+  readonly createSubscription: (input: CreateSubscription) => Effect.Effect<Subscription, CallError>
+  /** Moves the subscription to another plan at once (owner or admin). */
+  readonly upgrade: (input: UpgradeSubscription) => Effect.Effect<Subscription, CallError>
+  /** Cancels: `grace_period` for 7 days, then `cancelled` (owner or admin). */
+  readonly cancel: (orgId?: string) => Effect.Effect<Subscription, CallError>
+  /** An organization's invoices, newest first. */
+  readonly getInvoices: (orgId?: string) => Effect.Effect<ReadonlyArray<Invoice>, CallError>
+  /** An organization's usage counters this period. */
+  readonly getUsage: (orgId?: string) => Effect.Effect<Usage, CallError>
+}
+
+/**
+ * The PUGUH API.
+ *
+ * **Context.** `setOrganizationContext` / `setApplicationContext` set the organization and
+ * application sent (as `X-Organization-ID` / `X-Application-ID`) with every later call and used
+ * when a call names none; `clearContext` clears both (back to the `organizationId` and
+ * `applicationId` options, if given). The context belongs to the client, not to a fiber: it is a
+ * `Ref`, so concurrent changes never tear, and each call reads it once, before its request. A
+ * change made on one fiber applies to every call that starts after it, on any fiber; a call in
+ * flight keeps what it read. To act in another organization for one piece of work without
+ * touching the others, pass its id.
+ */
+export interface PuguhService {
+  /** Sign-in, tokens, magic links and MFA. */
+  readonly auth: PuguhAuth
+  /** Organizations and their members. */
+  readonly organizations: PuguhOrganizations
+  /** Applications and their members. */
+  readonly applications: PuguhApplications
+  /** Plans, subscriptions, invoices and usage. */
+  readonly billing: PuguhBilling
+  /** Sets the organization later calls act in. Fails with `InvalidArgument` on an empty id. */
+  readonly setOrganizationContext: (organizationId: string) => Effect.Effect<void, InvalidArgument>
+  /** Sets the application later calls act on. Fails with `InvalidArgument` on an empty id. */
+  readonly setApplicationContext: (applicationId: string) => Effect.Effect<void, InvalidArgument>
+  /** Clears both (back to the `organizationId` and `applicationId` options, if given). */
+  readonly clearContext: () => Effect.Effect<void>
+  /** The organization and application calls act in now. */
+  readonly getContext: () => Effect.Effect<PuguhContext>
+  /**
+   * Verifies an access token locally against the API's JWKS (`GET /.well-known/jwks.json`, cached,
+   * fetched again for an unknown `kid`): RS256, the signature, `exp` (with a clock tolerance),
+   * `iss` and `aud`. This is how an app learns who is calling: the seed has no `get_me`. Fails with
+   * `AuthError` (no `status`; `code` says which check failed) when it does not verify.
+   */
+  readonly verifyToken: (token: Secret, options?: VerifyOptions) => Effect.Effect<AccessTokenClaims, PuguhFailure>
+}
+
+const redact = (secret: Secret, label: string): Redacted.Redacted<string> =>
+  Redacted.isRedacted(secret) ? secret : Redacted.make(secret, { label })
+
+/** Whether `secret` is missing, empty, or (from plain JavaScript) not a string at all. */
+const isBlank = (secret: unknown): boolean => {
+  const value = Redacted.isRedacted(secret) ? Redacted.value(secret) : secret
+  return typeof value !== "string" || value.trim() === ""
+}
+
+const isHttpUrl = (value: unknown): boolean => {
+  try {
+    const url = new URL(value as string)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
+const invalid = (argument: string, message: string) => Effect.fail(new InvalidArgument({ argument, message }))
+
+/** An id argument: absent, or a non-empty string that URL normalisation leaves alone. */
+const checkId = (argument: string, id: unknown): Effect.Effect<string | undefined, InvalidArgument> =>
+  id === undefined
+    ? Effect.succeed(undefined)
+    : typeof id !== "string" || id.trim() === "" || id === "." || id === ".."
+    ? invalid(argument, `${argument} must be a non-empty id.`)
+    : Effect.succeed(id)
+
+const checkPage = (options: PageOptions = {}): Effect.Effect<{ page?: number; pageSize?: number }, InvalidArgument> => {
+  const { page, pageSize } = options
+  if (page !== undefined && !(Number.isInteger(page) && page >= 1)) {
+    return invalid("page", `page must be an integer from 1 (got ${page}).`)
+  }
+  if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= MAX_PAGE_SIZE)) {
+    return invalid("pageSize", `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${pageSize}).`)
+  }
+  return Effect.succeed(defined({ page, pageSize }))
+}
+
+const checkRole = <R extends string>(role: unknown, allowed: ReadonlyArray<R>): Effect.Effect<R, InvalidArgument> =>
+  allowed.includes(role as R)
+    ? Effect.succeed(role as R)
+    : invalid("role", `role must be one of ${allowed.join(", ")} (got ${String(role)}).`)
+
+/** `value` without its `undefined` fields: optional keys are absent on the wire, never `undefined`. */
+const defined = <A extends object>(value: A): A =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as A
+
+/** Every item of a list, page after page, from the page `options` start at. */
+const pages = <A, E>(
+  options: PageOptions | undefined,
+  page: (options: PageOptions) => Effect.Effect<Page<A>, E>,
+): Stream.Stream<A, E> =>
+  Stream.paginate(options?.page ?? 1, (number: number) =>
+    Effect.map(
+      page({ ...options, page: number }),
+      (result) => [result.items, result.hasNext ? Option.some(number + 1) : Option.none<number>()] as const,
+    ))
+
+const APP_ROLES: ReadonlyArray<"admin" | "member" | "viewer"> = ["admin", "member", "viewer"]
+
+type BillingEndpoints = { readonly [K in BillingEndpoint]: (typeof PuguhApi.endpoints)[K] }
+
+/** The billing endpoints under `prefix`. */
+const billingEndpoints = (prefix: BillingPrefix): BillingEndpoints => {
+  const e = PuguhApi.endpoints
+  return prefix === "/api/v1/billing"
+    ? {
+      getPlans: e.getPlansV1,
+      getPlan: e.getPlanV1,
+      getSubscription: e.getSubscriptionV1,
+      createSubscription: e.createSubscriptionV1,
+      upgradeSubscription: e.upgradeSubscriptionV1,
+      cancelSubscription: e.cancelSubscriptionV1,
+      getInvoices: e.getInvoicesV1,
+      getUsage: e.getUsageV1,
+    } as unknown as BillingEndpoints
+    : e
+}
+
+/** What a call says about the context it needs. */
+interface Scope {
+  /** The organization it names, if any. */
+  readonly orgId?: string | undefined
+  /** The application it names, if any. */
+  readonly appId?: string | undefined
+  /** What it cannot go without. */
+  readonly needs?: ContextKind | undefined
+}
+
+/** The context of one call: its organization and application, and the headers that carry them. */
+interface Resolved {
+  readonly orgId: string
+  readonly appId: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
+type Mode = "apiKey" | "bearer" | "none"
+
+const make = (options: PuguhCredentialOptions, authentication: Authentication) =>
+  Effect.gen(function* () {
+    const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL
+    // The transport options only: the credentials go through `authentication`, never the definition.
+    const base = {
+      headers: options.headers,
+      transformClient: options.transformClient,
+      name: "puguh",
+      baseUrl,
+      timeout: options.timeout ?? "30 seconds",
+      retry: options.retry ?? RetryPolicy.none,
+      toError: toPuguhError,
+      secretHeaders: PuguhApi.secretHeaders,
+    } satisfies Omit<ApiDefinition<Failed>, "credential">
+    // Calls that need no credential (sign-in, refresh, magic links, plans, the JWKS) never carry one.
+    const anonymous = yield* makeApiClient<Failed>({ ...base, credential: { _tag: "None" } })
+    const authenticated = yield* makeApiClient<Failed>({ ...base, credential: withRefresh(authentication, anonymous) })
+    const { endpoints } = PuguhApi
+    const { mode } = authentication
+    const billingAt = billingEndpoints(options.billingPrefix ?? "/billing")
+
+    const defaults: PuguhContext = { organizationId: options.organizationId, applicationId: options.applicationId }
+    const context = yield* Ref.make<PuguhContext>({})
+
+    /** The context of a call, read once; `MissingContext` when it needs what it has not. */
+    const resolve = (operation: string, scope: Scope, anonymousCall: boolean) =>
+      Effect.flatMap(Ref.get(context), (current): Effect.Effect<Resolved, RequestError> => {
+        const orgId = scope.orgId ?? current.organizationId ?? defaults.organizationId
+        const appId = scope.appId ?? current.applicationId ?? defaults.applicationId
+        const needs = scope.needs ?? (mode === "apiKey" && !anonymousCall ? "organization" : undefined)
+        if (needs === "organization" && orgId === undefined) {
+          return Effect.fail(
+            new MissingContext({
+              context: "organization",
+              operation,
+              message: `${operation} needs an organization: pass orgId, call setOrganizationContext, or set ` +
+                `the organizationId option${mode === "apiKey" ? " (every call with an API key needs one)" : ""}.`,
+            }),
+          )
+        }
+        if (needs === "application" && appId === undefined) {
+          return Effect.fail(
+            new MissingContext({
+              context: "application",
+              operation,
+              message: `${operation} needs an application: pass appId, call setApplicationContext, or set the ` +
+                `applicationId option.`,
+            }),
+          )
+        }
+        const headers: Record<string, string> = {}
+        if (orgId !== undefined) headers[ORGANIZATION_HEADER] = orgId
+        if (appId !== undefined) headers[APPLICATION_HEADER] = appId
+        return Effect.succeed({ orgId: orgId ?? "", appId: appId ?? "", headers })
+      })
+
+    /**
+     * Sends `endpoint` in the context of `scope`: `input` is built from the resolved ids. Its span
+     * (`puguh.<endpoint>`) comes from the pipeline.
+     */
+    const call = <const P extends Endpoint>(
+      endpoint: P,
+      scope: Scope,
+      input: (resolved: Resolved) => Input<P>,
+      client: ApiClient<Failed> = authenticated,
+    ): Effect.Effect<Success<P>, CallError> =>
+      Effect.flatMap(
+        resolve(`puguh.${endpoint.name}`, scope, client === anonymous),
+        (resolved) => client.send(endpoint, input(resolved), { headers: resolved.headers }),
+      )
+
+    const publicCall = <const P extends Endpoint>(endpoint: P, input: Input<P>) =>
+      call(endpoint, {}, () => input, anonymous)
+
+    /** Checks an optional organization id, then `f` with it. */
+    const withOrg = <A>(orgId: string | undefined, f: (orgId: string | undefined) => Effect.Effect<A, CallError>) =>
+      Effect.flatMap(checkId("orgId", orgId), f)
+
+    const withApp = <A>(appId: string | undefined, f: (appId: string | undefined) => Effect.Effect<A, CallError>) =>
+      Effect.flatMap(checkId("appId", appId), f)
+
+    const orgScope = (orgId: string | undefined): Scope => ({ orgId, needs: "organization" })
+    const appScope = (appId: string | undefined): Scope => ({ appId, needs: "application" })
+
+    const auth: PuguhAuth = {
+      login: (input) =>
+        publicCall(endpoints.login, {
+          payload: defined({
+            email: input.email,
+            password: redact(input.password, "password"),
+            mfaCode: input.mfaCode,
+          }),
+        }),
+      register: (input) =>
+        publicCall(endpoints.register, {
+          payload: defined({
+            email: input.email,
+            password: redact(input.password, "password"),
+            fullName: input.fullName,
+          }),
+        }),
+      refreshToken: (refreshToken) =>
+        publicCall(endpoints.refreshToken, { payload: { refreshToken: redact(refreshToken, "refresh token") } }),
+      validateToken: (token) =>
+        call(endpoints.validateToken, {}, () => ({ payload: { token: redact(token, "access token") } })),
+      requestMagicLink: (email) => publicCall(endpoints.requestMagicLink, { payload: { email } }),
+      verifyMagicLink: (token) =>
+        publicCall(endpoints.verifyMagicLink, { payload: { token: redact(token, "magic link token") } }),
+      setupMfa: () => call(endpoints.setupMfa, {}, () => ({ payload: { type: "totp" as const } })),
+      confirmMfa: (code) => call(endpoints.confirmMfa, {}, () => ({ payload: { code } })),
+      disableMfa: (code) => call(endpoints.disableMfa, {}, () => ({ payload: { code } })),
+    }
+
+    const listOrganizations = (options: OrganizationListOptions = {}) =>
+      Effect.flatMap(checkPage(options), (page) =>
+        call(endpoints.listOrganizations, {}, () => ({
+          query: defined({ ...page, type: options.type, search: options.search }),
+        })))
+
+    const listMembers = (orgId?: string, options?: PageOptions) =>
+      withOrg(orgId, (id) =>
+        Effect.flatMap(checkPage(options), (query) =>
+          call(endpoints.listMembers, orgScope(id), ({ orgId }) => ({ params: { orgId }, query }))))
+
+    const organizations: PuguhOrganizations = {
+      list: listOrganizations,
+      listAll: (options) =>
+        pages(options, listOrganizations),
+      create: (input) =>
+        call(endpoints.createOrganization, {}, () => ({
+          payload: defined({ name: input.name, slug: input.slug, description: input.description }),
+        })),
+      get: (orgId) =>
+        withOrg(orgId, (id) =>
+          call(endpoints.getOrganization, orgScope(id), ({ orgId }) => ({ params: { orgId } }))),
+      update: ({ orgId, ...changes }) =>
+        withOrg(orgId, (id) =>
+          call(endpoints.updateOrganization, orgScope(id), ({ orgId }) => ({
+            params: { orgId },
+            payload: defined({ name: changes.name, slug: changes.slug, description: changes.description }),
+          }))),
+      delete: (orgId) =>
+        withOrg(
+          orgId,
+          (id) => call(endpoints.deleteOrganization, orgScope(id), ({ orgId }) => ({ params: { orgId } })),
+        ),
+      listMembers,
+      listAllMembers: (orgId, options) => pages(options, (page) => listMembers(orgId, page)),
+      inviteMember: (input) =>
+        withOrg(input.orgId, (id) =>
+          Effect.flatMap(checkRole(input.role, ROLES), (role) =>
+            call(endpoints.inviteMember, orgScope(id), ({ orgId }) => ({
+              params: { orgId },
+              payload: { email: input.email, role },
+            })))),
+      updateMemberRole: (input) =>
+        withOrg(input.orgId, (id) =>
+          Effect.all([checkId("userId", input.userId), checkRole(input.role, ROLES)]).pipe(
+            Effect.flatMap(([userId, role]) =>
+              call(endpoints.updateMemberRole, orgScope(id), ({ orgId }) => ({
+                params: { orgId, userId: userId ?? "" },
+                payload: { role },
+              }))
+            ),
+          )),
+      removeMember: (input) =>
+        withOrg(input.orgId, (id) =>
+          Effect.flatMap(checkId("userId", input.userId ?? ""), (userId) =>
+            call(endpoints.removeMember, orgScope(id), ({ orgId }) => ({ params: { orgId, userId: userId ?? "" } })))),
+    }
+
+    const listApplications = (orgId?: string, options?: PageOptions) =>
+      withOrg(orgId, (id) =>
+        Effect.flatMap(checkPage(options), (query) =>
+          call(endpoints.listApplications, orgScope(id), () => ({ query }))))
+
+    const listApplicationMembers = (appId?: string, options?: PageOptions) =>
+      withApp(appId, (id) =>
+        Effect.flatMap(checkPage(options), (query) =>
+          call(endpoints.listApplicationMembers, appScope(id), ({ appId }) => ({ params: { appId }, query }))))
+
+    const applications: PuguhApplications = {
+      list: listApplications,
+      listAll: (orgId, options) =>
+        pages(options, (page) =>
+          listApplications(orgId, page)),
+      create: ({ orgId, ...fields }) =>
+        withOrg(orgId, (id) =>
+          call(endpoints.createApplication, orgScope(id), () => ({
+            payload: defined({
+              name: fields.name,
+              slug: fields.slug,
+              environment: fields.environment,
+              description: fields.description,
+            }),
+          }))),
+      get: (appId) =>
+        withApp(appId, (id) =>
+          call(endpoints.getApplication, appScope(id), ({ appId }) => ({ params: { appId } }))),
+      update: ({ appId, ...changes }) =>
+        withApp(appId, (id) =>
+          call(endpoints.updateApplication, appScope(id), ({ appId }) => ({
+            params: { appId },
+            payload: defined({
+              name: changes.name,
+              slug: changes.slug,
+              environment: changes.environment,
+              description: changes.description,
+            }),
+          }))),
+      delete: (appId) =>
+        withApp(appId, (id) =>
+          call(endpoints.deleteApplication, appScope(id), ({ appId }) => ({ params: { appId } }))),
+      listMembers: listApplicationMembers,
+      listAllMembers: (appId, options) =>
+        pages(options, (page) =>
+          listApplicationMembers(appId, page)),
+      addMember: (input) =>
+        withApp(input.appId, (id) =>
+          Effect.all([checkId("userId", input.userId ?? ""), checkRole(input.role, APP_ROLES)]).pipe(
+            Effect.flatMap(([userId, role]) =>
+              call(endpoints.addApplicationMember, appScope(id), ({ appId }) => ({
+                params: { appId },
+                payload: { userId: userId ?? "", role },
+              }))
+            ),
+          )),
+    }
+
+    const inOrg = <const P extends Endpoint>(endpoint: P, orgId: string | undefined, input: Input<P>) =>
+      withOrg(orgId, (id) =>
+        call(endpoint, orgScope(id), () =>
+          input))
+
+    const billing: PuguhBilling = {
+      getPlans: () =>
+        Effect.map(publicCall(billingAt.getPlans, {}), (body) =>
+          body.items),
+      getPlan: (planId) =>
+        Effect.flatMap(checkId("planId", planId ?? ""), (id) =>
+          publicCall(billingAt.getPlan, { params: { planId: id ?? "" } })),
+      getSubscription: (orgId) =>
+        inOrg(billingAt.getSubscription, orgId, {}),
+      createSubscription: ({ orgId, planId, billingCycle, paymentMethodId }) =>
+        Effect.flatMap(checkId("planId", planId ?? ""), (plan) =>
+          inOrg(billingAt.createSubscription, orgId, {
+            payload: defined({ plan: plan ?? "", billingCycle, paymentMethodId }),
+          })),
+      upgrade: ({ orgId, planId }) =>
+        Effect.flatMap(checkId("planId", planId ?? ""), (plan) =>
+          inOrg(billingAt.upgradeSubscription, orgId, { payload: { planId: plan ?? "" } })),
+      cancel: (orgId) =>
+        inOrg(billingAt.cancelSubscription, orgId, {}),
+      getInvoices: (orgId) =>
+        Effect.map(inOrg(billingAt.getInvoices, orgId, {}), (body) =>
+          body.items),
+      getUsage: (orgId) =>
+        inOrg(billingAt.getUsage, orgId, {}),
+    }
+
+    // The key set is public: it carries no credential and no context.
+    const verifyToken = yield* makeVerifier(
+      // The key set has no input to refuse.
+      anonymous.send(endpoints.jwks, {}).pipe(Effect.catchTag("InvalidArgument", (error) =>
+        Effect.die(error))),
+      options.verify,
+    )
+
+    const setContext = (key: keyof PuguhContext, argument: string) => (id: string) =>
+      Effect.flatMap(
+        checkId(argument, id ?? ""),
+        (checked) =>
+          Ref.update(context, (current) => ({ ...current, [key]: checked })),
+      )
+
+    return Puguh.of({
+      auth,
+      organizations,
+      applications,
+      billing,
+      setOrganizationContext: setContext("organizationId", "organizationId"),
+      setApplicationContext: setContext("applicationId", "applicationId"),
+      clearContext: () =>
+        Ref.set(context, {}),
+      getContext: () =>
+        Effect.map(Ref.get(context), (current) =>
+          defined({
+            organizationId: current.organizationId ?? defaults.organizationId,
+            applicationId: current.applicationId ?? defaults.applicationId,
+          })),
+      verifyToken,
+    })
+  })
+
+interface RefreshSetup {
+  readonly refreshToken: Redacted.Redacted<string>
+  readonly onRefresh?: ((tokens: Tokens) => void) | undefined
+}
+
+/** How a client authenticates: its mode, its credential, and how it refreshes (with `autoRefresh`). */
+interface Authentication {
+  readonly mode: Mode
+  readonly credential: Credential<Failed>
+  readonly refresh?: RefreshSetup | undefined
+}
+
+/**
+ * The credential with its refresh: a 401 trades the refresh token for tokens through `anonymous`,
+ * once for every call that met it (the core shares one refresh and runs them one at a time), and
+ * keeps the new refresh token, as each refresh spends the one it was given.
+ */
+const withRefresh = (
+  { credential, refresh }: Authentication,
+  anonymous: ApiClient<Failed>,
+): Credential<Failed> => {
+  if (credential._tag !== "Bearer" || refresh === undefined) return credential
+  let refreshToken = refresh.refreshToken
+  return {
+    ...credential,
+    refresh: () =>
+      Effect.map(
+        anonymous.send(PuguhApi.endpoints.refreshToken, { payload: { refreshToken } }),
+        (tokens) => {
+          refreshToken = tokens.refreshToken
+          refresh.onRefresh?.(tokens)
+          return tokens.accessToken
+        },
+      ),
+  }
+}
+
+const configurationError = (setting: string, message: string) => new ConfigurationError({ setting, message })
+
+/** How `options` authenticate, or why they cannot be used. */
+const authenticationOf = (options: PuguhCredentialOptions): Effect.Effect<Authentication, ConfigurationError> => {
+  const hasKey = !isBlank(options.apiKey)
+  const hasToken = !isBlank(options.accessToken)
+  if (hasKey && hasToken) {
+    return Effect.fail(configurationError("apiKey, accessToken", "Give an apiKey or an accessToken, not both."))
+  }
+  if (!isHttpUrl(options.baseUrl ?? DEFAULT_BASE_URL)) {
+    return Effect.fail(configurationError("baseUrl", "baseUrl must be an absolute http(s) URL."))
+  }
+  if (options.autoRefresh === true && (!hasToken || isBlank(options.refreshToken))) {
+    return Effect.fail(configurationError("refreshToken", "autoRefresh needs an accessToken and its refreshToken."))
+  }
+  if (hasKey) {
+    const value = redact(options.apiKey!, "api key")
+    return Effect.succeed({ mode: "apiKey", credential: { _tag: "Header", name: API_KEY_HEADER, value } })
+  }
+  if (!hasToken) return Effect.succeed({ mode: "none", credential: { _tag: "None" } })
+  return Effect.succeed({
+    mode: "bearer",
+    credential: { _tag: "Bearer", token: redact(options.accessToken!, "access token") },
+    refresh: options.autoRefresh === true
+      ? { refreshToken: redact(options.refreshToken!, "refresh token"), onRefresh: options.onRefresh }
+      : undefined,
+  })
+}
+
+const PuguhBase: Context.ServiceClass<Puguh, "@gatehouse/sdk/Puguh", PuguhService> = Context.Service<
+  Puguh,
+  PuguhService
+>()("@gatehouse/sdk/Puguh")
+
+/**
+ * The PUGUH client service: authentication, organizations, applications and billing.
+ *
+ * Two auth modes: a user's access token (`accessToken`, a Bearer JWT; with `autoRefresh` and a
+ * `refreshToken`, a 401 refreshes once and resends), or a service key (`apiKey`, sent as
+ * `X-API-Key` with the `X-Organization-ID` it requires: set `organizationId` or the context).
+ * With neither, only the calls that need no credential work (sign-in, register, magic links,
+ * plans). Its layers need an `HttpClient` (`FetchHttpClient.layer`, or the mock's `layer`); the
+ * client lives as long as the layer's scope, and fails with `ApiError` (`client_closed`) after.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const program = Effect.gen(function* () {
+ *   const puguh = yield* Puguh
+ *   const orgs = yield* puguh.organizations.list()
+ *   for (const org of orgs.items) yield* Effect.log(`${org.name} (${org.slug})`)
+ *   yield* puguh.setOrganizationContext(orgs.items[0].id)
+ *   const members = yield* puguh.organizations.listMembers() // the context's organization
+ *   return members.total
+ * }).pipe(Effect.provide(Puguh.layer({ accessToken: "eyJ..." })), Effect.provide(FetchHttpClient.layer))
+ * ```
+ */
+export class Puguh extends PuguhBase {
+  /**
+   * From explicit options: at most one of `apiKey` and `accessToken`. Fails with
+   * `ConfigurationError` on both, a base URL that is not http(s), or `autoRefresh` without a
+   * refresh token.
+   */
+  static readonly layer = (
+    options: PuguhCredentialOptions = {},
+  ): Layer.Layer<Puguh, ConfigurationError, HttpClient.HttpClient> =>
+    Layer.effect(
+      Puguh,
+      Effect.flatMap(authenticationOf(options), (authentication) => make(options, authentication)),
+    )
+
+  /**
+   * From the environment: `PUGUH_API_KEY` or `PUGUH_ACCESS_TOKEN` (one of them; neither fails
+   * with `ConfigurationError` naming both), `PUGUH_BASE_URL` and `PUGUH_ORGANIZATION_ID`
+   * (optional). `options` give the rest, and the values the environment does not set.
+   */
+  static readonly layerConfig = (
+    options: PuguhOptions = {},
+  ): Layer.Layer<Puguh, ConfigurationError | Config.ConfigError, HttpClient.HttpClient> =>
+    Layer.unwrap(Effect.gen(function* () {
+      const env = yield* Config.all({
+        apiKey: Config.option(Config.Redacted("PUGUH_API_KEY")),
+        accessToken: Config.option(Config.Redacted("PUGUH_ACCESS_TOKEN")),
+        baseUrl: Config.option(Config.String("PUGUH_BASE_URL")),
+        organizationId: Config.option(Config.String("PUGUH_ORGANIZATION_ID")),
+      })
+      if (Option.isNone(env.apiKey) && Option.isNone(env.accessToken)) {
+        return yield* configurationError(
+          "PUGUH_API_KEY, PUGUH_ACCESS_TOKEN",
+          "Set PUGUH_API_KEY (a service key) or PUGUH_ACCESS_TOKEN (a user's token); looked for both, found neither.",
+        )
+      }
+      return Puguh.layer({
+        ...options,
+        apiKey: Option.getOrUndefined(env.apiKey),
+        accessToken: Option.getOrUndefined(env.accessToken),
+        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
+        organizationId: Option.getOrElse(env.organizationId, () => options.organizationId),
+      })
+    }))
+
+  /** {@linkcode Puguh.layerConfig} with `fetch` as the transport: ready to provide. */
+  static readonly fromEnv = (
+    options: PuguhOptions = {},
+  ): Layer.Layer<Puguh, ConfigurationError | Config.ConfigError> =>
+    Puguh.layerConfig(options).pipe(Layer.provide(FetchHttpClient.layer))
+}
