@@ -68,6 +68,39 @@ describe("every API's mock has the one shape", () => {
     })
   }
 
+  it("refuses a body nested deeper than the limit with the API's 400, and writes nothing", async () => {
+    const mock = createMock()
+    const deep = (levels: number) =>
+      `{"org_id":"${mock.apikeys.demo.orgId}","custom":{"d":${"[".repeat(levels)}${"]".repeat(levels)}}}`
+    const create = (body: string) =>
+      mock.fetch(`${mock.baseUrl("apikeys")}/api/keys`, {
+        method: "POST",
+        headers: { "x-admin-key": mock.apikeys.demo.adminKey, "content-type": "application/json" },
+        body,
+      })
+    const listed = async () =>
+      (await (await mock.fetch(`${mock.baseUrl("apikeys")}/api/orgs/${mock.apikeys.demo.orgId}/keys`, {
+        headers: { "x-admin-key": mock.apikeys.demo.adminKey },
+      })).json()).length
+    const before = await listed()
+    const refused = await create(deep(6000))
+    assert.equal(refused.status, 400)
+    assert.match((await refused.json()).detail, /nests deeper than 64/)
+    assert.equal(await listed(), before)
+    assert.equal((await create(deep(10))).status, 201)
+  })
+
+  it("HEAD works wherever GET does, without a body", async () => {
+    const mock = createMock()
+    for (const api of mock.apis) {
+      const head = await mock.fetch(`${mock.baseUrl(api.name)}/openapi.json`, { method: "HEAD" })
+      assert.equal(head.status, 200, api.name)
+      assert.equal(await head.text(), "")
+      const wrong = await mock.fetch(`${mock.baseUrl(api.name)}/openapi.json`, { method: "DELETE" })
+      assert.equal(wrong.headers.get("allow"), "GET")
+    }
+  })
+
   it("answers each API at its production URL too, a base at the root of its origin included", async () => {
     const mock = createMock()
     const usage = await mock.fetch("https://machineid.io/api/v1/usage", {

@@ -286,6 +286,13 @@ describe("mock server over HTTP", () => {
     assert.equal((await post("usage", { apiKey: "puid_live_unknown", used: 1 })).status, 400)
     assert.equal((await post("keys", { plan: "platinum" })).status, 400)
     assert.equal((await post("nothing", {})).status, 404)
+    for (const body of ["null", "[]", "{bad", '"text"']) {
+      for (const route of ["keys", "usage"]) {
+        const answer = await fetch(`${server.url}/__mock/puid/${route}`, { method: "POST", body })
+        assert.equal(answer.status, 400, `${route} with ${body}`)
+        assert.equal((await answer.json()).error, "bad_request")
+      }
+    }
   })
 
   it("forces a fault through the control API, then clears it", async () => {

@@ -56,8 +56,18 @@ export class PuidMock implements MockApi {
   /** `POST /__mock/puid/keys {"plan"}` mints a key; `POST /__mock/puid/usage {"apiKey","used"}` sets today's usage. */
   async control(request: Request, route: string): Promise<Response | undefined> {
     if (request.method !== "POST") return undefined
-    const body = await request.json().catch(() => ({})) as Record<string, unknown>
     const badRequest = (message: string) => Response.json({ error: "bad_request", message }, { status: 400 })
+    const text = await request.text()
+    let parsed: unknown = {}
+    try {
+      parsed = text.trim() === "" ? {} : JSON.parse(text)
+    } catch {
+      return badRequest("the body must be a JSON object")
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      return badRequest("the body must be a JSON object")
+    }
+    const body = parsed as Record<string, unknown>
     if (route === "keys") {
       const plan = body.plan ?? "free"
       if (plan !== "free" && plan !== "hobby" && plan !== "enterprise") {

@@ -37,9 +37,22 @@ const parametersOf = (toJson: ToJson, schema: Codec | undefined, location: "path
   }))
 }
 
-/** A request body's schema, closed to unknown fields where the API refuses them. */
-const bodySchema = (api: AnyApi, schema: Record<string, unknown>) =>
-  api.excessProperties === "error" && schema.type === "object" ? { ...schema, additionalProperties: false } : schema
+/**
+ * A request body's schema, closed to unknown fields where the API refuses them: every object
+ * with named properties, nested ones included (a record, with no named properties, stays open).
+ */
+const bodySchema = (api: AnyApi, schema: Record<string, unknown>): Record<string, unknown> =>
+  api.excessProperties === "error" ? closed(schema) as Record<string, unknown> : schema
+
+const closed = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(closed)
+  if (typeof value !== "object" || value === null) return value
+  const entries = Object.entries(value).map(([key, item]) => [key, closed(item)] as const)
+  const object = Object.fromEntries(entries) as Record<string, unknown>
+  return object.type === "object" && object.properties !== undefined
+    ? { ...object, additionalProperties: false }
+    : object
+}
 
 const operation = (api: AnyApi, endpoint: Endpoint, toJson: ToJson) => {
   const parameters = [

@@ -176,11 +176,37 @@ const readBody = async (
   const isJson = type !== "form" || (request.headers.get("content-type") ?? "").includes("application/json")
   if (!isJson) return Result.succeed(Object.fromEntries(new URLSearchParams(text)))
   if (text.trim() === "") return Result.succeed(undefined)
+  if (nestingOf(text) > MAX_JSON_DEPTH) {
+    return Result.fail(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`)
+  }
   try {
     return Result.succeed(JSON.parse(text))
   } catch {
     return Result.fail("The request body is not JSON")
   }
+}
+
+/**
+ * The deepest a request body may nest. Deeper JSON is refused before it is parsed: a handler that
+ * walks it (a schema, `structuredClone`, `JSON.stringify`) would overflow the stack after a write.
+ */
+export const MAX_JSON_DEPTH = 64
+
+/** How deep `text`'s brackets nest, outside strings (an upper bound for malformed JSON). */
+const nestingOf = (text: string): number => {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // a backslash escapes the next character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) deepest = Math.max(deepest, ++depth)
+    else if (c === 125 || c === 93) depth--
+  }
+  return deepest
 }
 
 const all = (
@@ -260,7 +286,9 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
     if (pattern === undefined || params === undefined) {
       return { response: errors.error(404, `No route ${request.method} ${path || "/"}`, context), operation: undefined }
     }
-    const entry = pattern.find((e) => e.route.endpoint.method === request.method)
+    // HEAD is GET without the body (RFC 9110 §9.3.2), wherever the API serves GET.
+    const method = request.method === "HEAD" ? "GET" : request.method
+    const entry = pattern.find((e) => e.route.endpoint.method === method)
     if (entry === undefined) {
       const response = errors.error(405, `${request.method} is not allowed on ${path}`, context)
       response.headers.set("allow", pattern.map((e) => e.route.endpoint.method).join(", "))
@@ -268,7 +296,13 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
     }
     const operation = `${api.name}.${entry.route.endpoint.name}`
     try {
-      return { response: await run(entry, params, context), operation }
+      const response = await run(entry, params, context)
+      return {
+        response: request.method === "HEAD"
+          ? new Response(null, { status: response.status, headers: response.headers })
+          : response,
+        operation,
+      }
     } catch (error) {
       const message = `The mock failed on ${operation}: ${error instanceof Error ? error.message : String(error)}`
       return { response: errors.error(500, message, context), operation }
