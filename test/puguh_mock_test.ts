@@ -4,7 +4,17 @@ import { Effect } from "effect"
 import type { CallError, Puguh, Role } from "../src/puguh/mod.ts"
 import { PuguhApi } from "../src/puguh/contract.ts"
 import { fillPath, pathParameters } from "../src/core/endpoint.ts"
-import { GRACE_PERIOD_DAYS, PAST_DUE_DAYS, PUGUH_DEMO, type PuguhState } from "../mock/puguh/mod.ts"
+import {
+  GRACE_PERIOD_DAYS,
+  matchTotp,
+  PAST_DUE_DAYS,
+  PUGUH_DEMO,
+  type PuguhState,
+  totp,
+  TOTP_DIGITS,
+  TOTP_PERIOD_SECONDS,
+} from "../mock/puguh/mod.ts"
+import { toBase32 } from "../mock/puguh/totp.ts"
 import { serveMock } from "../mock/server.ts"
 import { DEMO_USERS, puguhSetup, use } from "./_puguh.ts"
 
@@ -513,4 +523,32 @@ describe("PUGUH mock: shape and document", () => {
     const plans = await (await f.mock.fetch("https://api-puguh.arsaka.io/billing/plans")).json()
     assert.equal(plans.items.length, 4, "the mock answers at the production URL too")
   })
+})
+
+describe("PUGUH mock: TOTP conformance (RFC 6238 Appendix B)", () => {
+  // The SHA-1 vectors, 8 digits, with the ASCII secret "12345678901234567890". The mock's codes are
+  // 6 digits: the last 6 of each (the same HOTP value mod 10^6). `totp` takes the secret in
+  // base32, as authenticator apps do, so the ASCII secret is encoded first.
+  const VECTORS: ReadonlyArray<readonly [seconds: number, eightDigits: string]> = [
+    [59, "94287082"],
+    [1111111109, "07081804"],
+    [1111111111, "14050471"],
+    [1234567890, "89005924"],
+    [2000000000, "69279037"],
+    [20000000000, "65353130"],
+  ]
+  const secret = toBase32(new TextEncoder().encode("12345678901234567890"))
+
+  it("the ASCII secret in base32 is the RFC's GEZDGNBVGY3TQOJQ... and codes are 6 digits", () => {
+    assert.equal(secret, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+    assert.equal(TOTP_DIGITS, 6)
+    assert.equal(TOTP_PERIOD_SECONDS, 30)
+  })
+
+  for (const [seconds, expected] of VECTORS) {
+    it(`T=${seconds}: ${expected.slice(-6)} (the last 6 of ${expected})`, async () => {
+      assert.equal(await totp(secret, seconds * 1000), expected.slice(-6))
+      assert.notEqual(await matchTotp(secret, expected.slice(-6), seconds * 1000), undefined)
+    })
+  }
 })

@@ -73,7 +73,9 @@ const hotp = async (secret: string, counter: number): Promise<string> => {
 }
 
 /**
- * The code an authenticator shows for `secret` at `epochMillis`.
+ * The code an authenticator shows for `secret` at `epochMillis`: 6 digits, HMAC-SHA-1, 30-second
+ * steps. `secret` is base32 (as `setupMfa` returns it and authenticator apps take it), not the raw
+ * key: RFC 6238's ASCII key "12345678901234567890" is `toBase32(new TextEncoder().encode(...))`.
  *
  * @example
  * ```ts

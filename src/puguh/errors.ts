@@ -166,13 +166,19 @@ type RateLimitErrorFields = Omit<PuguhErrorFields, "_tag"> & {
 const RateLimitErrorBase: Schema.Class<RateLimitError, Schema.Struct<RateLimitErrorFields>, PuguhError> = PuguhError
   .extend<RateLimitError>("RateLimitError")({
     _tag: Schema.tag("RateLimitError"),
-    /** How long to wait, from `Retry-After` (the seed's `retry_after`). */
+    /**
+     * How long to wait, from `Retry-After`, as a `Duration`: the seed's `retry_after` (seconds) is
+     * `Duration.toSeconds(error.retryAfter)`.
+     */
     retryAfter: Schema.optionalKey(Schema.Duration),
   })
 
 /**
  * A 429: too many requests, or an account locked after 5 failed sign-ins (`account_locked`).
- * `retryAfter` is how long to wait, from `Retry-After`. The client never retries by itself.
+ * `retryAfter` is how long to wait, from `Retry-After`, as a `Duration` (as PUID's
+ * `RateLimitError.retryAfter` is), not the seed's `retry_after` in seconds: the seed's number is
+ * `Duration.toSeconds(error.retryAfter)`. It is absent when the answer had no usable `Retry-After`.
+ * The client never retries by itself.
  *
  * @example
  * ```ts
@@ -342,13 +348,32 @@ const fromStatus = (failure: StatusFailure): PuguhFailure => {
  */
 const isRefusedInput = (failure: TransportFailure): boolean => failure.cause === undefined && !failure.retryable
 
-/** `name: Expected ...` from the pipeline's `the body does not encode: Expected ...\n  at ["name"]`. */
+/** A JSON array of path segments, or `undefined`: never throws, whatever `text` is. */
+const pathFrom = (text: string): ReadonlyArray<string | number> | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return Array.isArray(parsed) && parsed.every((key) => typeof key === "string" || typeof key === "number")
+      ? parsed
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The `InvalidArgument` of a refused input. The client checks every input against its endpoint's
+ * schemas itself first and names the argument from the issue's own path, so this is a fallback for
+ * a request the pipeline alone refused: its message (`the body does not encode: Expected ...\n  at
+ * ["name"]`) may name a path; when it does not, or not in a form that parses, the argument is
+ * `input`. It never throws.
+ */
 const refusedInput = (failure: TransportFailure): InvalidArgument => {
-  const [first, ...rest] = failure.message.replace(/^the \w+ does not encode: /, "").split("\n")
+  const text = typeof failure.message === "string" ? failure.message : ""
+  const [first = "", ...rest] = text.replace(/^the \w+ does not encode: /, "").split("\n")
   const at = rest.map((line) => line.trim()).find((line) => line.startsWith("at "))
-  const path = at === undefined ? [] : JSON.parse(at.slice(3)) as ReadonlyArray<string | number>
+  const path = (at === undefined ? undefined : pathFrom(at.slice(3))) ?? []
   const argument = path.length === 0 ? "input" : path.join(".")
-  return new InvalidArgument({ argument, message: `${argument}: ${first}` })
+  return new InvalidArgument({ argument, message: `${argument}: ${first === "" ? "refused" : first}` })
 }
 
 /**

@@ -29,7 +29,9 @@
  */
 export {
   type AddApplicationMember,
+  type ArgumentCallError,
   type CallError,
+  type ContextCallError,
   type CreateApplication,
   type CreateOrganization,
   type CreateSubscription,
@@ -55,6 +57,7 @@ export {
   type UpdateOrganization,
   type UpgradeSubscription,
   type VerifyOptions,
+  type VerifyToken,
 } from "./client.ts"
 export {
   type AccessTokenClaims,

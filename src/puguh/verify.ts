@@ -15,7 +15,7 @@ import {
   DEFAULT_ISSUER,
   type JsonWebKeySet,
 } from "./contract.ts"
-import { AuthError, type PuguhFailure } from "./errors.ts"
+import { AuthError, InvalidArgument, type PuguhFailure } from "./errors.ts"
 
 /** How `verifyToken` checks a token. */
 export interface VerifyOptions {
@@ -34,6 +34,94 @@ export interface VerifyOptions {
 
 /** A secret as a plain string or already `Redacted`. */
 type Secret = string | Redacted.Redacted<string>
+
+/** Verify options once checked: durations decoded, nothing left to throw. */
+export interface CheckedVerifyOptions {
+  readonly issuer?: string | undefined
+  readonly audience?: string | ReadonlyArray<string> | undefined
+  readonly clockTolerance?: Duration.Duration | undefined
+  readonly jwksCooldown?: Duration.Duration | undefined
+}
+
+/** Why verify options cannot be used: the option (with `prefix`) and a message naming it. */
+export interface VerifyOptionProblem {
+  readonly option: string
+  readonly message: string
+}
+
+const isNonBlank = (value: unknown): value is string => typeof value === "string" && value.trim() !== ""
+
+/** A duration option: absent, or a finite duration of zero or more. */
+const durationOption = (value: unknown): Option.Option<Duration.Duration | undefined> => {
+  if (value === undefined) return Option.some(undefined)
+  const decoded = Duration.fromInput(value as Duration.Input)
+  return Option.isSome(decoded) && Duration.isFinite(decoded.value) && Duration.toMillis(decoded.value) >= 0
+    ? decoded
+    : Option.none()
+}
+
+/**
+ * Checks verify options (`prefix` names where they were given: `"verify."` for the layer's): the
+ * checked options, or the first problem. Never throws, whatever `options` holds.
+ */
+export const checkVerifyOptions = (
+  options: unknown,
+  prefix = "",
+): CheckedVerifyOptions | VerifyOptionProblem => {
+  const problem = (option: string, message: string): VerifyOptionProblem => ({
+    option: `${prefix}${option}`,
+    message: `${prefix}${option} ${message}`,
+  })
+  if (options === undefined) return {}
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    return {
+      option: prefix === "" ? "options" : prefix.replace(/\.$/, ""),
+      message: "The verify options must be an object.",
+    }
+  }
+  const { issuer, audience, clockTolerance, jwksCooldown } = options as Record<string, unknown>
+  if (issuer !== undefined && !isNonBlank(issuer)) return problem("issuer", "must be a non-empty string.")
+  if (
+    audience !== undefined && !isNonBlank(audience) &&
+    !(Array.isArray(audience) && audience.length > 0 && audience.every(isNonBlank))
+  ) {
+    return problem("audience", "must be a non-empty string or a non-empty list of them.")
+  }
+  const tolerance = durationOption(clockTolerance)
+  if (Option.isNone(tolerance)) {
+    return problem("clockTolerance", `must be a finite duration, like "30 seconds" (got ${show(clockTolerance)}).`)
+  }
+  const cooldown = durationOption(jwksCooldown)
+  if (Option.isNone(cooldown)) {
+    return problem("jwksCooldown", `must be a finite duration, like "30 seconds" (got ${show(jwksCooldown)}).`)
+  }
+  return {
+    issuer: issuer as string | undefined,
+    audience: audience as string | ReadonlyArray<string> | undefined,
+    clockTolerance: tolerance.value,
+    jwksCooldown: cooldown.value,
+  }
+}
+
+/** Whether `checked` is a problem. */
+export const isVerifyOptionProblem = (
+  checked: CheckedVerifyOptions | VerifyOptionProblem,
+): checked is VerifyOptionProblem => "option" in checked
+
+const show = (value: unknown): string => {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value)
+  } catch {
+    return typeof value
+  }
+}
+
+/** `options` over `defaults`, the fields given only (an `undefined` field keeps the default). */
+const over = (defaults: CheckedVerifyOptions, options: CheckedVerifyOptions): CheckedVerifyOptions =>
+  Object.fromEntries(
+    Object.entries({ ...defaults }).concat(Object.entries(options).filter(([, value]) => value !== undefined)),
+  ) as CheckedVerifyOptions
+const DEFAULT_TOLERANCE: Duration.Duration = Duration.seconds(30)
 
 const decodeClaims = Schema.decodeUnknownOption(AccessTokenClaimsSchema)
 
@@ -73,8 +161,10 @@ const holds = (keys: JsonWebKeySet, kid: string | undefined) =>
  */
 export const makeVerifier = (
   fetchKeys: Effect.Effect<JsonWebKeySet, PuguhFailure>,
-  defaults: VerifyOptions = {},
-): Effect.Effect<(token: Secret, options?: VerifyOptions) => Effect.Effect<AccessTokenClaims, PuguhFailure>> =>
+  defaults: CheckedVerifyOptions = {},
+): Effect.Effect<
+  (token: Secret, options?: VerifyOptions) => Effect.Effect<AccessTokenClaims, PuguhFailure | InvalidArgument>
+> =>
   Effect.gen(function* () {
     let keys: JsonWebKeySet | undefined
     // Bumped by each fetch; a caller that waited through one takes its keys.
@@ -108,13 +198,18 @@ export const makeVerifier = (
         return fresh
       })
 
-    return (token, options = {}) =>
+    return (token, options) =>
       Effect.gen(function* () {
+        // The options are the caller's: checked before the token, and never reported as the token's fault.
+        const checked = checkVerifyOptions(options)
+        if (isVerifyOptionProblem(checked)) {
+          return yield* new InvalidArgument({ argument: checked.option, message: checked.message })
+        }
+        const merged = over(defaults, checked)
         const jwt = Redacted.isRedacted(token) ? Redacted.value(token) : token
         if (typeof jwt !== "string" || jwt === "") return yield* refused("malformed_token", "it is empty")
-        const merged = { ...defaults, ...options }
         const kid = yield* kidOf(jwt)
-        const cooldown = Duration.fromInputUnsafe(merged.jwksCooldown ?? "30 seconds")
+        const cooldown = merged.jwksCooldown ?? DEFAULT_TOLERANCE
         const keySet = yield* keysFor(kid, cooldown)
         const now = yield* Clock.currentTimeMillis
         const audience = merged.audience ?? DEFAULT_AUDIENCE
@@ -124,7 +219,7 @@ export const makeVerifier = (
               algorithms: ["RS256"],
               issuer: merged.issuer ?? DEFAULT_ISSUER,
               audience: typeof audience === "string" ? audience : [...audience],
-              clockTolerance: Duration.toSeconds(Duration.fromInputUnsafe(merged.clockTolerance ?? "30 seconds")),
+              clockTolerance: Duration.toSeconds(merged.clockTolerance ?? DEFAULT_TOLERANCE),
               currentDate: new Date(now),
             }),
           catch: toAuthError,
