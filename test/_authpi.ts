@@ -29,11 +29,22 @@ export interface Fault {
   readonly match?: (request: Request) => boolean
   /** How many requests it answers. @default 1 */
   times?: number
-  /** The answer; or `"lost"`: the request is served, then the connection drops before the answer. */
-  readonly respond: ((request: Request) => Response | Promise<Response>) | "lost"
+  /**
+   * The answer; or `"lost"`: the request is served, then the connection drops before the answer;
+   * or `"late"`: the request is served at once, its answer sent only after `lateMs` (past a
+   * client's timeout, the request applied all the same).
+   */
+  readonly respond: ((request: Request) => Response | Promise<Response>) | "lost" | "late"
+  /** How late a `"late"` answer is, in milliseconds. @default 200 */
+  readonly lateMs?: number
 }
 
-const STATUS_AFTER: Readonly<Record<string, string>> = { approve: "approved", reject: "rejected", revoke: "revoked" }
+const STATUS_AFTER: Readonly<Record<string, string>> = {
+  approve: "approved",
+  reject: "rejected",
+  revoke: "revoked",
+  suspend: "suspended",
+}
 
 const errorBody = (status: number, error: string, description: string, extra: Record<string, unknown> = {}) =>
   Response.json({ error, error_description: description, ...extra }, { status })
@@ -271,7 +282,12 @@ export const makeFake = () => {
       await serve(request)
       throw new TypeError("connection reset by peer")
     }
-    const response = fault !== undefined && fault.respond !== "lost"
+    if (fault !== undefined && fault.respond === "late") {
+      const served = await serve(request)
+      await new Promise((resolve) => setTimeout(resolve, fault.lateMs ?? 200))
+      return served
+    }
+    const response = fault !== undefined && typeof fault.respond === "function"
       ? await fault.respond(request)
       : await serve(request)
     const headers = new Headers(response.headers)

@@ -1,8 +1,21 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { inspect } from "node:util"
-import { Clock, ConfigProvider, Effect, Exit, Layer, Redacted, Scope, Stream } from "effect"
-import { HttpClient } from "effect/http"
+import {
+  Cause,
+  Clock,
+  ConfigProvider,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Logger,
+  Redacted,
+  References,
+  Scope,
+  Stream,
+} from "effect"
+import { FetchHttpClient, HttpClient } from "effect/http"
 import { fillPath } from "../src/core/endpoint.ts"
 import { USER_AGENT } from "../src/core/version.ts"
 import {
@@ -231,17 +244,22 @@ describe("AuthPI client: the resources of the table", () => {
       const admin = yield* AuthPI
       const sessions = yield* admin.issuer("i_1").user("usr_1").sessions.list()
       const revoked = yield* admin.issuer("i_1").user("usr_1").sessions.revoke("ses_1")
+      const suspended = yield* admin.issuer("i_1").user("usr_1").sessions.suspend("ses_1", { idempotencyKey: "k-s" })
       yield* admin.issuer("i_1").organization("org_1").invitations.list()
       yield* admin.webhook("wh_1").deliveries.list()
       yield* admin.issuer("i_1").agent("agt_1").verifiers.list()
-      return { sessions, revoked }
+      return { sessions, revoked, suspended }
     }))
     assert.equal(out.sessions.data[0].id, "ses_1")
     assert.equal(out.revoked.status, "revoked")
+    assert.equal(out.suspended.status, "suspended")
+    assert.equal(out.suspended._etag, `"${out.suspended.updated_at}"`)
+    assert.equal(fake.to("/sessions/ses_1/suspend", "POST")[0].headers["idempotency-key"], "k-s")
     const below = fillPath(ACCOUNT_PATH, { account_id: ACCOUNT })
     assert.deepEqual(fake.sent.map((s) => `${s.method} ${s.url.pathname.replace(below, "")}`), [
       "GET /issuers/i_1/users/usr_1/sessions",
       "POST /issuers/i_1/sessions/ses_1/revoke",
+      "POST /issuers/i_1/sessions/ses_1/suspend",
       "GET /issuers/i_1/organizations/org_1/invitations",
       "GET /webhooks/wh_1/deliveries",
       "GET /issuers/i_1/agents/agt_1/verifiers",
@@ -286,14 +304,22 @@ describe("AuthPI client: the resources of the table", () => {
     assert.deepEqual(query(2), { pinned: "false", mentions_user_id: "usr_1", limit: "5" })
   })
 
-  it("the fake applies the filters: only matching items come back", async () => {
+  it("a list filter reaches the API as a query, and its answer comes back as sent, not filtered again", async () => {
     const fake = makeFake()
-    fake.seed("users", { issuer_id: "i_1" }, { status: "active" })
-    fake.seed("users", { issuer_id: "i_1" }, { status: "suspended" })
+    // The API's answer is what counts: the client sends the filter and keeps the page as it came.
+    const answered = [{ id: "usr_a", status: "suspended" }, { id: "usr_b", status: "active" }]
+      .map((user) => ({ ...user, issuer_id: "i_1", created_at: 1, updated_at: 1 }))
+    fake.fault({
+      match: (r) => r.url.includes("/users"),
+      respond: () => Response.json({ data: answered, has_more: false, next_cursor: null }),
+    })
     const page = await fake.run(
-      Effect.flatMap(AuthPI, (admin) => admin.issuer("i_1").users.list({ status: "suspended" })),
+      Effect.flatMap(AuthPI, (admin) => admin.issuer("i_1").users.list({ status: "suspended", limit: 2 })),
     )
-    assert.deepEqual(page.data.map((user) => user.status), ["suspended"])
+    const [sent] = fake.to("/issuers/i_1/users")
+    assert.equal(sent.method, "GET")
+    assert.deepEqual(Object.fromEntries(sent.url.searchParams), { status: "suspended", limit: "2" })
+    assert.deepEqual(page.data.map((user) => [user.id, user.status]), [["usr_a", "suspended"], ["usr_b", "active"]])
   })
 
   it("me(), and accounts: list, get, update", async () => {
@@ -476,7 +502,9 @@ describe("AuthPI client: errors", () => {
     const { exit } = await exitOf((admin) => admin.issuers.list(), { ...keyed, retries: false }, fake)
     const error = errorOf(exit)
     assert.ok(error._tag === "RateLimitError")
-    assert.equal(error.retryAfter, 7)
+    assert.ok(error.retryAfter !== undefined && Duration.isDuration(error.retryAfter))
+    assert.ok(Duration.equals(error.retryAfter, Duration.seconds(7)), String(error.retryAfter))
+    assert.equal(Duration.toSeconds(error.retryAfter), 7)
     assert.equal(error.error, "rate_limited")
     assert.equal(error.rawBody, "Too Many Requests")
     assert.equal(error.retryable, true)
@@ -489,7 +517,9 @@ describe("AuthPI client: errors", () => {
     fake.fault({ respond: answer(429, "<html>slow down</html>", { "retry-after": date }) })
     const error = errorOf((await exitOf((admin) => admin.issuers.list(), { ...keyed, retries: false }, fake)).exit)
     assert.ok(error._tag === "RateLimitError")
-    assert.ok(error.retryAfter! >= 28 && error.retryAfter! <= 30, `retryAfter ${error.retryAfter}`)
+    assert.ok(error.retryAfter !== undefined && Duration.isDuration(error.retryAfter))
+    const seconds = Duration.toSeconds(error.retryAfter)
+    assert.ok(Number.isInteger(seconds) && seconds >= 28 && seconds <= 30, `retryAfter ${seconds} s`)
   })
 
   it("a 409 or a 412 to a read is an UnexpectedError: a read's error type names what it can fail with", async () => {
@@ -498,6 +528,71 @@ describe("AuthPI client: errors", () => {
     const error = errorOf((await exitOf((admin) => admin.issuers.get("i_1"), keyed, fake)).exit)
     assert.equal(error._tag, "UnexpectedError")
     assert.equal(error._tag === "UnexpectedError" && error.status, 409)
+  })
+
+  it("a 412 to a create or a POST action is an UnexpectedError (they send no If-Match); an update keeps it", async () => {
+    const fake = makeFake()
+    fake.fault({ times: 3, respond: answer(412, { error: "precondition_failed", currentETag: '"9"' }) })
+    const outcomes = await fake.run(Effect.gen(function* () {
+      const admin = yield* AuthPI
+      return [
+        yield* Effect.flip(admin.issuers.create({ name: "x" })),
+        yield* Effect.flip(admin.issuer("i_1").approvals.approve("usr_1")),
+        yield* Effect.flip(admin.issuers.update("i_1", { name: "y" }, { ifMatch: '"1"' })),
+      ]
+    }))
+    assert.deepEqual(outcomes.map((error) => [error._tag, "status" in error && error.status]), [
+      ["UnexpectedError", 412],
+      ["UnexpectedError", 412],
+      ["PreconditionFailedError", 412],
+    ])
+  })
+
+  it("me(): a 400, 403 or 404 is an UnexpectedError; a 401 stays AuthenticationError", async () => {
+    const fake = makeFake()
+    for (const status of [400, 403, 404, 401]) fake.fault({ respond: answer(status, { error: "some_code" }) })
+    const outcomes = await fake.run(
+      Effect.flatMap(AuthPI, (admin) => Effect.forEach([1, 2, 3, 4], () => Effect.flip(admin.me()))),
+    )
+    assert.deepEqual(outcomes.map((error) => error._tag), [
+      "UnexpectedError",
+      "UnexpectedError",
+      "UnexpectedError",
+      "AuthenticationError",
+    ])
+  })
+
+  it("the error types name what each method can fail with", () => {
+    type Tags<T> = T extends Effect.Effect<infer _A, infer E, infer _R> ? E extends { _tag: infer G } ? G : never
+      : T extends Stream.Stream<infer _A, infer E, infer _R> ? E extends { _tag: infer G } ? G : never
+      : never
+    type Lacks<T, Tag extends string> = [Extract<Tags<T>, Tag>] extends [never] ? true : false
+    type Has<T, Tag extends string> = [Extract<Tags<T>, Tag>] extends [never] ? false : true
+    type Service = AuthPIService
+    const checks: {
+      createNo412: Lacks<ReturnType<Service["issuers"]["create"]>, "PreconditionFailedError">
+      createHas409: Has<ReturnType<Service["issuers"]["create"]>, "ConflictError">
+      actionNo412: Lacks<ReturnType<IssuerScope["approvals"]["approve"]>, "PreconditionFailedError">
+      updateHas412: Has<ReturnType<Service["issuers"]["update"]>, "PreconditionFailedError">
+      meNoConfiguration: Lacks<ReturnType<Service["me"]>, "ConfigurationError">
+      meNoValidation: Lacks<ReturnType<Service["me"]>, "ValidationError">
+      accountsNoConfiguration: Lacks<ReturnType<Service["accounts"]["list"]>, "ConfigurationError">
+      accountsAllNoConfiguration: Lacks<ReturnType<Service["accounts"]["listAll"]>, "ConfigurationError">
+      accountUpdateNoConfiguration: Lacks<ReturnType<Service["accounts"]["update"]>, "ConfigurationError">
+      issuersHaveConfiguration: Has<ReturnType<Service["issuers"]["list"]>, "ConfigurationError">
+    } = {
+      createNo412: true,
+      createHas409: true,
+      actionNo412: true,
+      updateHas412: true,
+      meNoConfiguration: true,
+      meNoValidation: true,
+      accountsNoConfiguration: true,
+      accountsAllNoConfiguration: true,
+      accountUpdateNoConfiguration: true,
+      issuersHaveConfiguration: true,
+    }
+    assert.ok(Object.values(checks).every(Boolean))
   })
 
   it("a 2xx that does not match the contract is an UnexpectedError invalid_response", async () => {
@@ -615,6 +710,56 @@ describe("AuthPI client: retries, idempotency keys", () => {
     assert.equal(new Set(keys).size, 1)
     assert.deepEqual(fake.sent.map((s) => s.body), Array(3).fill(JSON.stringify({ name: "once" })))
     assert.equal(fake.counts.applied, 1)
+  })
+
+  it("a POST that timed out while applied meets 409 + Retry-After (its own key in flight), waits, and gets the 201 replayed", async () => {
+    const fake = makeFake()
+    const post = (r: Request) => r.method === "POST"
+    // 1: served, but answered after the client's timeout; 2: the API still holds the key in flight.
+    fake.fault({ match: post, respond: "late", lateMs: 300 })
+    fake.fault({
+      match: post,
+      respond: () =>
+        Response.json(
+          { error: "conflict", error_description: "A request with this Idempotency-Key is still in progress" },
+          { status: 409, headers: { "retry-after": "0" } },
+        ),
+    })
+    const issuer = await fake.run(
+      Effect.flatMap(AuthPI, (admin) => admin.issuers.create({ name: "Once" }, { idempotencyKey: "k-409" })),
+      { ...keyed, timeout: "100 millis", retries: fast },
+    )
+    assert.equal(issuer.name, "Once")
+    const posts = fake.to("/issuers", "POST")
+    assert.equal(posts.length, 3)
+    assert.ok(posts.every((p) => p.headers["idempotency-key"] === "k-409"))
+    assert.equal(fake.counts.applied, 1)
+    assert.equal([...fake.items.values()].filter((i) => i.name === "Once").length, 1)
+  })
+
+  it("a 409 without Retry-After (a real conflict), or to a request without our key, is not retried", async () => {
+    const fake = makeFake()
+    fake.fault({ respond: () => Response.json({ error: "conflict" }, { status: 409 }) })
+    const conflict = errorOf(
+      (await exitOf((admin) => admin.domains.create({ host: "a.example.com" }), {
+        ...keyed,
+        retries: fast,
+      }, fake)).exit,
+    )
+    assert.equal(tagOf(conflict), "ConflictError")
+    assert.equal(fake.to("/domains", "POST").length, 1)
+    // An update without ifMatch or key carries no Idempotency-Key: its 409 + Retry-After is final.
+    fake.fault({
+      respond: () => Response.json({ error: "conflict" }, { status: 409, headers: { "retry-after": "0" } }),
+    })
+    const update = errorOf(
+      (await exitOf((admin) => admin.issuers.update("i_1", { name: "x" }), {
+        ...keyed,
+        retries: fast,
+      }, fake)).exit,
+    )
+    assert.equal(tagOf(update), "ConflictError")
+    assert.equal(fake.to("/issuers/i_1", "PATCH").length, 1)
   })
 
   it("a POST whose answer was lost (connection dropped) is retried with its key and applied once", async () => {
@@ -1111,13 +1256,33 @@ describe("AuthPI client: lifetime and the Promise facade", () => {
     assert.equal(fake.sent.length, 1)
   })
 
-  it("fromEnv builds the Promise client from the variables", async () => {
+  const pinned = (env: Record<string, string>, fake: Fake) =>
+    AuthPI.fromEnv().pipe(
+      Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fake.fetch)),
+      Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
+    )
+
+  it("fromEnv, the environment pinned: AUTHPI_* set, it sends with them over fetch", async () => {
     const fake = makeFake()
-    const admin = AuthPIClient.fromEnv({ fetch: fake.fetch })
-    // No AUTHPI_* variables in the test environment, or ones of the caller's: either way it is configured from them.
-    const outcome = await admin.issuers.list().then(() => "ok", (error: unknown) => tagOf(error))
-    assert.ok(outcome === "ok" || outcome === "ConfigurationError" || outcome === "ConnectionError", outcome)
-    await admin.close()
+    const env = { AUTHPI_API_KEY: "key_env", AUTHPI_ACCOUNT_ID: ACCOUNT, AUTHPI_BASE_URL: BASE_URL }
+    const exit = await Effect.runPromiseExit(
+      Effect.flatMap(AuthPI, (admin) => admin.issuers.list()).pipe(Effect.provide(pinned(env, fake))),
+    )
+    assert.ok(Exit.isSuccess(exit), String(exit))
+    assert.equal(fake.sent.length, 1)
+    assert.equal(fake.sent[0].headers.authorization, "Bearer key_env")
+    assert.equal(fake.sent[0].url.href, `${BASE_URL}/v1/accounts/${ACCOUNT}/issuers`)
+  })
+
+  it("fromEnv, the environment pinned: no AUTHPI_* set, a ConfigurationError and no request", async () => {
+    const fake = makeFake()
+    const exit = await Effect.runPromiseExit(
+      Effect.flatMap(AuthPI, (admin) => admin.issuers.list()).pipe(Effect.provide(pinned({}, fake))),
+    )
+    const error = errorOf(exit)
+    assert.ok(error instanceof ConfigurationError, tagOf(error))
+    assert.match(error.message, /Set AUTHPI_API_KEY, or AUTHPI_ACCESS_TOKEN with AUTHPI_ACCOUNT_ID/)
+    assert.equal(fake.sent.length, 0)
   })
 })
 
@@ -1166,16 +1331,32 @@ describe("AuthPI client: secrets stay out of errors", () => {
     }
   })
 
-  it("the service and its options print no secret", async () => {
+  it("the secret reaches the API and nothing else: not the results, not the errors of the same client", async () => {
     const fake = makeFake()
-    await exitOf(
+    const { exit } = await exitOf(
       (admin) =>
-        Effect.sync(() => {
-          assert.ok(!inspect(admin, { depth: 5 }).includes(SECRET))
+        Effect.gen(function* () {
+          const created = yield* admin.issuers.create({ name: "Shown" })
+          const page = yield* admin.issuers.list()
+          const missing = yield* Effect.flip(admin.issuers.get("i_missing"))
+          const invalid = yield* Effect.flip(admin.issuers.list({ limit: 0 }))
+          return { created, page, missing, invalid }
         }),
       { apiKey: SECRET, accountId: ACCOUNT },
       fake,
     )
+    assert.ok(Exit.isSuccess(exit), String(exit))
+    // The test double did receive it: the assertions below look where it could have gone.
+    assert.ok(fake.sent.length >= 3)
+    assert.ok(fake.sent.every((sent) => sent.headers.authorization === `Bearer ${SECRET}`))
+    const { created, page, missing, invalid } = exit.value
+    assert.equal(missing._tag, "NotFoundError")
+    assert.equal(invalid._tag, "ValidationError")
+    for (const value of [created, page, missing, invalid]) {
+      const shown = [inspect(value, { depth: 10 }), JSON.stringify(value), String(value)]
+      if (value instanceof Error) shown.push(value.stack ?? "")
+      assert.ok(!shown.join("\n").includes(SECRET), shown.join("\n"))
+    }
   })
 })
 
@@ -1204,6 +1385,35 @@ describe("verifyWebhookSignature", () => {
     for (const malformed of [null, "", "v1=abc", `t=${now / 1000}`, "t=x,v1=zz"]) {
       assert.equal(reason(await check(malformed)), "malformed", String(malformed))
     }
+  })
+
+  it("an empty secret fails with invalid_secret, never a defect", async () => {
+    const header = await signWebhookPayload(payload, secret, now / 1000)
+    for (const empty of ["", Redacted.make("")]) {
+      const exit = await Effect.runPromiseExit(verifyWebhookSignature(payload, header, empty, { now }))
+      const error = errorOf(exit)
+      assert.equal(error._tag, "WebhookSignatureError")
+      assert.equal(error.reason, "invalid_secret")
+    }
+  })
+
+  it("a tolerance or a now that is NaN, negative or infinite fails with invalid_options: no replay check is skipped", async () => {
+    // Signed a day ago: any working tolerance of 300 s refuses it as stale.
+    const old = await signWebhookPayload(payload, secret, now / 1000 - 86_400)
+    for (const toleranceSeconds of [NaN, -1, Infinity]) {
+      const exit = await Effect.runPromiseExit(verifyWebhookSignature(payload, old, secret, { now, toleranceSeconds }))
+      assert.equal(errorOf(exit).reason, "invalid_options", String(toleranceSeconds))
+    }
+    const exit = await Effect.runPromiseExit(verifyWebhookSignature(payload, old, secret, { now: NaN }))
+    assert.equal(errorOf(exit).reason, "invalid_options")
+    assert.equal(errorOf(await check(old)).reason, "stale")
+    // A tolerance of 0 is a tolerance: a signature made this very second passes.
+    const fresh = await signWebhookPayload(payload, secret, now / 1000)
+    assert.ok(Exit.isSuccess(
+      await Effect.runPromiseExit(
+        verifyWebhookSignature(payload, fresh, secret, { now, toleranceSeconds: 0 }),
+      ),
+    ))
   })
 })
 
@@ -1275,7 +1485,7 @@ describe("AuthPI client against the AuthPI mock", () => {
     mock.fault({ path: "/issuers", status: 429, body: "Too Many Requests", headers: { "retry-after": "120" } })
     const error = errorOf(await run(Effect.flatMap(AuthPI, (admin) => admin.issuers.list()), { retries: false }))
     assert.ok(error._tag === "RateLimitError")
-    assert.equal(error.retryAfter, 120)
+    assert.ok(error.retryAfter !== undefined && Duration.equals(error.retryAfter, Duration.minutes(2)))
     assert.equal(error.rawBody, "Too Many Requests")
   })
 
@@ -1310,5 +1520,114 @@ describe("AuthPI client against the AuthPI mock", () => {
     )
     assert.ok(Exit.isSuccess(exit), String(Exit.isFailure(exit) && exit.cause))
     assert.equal(refreshes, 1)
+  })
+
+  it("no secret in logs: a create that answers secrets and a failing call, logged at every level", async () => {
+    const { authpi, run } = setup()
+    const lines: Array<string> = []
+    const capture = Logger.make((options) => {
+      lines.push(
+        Logger.formatLogFmt.log(options),
+        Logger.formatJson.log(options),
+        inspect(options.message, { depth: 10 }),
+        Cause.pretty(options.cause),
+      )
+    })
+    const logged = <A, E>(program: Effect.Effect<A, E, AuthPI>) =>
+      program.pipe(
+        // Logged as an app would: the results, the failure and its cause; and whatever the client logs.
+        Effect.tap((value) => Effect.logInfo("done", value)),
+        Effect.tapError((error) => Effect.logWarning("failed", error)),
+        Effect.tapCause((cause) => Effect.logError(cause)),
+        Effect.provide(Logger.layer([capture])),
+        Effect.provideService(References.MinimumLogLevel, "Trace"),
+      )
+    const created = await run(logged(Effect.gen(function* () {
+      const admin = yield* AuthPI
+      const webhook = yield* admin.webhooks.create({
+        name: "Hook",
+        url: "http://127.0.0.1:9/hook",
+        events: ["user.created"],
+        auth_type: "bearer+signature",
+      })
+      const client = yield* admin.issuer(authpi.demo.issuerId).clients.create({ name: "App" })
+      const key = yield* admin.apiKeys.create({ name: "CI", scopes: ["admin"] })
+      return { webhook, client, key }
+    })))
+    assert.ok(Exit.isSuccess(created), String(Exit.isFailure(created) && created.cause))
+    const { webhook, client, key } = created.value
+    const badKey = `${key.id}.not_${Redacted.value(key.key_secret_plain!)}`
+    const failed = await run(logged(Effect.flatMap(AuthPI, (admin) => admin.issuers.list())), { apiKey: badKey })
+    assert.equal(tagOf(errorOf(failed)), "AuthenticationError")
+    const secrets = [
+      Redacted.value(webhook.bearer_token_plain!),
+      Redacted.value(webhook.signature_secret_plain!),
+      Redacted.value(client.client_secret_plain!),
+      Redacted.value(key.key_secret_plain!),
+      authpi.demo.apiKey.split(".")[1],
+      badKey.split(".")[1],
+    ]
+    for (const secret of secrets) assert.ok(secret.length >= 20, "a real secret")
+    // The logs did see the results and the failure: the ids, and the error's tag.
+    const all = lines.join("\n")
+    for (const seen of [webhook.id, client.id, key.id, "AuthenticationError"]) assert.ok(all.includes(seen), seen)
+    for (const secret of secrets) assert.ok(!all.includes(secret), `a secret in the logs: ${secret.slice(0, 6)}...`)
+  })
+
+  it("show-once secrets decode as Redacted: not in String, JSON or inspect, and Redacted.value works", async () => {
+    const { authpi, run } = setup()
+    const exit = await run(Effect.gen(function* () {
+      const admin = yield* AuthPI
+      const key = yield* admin.apiKeys.create({ name: "CI", scopes: ["admin"] })
+      const webhook = yield* admin.webhooks.create({
+        name: "Hook",
+        url: "http://127.0.0.1:9/hook",
+        events: ["user.created"],
+        auth_type: "bearer+signature",
+      })
+      const issuer = admin.issuer(authpi.demo.issuerId)
+      const client = yield* issuer.clients.create({ name: "App" })
+      const users = yield* issuer.users.list({ limit: 1 })
+      const token = yield* issuer.user(users.data[0].id).tokens.create({ name: "cli" })
+      return { key, webhook, client, token }
+    }))
+    assert.ok(Exit.isSuccess(exit), String(Exit.isFailure(exit) && exit.cause))
+    const { key, webhook, client, token } = exit.value
+    const secrets = [
+      [key, key.key_secret_plain],
+      [webhook, webhook.bearer_token_plain],
+      [webhook, webhook.signature_secret_plain],
+      [client, client.client_secret_plain],
+      [token, token.token_plain],
+    ] as const
+    for (const [result, secret] of secrets) {
+      assert.ok(Redacted.isRedacted(secret))
+      const plain = Redacted.value(secret)
+      assert.match(plain, /^(sk|whbt|whsec|cs|pat)_[0-9a-z]{40}$/)
+      for (const shown of [String(result), JSON.stringify(result), inspect(result, { depth: 10 }), String(secret)]) {
+        assert.ok(!shown.includes(plain), shown)
+      }
+    }
+    // The plaintext is the key: it authenticates.
+    const me = await run(Effect.flatMap(AuthPI, (admin) => admin.me()), {
+      apiKey: `${key.id}.${Redacted.value(key.key_secret_plain!)}`,
+    })
+    assert.ok(Exit.isSuccess(me), String(Exit.isFailure(me) && me.cause))
+    assert.equal(me.value.accounts[0].account_id, authpi.demo.accountId)
+  })
+
+  it("an idempotent replay of a create answers the same secret, Redacted again", async () => {
+    const { run } = setup()
+    const exit = await run(Effect.gen(function* () {
+      const keys = (yield* AuthPI).apiKeys
+      const first = yield* keys.create({ name: "CI" }, { idempotencyKey: "same-key" })
+      const again = yield* keys.create({ name: "CI" }, { idempotencyKey: "same-key" })
+      return { first, again }
+    }))
+    assert.ok(Exit.isSuccess(exit), String(Exit.isFailure(exit) && exit.cause))
+    const { first, again } = exit.value
+    assert.equal(again.id, first.id)
+    assert.ok(Redacted.isRedacted(again.key_secret_plain))
+    assert.equal(Redacted.value(again.key_secret_plain!), Redacted.value(first.key_secret_plain!))
   })
 })

@@ -4,6 +4,7 @@ import { Effect, Exit, Layer } from "effect"
 import { harness } from "./_harness.ts"
 import { AuthPIMock, type AuthPIMockOptions } from "../mock/authpi/mod.ts"
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY_DELAYS_MS } from "../mock/authpi/webhooks.ts"
+import { MAX_REPLAYED_BODY_BYTES } from "../mock/authpi/handlers.ts"
 import { serveMock } from "../mock/server.ts"
 import { AuthPIApi } from "../src/authpi/contract.ts"
 import { itemPathOf, parentsOf, type ResourceName, RESOURCES, resources } from "../src/authpi/resources.ts"
@@ -211,10 +212,15 @@ describe("AuthPI mock: every row of the table", () => {
         assert.equal(deleted.status, 204, deleted.text)
         assert.equal(deleted.text, "")
         const gone = await f.get(itemUrl(f, name, params, first))
-        assert.equal(gone.status, 404)
-        assert.equal(gone.body.error, "not_found")
-        if (row.operations.includes("list")) {
-          assert.ok(!ids(await f.get(`${collectionUrl(f, name, params)}?limit=100`)).includes(first.id))
+        if (name === "webhooks") {
+          // A webhook's delete is soft (its own tests): it stays, status deleted.
+          assert.equal(gone.body.data.status, "deleted")
+        } else {
+          assert.equal(gone.status, 404)
+          assert.equal(gone.body.error, "not_found")
+          if (row.operations.includes("list")) {
+            assert.ok(!ids(await f.get(`${collectionUrl(f, name, params)}?limit=100`)).includes(first.id))
+          }
         }
       }
     })
@@ -541,6 +547,30 @@ describe("AuthPI mock: custom actions", () => {
     })
   }
 
+  it("sessions: suspend sets status suspended and records session.suspended; a revoked one is not suspended", async () => {
+    const f = fixture()
+    const params = await parentsFor(f, "sessions")
+    const session = await makeItem(f, "sessions", params)
+    const url = itemUrl(f, "sessions", params, session)
+    const suspended = await f.post(`${url}/suspend`)
+    assert.equal(suspended.status, 200, suspended.text)
+    assert.equal(suspended.body.data.id, session.id)
+    assert.equal(suspended.body.data.status, "suspended")
+    assert.equal(typeof suspended.body.data.suspended_at, "number")
+    assert.equal(suspended.headers.get("etag"), `"${suspended.body.data.updated_at}"`)
+    assert.equal((await f.get(url)).body.data.status, "suspended")
+    const listed = await f.get(`${fillPath(`${f.A}${RESOURCES.sessions.path}`, params)}?status=suspended`)
+    assert.deepEqual(listed.body.data.map((s: Json) => s.id), [session.id])
+    const events = async () => (await f.get(`${f.A}/events?event_types=session.suspended`)).body.data
+    assert.deepEqual((await events()).map((e: Json) => [e.data.id, e.user_id]), [[session.id, params.user_id]])
+    // Suspending twice is fine, and records nothing more; a revoked session stays revoked.
+    assert.equal((await f.post(`${url}/suspend`)).status, 200)
+    assert.equal((await events()).length, 1)
+    await f.post(`${url}/revoke`)
+    assert.equal((await f.post(`${url}/suspend`)).status, 409)
+    assert.equal((await f.get(url)).body.data.status, "revoked")
+  })
+
   for (const name of ["invitations", "organizationInvitations"] as const) {
     it(`${name}: created pending with expires_at; resend moves expires_at; a revoked one is not resent`, async () => {
       const f = fixture()
@@ -711,6 +741,31 @@ describe("AuthPI mock: Idempotency-Key", () => {
     // The same body with its keys in another order is the same request.
     const reordered = await f.post(`${f.A}/issuers/${f.demo.issuerId}/clients`, '{"name":"Once"}', key("k-1"))
     assert.equal(reordered.status, 201)
+  })
+
+  it("a replayed answer over MAX_REPLAYED_BODY_BYTES has an empty body; one just under keeps it", async () => {
+    const f = fixture()
+    const bytes = (text: string) => new TextEncoder().encode(text).length
+    // An unknown field is kept and answered: the answer's size follows it.
+    const create = (note: string, k: string) => f.post(`${f.A}/issuers`, { name: "Big", note }, key(k))
+    const over = "x".repeat(MAX_REPLAYED_BODY_BYTES)
+    const first = await create(over, "k-big")
+    assert.equal(first.status, 201, first.text.slice(0, 200))
+    assert.equal(first.body.data.note, over, "the first answer is whole")
+    assert.ok(bytes(first.text) > MAX_REPLAYED_BODY_BYTES)
+    const replay = await create(over, "k-big")
+    assert.equal(replay.status, 201)
+    assert.equal(replay.headers.get("idempotent-replayed"), "true")
+    assert.equal(replay.text, "", "replayed with an empty body")
+    assert.equal(f.api.state.items(f.demo.accountId, "issuers").filter((i) => i.name === "Big").length, 1)
+    // Just under the limit (the stored answer, its envelope included): replayed whole.
+    const overhead = bytes(first.text) - bytes(over)
+    const under = "y".repeat(MAX_REPLAYED_BODY_BYTES - overhead - 64)
+    const kept = await create(under, "k-under")
+    assert.ok(bytes(kept.text) <= MAX_REPLAYED_BODY_BYTES)
+    const again = await create(under, "k-under")
+    assert.equal(again.headers.get("idempotent-replayed"), "true")
+    assert.equal(again.text, kept.text)
   })
 
   it("the same key with another body, or on another path, is 422 invalid_request", async () => {
@@ -1259,7 +1314,7 @@ describe("AuthPI mock: events and webhooks", () => {
     }
   })
 
-  it("a deleted webhook's waiting retries are dropped, and its deliveries go with it", async () => {
+  it("a deleted webhook's waiting retries are dropped; it and its deliveries stay readable", async () => {
     const f = fixture()
     const webhook = (await f.post(`${f.A}/webhooks`, {
       name: "Gone",
@@ -1269,9 +1324,60 @@ describe("AuthPI mock: events and webhooks", () => {
     await f.post(`${f.A}/notes`, { subject_type: "user", subject_id: "usr_x", body: "hi" })
     await f.api.settled()
     assert.equal(f.api.state.webhooks.scheduled().length, 1)
-    await f.del(`${f.A}/webhooks/${webhook.id}`)
+    assert.equal((await f.del(`${f.A}/webhooks/${webhook.id}`)).status, 204)
     assert.equal(f.api.state.webhooks.scheduled().length, 0)
-    assert.equal((await f.get(`${f.A}/webhooks/${webhook.id}/deliveries`)).status, 404)
+    const deliveries = await f.get(`${f.A}/webhooks/${webhook.id}/deliveries`)
+    assert.equal(deliveries.status, 200)
+    assert.equal(deliveries.body.data.length, 1)
+  })
+
+  it("webhook delete is soft: status deleted, listed with status=deleted (and unfiltered), not with active; GET answers it", async () => {
+    const f = fixture()
+    const create = (name: string) =>
+      f.post(`${f.A}/webhooks`, { name, url: "http://127.0.0.1:9/", events: ["note.created"] })
+    const gone = (await create("Gone")).body.data
+    const kept = (await create("Kept")).body.data
+    assert.equal((await f.del(`${f.A}/webhooks/${gone.id}`)).status, 204)
+    const read = await f.get(`${f.A}/webhooks/${gone.id}`)
+    assert.equal(read.status, 200)
+    assert.deepEqual([read.body.data.id, read.body.data.status], [gone.id, "deleted"])
+    assert.equal(read.headers.get("etag"), `"${read.body.data.updated_at}"`)
+    const ids = async (query: string) =>
+      (await f.get(`${f.A}/webhooks${query}`)).body.data.map((w: Json) => w.id).filter((id: string) =>
+        id === gone.id || id === kept.id
+      )
+    assert.deepEqual(await ids("?status=deleted"), [gone.id])
+    assert.deepEqual(await ids("?status=active"), [kept.id])
+    assert.deepEqual(await ids(""), [kept.id, gone.id])
+    const events = (await f.get(`${f.A}/events?event_types=webhook.deleted`)).body.data
+    assert.deepEqual(events.map((e: Json) => e.data.id), [gone.id])
+    // Deleting it again changes nothing; an update is refused; it cannot be redelivered to.
+    const again = await f.del(`${f.A}/webhooks/${gone.id}`)
+    assert.equal(again.status, 204)
+    assert.equal((await f.get(`${f.A}/webhooks/${gone.id}`)).body.data.updated_at, read.body.data.updated_at)
+    assert.equal((await f.patch(`${f.A}/webhooks/${gone.id}`, { status: "active" })).status, 409)
+    assert.equal((await f.patch(`${f.A}/webhooks/${kept.id}`, { status: "deleted" })).status, 400)
+  })
+
+  it("a deleted webhook gets no delivery of a later event; an active one does", async () => {
+    const f = fixture()
+    const hook = receiver()
+    try {
+      const create = (name: string) =>
+        f.post(`${f.A}/webhooks`, { name, url: `${hook.url}/${name}`, events: ["note.created"] })
+      const gone = (await create("gone")).body.data
+      const kept = (await create("kept")).body.data
+      await f.del(`${f.A}/webhooks/${gone.id}`)
+      await f.api.settled()
+      hook.received.length = 0
+      await f.post(`${f.A}/notes`, { subject_type: "user", subject_id: "usr_x", body: "after" })
+      await f.api.settled()
+      assert.deepEqual(hook.received.map((r) => r.headers["x-webhook-id"]), [kept.id])
+      assert.equal((await f.get(`${f.A}/webhooks/${gone.id}/deliveries`)).body.data.length, 0)
+      assert.equal((await f.get(`${f.A}/webhooks/${kept.id}/deliveries`)).body.data.length, 1)
+    } finally {
+      await hook.close()
+    }
   })
 })
 

@@ -16,9 +16,9 @@
  *
  * @module
  */
-import { Result, Schema } from "effect"
+import { Redacted, Result, Schema } from "effect"
 import { AuthPIApi, endpointOf, ErrorBodySchema } from "../../src/authpi/contract.ts"
-import { type ResourceName, resources, type ResourceSpec } from "../../src/authpi/resources.ts"
+import { type ResourceName, RESOURCES, resources, type ResourceSpec } from "../../src/authpi/resources.ts"
 import type { Endpoint } from "../../src/core/endpoint.ts"
 import {
   documentRoutes,
@@ -63,6 +63,44 @@ const fail = (refusal: Refusal): Response =>
 const etag = (item: Item): Record<string, string> => ({ etag: `"${item.updated_at}"` })
 
 const single = (item: Item, status?: number) => ok({ data: item }, { headers: etag(item), status })
+
+/**
+ * A create's (or an update's) answer with its show-once secrets as `Redacted`: the router encodes
+ * every answer with the endpoint's success schema, whose secrets are `Redacted` once decoded (the
+ * wire still carries them as plain strings).
+ */
+const withSecrets = (row: ResourceSpec, answer: Item): Item => {
+  const secrets = (row.secrets ?? []).filter((field) => typeof answer[field] === "string")
+  return secrets.length === 0 ? answer : {
+    ...answer,
+    ...Object.fromEntries(secrets.map((field) => [field, Redacted.make(answer[field] as string)])),
+  }
+}
+
+/** `{ data }` with every `Redacted` field of `data` read out: a value `structuredClone` keeps whole. */
+const unredacted = (value: unknown): { readonly value: unknown; readonly redacted: ReadonlyArray<string> } => {
+  const data = (value as { readonly data?: unknown } | undefined)?.data
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return { value, redacted: [] }
+  const redacted = Object.keys(data).filter((key) => Redacted.isRedacted((data as Record<string, unknown>)[key]))
+  if (redacted.length === 0) return { value, redacted }
+  const plain = Object.fromEntries(
+    Object.entries(data).map(([key, v]) => [key, Redacted.isRedacted(v) ? Redacted.value(v) : v]),
+  )
+  return { value: { ...(value as object), data: plain }, redacted }
+}
+
+/** The inverse of {@linkcode unredacted}: the fields named `Redacted` again. */
+const reredacted = (value: unknown, redacted: ReadonlyArray<string> | undefined): unknown => {
+  if (redacted === undefined || redacted.length === 0) return value
+  const data = (value as { readonly data: Record<string, unknown> }).data
+  return {
+    ...(value as object),
+    data: {
+      ...data,
+      ...Object.fromEntries(redacted.map((key) => [key, Redacted.make(data[key] as string)])),
+    },
+  }
+}
 
 const page = (result: Page | Refusal) => isRefusal(result) ? fail(result) : ok(result)
 
@@ -165,7 +203,10 @@ export const authPIRouter = (state: AuthPIState): Router => {
         const size = new TextEncoder().encode(JSON.stringify(claim.answer.value) ?? "").length
         return size > MAX_REPLAYED_BODY_BYTES
           ? new Response(null, { status: claim.answer.status, headers: { ...answerHeaders(), ...headers } })
-          : ok(structuredClone(claim.answer.value), { status: claim.answer.status, headers })
+          : ok(reredacted(structuredClone(claim.answer.value), claim.answer.redacted), {
+            status: claim.answer.status,
+            headers,
+          })
       }
       let reply: Reply<unknown>
       try {
@@ -178,11 +219,15 @@ export const authPIRouter = (state: AuthPIState): Router => {
         state.idempotency.release(claim.scope, claim.key)
         return reply
       }
+      // Kept with its secrets read out (a `Redacted` does not survive `structuredClone`), and
+      // redacted again when replayed.
+      const kept = unredacted(reply.value)
       state.idempotency.complete(claim.scope, claim.key, {
         fingerprint,
         status: reply.status ?? endpoint.successStatus ?? 200,
-        value: reply.value,
+        value: kept.value,
         headers: reply.headers ?? {},
+        ...(kept.redacted.length > 0 && { redacted: kept.redacted }),
       })
       return reply
     })
@@ -202,7 +247,7 @@ export const authPIRouter = (state: AuthPIState): Router => {
           return page(state.list(accountId, name, params, query))
         case "create": {
           const created = state.create(accountId, name, params, payload ?? {})
-          return isRefusal(created) ? fail(created) : single(created.answer)
+          return isRefusal(created) ? fail(created) : single(withSecrets(RESOURCES[name], created.answer))
         }
         case "get": {
           const item = state.get(accountId, name, params)
@@ -210,7 +255,7 @@ export const authPIRouter = (state: AuthPIState): Router => {
         }
         case "update": {
           const updated = state.update(accountId, name, params, payload ?? {}, ifMatch)
-          return isRefusal(updated) ? fail(updated) : single(updated.answer)
+          return isRefusal(updated) ? fail(updated) : single(withSecrets(RESOURCES[name], updated.answer))
         }
         case "delete": {
           const removed = state.remove(accountId, name, params, ifMatch)

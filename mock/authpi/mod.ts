@@ -63,6 +63,10 @@ const isStrings = (value: unknown): value is Array<string> =>
  *   `required` fields (400 `invalid_request` with `fields`), `defaults`, the row's `limit` per
  *   parent (409); lists newest first in cursor pages (`limit` 1-100, default 50) with the row's
  *   filters; get, update (a merge) and delete (204); 404 when a parent is missing.
+ * - A webhook's delete is soft: it becomes `status: "deleted"` and stays readable (`GET` answers
+ *   it, with that status; its deliveries are kept), gets no delivery again, and refuses updates
+ *   (409). Unfiltered lists include deleted webhooks: filter `status=active` to exclude them
+ *   (`status` is `active`, `disabled` or `deleted`).
  * - `ETag: "<updated_at>"` on every single resource, `If-Match` on PATCH and DELETE (412 with
  *   `currentETag`); `Idempotency-Key` on writes (replay, 422, concurrent 409, 24 h on the clock).
  * - Credentials: the demo API key (`Bearer key_id.secret` or `Basic base64(key_id:secret)`,
@@ -72,6 +76,12 @@ const isStrings = (value: unknown): value is Array<string> =>
  *   signing secret are also kept in the clear in a private field, to deliver with.
  * - Events for every write, and webhooks delivered for real, signed (`X-Webhook-Signature`),
  *   retried after 1, 5 and 30 min on the mock clock; `settled()` waits for deliveries in flight.
+ * - An idempotent replay (the same `Idempotency-Key` and body within 24 h) answers the identical
+ *   create answer, its secrets included: the seed's idempotency contract wins over "returned
+ *   once", so a client that lost the first answer still gets its secret. A new key is a new item
+ *   and a new secret; a read never shows one.
+ * - No sign-in lockout: the Admin API has no sign-in (the checklist's lockout row is for the
+ *   auth flows); a wrong credential is a 401 however often it is sent.
  *
  * Control routes, on the mock server under `/__mock/authpi/`: `POST access-tokens
  * {account_ids?, ttl_seconds?}`, `POST access-tokens/expire {access_token?}`, `POST items
@@ -101,7 +111,7 @@ export class AuthPIMock implements MockApi {
   readonly name = "authpi"
   readonly mount = "/authpi"
   readonly productionBaseUrl: string = DEFAULT_BASE_URL
-  /** What it serves and documents (114 endpoints from the table), and its secret header (`authorization`). */
+  /** What it serves and documents (115 endpoints from the table), and its secret header (`authorization`). */
   readonly definition: AnyApi = AuthPIApi
   /** The demo credentials and ids, printed by the mock server. */
   readonly demo: AuthPIDemo = AUTHPI_DEMO

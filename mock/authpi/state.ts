@@ -318,6 +318,8 @@ export interface CachedAnswer {
   readonly value: unknown
   /** The headers the handler answered with (the ETag). */
   readonly headers: Readonly<Record<string, string>>
+  /** The fields of `value.data` answered `Redacted` (show-once secrets), kept here in the clear. */
+  readonly redacted?: ReadonlyArray<string> | undefined
 }
 
 /** What the store says of a key as a request arrives. */
@@ -800,7 +802,11 @@ export class AuthPIState {
     if (isRefusal(entry)) return entry
     const refused = precondition(row.noun, entry.item, ifMatch)
     if (refused !== undefined) return refused
+    if (row.model === WebhookSchema && entry.item.status === "deleted") return conflict("The webhook is deleted.")
     const patch = this.#writable(row, topologyOf(name).parents, body)
+    if (row.model === WebhookSchema && patch.status === "deleted") {
+      return invalid("Invalid webhook: status.", { status: "Delete the webhook to set status deleted." })
+    }
     const candidate = { ...entry.item, ...patch }
     if (row.model === WebhookSchema) {
       const bad = webhookProblems(candidate)
@@ -830,7 +836,22 @@ export class AuthPIState {
     if (isRefusal(entry)) return entry
     const refused = precondition(row.noun, entry.item, ifMatch)
     if (refused !== undefined) return refused
+    if (name === "webhooks") return this.#softDelete(account, row, params, entry)
     this.#delete(account, name, entry)
+    if (row.event !== undefined) this.#emit(account, `${row.event}.deleted`, row, params, entry.item)
+    return entry.item
+  }
+
+  /**
+   * A webhook's delete: it stays, `status: "deleted"` (readable, listed, its deliveries kept),
+   * gets no delivery again (its waiting retries dropped, its secrets in the clear forgotten), and
+   * records `webhook.deleted`. Deleting it again changes nothing.
+   */
+  #softDelete(account: AccountRecord, row: ResourceSpec, params: Readonly<Record<string, string>>, entry: Entry): Item {
+    if (entry.item.status === "deleted") return entry.item
+    this.#replace(entry, { status: "deleted" })
+    this.webhooks.forget(entry.item.id)
+    this.#webhookSecrets.delete(entry.item.id)
     if (row.event !== undefined) this.#emit(account, `${row.event}.deleted`, row, params, entry.item)
     return entry.item
   }
@@ -1234,6 +1255,12 @@ export class AuthPIState {
       case "revoke":
         if (entry.item.status === "revoked") return { item: entry.item }
         return this.#setFields(context, entry, { status: "revoked", revoked_at: now })
+      case "suspend":
+        if (entry.item.status === "suspended") return { item: entry.item }
+        if (entry.item.status === "revoked" || entry.item.status === "expired") {
+          return conflict(`The ${context.spec.noun} is ${entry.item.status}: only a live one is suspended.`)
+        }
+        return this.#setFields(context, entry, { status: "suspended", suspended_at: now })
       case "resend": {
         if (entry.item.status !== "pending" && entry.item.status !== "expired") {
           return conflict(
@@ -1317,6 +1344,7 @@ export const IMPLEMENTED_ACTIONS: ReadonlyArray<string> = [
   "approve",
   "reject",
   "revoke",
+  "suspend",
   "resend",
   "verify",
   "redeliver",

@@ -4,7 +4,14 @@ import { Effect, Stream } from "effect"
 import type { ApiClient, CallOptions } from "../core/client.ts"
 import type { Endpoint } from "../core/endpoint.ts"
 import { AuthPIApi, MAX_PAGE_SIZE } from "./contract.ts"
-import { asReadError, type AuthPIError, invalidArgument, type ReadError, type ValidationError } from "./errors.ts"
+import {
+  asCreateError,
+  asReadError,
+  type AuthPIError,
+  invalidArgument,
+  type ReadError,
+  type ValidationError,
+} from "./errors.ts"
 import { allPages, type Page, pageOf, type WirePage } from "./page.ts"
 import type { Action, Filter, Operation } from "./resources.ts"
 
@@ -194,11 +201,14 @@ export const makeResource = (
     const target = endpoint(operation)
     return Effect.flatMap(
       Effect.all([params, body === undefined ? Effect.void : checkBody(body), writeHeaders(options, keyed)]),
-      ([params, payload, headers]) =>
-        Effect.map(
+      ([params, payload, headers]) => {
+        const sent = Effect.map(
           send(client, target, { params, payload }, { headers }),
           (answer) => target.method === "DELETE" ? undefined : single(answer),
-        ),
+        )
+        // A POST sends no If-Match: a 412 to it is unexpected.
+        return target.method === "POST" ? Effect.mapError(sent, asCreateError) : sent
+      },
     )
   }
 

@@ -33,8 +33,9 @@ import {
   Schedule,
   type Scope as EffectScope,
   Semaphore,
+  type Stream,
 } from "effect"
-import { FetchHttpClient, type HttpClient } from "effect/http"
+import { FetchHttpClient, type HttpClient, type HttpClientResponse } from "effect/http"
 import { makeApiClient } from "../core/client.ts"
 import type { Credential } from "../core/credentials.ts"
 import { MAX_RETRIES, RetryPolicy } from "../core/retry.ts"
@@ -42,15 +43,19 @@ import { endpointNamed, makeResource, type Params, readOne, withId } from "./_re
 import { ACCOUNTS, rowsIn, SCOPE_ROWS, scopesIn } from "./_scopes.ts"
 import { AuthPIApi, DEFAULT_BASE_URL } from "./contract.ts"
 import {
-  asReadError,
+  type AccountReadError,
+  type AccountWriteError,
+  asMeError,
   AuthenticationError,
   type AuthPIError,
   ConfigurationError,
+  type MeError,
   type ReadError,
   toAuthPIError,
 } from "./errors.ts"
-import type { Account, Agent, Issuer, Me, Organization, User, Webhook } from "./models.ts"
-import type { ResourceClient, ResourceOf } from "./resource.ts"
+import type { Account, Agent, Body, Issuer, Me, Organization, User, Webhook } from "./models.ts"
+import type { ListOptions, Page } from "./page.ts"
+import type { ResourceOf, WriteOptions } from "./resource.ts"
 import type { Scope } from "./resources.ts"
 
 /**
@@ -164,7 +169,22 @@ export interface AuthPICredentialOptions extends AuthPIOptions {
 
 // `RetryPolicy.make` knows only a jittered, capped exponential backoff: the seed's schedules
 // (no jitter, no cap, exponential or linear) are built here. A Retry-After over a minute is not
-// waited for: the RateLimitError comes back at once, its `retryAfter` saying how long.
+// waited for: the error comes back at once (a RateLimitError's `retryAfter` says how long).
+//
+// Beyond the seed: a 409 with `Retry-After` to a request carrying our Idempotency-Key is the API
+// saying "a request with this key is still in progress". That request is our own earlier attempt
+// (one that timed out on our side, say), so it is waited for and the request sent again, to meet
+// its result replayed. Any other 409 (a duplicate, or no Retry-After) ends the retries at once.
+
+/** Whether a failure the retry loop sees is a 409 that is not "the same key, still in progress". */
+const isFinalConflict = (input: unknown): boolean => {
+  const response = (input as { readonly _tag?: unknown; readonly response?: HttpClientResponse.HttpClientResponse })
+    ?.response
+  if ((input as { readonly _tag?: unknown })?._tag !== "RetryStatus" || response === undefined) return false
+  return response.status === 409 &&
+    (response.headers["retry-after"] === undefined || response.request.headers["idempotency-key"] === undefined)
+}
+
 const retryPolicy = (options: RetriesOptions): RetryPolicy => {
   const delay = Duration.fromInputUnsafe(options.delay ?? "1 second")
   const backoff: Schedule.Schedule<unknown> = options.backoff === "linear"
@@ -172,16 +192,22 @@ const retryPolicy = (options: RetriesOptions): RetryPolicy => {
     : Schedule.exponential(delay)
   return {
     times: options.limit ?? 3,
-    schedule: backoff.pipe(Schedule.setInputType<unknown>()),
+    schedule: backoff.pipe(
+      Schedule.setInputType<unknown>(),
+      Schedule.while(({ input }) => !isFinalConflict(input)),
+    ),
     methods: new Set(["GET", "HEAD", "OPTIONS"]),
-    statuses: new Set([429, 502, 503, 504]),
+    statuses: new Set([409, 429, 502, 503, 504]),
     retryTransportErrors: true,
     maxRetryAfter: Duration.minutes(1),
   }
 }
 
 /**
- * The retries of the seed: GET, HEAD, OPTIONS on 429/502/503/504 and dropped connections, 3 times, 1 s doubling.
+ * The retries of the seed: GET, HEAD, OPTIONS on 429/502/503/504 and dropped connections, 3 times, 1 s doubling;
+ * a request with an `Idempotency-Key` likewise, and also on a 409 with `Retry-After` (the same key
+ * still in progress: our own earlier attempt), so it meets that attempt's result. A `Retry-After`
+ * over 60 s is not waited for: the error comes back at once.
  *
  * @example
  * ```ts
@@ -193,7 +219,8 @@ const retryPolicy = (options: RetriesOptions): RetryPolicy => {
 export const AUTHPI_RETRY: RetryPolicy = retryPolicy({})
 
 /**
- * The root's `accounts`: the accounts the credential reaches, one account, its update.
+ * The root's `accounts`: the accounts the credential reaches, one account, its update. They are
+ * not under an account id, so they never fail with `ConfigurationError`.
  *
  * @example
  * ```ts
@@ -203,7 +230,16 @@ export const AUTHPI_RETRY: RetryPolicy = retryPolicy({})
  * const accounts = Effect.flatMap(AuthPI, (admin) => admin.accounts.list())
  * ```
  */
-export type AccountsResource = ResourceClient<Account, Record<never, never>, "list" | "get" | "update">
+export interface AccountsResource {
+  /** One page of the accounts the credential reaches. */
+  readonly list: (options?: ListOptions) => Effect.Effect<Page<Account>, AccountReadError>
+  /** Every account the credential reaches, page after page. */
+  readonly listAll: (options?: ListOptions) => Stream.Stream<Account, AccountReadError>
+  /** One account, with `_etag`. */
+  readonly get: (id: string) => Effect.Effect<Account, AccountReadError>
+  /** Updates one account (a partial body); with `ifMatch`, only if it has not changed since. */
+  readonly update: (id: string, body: Body, options?: WriteOptions) => Effect.Effect<Account, AccountWriteError>
+}
 
 /**
  * `admin.issuer(id)`: an issuer and what it holds.
@@ -260,7 +296,7 @@ export interface IssuerScope {
 export interface UserScope {
   /** The user, with `_etag`. */
   readonly get: () => Effect.Effect<User, ReadError>
-  /** Its sessions (read one by id, at the issuer), `revoke`. */
+  /** Its sessions (read one by id, at the issuer), `revoke`, `suspend`. */
   readonly sessions: ResourceOf<"sessions">
   /** Its personal tokens; `token_plain` comes once, in the create answer. */
   readonly tokens: ResourceOf<"tokens">
@@ -343,7 +379,7 @@ export interface WebhookScope {
  */
 export interface AuthPIService {
   /** `GET /v1/me`: who is calling, and the accounts the credential reaches. */
-  readonly me: () => Effect.Effect<Me, ReadError>
+  readonly me: () => Effect.Effect<Me, MeError>
   /** `GET /v1/accounts`, and one account (`GET`/`PATCH /v1/accounts/{account_id}`). */
   readonly accounts: AccountsResource
   /** The account's issuers. */
@@ -533,7 +569,7 @@ const configure = (options: AuthPICredentialOptions) =>
  */
 const accountIdOf = (
   given: string | undefined,
-  me: () => Effect.Effect<Me, ReadError>,
+  me: () => Effect.Effect<Me, MeError>,
 ): Effect.Effect<Effect.Effect<string, ReadError>> =>
   Effect.gen(function* () {
     if (given !== undefined) return Effect.succeed(given)
@@ -596,7 +632,7 @@ const make = (
     const me = () =>
       Effect.mapError(
         Effect.map(client.exchange(endpointNamed("me"), {} as never), (answer) => (answer.value as { data: Me }).data),
-        asReadError,
+        asMeError,
       )
     const accountId = yield* accountIdOf(config.accountId, me)
     const root = scopeObject(client, "account", Effect.map(accountId, (account_id) => ({ account_id })))

@@ -204,24 +204,29 @@ const PreconditionFailedErrorBase: TaggedErrorClass<
  */
 export class PreconditionFailedError extends PreconditionFailedErrorBase {}
 
-type RateLimitErrorFields = ApiErrorFields & { readonly retryAfter: Schema.optionalKey<Schema.Number> }
+type RateLimitErrorFields = ApiErrorFields & { readonly retryAfter: Schema.optionalKey<Schema.Duration> }
 
 const RateLimitErrorBase: TaggedErrorClass<RateLimitError, "RateLimitError", RateLimitErrorFields> = Schema.TaggedError<
   RateLimitError
->()("RateLimitError", { ...apiErrorFields, retryAfter: Schema.optionalKey(Schema.Number) })
+>()("RateLimitError", { ...apiErrorFields, retryAfter: Schema.optionalKey(Schema.Duration) })
 
 /**
  * 429: rate limited, after the retries a read gets. `retryAfter` is the wait the answer asked
- * for, in seconds (`Retry-After` as seconds or as an HTTP-date), when it said. The edge's 429
- * may not be JSON: it still is a `RateLimitError`, with `error: "rate_limited"`.
+ * for, as a `Duration` of whole seconds (`Retry-After` as seconds or as an HTTP-date, rounded
+ * up), when it said; as with PUID's and PUGUH's. The seed's `retry_after` (seconds) is
+ * `Duration.toSeconds(error.retryAfter)`. The edge's 429 may not be JSON: it still is a
+ * `RateLimitError`, with `error: "rate_limited"`.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Duration, Effect } from "effect"
  * import { AuthPI } from "@gatehouse/sdk/authpi"
  *
  * const events = Effect.flatMap(AuthPI, (admin) => admin.events.list()).pipe(
- *   Effect.catchTag("RateLimitError", (error) => Effect.logWarning(`retry after ${error.retryAfter} s`)),
+ *   Effect.catchTag("RateLimitError", (error) =>
+ *     error.retryAfter === undefined
+ *       ? Effect.fail(error)
+ *       : Effect.logWarning(`retry after ${Duration.toSeconds(error.retryAfter)} s`)),
  * )
  * ```
  */
@@ -413,6 +418,8 @@ export class ConfigurationError extends ConfigurationErrorBase {}
 
 /**
  * The errors of a 5xx answer the seed names (`ServerError`'s subclasses): 500, 502, 503, 504.
+ * The seed's base class is, in TypeScript, this union type: test for it with
+ * {@linkcode isServerError} (an `instanceof ServerError` has no class to test against).
  *
  * @example
  * ```ts
@@ -426,7 +433,9 @@ export class ConfigurationError extends ConfigurationErrorBase {}
 export type ServerError = InternalServerError | BadGatewayError | ServiceUnavailableError | GatewayTimeoutError
 
 /**
- * Every error made from an answer of the API (the seed's `ApiError` and its subclasses).
+ * Every error made from an answer of the API (the seed's `ApiError` and its subclasses). The
+ * seed's base class is, in TypeScript, this union type (each member a tagged class, so
+ * `Effect.catchTag` works on it): test for it with {@linkcode isApiError}.
  *
  * @example
  * ```ts
@@ -487,7 +496,7 @@ export type ReadError =
   | ConfigurationError
 
 /**
- * What a write (`create`, `update`, `delete`, a POST action) fails with: a read's errors, 409 and 412.
+ * What an `update` or a `delete` fails with: a read's errors, 409 and 412.
  *
  * @example
  * ```ts
@@ -500,6 +509,77 @@ export type ReadError =
  * ```
  */
 export type WriteError = ReadError | ConflictError | PreconditionFailedError
+
+/**
+ * What a `create` or a POST action (`approve`, `revoke`...) fails with: a read's errors and 409
+ * (a duplicate, or the same `Idempotency-Key` still in progress after the retries). Never 412:
+ * these send no `If-Match` (a 412 would be an `UnexpectedError`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type CreateError } from "@gatehouse/sdk/authpi"
+ *
+ * const orExisting = <A>(create: Effect.Effect<A, CreateError, AuthPI>) =>
+ *   create.pipe(Effect.catchTag("ConflictError", () => Effect.succeed(undefined)))
+ * const domain = orExisting(Effect.flatMap(AuthPI, (admin) => admin.domains.create({ host: "login.example.com" })))
+ * ```
+ */
+export type CreateError = ReadError | ConflictError
+
+/**
+ * What `me()` fails with: it takes no argument and needs no account id, so no `ValidationError`
+ * and no `ConfigurationError`; an answer `GET /v1/me` cannot have (400, 403, 404, 409, 412) is an
+ * `UnexpectedError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type MeError } from "@gatehouse/sdk/authpi"
+ *
+ * const signedIn = (error: MeError) => error._tag !== "AuthenticationError"
+ * const me = Effect.flatMap(AuthPI, (admin) => admin.me()).pipe(Effect.catchIf(signedIn, () => Effect.void))
+ * ```
+ */
+export type MeError =
+  | AuthenticationError
+  | RateLimitError
+  | ServerError
+  | UnexpectedError
+  | ConnectionError
+  | ClosedClientError
+
+/**
+ * What a read of `accounts` fails with: a read's errors but `ConfigurationError` (the accounts
+ * are not under an account id, so none is looked up).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type AccountReadError } from "@gatehouse/sdk/authpi"
+ *
+ * const missing = (error: AccountReadError) => error._tag === "NotFoundError"
+ * const account = Effect.flatMap(AuthPI, (admin) => admin.accounts.get("acc_1")).pipe(
+ *   Effect.catchIf(missing, () => Effect.succeed(undefined)),
+ * )
+ * ```
+ */
+export type AccountReadError = Exclude<ReadError, ConfigurationError>
+
+/**
+ * What `accounts.update` fails with: a write's errors but `ConfigurationError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type AccountWriteError } from "@gatehouse/sdk/authpi"
+ *
+ * const stale = (error: AccountWriteError) => error._tag === "PreconditionFailedError"
+ * const renamed = Effect.flatMap(AuthPI, (admin) => admin.accounts.update("acc_1", { name: "Acme" }, { ifMatch: '"1"' }))
+ *   .pipe(Effect.catchIf(stale, () => Effect.void))
+ * ```
+ */
+export type AccountWriteError = Exclude<WriteError, ConfigurationError>
 
 const SERVER_TAGS: ReadonlySet<string> = new Set([
   "InternalServerError",
@@ -599,10 +679,10 @@ const fieldsOf = (body: unknown): Record<string, string> => {
   return {}
 }
 
-/** The seconds a `Retry-After` (seconds or HTTP-date) asks for, rounded up. */
-const retryAfterSeconds = (failure: StatusFailure): number | undefined => {
+/** The wait a `Retry-After` (seconds or HTTP-date) asks for, in whole seconds rounded up. */
+const retryAfterDuration = (failure: StatusFailure): Duration.Duration | undefined => {
   const wait = retryAfter(failure.headers, Date.now())
-  return wait === undefined ? undefined : Math.max(0, Math.ceil(Duration.toMillis(wait) / 1000))
+  return wait === undefined ? undefined : Duration.seconds(Math.max(0, Math.ceil(Duration.toMillis(wait) / 1000)))
 }
 
 type Build = (init: ApiErrorInit, failure: StatusFailure, body: ErrorBody | undefined) => ApiError
@@ -620,8 +700,8 @@ const BY_STATUS: Readonly<Record<number, Build>> = {
     return new PreconditionFailedError({ ...init, ...(currentEtag !== undefined && { currentEtag }) })
   },
   429: (init, failure) => {
-    const seconds = retryAfterSeconds(failure)
-    return new RateLimitError({ ...init, ...(seconds !== undefined && { retryAfter: seconds }) })
+    const wait = retryAfterDuration(failure)
+    return new RateLimitError({ ...init, ...(wait !== undefined && { retryAfter: wait }) })
   },
   500: (init) => new InternalServerError(init),
   502: (init) => new BadGatewayError(init),
@@ -688,19 +768,38 @@ export const invalidArgument = (argument: string, problem: string): ValidationEr
     fields: { [argument]: problem },
   })
 
+const unexpected = (error: ApiError): UnexpectedError =>
+  new UnexpectedError({
+    message: error.message,
+    error: error.error,
+    status: error.status!,
+    retryable: false,
+    ...(error.errorDescription !== undefined && { errorDescription: error.errorDescription }),
+    ...(error.reference !== undefined && { reference: error.reference }),
+    ...(error.rawBody !== undefined && { rawBody: error.rawBody }),
+  })
+
+/** An answer with a status the call cannot have (its tag among `tags`) as `UnexpectedError`. */
+const narrowing = <E extends AuthPIError>(tags: ReadonlySet<string>) => (error: AuthPIError): E =>
+  (tags.has(error._tag) && isApiError(error) && error.status !== undefined ? unexpected(error) : error) as E
+
 /**
  * A read's error: an answer a read cannot have (409, 412) becomes `UnexpectedError`, so that a
  * read's error type names only what it fails with.
  */
-export const asReadError = (error: AuthPIError): ReadError =>
-  error._tag === "ConflictError" || error._tag === "PreconditionFailedError"
-    ? new UnexpectedError({
-      message: error.message,
-      error: error.error,
-      status: error.status,
-      retryable: false,
-      ...(error.errorDescription !== undefined && { errorDescription: error.errorDescription }),
-      ...(error.reference !== undefined && { reference: error.reference }),
-      ...(error.rawBody !== undefined && { rawBody: error.rawBody }),
-    })
-    : error
+export const asReadError: (error: AuthPIError) => ReadError = narrowing<ReadError>(
+  new Set(["ConflictError", "PreconditionFailedError"]),
+)
+
+/** A create's (or a POST action's) error: a 412 (it sends no `If-Match`) becomes `UnexpectedError`. */
+export const asCreateError: (error: AuthPIError) => CreateError = narrowing<CreateError>(
+  new Set(["PreconditionFailedError"]),
+)
+
+/**
+ * `me()`'s error: it takes no argument and names no account, so a 400/422, 403, 404, 409 or 412
+ * answer becomes `UnexpectedError`.
+ */
+export const asMeError: (error: AuthPIError) => MeError = narrowing<MeError>(
+  new Set(["ValidationError", "ForbiddenError", "NotFoundError", "ConflictError", "PreconditionFailedError"]),
+)

@@ -40,6 +40,8 @@ export {
 } from "./client.ts"
 export { AuthPIClient, type AuthPIPromiseClient, type Promised, type WithFetch } from "./promise.ts"
 export {
+  type AccountReadError,
+  type AccountWriteError,
   type ApiError,
   AuthenticationError,
   type AuthPIError,
@@ -48,11 +50,13 @@ export {
   ConfigurationError,
   ConflictError,
   ConnectionError,
+  type CreateError,
   ForbiddenError,
   GatewayTimeoutError,
   InternalServerError,
   isApiError,
   isServerError,
+  type MeError,
   NotFoundError,
   PreconditionFailedError,
   RateLimitError,
@@ -108,6 +112,7 @@ export type {
   Verifier,
   Webhook,
   WebhookAuthType,
+  WireResource,
 } from "./models.ts"
 export { type AuthPIErrorCode, DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, type ErrorBody, MAX_PAGE_SIZE } from "./contract.ts"
 export {

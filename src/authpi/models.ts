@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import { type Redacted, Schema } from "effect"
 
 /** What every resource has. Fields this version does not know are kept as they came. */
 export interface Resource {
@@ -45,6 +45,17 @@ const opt = Schema.optionalKey
 const str = Schema.String
 const strs = Schema.Array(Schema.String)
 const nullable = <S extends Schema.Top>(schema: S) => opt(Schema.NullOr(schema))
+/** A show-once secret: a plain string on the wire, a `Redacted` once decoded (it prints as `<redacted>`). */
+const secret = opt(Schema.RedactedFromValue(Schema.String))
+
+/**
+ * How a resource travels: the model's fields as JSON, a show-once secret as a plain string (the
+ * model holds it `Redacted`). The encoded side of every model schema.
+ */
+export interface WireResource {
+  /** Every field, as the wire spells it. */
+  readonly [field: string]: unknown
+}
 
 /** An account: the tenant every other resource lives in (`acc_`). */
 export interface Account extends Resource {
@@ -96,20 +107,20 @@ export interface Webhook extends Resource {
   readonly events: ReadonlyArray<string>
   /** Its state; a state this version does not know is kept as is. */
   readonly status: "active" | "disabled" | "deleted" | (string & Record<never, never>)
-  /** The bearer token deliveries carry: in the create answer only. */
-  readonly bearer_token_plain?: string | undefined
-  /** The secret deliveries are signed with: in the create answer only. */
-  readonly signature_secret_plain?: string | undefined
+  /** The bearer token deliveries carry: in the create answer only, `Redacted` (`Redacted.value` reads it). */
+  readonly bearer_token_plain?: Redacted.Redacted<string> | undefined
+  /** The secret deliveries are signed with: in the create answer only, `Redacted` (`Redacted.value` reads it). */
+  readonly signature_secret_plain?: Redacted.Redacted<string> | undefined
 }
 /** The schema of {@linkcode Webhook}. */
-export const WebhookSchema: Schema.Codec<Webhook, Webhook> = model({
+export const WebhookSchema: Schema.Codec<Webhook, WireResource> = model({
   name: str,
   url: str,
   auth_type: str,
   events: strs,
   status: str,
-  bearer_token_plain: opt(str),
-  signature_secret_plain: opt(str),
+  bearer_token_plain: secret,
+  signature_secret_plain: secret,
 })
 
 /** One attempt to deliver an event to a webhook (`dlv_`). */
@@ -270,15 +281,15 @@ export interface ApiKey extends Resource {
   readonly scopes: ReadonlyArray<string>
   /** Its state; a state this version does not know is kept as is. */
   readonly status: "active" | "blocked" | "revoked" | "expired" | "suspended" | (string & Record<never, never>)
-  /** The key's secret: in the create answer only. */
-  readonly key_secret_plain?: string | undefined
+  /** The key's secret: in the create answer only, `Redacted` (`Redacted.value` reads it). */
+  readonly key_secret_plain?: Redacted.Redacted<string> | undefined
 }
 /** The schema of {@linkcode ApiKey}. */
-export const ApiKeySchema: Schema.Codec<ApiKey, ApiKey> = model({
+export const ApiKeySchema: Schema.Codec<ApiKey, WireResource> = model({
   name: str,
   scopes: strs,
   status: str,
-  key_secret_plain: opt(str),
+  key_secret_plain: secret,
 })
 
 /** A user of an issuer (`usr_`). */
@@ -350,16 +361,16 @@ export interface Client extends Resource {
   readonly status: string
   /** Where the authorization server may send users back. */
   readonly redirect_uris: ReadonlyArray<string>
-  /** The client secret: in the create answer only. */
-  readonly client_secret_plain?: string | undefined
+  /** The client secret: in the create answer only, `Redacted` (`Redacted.value` reads it). */
+  readonly client_secret_plain?: Redacted.Redacted<string> | undefined
 }
 /** The schema of {@linkcode Client}. */
-export const ClientSchema: Schema.Codec<Client, Client> = model({
+export const ClientSchema: Schema.Codec<Client, WireResource> = model({
   issuer_id: str,
   name: str,
   status: str,
   redirect_uris: strs,
-  client_secret_plain: opt(str),
+  client_secret_plain: secret,
 })
 
 /** An organization of an issuer's users (`org_`). */
@@ -478,15 +489,15 @@ export interface PersonalToken extends Resource {
   readonly name: string
   /** Its state; a state this version does not know is kept as is. */
   readonly status: "active" | "revoked" | (string & Record<never, never>)
-  /** The token itself: in the create answer only. */
-  readonly token_plain?: string | undefined
+  /** The token itself: in the create answer only, `Redacted` (`Redacted.value` reads it). */
+  readonly token_plain?: Redacted.Redacted<string> | undefined
 }
 /** The schema of {@linkcode PersonalToken}. */
-export const PersonalTokenSchema: Schema.Codec<PersonalToken, PersonalToken> = model({
+export const PersonalTokenSchema: Schema.Codec<PersonalToken, WireResource> = model({
   user_id: str,
   name: str,
   status: str,
-  token_plain: opt(str),
+  token_plain: secret,
 })
 
 /** A device a user chose to trust (`td_`). */

@@ -7,7 +7,7 @@
  */
 import type { Effect, Stream } from "effect"
 import type { Codec } from "../core/endpoint.ts"
-import type { ReadError, WriteError } from "./errors.ts"
+import type { CreateError, ReadError, WriteError } from "./errors.ts"
 import type { Body } from "./models.ts"
 import type { ListOptions, Page } from "./page.ts"
 import type { Action, Filter, Operation, ResourceName, RESOURCES } from "./resources.ts"
@@ -76,7 +76,7 @@ export interface Operations<M, F> {
   /** Every item of every page from `cursor` on, one page fetched at a time as the stream is pulled. */
   readonly listAll: (options?: ListOptions & F) => Stream.Stream<M, ReadError>
   /** Creates one; the result carries `_etag`. Sent with an `Idempotency-Key`, so it is retried safely. */
-  readonly create: (body: Body, options?: CreateOptions) => Effect.Effect<M, WriteError>
+  readonly create: (body: Body, options?: CreateOptions) => Effect.Effect<M, CreateError>
   /** Reads one; the result carries `_etag`, the `ETag` to pass back as `ifMatch`. */
   readonly get: (id: string) => Effect.Effect<M, ReadError>
   /** Updates one (a partial body); with `ifMatch`, only if it has not changed since. */
@@ -191,7 +191,8 @@ export type ActionResult<M, A> = A extends { readonly success: infer S extends C
 
 /**
  * The method of action `A`: on an item (`approve(id)`) or on the collection (`aggregate(filters)`);
- * a GET reads (filters for a collection), a POST writes (with an `Idempotency-Key`).
+ * a GET reads (filters for a collection), a POST writes (with an `Idempotency-Key`, so no
+ * `PreconditionFailedError`: a `CreateError`).
  *
  * @example
  * ```ts
@@ -205,12 +206,12 @@ export type ActionResult<M, A> = A extends { readonly success: infer S extends C
 export type ActionMethod<M, F, A extends Action> = [A["on"]] extends ["collection"]
   ? [A["method"]] extends ["GET"] ? (filters?: F) => Effect.Effect<ActionResult<M, A>, ReadError>
   : A extends { readonly payload: infer P extends Codec }
-    ? (body: P["Type"], options?: CreateOptions) => Effect.Effect<ActionResult<M, A>, WriteError>
-  : (options?: CreateOptions) => Effect.Effect<ActionResult<M, A>, WriteError>
+    ? (body: P["Type"], options?: CreateOptions) => Effect.Effect<ActionResult<M, A>, CreateError>
+  : (options?: CreateOptions) => Effect.Effect<ActionResult<M, A>, CreateError>
   : [A["method"]] extends ["GET"] ? (id: string) => Effect.Effect<ActionResult<M, A>, ReadError>
   : A extends { readonly payload: infer P extends Codec }
-    ? (id: string, body: P["Type"], options?: CreateOptions) => Effect.Effect<ActionResult<M, A>, WriteError>
-  : (id: string, options?: CreateOptions) => Effect.Effect<ActionResult<M, A>, WriteError>
+    ? (id: string, body: P["Type"], options?: CreateOptions) => Effect.Effect<ActionResult<M, A>, CreateError>
+  : (id: string, options?: CreateOptions) => Effect.Effect<ActionResult<M, A>, CreateError>
 
 /**
  * The actions of row `N`, by name: `approve`, `revoke`, `aggregate`...

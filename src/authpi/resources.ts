@@ -438,6 +438,13 @@ export const RESOURCES = {
     filters: { status: { kind: "string" } },
     actions: {
       revoke: { method: "POST", on: "item", segment: "revoke", summary: "Revoke a session", event: "session.revoked" },
+      suspend: {
+        method: "POST",
+        on: "item",
+        segment: "suspend",
+        summary: "Suspend a session",
+        event: "session.suspended",
+      },
     },
   },
   tokens: {

@@ -54,25 +54,34 @@ export const signWebhookPayload = async (
     `${timestamp}.${payload}`,
   )}`
 
-/** Why a signature was refused. */
-export type WebhookSignatureReason = "malformed" | "mismatch" | "stale"
+/**
+ * Why a signature was refused: a `malformed` header, a `mismatch`, a `stale` one (a replay), or a
+ * call that cannot check anything: an empty secret (`invalid_secret`), a `toleranceSeconds` or
+ * `now` that is not a finite number at or above zero (`invalid_options`).
+ */
+export type WebhookSignatureReason = "malformed" | "mismatch" | "stale" | "invalid_secret" | "invalid_options"
+
+const REASONS = ["malformed", "mismatch", "stale", "invalid_secret", "invalid_options"] as const
 
 const WebhookSignatureErrorBase: TaggedErrorClass<WebhookSignatureError, "WebhookSignatureError", {
-  readonly reason: Schema.Literals<readonly ["malformed", "mismatch", "stale"]>
+  readonly reason: Schema.Literals<typeof REASONS>
   readonly message: Schema.String
 }> = Schema.TaggedError<WebhookSignatureError>()("WebhookSignatureError", {
-  reason: Schema.Literals(["malformed", "mismatch", "stale"]),
+  reason: Schema.Literals(REASONS),
   message: Schema.String,
 })
 
-/** A webhook whose signature does not hold: `malformed` header, `mismatch`, or `stale` (a replay). */
+/**
+ * A webhook whose signature does not hold (`malformed` header, `mismatch`, `stale`: a replay), or
+ * a check that could not run (`invalid_secret`, `invalid_options`). Never a defect.
+ */
 export class WebhookSignatureError extends WebhookSignatureErrorBase {}
 
 /** Options of {@linkcode verifyWebhookSignature}. */
 export interface VerifyWebhookOptions {
-  /** How old the signature may be, in seconds. @default 300 */
+  /** How old the signature may be, in seconds: a finite number, 0 or more (else `invalid_options`). @default 300 */
   readonly toleranceSeconds?: number | undefined
-  /** Now, in Unix milliseconds (a test's clock). @default Date.now() */
+  /** Now, in Unix milliseconds (a test's clock): a finite number, 0 or more. @default Date.now() */
   readonly now?: number | undefined
 }
 
@@ -102,17 +111,36 @@ export const verifyWebhookSignature = (
   options: VerifyWebhookOptions = {},
 ): Effect.Effect<string, WebhookSignatureError> =>
   Effect.gen(function* () {
+    const key = Redacted.isRedacted(secret) ? Redacted.value(secret) : secret
+    if (typeof key !== "string" || key === "") {
+      return yield* new WebhookSignatureError({
+        reason: "invalid_secret",
+        message: "The webhook's signing secret is empty: nothing can be verified with it.",
+      })
+    }
+    const { toleranceSeconds = DEFAULT_TOLERANCE_SECONDS, now = Date.now() } = options ?? {}
+    for (const [name, value] of [["toleranceSeconds", toleranceSeconds], ["now", now]] as const) {
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        return yield* new WebhookSignatureError({
+          reason: "invalid_options",
+          message: `${name} must be a finite number, 0 or more.`,
+        })
+      }
+    }
     const parts = Object.fromEntries((header ?? "").split(",").map((part) => part.trim().split("=", 2)))
     const timestamp = Number(parts.t)
     if (!Number.isInteger(timestamp) || typeof parts.v1 !== "string" || !/^[0-9a-f]{64}$/.test(parts.v1)) {
       return yield* new WebhookSignatureError({ reason: "malformed", message: "Expected t=<seconds>,v1=<hex sha256>." })
     }
-    const expected = yield* Effect.promise(() => signWebhookPayload(payload, secret, timestamp))
+    const expected = yield* Effect.tryPromise({
+      try: () => signWebhookPayload(payload, key, timestamp),
+      catch: () => new WebhookSignatureError({ reason: "invalid_secret", message: "The secret cannot sign." }),
+    })
     if (!constantTimeEqual(`t=${timestamp},v1=${parts.v1}`, expected)) {
       return yield* new WebhookSignatureError({ reason: "mismatch", message: "The signature does not match." })
     }
-    const age = (options.now ?? Date.now()) / 1000 - timestamp
-    if (Math.abs(age) > (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) {
+    const age = now / 1000 - timestamp
+    if (!(Math.abs(age) <= toleranceSeconds)) {
       return yield* new WebhookSignatureError({
         reason: "stale",
         message: `The signature is ${Math.round(age)} s old, past the tolerance.`,
