@@ -424,6 +424,30 @@ describe("AuthPI mock: list filters, every filter of every row", () => {
 // -------------------------------------------------------------------------------------------------
 
 describe("AuthPI mock: pagination", () => {
+  it("notes list pinned first, then newest first, with pinned:timestamp cursors across the boundary", async () => {
+    const f = fixture()
+    const ids: Record<string, string> = {}
+    for (const [name, pinned] of [["a", false], ["b", true], ["c", false], ["d", true]] as const) {
+      f.clock.advance(5)
+      const note = { subject_type: "user", subject_id: "usr_x", body: name, pinned }
+      ids[name] = (await f.post(`${f.A}/notes`, note)).body.data.id
+    }
+    const seen: Array<string> = []
+    const cursors: Array<string> = []
+    let cursor: string | null = null
+    do {
+      const page: Answer = await f.get(`${f.A}/notes?limit=1${cursor === null ? "" : `&cursor=${cursor}`}`)
+      assert.equal(page.status, 200)
+      seen.push(...page.body.data.map((note: { id: string }) => note.id))
+      cursor = page.body.next_cursor
+      if (cursor !== null) cursors.push(cursor)
+    } while (cursor !== null)
+    assert.deepEqual(seen, [ids.d, ids.b, ids.c, ids.a])
+    assert.deepEqual(cursors.map((c) => c.split(":")[0]), ["1", "1", "0"])
+    assert.ok(cursors.every((c) => /^[01]:\d+:\d+$/.test(c)), cursors.join(" "))
+    assert.equal((await f.get(`${f.A}/notes?cursor=${ids.a}`)).status, 400)
+  })
+
   it("cursor pages newest first: limit, has_more, next_cursor = the last id, to the end", async () => {
     const f = fixture()
     const issuer = (await f.post(`${f.A}/issuers`, { name: "Pages" })).body.data

@@ -686,7 +686,8 @@ export class AuthPIState {
     const refused = this.#parentsExist(account, topologyOf(name).parents, params)
     if (refused !== undefined) return refused
     const filtered = this.#filter(spec(name), this.#children(account, name, params), query)
-    return isRefusal(filtered) ? filtered : this.#page(filtered, query)
+    if (isRefusal(filtered)) return filtered
+    return name === "notes" ? pinnedPage(filtered, query) : this.#page(filtered, query)
   }
 
   /**
@@ -1356,6 +1357,40 @@ const targetOf = (item: Item): WebhookTarget => ({
   url: String(item.url),
   auth_type: String(item.auth_type),
 })
+
+/** A note's place in its list: pinned notes first, then newest first (the sequence breaks ties). */
+const pinnedKey = (entry: Entry): readonly [number, number, number] => [
+  entry.item.pinned === true ? 1 : 0,
+  entry.item.created_at,
+  entry.seq,
+]
+
+/** Whether key `a` comes after `b` in a notes list. */
+const after = (a: readonly [number, number, number], b: readonly [number, number, number]): boolean =>
+  a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))
+
+/**
+ * One page of notes: pinned first, then newest first, as the API lists them; its cursor is
+ * `pinned:timestamp` (`1:1795839411059`, a sequence after a second colon breaking ties), the
+ * contract's form for notes.
+ */
+const pinnedPage = (entries: ReadonlyArray<Entry>, query: Readonly<Record<string, unknown>>): Page | Refusal => {
+  const limit = typeof query.limit === "number" ? query.limit : DEFAULT_PAGE_SIZE
+  let sorted = [...entries].sort((a, b) => (after(pinnedKey(a), pinnedKey(b)) ? 1 : -1))
+  if (typeof query.cursor === "string" && query.cursor !== "") {
+    const parts = query.cursor.split(":").map(Number)
+    if (!/^[01]:\d+(:\d+)?$/.test(query.cursor)) {
+      return invalid(`Unknown cursor ${query.cursor}.`, { cursor: "is not a notes cursor (pinned:timestamp)" })
+    }
+    const key = [parts[0], parts[1], parts[2] ?? Number.MAX_SAFE_INTEGER] as const
+    sorted = sorted.filter((entry) => after(pinnedKey(entry), key))
+  }
+  const page = sorted.slice(0, limit)
+  const has_more = sorted.length > limit
+  const last = page.at(-1)
+  const cursor = last === undefined ? null : pinnedKey(last).join(":")
+  return { data: page.map((e) => e.item), has_more, next_cursor: has_more ? cursor : null }
+}
 
 const sortNewestFirst = (entries: ReadonlyArray<Entry>): Array<Entry> =>
   [...entries].sort((a, b) => b.item.created_at - a.item.created_at || b.seq - a.seq)
