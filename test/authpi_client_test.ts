@@ -105,6 +105,7 @@ const mountedInTheInterfaces: { readonly [N in ResourceName]: Mounted<N> } = {
   agents: true,
   clients: true,
   organizations: true,
+  issuerInvitations: true,
   organizationInvitations: true,
   organizationApiKeys: true,
   approvals: true,

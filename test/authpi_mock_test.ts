@@ -120,6 +120,7 @@ const SEEDS: Partial<Record<ResourceName, () => Record<string, unknown>>> = {
   trustedDevices: () => ({ name: "Phone" }),
   // Rows the API creates, whose seeds need what the create computes.
   invitations: () => ({ status: "pending", expires_at: Date.now() + 3_600_000 }),
+  issuerInvitations: () => ({ status: "pending", expires_at: Date.now() + 3_600_000 }),
   organizationInvitations: () => ({ status: "pending", expires_at: Date.now() + 3_600_000 }),
 }
 
@@ -595,7 +596,7 @@ describe("AuthPI mock: custom actions", () => {
     assert.equal((await f.get(url)).body.data.status, "revoked")
   })
 
-  for (const name of ["invitations", "organizationInvitations"] as const) {
+  for (const name of ["invitations", "issuerInvitations", "organizationInvitations"] as const) {
     it(`${name}: created pending with expires_at; resend moves expires_at; a revoked one is not resent`, async () => {
       const f = fixture()
       const params = await parentsFor(f, name)

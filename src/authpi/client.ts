@@ -270,6 +270,8 @@ export interface IssuerScope {
   readonly authMethods: ResourceOf<"authMethods">
   /** `/issuers/{issuer_id}/groups`. */
   readonly groups: ResourceOf<"groups">
+  /** `/issuers/{issuer_id}/invitations` (INFERRED): invitations to the issuer, `revoke` and `resend`. */
+  readonly invitations: ResourceOf<"issuerInvitations">
   /** A user of the issuer. */
   readonly user: (id: string) => UserScope
   /** An agent of the issuer. */

@@ -343,6 +343,30 @@ export const RESOURCES = {
       invitation_enabled: true,
     },
   },
+  issuerInvitations: {
+    noun: "invitation",
+    scope: "issuer",
+    accessor: "invitations",
+    // INFERRED: the seed's IssuerScope exposes invitations; the docs show only organization ones.
+    path: "/issuers/{issuer_id}/invitations",
+    id: "invitation_id",
+    prefix: "inv_",
+    model: InvitationSchema,
+    operations: ["list", "create", "get", "delete"],
+    filters: { status: { kind: "string" } },
+    required: ["email_invited", "scopes"],
+    event: "issuer.invitation",
+    actions: {
+      revoke: {
+        method: "POST",
+        on: "item",
+        segment: "revoke",
+        summary: "Revoke an invitation",
+        event: "invitation.revoked",
+      },
+      resend: { method: "POST", on: "item", segment: "resend", summary: "Send the invitation again" },
+    },
+  },
   organizationInvitations: {
     noun: "invitation",
     scope: "organization",
