@@ -461,6 +461,21 @@ describe("MachineID client: enforce, the hard gate", () => {
 })
 
 describe("MachineID client: register, list, usage", () => {
+  it("restore, the seed's alias of unrevoke, brings a revoked device back to ALLOW", async () => {
+    const f = fixture()
+    const decision = await f.run(use((m) =>
+      Effect.gen(function* () {
+        yield* m.register("agent-09")
+        yield* m.revoke("agent-09")
+        const restored = yield* m.restore("agent-09")
+        assert.equal(restored.deviceId, "agent-09")
+        return yield* m.validate("agent-09")
+      })
+    ))
+    assert.equal(decision.code, "ALLOW")
+    assert.equal(f.mock.journal.at(-2)?.operation, "machineid.unrevoke")
+  })
+
   it("decodes register's plan fields: ok, then exists", async () => {
     const f = fixture()
     const [first, again] = await f.run(use((m) => Effect.all([m.register("a"), m.register("a")])))

@@ -18,6 +18,23 @@ const operationsOf = (spec: { paths: Record<string, Record<string, { operationId
 const secretsOf = (api: MockApi) =>
   Object.fromEntries(api.definition.secretHeaders.map((name) => [name, `secret-${api.name}-${name}`]))
 
+describe("every API module", () => {
+  it("exports VERSION and USER_AGENT, equal to the package's", async () => {
+    const { VERSION } = await import("../src/core/version.ts")
+    const modules = await Promise.all([
+      import("../src/puid/mod.ts"),
+      import("../src/machineid/mod.ts"),
+      import("../src/apikeys/mod.ts"),
+      import("../src/authpi/mod.ts"),
+      import("../src/puguh/mod.ts"),
+    ])
+    for (const module of modules) {
+      assert.equal(module.VERSION, VERSION)
+      assert.equal(module.USER_AGENT, `gatehouse/${VERSION}`)
+    }
+  })
+})
+
 describe("every API's mock has the one shape", () => {
   for (const name of createMock().apis.map((a) => a.name)) {
     it(`${name}: the routes it serves are the routes its OpenAPI document lists, JSON and YAML`, async () => {

@@ -116,3 +116,4 @@ export {
 export { APIKEYS_RETRY, ApiKeysHttp, type ApiKeysHttpClientOptions, toApiKeysError } from "./client.ts"
 export { RetryPolicy, type RetryPolicyOptions } from "../core/retry.ts"
 export type { Pacing, TransportOptions } from "../core/client.ts"
+export { USER_AGENT, VERSION } from "../core/version.ts"

@@ -134,3 +134,4 @@ export {
   type WebhookSignatureReason,
 } from "./webhook_signature.ts"
 export { RetryPolicy, type RetryPolicyOptions } from "../core/retry.ts"
+export { USER_AGENT, VERSION } from "../core/version.ts"

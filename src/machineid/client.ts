@@ -86,6 +86,8 @@ export interface MachineIdService {
   readonly revoke: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
   /** Restores a revoked device, the only way to. */
   readonly unrevoke: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
+  /** The seed's `restore`: the same as `unrevoke`. */
+  readonly restore: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
   /** Deletes a device, freeing its slot under the cap. */
   readonly remove: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
   /** The plan tier and state, the access clock and the device counts. */
@@ -234,6 +236,7 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
         client.send(endpoints.list, {}),
       revoke: change("revoke"),
       unrevoke: change("unrevoke"),
+      restore: change("unrevoke"),
       remove: change("remove"),
       usage: () =>
         client.send(endpoints.usage, {}),

@@ -16,6 +16,7 @@ const wrap = promiseFacade(MachineID, {
   listDevices: true,
   revoke: true,
   unrevoke: true,
+  restore: true,
   remove: true,
   usage: true,
 }, () => clientError("client_closed", "MachineIDClient used after close()."))

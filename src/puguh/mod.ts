@@ -126,3 +126,4 @@ export {
 export { RetryPolicy, type RetryPolicyOptions } from "../core/retry.ts"
 export type { TransportOptions } from "../core/client.ts"
 export type { PromiseClient, Promised } from "../core/promise.ts"
+export { USER_AGENT, VERSION } from "../core/version.ts"
