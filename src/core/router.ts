@@ -1,9 +1,9 @@
 /**
  * Serving an API from its definition (the mocks, and the API-keys HTTP server): each endpoint gets
- * one handler, and the router
- * matches the path, answers 405 with `Allow` for a wrong method and 404 for an unknown path (both
- * in the API's own error shape), decodes the path parameters, query and body with the endpoint's
- * schemas (400 when they do not decode), and encodes the handler's answer with its success schema.
+ * one handler, and the router matches the path (the most specific wins), answers 405 with `Allow`
+ * for a wrong method and 404 for an unknown path (both in the API's own error shape), checks the
+ * caller, decodes the path parameters, query and body with the endpoint's schemas (400 when they do
+ * not decode, or nest too deep), and encodes the handler's answer with its success schema.
  *
  * @module
  */
