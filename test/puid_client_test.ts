@@ -9,7 +9,7 @@ import { fetchLayer } from "../src/core/promise.ts"
 import { TestClock } from "effect/testing"
 import { USER_AGENT, VERSION } from "../src/core/version.ts"
 import { PUID_DEMO } from "../mock/puid/mod.ts"
-import { puidSetup } from "./_puid.ts"
+import { pkceFlow, pkcePair, puidSetup } from "./_puid.ts"
 
 const fast = RetryPolicy.make({ base: "1 millis", jitter: false })
 
@@ -438,6 +438,51 @@ describe("Puid client: OAuth2 client credentials", () => {
     mock.fault({ path: "/oauth/token", status: 200, body: { token_type: "Bearer" } })
     const error = await failure(run(withClient(), (puid) => puid.quota()))
     assert.equal(error.code, "invalid_client")
+  })
+})
+
+describe("Puid client: tokens of the authorization-code grant (PKCE)", () => {
+  it("calls with the access token, then with the rotated one; the old refresh token is refused", async () => {
+    const { fetch, endpoint, withKey, run, clock } = puidSetup()
+    const flow = pkceFlow(fetch, endpoint)
+    const { verifier, challenge } = await pkcePair()
+    const granted = await flow.exchange((await flow.code(challenge)).code, verifier)
+    assert.equal(granted.status, 200)
+    const asBearer = (accessToken: string) => withKey({ apiKey: undefined, accessToken })
+    const ids = await run(asBearer(granted.body.access_token), (puid) => puid.ids(3))
+    assert.equal(ids.length, 3)
+    // The demo account's principal and plan: the usage the demo API key sees.
+    const quota = await run(asBearer(granted.body.access_token), (puid) => puid.quota())
+    assert.deepEqual(quota, { plan: "free", used: 3, limit: 1000, remaining: 997 })
+    assert.equal((await run(withKey(), (puid) => puid.quota())).used, 3)
+
+    const rotated = await flow.refresh(granted.body.refresh_token)
+    assert.equal(rotated.status, 200)
+    clock.advance(1000)
+    assert.equal((await run(asBearer(rotated.body.access_token), (puid) => puid.ids(1))).length, 1)
+    const old = await flow.refresh(granted.body.refresh_token)
+    assert.deepEqual([old.status, old.body.error], [400, "invalid_grant"])
+  })
+
+  it("an access token that has expired is refused by the client's call as unauthorized", async () => {
+    const { fetch, endpoint, withKey, run, clock } = puidSetup()
+    const flow = pkceFlow(fetch, endpoint)
+    const { verifier, challenge } = await pkcePair()
+    const { body } = await flow.exchange((await flow.code(challenge)).code, verifier)
+    clock.advance(3600_000)
+    const error = await failure(run(withKey({ apiKey: undefined, accessToken: body.access_token }), (p) => p.quota()))
+    assert.equal(error.status, 401)
+    assert.equal(error.code, "unauthorized")
+  })
+
+  it("a client-credentials token acts for client:<id> on the free plan", async () => {
+    const { withClient, run } = puidSetup()
+    assert.deepEqual(await run(withClient(), (puid) => puid.quota()), {
+      plan: "free",
+      used: 0,
+      limit: 1000,
+      remaining: 1000,
+    })
   })
 })
 

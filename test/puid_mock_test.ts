@@ -5,7 +5,8 @@ import { fetchLayer } from "../src/core/promise.ts"
 import { Puid, PuidClient, puidToOrdinal } from "../src/puid/mod.ts"
 import { RetryPolicy } from "../src/core/retry.ts"
 import { createMock, type MockServer, PUID_DEMO, serveMock } from "../mock/mod.ts"
-import { puidSetup } from "./_puid.ts"
+import { pkceFlow, pkcePair, puidSetup } from "./_puid.ts"
+import { s256Challenge } from "../mock/puid/mod.ts"
 
 const key = { "x-api-key": PUID_DEMO.apiKey }
 
@@ -193,6 +194,7 @@ describe("PUID mock: other routes", () => {
       "/v1/ids",
       "/v1/ordinal/{puid}",
       "/v1/quota",
+      "/oauth/authorize",
       "/oauth/token",
       "/oauth/register",
       "/.well-known/oauth-authorization-server",
@@ -309,6 +311,261 @@ describe("mock server over HTTP", () => {
     assert.equal(reset.status, 204)
     const info = await (await fetch(`${server.url}/__mock`)).json()
     assert.equal(info.apis[0].baseUrl, `${server.url}/puid/api`)
+  })
+})
+
+describe("PUID mock: demo credentials", () => {
+  it("are in the contract's formats", () => {
+    assert.match(PUID_DEMO.apiKey, /^puid_live_[0-9A-Za-z]{24}$/)
+    assert.match(PUID_DEMO.unlimitedApiKey, /^puid_live_[0-9A-Za-z]{24}$/)
+    assert.match(PUID_DEMO.clientId, /^client_[0-9A-Za-z]{16}$/)
+    assert.match(PUID_DEMO.clientSecret, /^secret_[0-9A-Za-z]{32}$/)
+  })
+})
+
+describe("PUID mock: authorization code with PKCE", () => {
+  const setup = () => {
+    const h = puidSetup()
+    return { ...h, ...pkceFlow(h.fetch, h.endpoint) }
+  }
+  const demo = {
+    response_type: "code",
+    client_id: PUID_DEMO.clientId,
+    redirect_uri: PUID_DEMO.redirectUri,
+    state: "st4te",
+    code_challenge: "c".repeat(43),
+  }
+
+  it("computes S256 as RFC 7636's example does", async () => {
+    assert.equal(
+      await s256Challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+      "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    )
+  })
+
+  it("the discovery document points at /oauth/authorize, which the mock serves", async () => {
+    const { fetch, endpoint } = setup()
+    const metadata = await (await fetch(`${endpoint}/.well-known/oauth-authorization-server`)).json()
+    assert.equal(metadata.authorization_endpoint, `${endpoint}/oauth/authorize`)
+    assert.deepEqual(metadata.code_challenge_methods_supported, ["S256", "plain"])
+    const response = await fetch(`${metadata.authorization_endpoint}?${new URLSearchParams(demo)}`)
+    assert.equal(response.status, 302)
+  })
+
+  it("the whole flow: authorize -> 302 -> token -> a call -> refresh -> the old refresh token refused", async () => {
+    const { fetch, endpoint, exchange, refresh, authorize, clock } = setup()
+    const { verifier, challenge } = await pkcePair()
+    const answer = await authorize({ ...demo, code_challenge: challenge, code_challenge_method: "S256" })
+    assert.equal(answer.status, 302)
+    assert.equal(answer.headers.get("cache-control"), "no-store")
+    const location = new URL(answer.headers.get("location")!)
+    assert.equal(`${location.origin}${location.pathname}`, PUID_DEMO.redirectUri)
+    assert.equal(location.searchParams.get("state"), "st4te")
+    assert.equal(await answer.text(), "")
+    const granted = await exchange(location.searchParams.get("code")!, verifier)
+    assert.equal(granted.status, 200)
+    assert.match(granted.body.access_token, /^puid_at_[0-9A-Za-z]{32}$/)
+    assert.match(granted.body.refresh_token, /^puid_rt_[0-9A-Za-z]{32}$/)
+    assert.equal(granted.body.token_type, "Bearer")
+    assert.equal(granted.body.expires_in, 3600)
+    assert.equal(granted.body.scope, "puid:generate")
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+    const ids = await fetch(`${endpoint}/v1/ids?n=2`, { headers: bearer(granted.body.access_token) })
+    assert.equal(ids.status, 200)
+    // The demo account's: the same usage the demo API key sees.
+    const quota = await (await fetch(`${endpoint}/v1/quota`, { headers: key })).json()
+    assert.equal(quota.used, 2)
+
+    const rotated = await refresh(granted.body.refresh_token)
+    assert.equal(rotated.status, 200)
+    assert.match(rotated.body.refresh_token, /^puid_rt_[0-9A-Za-z]{32}$/)
+    assert.notEqual(rotated.body.refresh_token, granted.body.refresh_token)
+    assert.notEqual(rotated.body.access_token, granted.body.access_token)
+    clock.advance(1000)
+    assert.equal((await fetch(`${endpoint}/v1/ids`, { headers: bearer(rotated.body.access_token) })).status, 200)
+    const old = await refresh(granted.body.refresh_token)
+    assert.equal(old.status, 400)
+    assert.equal(old.body.error, "invalid_grant")
+    assert.equal((await refresh(rotated.body.refresh_token)).status, 200)
+  })
+
+  it("plain: the verifier is the challenge", async () => {
+    const { code, exchange } = setup()
+    const verifier = "p".repeat(43)
+    const issued = await code(verifier, { code_challenge_method: "plain" })
+    assert.equal((await exchange(issued.code, "q".repeat(43))).body.error, "invalid_grant")
+    const again = await code(verifier, { code_challenge_method: "plain" })
+    assert.equal((await exchange(again.code, verifier)).status, 200)
+  })
+
+  it("code_challenge_method defaults to plain", async () => {
+    const { authorize, exchange } = setup()
+    const verifier = "d".repeat(64)
+    const response = await authorize({ ...demo, code_challenge: verifier })
+    const issued = new URL(response.headers.get("location")!).searchParams.get("code")!
+    assert.equal((await exchange(issued, verifier)).status, 200)
+  })
+
+  it("400 invalid_client for an unknown client, with no redirect", async () => {
+    const { authorize } = setup()
+    const response = await authorize({ ...demo, client_id: "client_nobody0000000000" })
+    assert.equal(response.status, 400)
+    assert.equal(response.headers.get("location"), null)
+    const body = await response.json()
+    assert.equal(body.error, "invalid_client")
+    assert.equal(typeof body.error_description, "string")
+  })
+
+  it("400 for a redirect URI not registered for the client (another client's too), with no redirect", async () => {
+    const { authorize, fetch, endpoint } = setup()
+    const registered = await (await fetch(`${endpoint}/oauth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_name: "app", redirect_uris: ["https://app.example/cb"] }),
+    })).json()
+    for (
+      const query of [
+        { ...demo, redirect_uri: "https://evil.example/cb" },
+        { ...demo, redirect_uri: `${PUID_DEMO.redirectUri}/extra` },
+        { ...demo, redirect_uri: "https://app.example/cb" },
+        { ...demo, client_id: registered.client_id, redirect_uri: PUID_DEMO.redirectUri },
+        { ...demo, redirect_uri: "" },
+      ]
+    ) {
+      const response = await authorize(query)
+      assert.equal(response.status, 400, query.redirect_uri)
+      assert.equal(response.headers.get("location"), null)
+      const body = await response.json()
+      assert.equal(body.error, "invalid_request")
+      assert.equal(typeof body.error_description, "string")
+    }
+    const ok = await authorize({ ...demo, client_id: registered.client_id, redirect_uri: "https://app.example/cb" })
+    assert.equal(ok.status, 302)
+    assert.match(ok.headers.get("location")!, /^https:\/\/app\.example\/cb\?code=/)
+  })
+
+  it("a known client and redirect URI with a bad request: the error goes back to the client, with state", async () => {
+    const { authorize } = setup()
+    const cases = [
+      [{ ...demo, response_type: "token" }, "unsupported_response_type"],
+      [{ ...demo, code_challenge: "" }, "invalid_request"],
+      [{ ...demo, code_challenge_method: "S512" }, "invalid_request"],
+    ] as const
+    for (const [query, error] of cases) {
+      const response = await authorize(query)
+      assert.equal(response.status, 302)
+      const location = new URL(response.headers.get("location")!)
+      assert.equal(location.searchParams.get("error"), error)
+      assert.equal(location.searchParams.get("state"), "st4te")
+      assert.equal(location.searchParams.get("code"), null)
+    }
+  })
+
+  it("invalid_grant: a wrong verifier, a wrong redirect URI, another client, an unknown code", async () => {
+    const { code, exchange, fetch, endpoint } = setup()
+    const { verifier, challenge } = await pkcePair()
+    const registered = await (await fetch(`${endpoint}/oauth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ redirect_uris: [PUID_DEMO.redirectUri] }),
+    })).json()
+    const refusals: Array<[string, Record<string, string>, string]> = [
+      ["wrong verifier", {}, "W".repeat(43)],
+      ["no verifier", { code_verifier: "" }, ""],
+      ["malformed verifier", {}, "short"],
+      ["wrong redirect_uri", { redirect_uri: "https://evil.example/cb" }, verifier],
+      ["no redirect_uri", { redirect_uri: "" }, verifier],
+      ["another client", { client_id: registered.client_id, client_secret: registered.client_secret }, verifier],
+    ]
+    for (const [what, extra, presented] of refusals) {
+      const issued = await code(challenge)
+      const refused = await exchange(issued.code, presented, extra)
+      assert.equal(refused.status, 400, what)
+      assert.equal(refused.body.error, "invalid_grant", what)
+      assert.equal(typeof refused.body.error_description, "string", what)
+    }
+    const unknown = await exchange("puid_ac_unknown", verifier)
+    assert.equal(unknown.status, 400)
+    assert.equal(unknown.body.error, "invalid_grant")
+  })
+
+  it("401 invalid_client at the token endpoint for an unknown client or a wrong secret", async () => {
+    const { code, exchange } = setup()
+    const { verifier, challenge } = await pkcePair()
+    const extras: Array<Record<string, string>> = [{ client_id: "client_nobody0000000000" }, {
+      client_secret: "secret_wrong",
+    }]
+    for (const extra of extras) {
+      const refused = await exchange((await code(challenge)).code, verifier, extra)
+      assert.equal(refused.status, 401)
+      assert.equal(refused.body.error, "invalid_client")
+    }
+    const withSecret = await exchange((await code(challenge)).code, verifier, { client_secret: PUID_DEMO.clientSecret })
+    assert.equal(withSecret.status, 200)
+  })
+
+  it("a code is single use", async () => {
+    const { code, exchange, state } = setup()
+    const { verifier, challenge } = await pkcePair()
+    const issued = await code(challenge)
+    assert.ok(state.isCodeLive(issued.code))
+    assert.equal((await exchange(issued.code, verifier)).status, 200)
+    assert.ok(!state.isCodeLive(issued.code))
+    const again = await exchange(issued.code, verifier)
+    assert.equal(again.status, 400)
+    assert.equal(again.body.error, "invalid_grant")
+  })
+
+  it("a failed attempt spends the code too", async () => {
+    const { code, exchange } = setup()
+    const { verifier, challenge } = await pkcePair()
+    const issued = await code(challenge)
+    assert.equal((await exchange(issued.code, "W".repeat(43))).status, 400)
+    assert.equal((await exchange(issued.code, verifier)).body.error, "invalid_grant")
+  })
+
+  it("a code expires after 60 s on the mock clock", async () => {
+    const { code, exchange, clock } = setup()
+    const { verifier, challenge } = await pkcePair()
+    const early = await code(challenge)
+    clock.advance(59_000)
+    assert.equal((await exchange(early.code, verifier)).status, 200)
+    const late = await code(challenge)
+    clock.advance(60_000)
+    const refused = await exchange(late.code, verifier)
+    assert.equal(refused.status, 400)
+    assert.equal(refused.body.error, "invalid_grant")
+  })
+
+  it("a refresh token lives 90 days on the mock clock, for its own client only", async () => {
+    const { code, exchange, refresh, clock, fetch, endpoint } = setup()
+    const { verifier, challenge } = await pkcePair()
+    const { body } = await exchange((await code(challenge)).code, verifier)
+    const registered = await (await fetch(`${endpoint}/oauth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ redirect_uris: ["https://app.example/cb"] }),
+    })).json()
+    assert.equal((await refresh(body.refresh_token, { client_id: registered.client_id })).body.error, "invalid_grant")
+    // The mock clock runs with real time too: a second short of 90 days.
+    clock.advance(90 * 86_400_000 - 1000)
+    const rotated = await refresh(body.refresh_token)
+    assert.equal(rotated.status, 200)
+    clock.advance(90 * 86_400_000)
+    const expired = await refresh(rotated.body.refresh_token)
+    assert.equal(expired.status, 400)
+    assert.equal(expired.body.error, "invalid_grant")
+    assert.equal((await refresh("puid_rt_unknown")).body.error, "invalid_grant")
+  })
+
+  it("reset forgets codes and refresh tokens", async () => {
+    const { code, exchange, refresh, api } = setup()
+    const { verifier, challenge } = await pkcePair()
+    const { body } = await exchange((await code(challenge)).code, verifier)
+    const pending = await code(challenge)
+    api.reset()
+    assert.equal((await refresh(body.refresh_token)).body.error, "invalid_grant")
+    assert.equal((await exchange(pending.code, verifier)).body.error, "invalid_grant")
   })
 })
 

@@ -17,7 +17,7 @@ import {
   ok,
   type Router,
 } from "../../src/core/router.ts"
-import type { Principal, PuidState } from "./state.ts"
+import type { GrantResult, Principal, PuidState } from "./state.ts"
 
 const NO_STORE = { "cache-control": "no-store" }
 const encodeError = Schema.encodeSync(PuidApi.errorBody)
@@ -100,8 +100,57 @@ export const puidRouter = (state: PuidState): Router =>
       return ok({ plan: principal.plan, used, limit, remaining: limit === null ? null : Math.max(0, limit - used) })
     }),
 
-    handleRaw(endpoints.token, (input) => {
+    // Unknown client or redirect URI: a 400, never a redirect; past that, errors go back to the client.
+    handleRaw(endpoints.authorize, (input, { url }) => {
+      const clientId = url.searchParams.get("client_id") ?? ""
+      const redirectUri = url.searchParams.get("redirect_uri") ?? ""
+      if (!state.hasClient(clientId)) {
+        return fail(400, { error: "invalid_client", error_description: "Unknown client_id." })
+      }
+      const target = state.isRegisteredRedirect(clientId, redirectUri) ? URL.parse(redirectUri) : null
+      if (target === null) {
+        return fail(400, {
+          error: "invalid_request",
+          error_description: "redirect_uri is not registered for this client.",
+        })
+      }
+      const stateParam = url.searchParams.get("state")
+      const redirect = (params: Record<string, string>) => {
+        for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value)
+        if (stateParam !== null) target.searchParams.set("state", stateParam)
+        return new Response(null, { status: 302, headers: { ...NO_STORE, location: target.href } })
+      }
+      if (Result.isFailure(input)) {
+        return url.searchParams.get("response_type") === "code"
+          ? redirect({ error: "invalid_request", error_description: input.failure })
+          : redirect({ error: "unsupported_response_type", error_description: "response_type must be code." })
+      }
+      const { query } = input.success
+      const code = state.issueCode({
+        clientId,
+        redirectUri,
+        challenge: query.code_challenge,
+        method: query.code_challenge_method ?? "plain",
+        scope: query.scope ?? DEFAULT_SCOPE,
+      })
+      return redirect({ code })
+    }),
+
+    handleRaw(endpoints.token, async (input) => {
       const form = Result.isSuccess(input) ? input.success.payload : undefined
+      const granted = (result: GrantResult) =>
+        result.ok
+          ? ok({
+            access_token: result.tokens.accessToken,
+            token_type: "Bearer",
+            expires_in: result.tokens.expiresIn,
+            scope: result.tokens.scope,
+            refresh_token: result.tokens.refreshToken,
+          })
+          : fail(result.error === "invalid_client" ? 401 : 400, {
+            error: result.error,
+            error_description: result.description,
+          })
       switch (form?.grant_type) {
         case "client_credentials": {
           const scope = form.scope ?? DEFAULT_SCOPE
@@ -112,8 +161,17 @@ export const puidRouter = (state: PuidState): Router =>
           return ok({ access_token: issued.token, token_type: "Bearer", expires_in: issued.expiresIn, scope })
         }
         case "authorization_code":
+          return granted(
+            await state.redeemCode({
+              code: form.code ?? "",
+              clientId: form.client_id ?? "",
+              clientSecret: form.client_secret,
+              redirectUri: form.redirect_uri,
+              verifier: form.code_verifier,
+            }),
+          )
         case "refresh_token":
-          return fail(400, { error: "invalid_grant", error_description: "The code or refresh token is invalid." })
+          return granted(state.refresh(form.refresh_token ?? "", form.client_id))
         default:
           return fail(400, { error: "unsupported_grant_type" })
       }
@@ -143,7 +201,7 @@ export const puidRouter = (state: PuidState): Router =>
       const origin = new URL(baseUrl).origin
       return ok({
         issuer: origin,
-        authorization_endpoint: `${baseUrl}/oauth/authorize`,
+        authorization_endpoint: `${baseUrl}${endpoints.authorize.path}`,
         token_endpoint: `${baseUrl}${endpoints.token.path}`,
         registration_endpoint: `${baseUrl}${endpoints.register.path}`,
         scopes_supported: SCOPES,

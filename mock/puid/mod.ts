@@ -12,8 +12,14 @@ import type { Router } from "../../src/core/router.ts"
 import { puidRouter } from "./handlers.ts"
 import { PUID_DEMO, PuidState } from "./state.ts"
 
-export { PUID_DEMO, PuidState } from "./state.ts"
-export type { Principal, PuidPlan } from "./state.ts"
+export {
+  AUTHORIZATION_CODE_TTL_MILLIS,
+  PUID_DEMO,
+  PuidState,
+  REFRESH_TOKEN_TTL_MILLIS,
+  s256Challenge,
+} from "./state.ts"
+export type { CodeChallengeMethod, GrantResult, IssuedTokens, Principal, PuidPlan } from "./state.ts"
 
 /**
  * The PUID API mock, mounted at `/puid/api`.

@@ -1,6 +1,7 @@
 /**
  * The PUID mock's in-memory state and rules: principals, one global counter, the one request
- * per second per principal, the free plan's daily quota, OAuth clients and tokens.
+ * per second per principal, the free plan's daily quota, OAuth clients, tokens, authorization codes
+ * (PKCE) and rotating refresh tokens.
  *
  * @module
  */
@@ -30,9 +31,59 @@ interface Token {
   readonly expiresAt: number
 }
 
+/** A pending authorization code: single use, short-lived, bound to its client, redirect URI and challenge. */
+interface AuthorizationCode {
+  readonly clientId: string
+  readonly redirectUri: string
+  readonly challenge: string
+  readonly method: CodeChallengeMethod
+  readonly scopes: ReadonlyArray<string>
+  readonly principal: Principal
+  readonly expiresAt: number
+}
+
+/** A live refresh token: bound to its client, rotated on use. */
+interface RefreshGrant {
+  readonly clientId: string
+  readonly principal: Principal
+  readonly scopes: ReadonlyArray<string>
+  readonly expiresAt: number
+}
+
+/** How a PKCE challenge was made from its verifier (RFC 7636). */
+export type CodeChallengeMethod = "S256" | "plain"
+
+/** What the token endpoint issues for the authorization-code and refresh-token grants. */
+export interface IssuedTokens {
+  readonly accessToken: string
+  readonly expiresIn: number
+  readonly refreshToken: string
+  readonly scope: string
+}
+
+/** A grant's outcome: tokens, or the OAuth error the token endpoint answers. */
+export type GrantResult =
+  | { readonly ok: true; readonly tokens: IssuedTokens }
+  | { readonly ok: false; readonly error: "invalid_client" | "invalid_grant"; readonly description: string }
+
 const DAY_MILLIS = 86_400_000
 const FREE_DAILY_LIMIT = 1000
 const TOKEN_TTL_SECONDS = 3600
+/** How long an authorization code lives on the mock clock. */
+export const AUTHORIZATION_CODE_TTL_MILLIS = 60_000
+/** How long a refresh token lives on the mock clock: 90 days. */
+export const REFRESH_TOKEN_TTL_MILLIS = 90 * DAY_MILLIS
+/** The account the mock's authorization endpoint approves for: the demo API key's. */
+const DEMO_ACCOUNT: Principal = { id: "acct_demo", plan: "free" }
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
+
+/** base64url (no padding) of SHA-256 of `verifier`: the S256 challenge (RFC 7636 §4.2). */
+export const s256Challenge = async (verifier: string): Promise<string> => {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)))
+  return btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+}
+
+const invalidGrant = (description: string): GrantResult => ({ ok: false, error: "invalid_grant", description })
 const SCOPES = ["puid:generate", "puid:ordinal"] as const
 
 /** `prefix` + `n` random base62 characters, as the service makes keys and tokens. */
@@ -41,11 +92,16 @@ export const randomToken = (prefix: string, n: number): string =>
 
 /** The demo credentials every fresh PUID mock accepts. */
 export const PUID_DEMO = {
-  apiKey: "puid_live_DemoFreeKey000000000000",
-  unlimitedApiKey: "puid_live_DemoUnlimitedKey0000000",
+  apiKey: "puid_live_DemoFreeKey0000000000000",
+  unlimitedApiKey: "puid_live_DemoUnlimitedKey00000000",
   clientId: "client_Demo000000000000",
-  clientSecret: "secret_Demo0000000000000000000000000",
+  clientSecret: "secret_Demo0000000000000000000000000000",
+  /** The demo client's registered redirect URI, for the authorization-code grant. */
+  redirectUri: "http://127.0.0.1:8976/callback",
 } as const
+
+const knownScopes = (scope: string): ReadonlyArray<string> =>
+  scope.split(/\s+/).filter((s) => (SCOPES as ReadonlyArray<string>).includes(s))
 
 /** Outcome of a rate-limit check. */
 export type Admission = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number }
@@ -62,6 +118,8 @@ export class PuidState {
   #apiKeys = new Map<string, Principal>()
   #clients = new Map<string, OAuthClient>()
   #tokens = new Map<string, Token>()
+  #codes = new Map<string, AuthorizationCode>()
+  #refreshTokens = new Map<string, RefreshGrant>()
   #lastAdmitted = new Map<string, number>()
   #usage = new Map<string, number>()
 
@@ -78,8 +136,14 @@ export class PuidState {
       [PUID_DEMO.apiKey, { id: "acct_demo", plan: "free" }],
       [PUID_DEMO.unlimitedApiKey, { id: "acct_unlimited", plan: "enterprise" }],
     ])
-    this.#clients = new Map([[PUID_DEMO.clientId, { secret: PUID_DEMO.clientSecret, name: "demo", redirectUris: [] }]])
+    this.#clients = new Map([[PUID_DEMO.clientId, {
+      secret: PUID_DEMO.clientSecret,
+      name: "demo",
+      redirectUris: [PUID_DEMO.redirectUri],
+    }]])
     this.#tokens.clear()
+    this.#codes.clear()
+    this.#refreshTokens.clear()
     this.#lastAdmitted.clear()
     this.#usage.clear()
   }
@@ -110,14 +174,110 @@ export class PuidState {
   ): { readonly token: string; readonly expiresIn: number; readonly scope: string } | undefined {
     const client = this.#clients.get(clientId)
     if (client === undefined || client.secret !== secret) return undefined
-    const scopes = scope.split(/\s+/).filter((s) => (SCOPES as ReadonlyArray<string>).includes(s))
-    const token = randomToken("puid_at_", 32)
-    this.#tokens.set(token, {
-      principal: { id: `client:${clientId}`, plan: "free" },
-      scopes,
-      expiresAt: this.#clock.now() + TOKEN_TTL_SECONDS * 1000,
-    })
+    const scopes = knownScopes(scope)
+    const token = this.#mintAccessToken({ id: `client:${clientId}`, plan: "free" }, scopes)
     return { token, expiresIn: TOKEN_TTL_SECONDS, scope: scopes.join(" ") }
+  }
+
+  #mintAccessToken(principal: Principal, scopes: ReadonlyArray<string>): string {
+    const token = randomToken("puid_at_", 32)
+    this.#tokens.set(token, { principal, scopes, expiresAt: this.#clock.now() + TOKEN_TTL_SECONDS * 1000 })
+    return token
+  }
+
+  #mintTokens(clientId: string, principal: Principal, scopes: ReadonlyArray<string>): IssuedTokens {
+    const accessToken = this.#mintAccessToken(principal, scopes)
+    const refreshToken = randomToken("puid_rt_", 32)
+    this.#refreshTokens.set(refreshToken, {
+      clientId,
+      principal,
+      scopes,
+      expiresAt: this.#clock.now() + REFRESH_TOKEN_TTL_MILLIS,
+    })
+    return { accessToken, expiresIn: TOKEN_TTL_SECONDS, refreshToken, scope: scopes.join(" ") }
+  }
+
+  /** Whether `clientId` is a registered client. */
+  hasClient(clientId: string): boolean {
+    return this.#clients.has(clientId)
+  }
+
+  /** Whether `redirectUri` is one of `clientId`'s registered redirect URIs (exact match). */
+  isRegisteredRedirect(clientId: string, redirectUri: string): boolean {
+    return this.#clients.get(clientId)?.redirectUris.includes(redirectUri) ?? false
+  }
+
+  /**
+   * The authorization endpoint's approval, at once, for the demo account: a code valid for
+   * {@linkcode AUTHORIZATION_CODE_TTL_MILLIS}, once, for this client, redirect URI and challenge.
+   */
+  issueCode(request: {
+    readonly clientId: string
+    readonly redirectUri: string
+    readonly challenge: string
+    readonly method: CodeChallengeMethod
+    readonly scope: string
+  }): string {
+    const code = randomToken("puid_ac_", 32)
+    this.#codes.set(code, {
+      clientId: request.clientId,
+      redirectUri: request.redirectUri,
+      challenge: request.challenge,
+      method: request.method,
+      scopes: knownScopes(request.scope),
+      principal: DEMO_ACCOUNT,
+      expiresAt: this.#clock.now() + AUTHORIZATION_CODE_TTL_MILLIS,
+    })
+    return code
+  }
+
+  /** Whether `code` would still be redeemed (issued, unused, unexpired): for tests. */
+  isCodeLive(code: string): boolean {
+    const entry = this.#codes.get(code)
+    return entry !== undefined && entry.expiresAt > this.#clock.now()
+  }
+
+  /**
+   * The `authorization_code` grant: the code is spent by any attempt (single use), and redeemed
+   * only for its client and redirect URI, unexpired, with the verifier of its challenge.
+   */
+  async redeemCode(request: {
+    readonly code: string
+    readonly clientId: string
+    readonly clientSecret: string | undefined
+    readonly redirectUri: string | undefined
+    readonly verifier: string | undefined
+  }): Promise<GrantResult> {
+    const client = this.#clients.get(request.clientId)
+    if (client === undefined || (request.clientSecret !== undefined && client.secret !== request.clientSecret)) {
+      return { ok: false, error: "invalid_client", description: "Unknown client or wrong secret." }
+    }
+    const entry = this.#codes.get(request.code)
+    if (entry === undefined) return invalidGrant("The code is unknown or was already used.")
+    this.#codes.delete(request.code)
+    if (entry.expiresAt <= this.#clock.now()) return invalidGrant("The code has expired.")
+    if (entry.clientId !== request.clientId) return invalidGrant("The code was issued to another client.")
+    if (entry.redirectUri !== request.redirectUri) return invalidGrant("redirect_uri does not match the code's.")
+    const verifier = request.verifier
+    if (verifier === undefined || !VERIFIER.test(verifier)) {
+      return invalidGrant("code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~].")
+    }
+    const computed = entry.method === "S256" ? await s256Challenge(verifier) : verifier
+    if (computed !== entry.challenge) return invalidGrant("code_verifier does not match the code_challenge.")
+    return { ok: true, tokens: this.#mintTokens(entry.clientId, entry.principal, entry.scopes) }
+  }
+
+  /** The `refresh_token` grant: a new access token and a new refresh token; the old one stops working. */
+  refresh(refreshToken: string, clientId: string | undefined): GrantResult {
+    const grant = this.#refreshTokens.get(refreshToken)
+    if (grant === undefined || grant.expiresAt <= this.#clock.now()) {
+      return invalidGrant("The refresh token is invalid, expired or already used.")
+    }
+    if (clientId !== undefined && clientId !== grant.clientId) {
+      return invalidGrant("The refresh token was issued to another client.")
+    }
+    this.#refreshTokens.delete(refreshToken)
+    return { ok: true, tokens: this.#mintTokens(grant.clientId, grant.principal, grant.scopes) }
   }
 
   /** Ends every access token now, as if they had expired. */

@@ -88,6 +88,8 @@ export type PuidServerCode =
   | "invalid_grant"
   | "unsupported_grant_type"
   | "invalid_redirect_uris"
+  | "invalid_request"
+  | "unsupported_response_type"
   | (string & Record<never, never>)
 
 const SERVER_CODES = [
@@ -101,6 +103,8 @@ const SERVER_CODES = [
   "invalid_grant",
   "unsupported_grant_type",
   "invalid_redirect_uris",
+  "invalid_request",
+  "unsupported_response_type",
 ] as const
 
 /** An error body's code: a known one, or any string the server adds later. */
@@ -129,6 +133,18 @@ export const IdsQuery = Schema.Struct({
   n: Schema.optionalKey(
     Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: MAX_IDS_PER_REQUEST })),
   ),
+})
+
+/** `GET /oauth/authorize` query: the authorization-code grant with PKCE (RFC 6749 §4.1, RFC 7636). */
+export const AuthorizeQuery = Schema.Struct({
+  response_type: Schema.Literal("code"),
+  client_id: Schema.String,
+  redirect_uri: Schema.String,
+  state: Schema.optionalKey(Schema.String),
+  code_challenge: Schema.String.check(Schema.isMinLength(1)),
+  /** @default "plain" (RFC 7636 §4.3) */
+  code_challenge_method: Schema.optionalKey(Schema.Literals(["S256", "plain"])),
+  scope: Schema.optionalKey(Schema.String),
 })
 
 /** `POST /oauth/token` form (JSON is accepted too): every grant's fields. */
@@ -201,10 +217,20 @@ export const PuidApi = defineApi({
       errors: { 401: "no valid credential" },
       security: credential,
     },
+    authorize: {
+      method: "GET",
+      path: "/oauth/authorize",
+      summary:
+        "OAuth2 authorization endpoint (code grant with PKCE): redirects (302) to redirect_uri with code and state",
+      query: AuthorizeQuery,
+      success: Schema.Undefined,
+      successStatus: 302,
+      errors: { 400: "invalid_client, or a redirect_uri not registered for the client (no redirect)" },
+    },
     token: {
       method: "POST",
       path: "/oauth/token",
-      summary: "OAuth2 token endpoint (client credentials)",
+      summary: "OAuth2 token endpoint (client credentials, authorization code with PKCE, refresh token)",
       payload: TokenRequest,
       payloadType: "form",
       success: TokenResponse,
