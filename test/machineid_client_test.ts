@@ -1,7 +1,9 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { inspect } from "node:util"
-import { ConfigProvider, Effect, Layer, Logger, Option, Redacted, Schema, Tracer } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Fiber, Layer, Logger, Option, Redacted, Schema, Tracer } from "effect"
+import { TestClock } from "effect/testing"
+import { fetchLayer } from "../src/core/promise.ts"
 import {
   EnforcementUnavailable,
   ExecutionDenied,
@@ -9,6 +11,7 @@ import {
   MachineID,
   MachineIDClient,
   MachineIdError,
+  MAX_BATCH_SIZE,
   MAX_DEVICE_ID_LENGTH,
   RetryPolicy,
 } from "../src/machineid/mod.ts"
@@ -453,8 +456,31 @@ describe("MachineID client: enforce, the hard gate", () => {
     const decision = await f.run(MachineID.enforce("agent"), { enforceTimeout: "5 seconds" })
     assert.equal(decision.code, "ALLOW")
   })
-  it("fails closed on a bad org key (401)", async () => {
-    const error = await unavailable(() => {}, "api_error", { orgKey: "org_wrong" })
+  it("denies with ORG_KEY_INVALID on a bad org key: the 401 carries the decision", async () => {
+    const f = fixture()
+    let ran = false
+    const error = await f.fail(MachineID.guard("agent")(Effect.sync(() => (ran = true))), { orgKey: "org_wrong" })
+    assert.equal(ran, false)
+    assert.ok(error instanceof ExecutionDenied, `expected ExecutionDenied, got ${inspect(error)}`)
+    assert.equal(error.code, "ORG_KEY_INVALID")
+    assert.match(error.requestId, UUID)
+    const decision = await f.run(use((m) => m.validate("agent")), { orgKey: "org_wrong" })
+    assert.deepEqual([decision.allowed, decision.code, decision.error], [false, "ORG_KEY_INVALID", "invalid_org_key"])
+    // Elsewhere a bad key is still an error.
+    const usage = await f.fail(use((m) => m.usage()), { orgKey: "org_wrong" })
+    assert.ok(usage instanceof MachineIdError)
+    assert.deepEqual([usage.status, usage.code], [401, "invalid_org_key"])
+  })
+  it("fails closed on a 401 without a decision in its body", async () => {
+    const error = await unavailable(
+      (f) =>
+        f.mock.fault({
+          path: "/validate",
+          status: 401,
+          body: { status: "error", error: "invalid_org_key" },
+        }),
+      "api_error",
+    )
     assert.equal(error.status, 401)
     assert.equal(error.code, "invalid_org_key")
   })
@@ -638,5 +664,156 @@ describe("MachineID client: secrets", () => {
 
   it("a Redacted org key stays redacted when inspected", () => {
     assertAbsent(Redacted.make(SECRET), "Redacted")
+  })
+})
+
+describe("MachineID client: batches", () => {
+  it("revokeBatch and unrevokeBatch: one result per id, and the decisions follow", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.demo.proOrgKey
+    for (const id of ["a", "b"]) f.machineid.state.register(orgKey, id)
+    const [revoked, deniedA, restored, allowedA] = await f.run(use((m) =>
+      Effect.all([
+        m.revokeBatch([" a ", "b", "ghost"]),
+        m.validate("a"),
+        m.unrevokeBatch(["a"]),
+        m.validate("a"),
+      ])
+    ))
+    assert.equal(revoked.handler, "devices/revoke_batch")
+    assert.deepEqual(revoked.results, [
+      { deviceId: "a", status: "ok" },
+      { deviceId: "b", status: "ok" },
+      { deviceId: "ghost", status: "not_found" },
+    ])
+    assert.equal(deniedA.code, "DEVICE_REVOKED")
+    assert.deepEqual(restored.results, [{ deviceId: "a", status: "ok" }])
+    assert.equal(allowedA.code, "ALLOW")
+    assert.deepEqual(f.mock.journal.map((entry) => entry.operation), [
+      "machineid.revokeBatch",
+      "machineid.validate",
+      "machineid.unrevokeBatch",
+      "machineid.validate",
+    ])
+  })
+
+  const bad: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+    ["an empty list", []],
+    ["a blank id", ["a", "  "]],
+    ["a too long id", ["a", "x".repeat(MAX_DEVICE_ID_LENGTH + 1)]],
+    ["more than MAX_BATCH_SIZE ids", Array.from({ length: MAX_BATCH_SIZE + 1 }, (_, i) => `d${i}`)],
+    ["not an array", "a" as unknown as ReadonlyArray<string>],
+  ]
+  for (const [what, ids] of bad) {
+    it(`${what} fails with InvalidArgument before any request, on both batch methods`, async () => {
+      const f = fixture()
+      for (const op of ["revokeBatch", "unrevokeBatch"] as const) {
+        const error = await f.fail(use((m) => m[op](ids)))
+        assert.ok(error instanceof InvalidArgument, inspect(error))
+        assert.equal(error.argument, "deviceIds")
+      }
+      assert.equal(f.mock.journal.length, 0)
+    })
+  }
+
+  it("the Promise facade has both", async () => {
+    const f = fixture()
+    f.machineid.state.register(f.machineid.demo.proOrgKey, "a")
+    await using client = MachineIDClient.make({
+      orgKey: f.machineid.demo.proOrgKey,
+      baseUrl: f.mock.baseUrl("machineid"),
+      fetch: f.mock.fetch,
+    })
+    assert.deepEqual((await client.revokeBatch(["a"])).results, [{ deviceId: "a", status: "ok" }])
+    assert.deepEqual((await client.unrevokeBatch(["a"])).results, [{ deviceId: "a", status: "ok" }])
+    await assert.rejects(client.revokeBatch([]), InvalidArgument)
+  })
+})
+
+describe("MachineID client: fields the schema does not know are kept", () => {
+  const extra = { tenant: "t-1", meta: { region: "eu" } }
+  const plan = { planTier: "pro", planState: "active", limit: 25, devicesUsed: 1, remaining: 24 }
+  const cases = [
+    [
+      "register",
+      "/register",
+      { status: "ok", deviceId: "a", ...plan },
+      (m: typeof MachineID.Service) => m.register("a"),
+    ],
+    [
+      "validate",
+      "/devices/validate",
+      { allowed: true, code: "ALLOW", request_id: "r" },
+      (m: typeof MachineID.Service) => m.validate("a"),
+    ],
+    [
+      "enforce",
+      "/devices/validate",
+      { allowed: true, code: "ALLOW", request_id: "r" },
+      (m: typeof MachineID.Service) => m.enforce("a"),
+    ],
+    ["usage", "/usage", plan, (m: typeof MachineID.Service) => m.usage()],
+    ["listDevices", "/devices/list", { devices: [], planTier: "pro", limit: 25, devicesUsed: 0 }, (
+      m: typeof MachineID.Service,
+    ) => m.listDevices()],
+    ["revoke", "/devices/revoke", { status: "ok", deviceId: "a" }, (m: typeof MachineID.Service) => m.revoke("a")],
+    [
+      "revokeBatch",
+      "/devices/revoke_batch",
+      { status: "ok", results: [] },
+      (m: typeof MachineID.Service) => m.revokeBatch(["a"]),
+    ],
+  ] as const
+  type Call = (m: typeof MachineID.Service) => Effect.Effect<Record<string, unknown>, unknown>
+  for (const [name, path, body, call] of cases as ReadonlyArray<readonly [string, string, object, Call]>) {
+    it(`${name}: an extra field reaches the caller as it came`, async () => {
+      const f = fixture()
+      f.mock.fault({ path, status: 200, body: { ...body, ...extra } })
+      const result: Record<string, unknown> = await f.run(use(call))
+      assert.equal(result.tenant, "t-1")
+      assert.deepEqual(result.meta, { region: "eu" })
+    })
+  }
+  it("validate still renames request_id to requestId, and keeps no request_id", async () => {
+    const f = fixture()
+    f.mock.fault({
+      path: "/devices/validate",
+      status: 200,
+      body: { allowed: true, code: "ALLOW", request_id: "r", x: 1 },
+    })
+    const decision = await f.run(use((m) => m.validate("a")))
+    assert.deepEqual(decision, { allowed: true, code: "ALLOW", requestId: "r", x: 1 })
+  })
+})
+
+describe("MachineID client: the default timeout", () => {
+  it("is 10 seconds: an attempt that never answers fails with timeout at 10 s of virtual time, not before", async () => {
+    const f = fixture()
+    f.mock.fault({ path: "/usage", delayMs: 600_000 })
+    const exit = await Effect.runPromise(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(Effect.exit(use((m) => m.usage())))
+        for (let i = 0; i < 10; i++) yield* TestClock.withLive(Effect.sleep(1))
+        yield* TestClock.adjust("9990 millis")
+        for (let i = 0; i < 10; i++) yield* TestClock.withLive(Effect.sleep(1))
+        assert.equal(fiber.pollUnsafe(), undefined, "still waiting at 9.99 s")
+        yield* TestClock.adjust("20 millis")
+        return yield* Fiber.join(fiber)
+      }).pipe(
+        Effect.provide(Layer.provide(
+          MachineID.layer({
+            orgKey: f.machineid.demo.proOrgKey,
+            baseUrl: f.mock.baseUrl("machineid"),
+            retry: NO_RETRY,
+          }),
+          fetchLayer(f.mock.fetch),
+        )),
+        Effect.provide(TestClock.layer()),
+      ),
+    )
+    assert.ok(Exit.isFailure(exit))
+    const error = Cause.squash(exit.cause)
+    assert.ok(error instanceof MachineIdError, inspect(error))
+    assert.equal(error.code, "timeout")
   })
 })

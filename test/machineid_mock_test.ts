@@ -459,3 +459,219 @@ describe("MachineID mock: wire", () => {
     }
   })
 })
+
+describe("MachineID mock: plan controls over HTTP and in code", () => {
+  const served = async (body: (f: ReturnType<typeof fixture>, url: string) => Promise<void>) => {
+    const f = fixture()
+    const server = await serveMock(f.mock, { port: 0 })
+    try {
+      await body(f, server.url)
+    } finally {
+      await server.close()
+    }
+  }
+  const patch = (url: string, orgKey: string, body: unknown) =>
+    fetch(`${url}/__mock/machineid/orgs/${orgKey}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    })
+
+  it("GET shows the org: tier, state, accessUntil, soft grace window, register-at-cap answer, device counts", () =>
+    served(async (f, url) => {
+      const orgKey = f.machineid.demo.freeOrgKey
+      f.machineid.state.register(orgKey, "a")
+      f.machineid.state.register(orgKey, "b")
+      f.machineid.state.revoke(orgKey, "b")
+      const answer = await fetch(`${url}/__mock/machineid/orgs/${orgKey}`)
+      assert.equal(answer.status, 200)
+      assert.deepEqual(await answer.json(), {
+        orgKey,
+        planTier: "free",
+        planState: "active",
+        accessUntil: null,
+        accessExpired: false,
+        softGraceWindow: false,
+        registerAtCap: "limit_reached",
+        limit: 3,
+        devicesUsed: 2,
+        remaining: 1,
+        overLimit: false,
+        activeDevices: 1,
+        revokedDevices: 1,
+      })
+    }))
+
+  it("PATCH reaches PLAN_FROZEN, PLAN_NOT_ACTIVE (state and a past accessUntil) and DEVICE_LIMIT_REACHED", () =>
+    served(async (f, url) => {
+      const orgKey = f.machineid.demo.proOrgKey
+      for (const id of ["d1", "d2", "d3", "d4"]) f.machineid.state.register(orgKey, id)
+      const code = (id = "d1") => f.run(use((m) => m.validate(id))).then((d) => d.code)
+
+      const frozen = await patch(url, orgKey, { planState: "frozen" })
+      assert.equal(frozen.status, 200)
+      assert.equal((await frozen.json()).planState, "frozen")
+      assert.equal(await code(), "PLAN_FROZEN")
+
+      await patch(url, orgKey, { planState: "inactive" }).then((r) => r.body?.cancel())
+      assert.equal(await code(), "PLAN_NOT_ACTIVE")
+
+      await patch(url, orgKey, { planState: "active" }).then((r) => r.body?.cancel())
+      const past = new Date(f.mock.clock.now() - 1000).toISOString()
+      const expired = await (await patch(url, orgKey, { accessUntil: past })).json()
+      assert.deepEqual([expired.accessUntil, expired.accessExpired], [past, true])
+      assert.equal(await code(), "PLAN_NOT_ACTIVE")
+      const future = new Date(f.mock.clock.now() + 60_000).toISOString()
+      await patch(url, orgKey, { accessUntil: future, softGraceWindow: true }).then((r) => r.body?.cancel())
+      assert.equal(await code(), "ALLOW")
+      const usage = await f.run(use((m) => m.usage()))
+      assert.deepEqual([usage.accessUntil, usage.softGraceWindow], [future, true])
+      await patch(url, orgKey, { accessUntil: null }).then((r) => r.body?.cancel())
+
+      const downgraded = await (await patch(url, orgKey, { planTier: "free" })).json()
+      assert.deepEqual([downgraded.limit, downgraded.overLimit], [3, true])
+      assert.equal(await code("d3"), "ALLOW")
+      assert.equal(await code("d4"), "DEVICE_LIMIT_REACHED")
+    }))
+
+  it("registerAtCap: blocked answers a register at the cap with 403 blocked, which the client reads as limit_reached", () =>
+    served(async (f, url) => {
+      const orgKey = f.machineid.demo.freeOrgKey
+      for (const id of ["a", "b", "c"]) f.machineid.state.register(orgKey, id)
+      const set = await (await patch(url, orgKey, { registerAtCap: "blocked" })).json()
+      assert.equal(set.registerAtCap, "blocked")
+      const answer = await post(f, "/api/v1/devices/register", { deviceId: "d" }, orgKey)
+      assert.equal(answer.status, 403)
+      const body = await answer.json()
+      assert.deepEqual([body.status, body.error, body.deviceId, body.limit, body.remaining], [
+        "blocked",
+        "device_limit_reached",
+        "d",
+        3,
+        0,
+      ])
+      const registration = await f.run(use((m) => m.register("e")), { orgKey })
+      assert.equal(registration.status, "limit_reached")
+      assert.equal(registration.limit, 3)
+      // An existing device is still `exists`, and the default comes back.
+      assert.equal((await f.run(use((m) => m.register("a")), { orgKey })).status, "exists")
+      f.machineid.state.setRegisterAtCap(orgKey, "limit_reached")
+      assert.equal((await post(f, "/api/v1/devices/register", { deviceId: "d" }, orgKey)).status, 200)
+    }))
+
+  it("PATCH refuses a bad body with 400 naming the field, changing nothing; an unknown org is 404", () =>
+    served(async (f, url) => {
+      const orgKey = f.machineid.demo.proOrgKey
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        [{ planTier: "gold" }, "planTier"],
+        [{ planState: "paused" }, "planState"],
+        [{ accessUntil: "tomorrow" }, "accessUntil"],
+        [{ accessUntil: 5 }, "accessUntil"],
+        [{ softGraceWindow: "yes" }, "softGraceWindow"],
+        [{ registerAtCap: "deny" }, "registerAtCap"],
+        [{ planState: "frozen", color: "red" }, "color"],
+        ["[1]", "JSON object"],
+        ["null", "JSON object"],
+        ["not json", "JSON object"],
+      ]
+      for (const [body, named] of cases) {
+        const answer = await patch(url, orgKey, body)
+        assert.equal(answer.status, 400, JSON.stringify(body))
+        const error = await answer.json()
+        assert.equal(error.error, "bad_request")
+        assert.ok(error.message.includes(named), `${error.message} names ${named}`)
+      }
+      assert.equal(f.machineid.state.org(orgKey).planState, "active", "a refused PATCH changes nothing")
+      for (const method of ["GET", "PATCH"]) {
+        const answer = await fetch(`${url}/__mock/machineid/orgs/org_nobody`, {
+          method,
+          body: method === "PATCH" ? "{}" : undefined,
+        })
+        assert.equal(answer.status, 404)
+        await answer.body?.cancel()
+      }
+      const wrong = await fetch(`${url}/__mock/machineid/orgs/${orgKey}`, { method: "DELETE" })
+      assert.deepEqual([wrong.status, wrong.headers.get("allow")], [405, "GET, PATCH"])
+      await wrong.body?.cancel()
+    }))
+
+  it("in code: updateOrg and org, the same controls", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.state.createOrg("scale")
+    f.machineid.state.register(orgKey, "a")
+    f.machineid.state.updateOrg(orgKey, { planTier: "max", softGraceWindow: true, accessUntil: f.mock.clock.now() })
+    const org = f.machineid.state.org(orgKey)
+    assert.deepEqual([org.planTier, org.limit, org.softGraceWindow, org.accessExpired], ["max", 1000, true, true])
+    assert.equal((await f.run(use((m) => m.validate("a")), { orgKey })).code, "PLAN_NOT_ACTIVE")
+    f.machineid.state.setAccessUntil(orgKey, null)
+    assert.equal((await f.run(use((m) => m.validate("a")), { orgKey })).code, "ALLOW")
+  })
+})
+
+describe("MachineID mock: ORG_KEY_INVALID and batches", () => {
+  it("validate with a bad org key: 401 whose body is the error body and the ORG_KEY_INVALID decision; others plain 401", async () => {
+    const f = fixture()
+    for (const orgKey of ["org_wrong", undefined]) {
+      const answer = await post(f, "/api/v1/devices/validate", { deviceId: "a" }, orgKey)
+      assert.equal(answer.status, 401)
+      const body = await answer.json()
+      assert.deepEqual([body.allowed, body.code, body.error, body.status], [
+        false,
+        "ORG_KEY_INVALID",
+        "invalid_org_key",
+        "error",
+      ])
+      assert.equal(body.request_id, answer.headers.get("x-request-id"))
+      assert.match(body.request_id, UUID)
+    }
+    const legacy = await f.mock.fetch(`${f.mock.baseUrl("machineid")}/api/v1/devices/validate?deviceId=a`, {
+      headers: { "x-org-key": "org_wrong" },
+    })
+    assert.deepEqual([legacy.status, (await legacy.json()).code], [401, "ORG_KEY_INVALID"])
+    const register = await post(f, "/api/v1/devices/register", { deviceId: "a" }, "org_wrong")
+    const body = await register.json()
+    assert.deepEqual([register.status, body.error, body.code], [401, "invalid_org_key", undefined])
+  })
+
+  it("revoke_batch / unrevoke_batch: one result per id, in order, ok or not_found", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.demo.proOrgKey
+    for (const id of ["a", "b"]) f.machineid.state.register(orgKey, id)
+    const revoked = await post(f, "/api/v1/devices/revoke_batch", { deviceIds: [" a ", "ghost", "b"] }, orgKey)
+    assert.equal(revoked.status, 200)
+    assert.deepEqual(await revoked.json(), {
+      status: "ok",
+      handler: "devices/revoke_batch",
+      results: [{ deviceId: "a", status: "ok" }, { deviceId: "ghost", status: "not_found" }, {
+        deviceId: "b",
+        status: "ok",
+      }],
+    })
+    assert.deepEqual(f.machineid.state.devices(orgKey).map((d) => d.status), ["revoked", "revoked"])
+    const restored = await (await post(f, "/api/v1/devices/unrevoke_batch", { deviceIds: ["b"] }, orgKey)).json()
+    assert.equal(restored.handler, "devices/unrevoke_batch")
+    assert.deepEqual(f.machineid.state.devices(orgKey).map((d) => d.status), ["revoked", "active"])
+  })
+
+  it("a batch body is checked whole before any device changes", async () => {
+    const f = fixture()
+    const orgKey = f.machineid.demo.proOrgKey
+    f.machineid.state.register(orgKey, "a")
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [{}, "missing_device_id"],
+      [{ deviceIds: [] }, "missing_device_id"],
+      [{ deviceIds: "a" }, "missing_device_id"],
+      [{ deviceIds: ["a", " "] }, "missing_device_id"],
+      [{ deviceIds: ["a", "x".repeat(MAX_DEVICE_ID_LENGTH + 1)] }, "invalid_device_id"],
+      [{ deviceIds: Array.from({ length: 101 }, (_, i) => `d${i}`) }, "invalid_device_id"],
+    ]
+    for (const [body, code] of cases) {
+      const answer = await post(f, "/api/v1/devices/revoke_batch", body, orgKey)
+      assert.deepEqual([answer.status, (await answer.json()).error], [400, code], JSON.stringify(body).slice(0, 60))
+    }
+    assert.equal(f.machineid.state.devices(orgKey)[0].status, "active")
+    const unauthorized = await post(f, "/api/v1/devices/revoke_batch", { deviceIds: ["a"] }, "org_wrong")
+    assert.equal(unauthorized.status, 401)
+    await unauthorized.body?.cancel()
+  })
+})

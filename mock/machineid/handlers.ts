@@ -1,7 +1,8 @@
 /**
  * The MachineID API's mock handlers, one per endpoint of `MachineIdApi`, after contracts.md §5:
  * the same paths, the org key in `x-org-key` on every device call (401 with `{ status: "error",
- * error: "invalid_org_key" }` for a bad one, before the body is read), and a fresh `x-request-id`
+ * error: "invalid_org_key" }` for a bad one, before the body is read; on validate that body is also
+ * the decision `{ allowed: false, code: "ORG_KEY_INVALID" }`), and a fresh `x-request-id`
  * on every answer. The router decodes what they take and encodes what they answer with the
  * contract's schemas.
  *
@@ -9,10 +10,12 @@
  */
 import { Result, Schema } from "effect"
 import {
+  type BatchRequest,
   type DeviceRequest,
   type ErrorBody,
   ErrorBodySchema,
   MachineIdApi,
+  MAX_BATCH_SIZE,
   MAX_DEVICE_ID_LENGTH,
   ORG_KEY_HEADER,
 } from "../../src/machineid/contract.ts"
@@ -43,6 +46,25 @@ const fail = (status: number, body: ErrorBody) =>
 const unauthorized = () =>
   fail(401, { error: "invalid_org_key", message: "Send a valid org key in the x-org-key header." })
 
+/**
+ * A validate with a bad org key: 401, and the body is both the error body and a decision,
+ * `allowed: false, code: "ORG_KEY_INVALID"` (INFERRED: contracts.md §5 lists the code among the
+ * decision codes and the 401 for a bad key), so a client that reads a decision from any status
+ * denies with that code.
+ */
+const invalidOrgKeyDecision = (state: MachineIdState) => {
+  const decision = state.invalidOrgKeyDecision()
+  return Response.json({
+    allowed: false,
+    code: decision.code,
+    request_id: decision.requestId,
+    status: "error",
+    error: "invalid_org_key",
+    reason: decision.reason,
+    message: "Send a valid org key in the x-org-key header.",
+  }, { status: 401, headers: answerHeaders(decision.requestId) })
+}
+
 const missingDeviceId = () => fail(400, { error: "missing_device_id", message: 'Body must be {"deviceId": "..."}.' })
 
 const deviceIdTooLong = () =>
@@ -65,6 +87,28 @@ const withDevice = <A>(
 ): Reply<A> => {
   const deviceId = Result.isSuccess(input) ? input.success.deviceId.trim() : ""
   return refuseDeviceId(deviceId) ?? answer(deviceId)
+}
+
+/**
+ * Answers with the trimmed device ids of a batch body; 400 `missing_device_id` when there are none,
+ * `invalid_device_id` when one is blank or too long, or there are more than `MAX_BATCH_SIZE`.
+ */
+const withDevices = <A>(
+  input: Result.Result<BatchRequest, string>,
+  answer: (deviceIds: ReadonlyArray<string>) => Reply<A>,
+): Reply<A> => {
+  if (Result.isFailure(input) || input.success.deviceIds.length === 0) {
+    return fail(400, { error: "missing_device_id", message: 'Body must be {"deviceIds": ["...", ...]}.' })
+  }
+  if (input.success.deviceIds.length > MAX_BATCH_SIZE) {
+    return fail(400, { error: "invalid_device_id", message: `deviceIds must hold at most ${MAX_BATCH_SIZE} ids.` })
+  }
+  const deviceIds = input.success.deviceIds.map((deviceId) => deviceId.trim())
+  for (const deviceId of deviceIds) {
+    const refused = refuseDeviceId(deviceId)
+    if (refused !== undefined) return refused
+  }
+  return answer(deviceIds)
 }
 
 /** The org key of a call the router let through: `authorize` has checked it. */
@@ -104,6 +148,21 @@ export const machineIdRouter = (state: MachineIdState): Router => {
             : deviceNotFound(),
       ))
 
+  // One result per id, in order; the whole batch is checked before any device changes.
+  const batch = (operation: "revoke" | "unrevoke") =>
+    handleRaw(endpoints[`${operation}Batch`], (input, context) =>
+      withDevices(
+        Result.map(input, ({ payload }) => payload),
+        (deviceIds) => {
+          const orgKey = orgKeyOf(context)
+          const results = deviceIds.map((deviceId) => ({
+            deviceId,
+            status: state[operation](orgKey, deviceId) ? "ok" : "not_found",
+          }))
+          return ok({ status: "ok", handler: `devices/${operation}_batch`, results })
+        },
+      ))
+
   return makeRouter(MachineIdApi, [
     handleRaw(
       endpoints.register,
@@ -111,7 +170,16 @@ export const machineIdRouter = (state: MachineIdState): Router => {
         withDevice(Result.map(input, ({ payload }) => payload), (deviceId) => {
           const orgKey = orgKeyOf(context)
           const status = state.register(orgKey, deviceId)
-          return ok({ status, handler: "devices/register", deviceId, ...state.plan(orgKey) })
+          const answer = { status, handler: "devices/register", deviceId, ...state.plan(orgKey) }
+          // The newest docs' answer at the cap, when the org is set to give it.
+          return status === "limit_reached" && state.registerAtCap(orgKey) === "blocked"
+            ? Response.json({
+              ...answer,
+              status: "blocked",
+              error: "device_limit_reached",
+              message: "The org's plan allows no more devices.",
+            }, { status: 403, headers: answerHeaders() })
+            : ok(answer)
         }),
     ),
 
@@ -146,6 +214,8 @@ export const machineIdRouter = (state: MachineIdState): Router => {
     change("revoke"),
     change("unrevoke"),
     change("remove"),
+    batch("revoke"),
+    batch("unrevoke"),
 
     handle(endpoints.usage, (_, context) => ok({ status: "ok", handler: "usage", ...state.plan(orgKeyOf(context)) })),
 
@@ -154,11 +224,14 @@ export const machineIdRouter = (state: MachineIdState): Router => {
     ...documentRoutes(MachineIdApi),
   ], {
     headers: () => answerHeaders(),
-    // The org key is checked before the body is read: a bad key gets 401 whatever the body.
+    // The org key is checked before the body is read: a bad key gets 401 whatever the body, and
+    // on validate that 401 carries the ORG_KEY_INVALID decision too.
     authorize: (endpoint, context) =>
-      endpoint.security?.includes("orgKey") === true && !state.isOrgKey(context.request.headers.get(ORG_KEY_HEADER))
-        ? unauthorized()
-        : undefined,
+      endpoint.security?.includes("orgKey") !== true || state.isOrgKey(context.request.headers.get(ORG_KEY_HEADER))
+        ? undefined
+        : endpoint === endpoints.validate || endpoint === endpoints.validateLegacy
+        ? invalidOrgKeyDecision(state)
+        : unauthorized(),
     error: (status, message) => fail(status, { error: ERROR_CODES[status], message }),
   })
 }

@@ -25,10 +25,51 @@ export interface MockDevice {
   readonly lastSeenAt: number | null
 }
 
+/**
+ * How the mock answers a register of a new device at the cap: `limit_reached` as data (200, the
+ * API page), or 403 `{ status: "blocked", error: "device_limit_reached", ... }` (the newest docs).
+ */
+export type RegisterAtCap = "limit_reached" | "blocked"
+
+/** What a test or a curl user may change of an org; every field is optional. */
+export interface MachineIdOrgPatch {
+  /** Another tier: its cap applies at once; existing devices stay (past the cap they are refused). */
+  readonly planTier?: MachineIdPlanTier | undefined
+  /** `inactive` and `frozen` deny every device. */
+  readonly planState?: MachineIdPlanState | undefined
+  /** When paid access ends (epoch millis on the mock clock), or `null`; once past, validate denies `PLAN_NOT_ACTIVE`. */
+  readonly accessUntil?: number | null | undefined
+  /** Reported by register and usage; it changes no decision. */
+  readonly softGraceWindow?: boolean | undefined
+  /** How a register at the cap is answered. */
+  readonly registerAtCap?: RegisterAtCap | undefined
+}
+
+/** An org as the control route shows it. */
+export interface MachineIdOrgView {
+  readonly planTier: MachineIdPlanTier
+  readonly planState: MachineIdPlanState
+  /** ISO 8601, or `null`. */
+  readonly accessUntil: string | null
+  /** Whether `accessUntil` is past on the mock clock (validate then denies `PLAN_NOT_ACTIVE`). */
+  readonly accessExpired: boolean
+  readonly softGraceWindow: boolean
+  readonly registerAtCap: RegisterAtCap
+  readonly limit: number
+  readonly devicesUsed: number
+  readonly remaining: number
+  readonly overLimit: boolean
+  /** Devices by status. */
+  readonly activeDevices: number
+  readonly revokedDevices: number
+}
+
 interface Org {
   tier: MachineIdPlanTier
   state: MachineIdPlanState
   accessUntil: number | null
+  softGraceWindow: boolean
+  registerAtCap: RegisterAtCap
   /** In registration order: after a downgrade, the devices past the cap are the ones refused. */
   readonly devices: Map<string, MockDevice>
 }
@@ -62,6 +103,7 @@ const REASONS: Readonly<Record<string, string>> = {
   DEVICE_REVOKED: "Device has been revoked.",
   PLAN_NOT_ACTIVE: "The org's plan is not active.",
   PLAN_FROZEN: "The org's plan is frozen.",
+  ORG_KEY_INVALID: "The org key is not one of an org.",
   DEVICE_LIMIT_REACHED: "The org has more devices than its plan allows.",
 }
 
@@ -87,7 +129,14 @@ export class MachineIdState {
   }
 
   #newOrg(tier: MachineIdPlanTier, state: MachineIdPlanState = "active"): Org {
-    return { tier, state, accessUntil: null, devices: new Map() }
+    return {
+      tier,
+      state,
+      accessUntil: null,
+      softGraceWindow: false,
+      registerAtCap: "limit_reached",
+      devices: new Map(),
+    }
   }
 
   #org(orgKey: string): Org {
@@ -118,9 +167,59 @@ export class MachineIdState {
     this.#org(orgKey).state = state
   }
 
-  /** Sets when paid access ends (epoch millis), or `null`. Reported only. */
+  /**
+   * Sets when paid access ends (epoch millis on the mock clock), or `null` (no end). Once it is
+   * past, validate denies every device with `PLAN_NOT_ACTIVE` (INFERRED: the API reports the
+   * access clock and documents no code for it; an ended access is a plan that is not active).
+   */
   setAccessUntil(orgKey: string, epochMillis: number | null): void {
     this.#org(orgKey).accessUntil = epochMillis
+  }
+
+  /** Sets the soft grace window flag that register and usage report; it changes no decision. */
+  setSoftGraceWindow(orgKey: string, softGraceWindow: boolean): void {
+    this.#org(orgKey).softGraceWindow = softGraceWindow
+  }
+
+  /** How a register of a new device at the cap is answered: `limit_reached` (200, the default) or 403 `blocked`. */
+  setRegisterAtCap(orgKey: string, registerAtCap: RegisterAtCap): void {
+    this.#org(orgKey).registerAtCap = registerAtCap
+  }
+
+  /** Applies every field of `patch` that is present; throws on an unknown org. */
+  updateOrg(orgKey: string, patch: MachineIdOrgPatch): void {
+    const org = this.#org(orgKey)
+    if (patch.planTier !== undefined) org.tier = patch.planTier
+    if (patch.planState !== undefined) org.state = patch.planState
+    if (patch.accessUntil !== undefined) org.accessUntil = patch.accessUntil
+    if (patch.softGraceWindow !== undefined) org.softGraceWindow = patch.softGraceWindow
+    if (patch.registerAtCap !== undefined) org.registerAtCap = patch.registerAtCap
+  }
+
+  /** The org's settings and device counts; throws on an unknown org. */
+  org(orgKey: string): MachineIdOrgView {
+    const org = this.#org(orgKey)
+    const plan = this.plan(orgKey)
+    const devices = [...org.devices.values()]
+    const revokedDevices = devices.filter((device) => device.status === "revoked").length
+    return {
+      planTier: org.tier,
+      planState: org.state,
+      accessUntil: plan.accessUntil ?? null,
+      accessExpired: this.#accessExpired(org),
+      softGraceWindow: org.softGraceWindow,
+      registerAtCap: org.registerAtCap,
+      limit: plan.limit,
+      devicesUsed: plan.devicesUsed,
+      remaining: plan.remaining,
+      overLimit: plan.overLimit === true,
+      activeDevices: devices.length - revokedDevices,
+      revokedDevices,
+    }
+  }
+
+  #accessExpired(org: Org): boolean {
+    return org.accessUntil !== null && org.accessUntil <= this.#clock.now()
   }
 
   /** The org's devices, in registration order. */
@@ -137,6 +236,16 @@ export class MachineIdState {
     return "ok"
   }
 
+  /** The decision a validate with an org key that is not one of an org gets: `ORG_KEY_INVALID`. */
+  invalidOrgKeyDecision(): MockDecision {
+    return { allowed: false, code: "ORG_KEY_INVALID", requestId: crypto.randomUUID(), reason: REASONS.ORG_KEY_INVALID }
+  }
+
+  /** How `orgKey`'s org answers a register at the cap. */
+  registerAtCap(orgKey: string): RegisterAtCap {
+    return this.#org(orgKey).registerAtCap
+  }
+
   /** The decision on a device, with a fresh request id; a known device's `lastSeenAt` moves on. */
   validate(orgKey: string, deviceId: string): MockDecision {
     const org = this.#org(orgKey)
@@ -150,7 +259,7 @@ export class MachineIdState {
     if (device === undefined) return "DEVICE_NOT_FOUND"
     if (device.status === "revoked") return "DEVICE_REVOKED"
     if (org.state === "frozen") return "PLAN_FROZEN"
-    if (org.state !== "active") return "PLAN_NOT_ACTIVE"
+    if (org.state !== "active" || this.#accessExpired(org)) return "PLAN_NOT_ACTIVE"
     const position = [...org.devices.keys()].indexOf(device.deviceId)
     return position >= PLAN_LIMITS[org.tier] ? "DEVICE_LIMIT_REACHED" : "ALLOW"
   }
@@ -191,7 +300,7 @@ export class MachineIdState {
       devicesUsed,
       remaining: Math.max(0, limit - devicesUsed),
       overLimit: devicesUsed > limit,
-      softGraceWindow: false,
+      softGraceWindow: org.softGraceWindow,
     }
   }
 }

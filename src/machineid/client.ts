@@ -9,6 +9,7 @@ import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import {
+  type BatchChange,
   type Decision,
   DecisionSchema,
   DEFAULT_BASE_URL,
@@ -16,6 +17,7 @@ import {
   type DeviceList,
   isAllowed,
   MachineIdApi,
+  MAX_BATCH_SIZE,
   MAX_DEVICE_ID_LENGTH,
   ORG_KEY_HEADER,
   type Registration,
@@ -88,6 +90,19 @@ export interface MachineIdService {
   readonly unrevoke: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
   /** The seed's `restore`: the same as `unrevoke`. */
   readonly restore: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
+  /**
+   * Revokes several devices in one call (`POST /api/v1/devices/revoke_batch`, INFERRED body
+   * `{ deviceIds }`): one result per id, in order, `ok` or `not_found`. Every id is checked as
+   * `revoke` checks it, and the list must hold 1 to `MAX_BATCH_SIZE` (100, INFERRED) ids, before
+   * any request (`InvalidArgument`, argument `deviceIds`).
+   */
+  readonly revokeBatch: (
+    deviceIds: ReadonlyArray<string>,
+  ) => Effect.Effect<BatchChange, MachineIdError | InvalidArgument>
+  /** Restores several revoked devices in one call (`unrevoke_batch`); checked as `revokeBatch`. */
+  readonly unrevokeBatch: (
+    deviceIds: ReadonlyArray<string>,
+  ) => Effect.Effect<BatchChange, MachineIdError | InvalidArgument>
   /** Deletes a device, freeing its slot under the cap. */
   readonly remove: (deviceId: string) => Effect.Effect<DeviceChange, MachineIdError | InvalidArgument>
   /** The plan tier and state, the access clock and the device counts. */
@@ -119,6 +134,25 @@ const checkDeviceId = (deviceId: string): Effect.Effect<string, InvalidArgument>
     return invalidDeviceId(`deviceId must be at most ${MAX_DEVICE_ID_LENGTH} characters (got ${trimmed.length}).`)
   }
   return Effect.succeed(trimmed)
+}
+
+const invalidDeviceIds = (message: string) => Effect.fail(new InvalidArgument({ argument: "deviceIds", message }))
+
+const checkDeviceIds = (deviceIds: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<string>, InvalidArgument> => {
+  if (!Array.isArray(deviceIds) || deviceIds.length === 0) {
+    return invalidDeviceIds("deviceIds must be a non-empty array of device ids.")
+  }
+  if (deviceIds.length > MAX_BATCH_SIZE) {
+    return invalidDeviceIds(`deviceIds must hold at most ${MAX_BATCH_SIZE} ids (got ${deviceIds.length}).`)
+  }
+  return Effect.forEach(
+    deviceIds,
+    (deviceId, index) =>
+      Effect.mapError(
+        checkDeviceId(deviceId),
+        (error) => new InvalidArgument({ argument: "deviceIds", message: `deviceIds[${index}]: ${error.message}` }),
+      ),
+  )
 }
 
 const decodeDecision = Schema.decodeUnknownOption(DecisionSchema)
@@ -190,6 +224,13 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
           client.send(endpoints[operation], { payload: { deviceId: id } }),
       )
 
+    const batch = (operation: "revokeBatch" | "unrevokeBatch") => (deviceIds: ReadonlyArray<string>) =>
+      Effect.flatMap(
+        checkDeviceIds(deviceIds),
+        (ids): Effect.Effect<BatchChange, MachineIdError> =>
+          client.send(endpoints[operation], { payload: { deviceIds: ids } }),
+      )
+
     // Validate is idempotent in the definition (it only reads a decision), so its retry policy,
     // which covers POST, may send it again.
     const validate = (deviceId: string) =>
@@ -237,6 +278,8 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
       revoke: change("revoke"),
       unrevoke: change("unrevoke"),
       restore: change("unrevoke"),
+      revokeBatch: batch("revokeBatch"),
+      unrevokeBatch: batch("unrevokeBatch"),
       remove: change("remove"),
       usage: () =>
         client.send(endpoints.usage, {}),

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 import { defineApi, documentEndpoints } from "../core/endpoint.ts"
 
 /** The production base URL; paths start with `/api/v1`. */
@@ -72,14 +72,26 @@ export type DeviceStatus = "active" | "revoked" | OpenString
 const open = <T extends string>(known: ReadonlyArray<T>): Schema.Codec<T | OpenString, string> =>
   Schema.Union([Schema.Literals(known), Schema.String])
 
+/**
+ * Fields the schema does not know, kept as they came: the seed's SDK returns the API's raw JSON,
+ * so a field the API adds reaches the caller.
+ */
+const rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
+
+/** Fields of an answer this version does not know, kept as the API sent them. */
+export interface UnknownFields {
+  /** A field the API sent that this version has no schema for, as it came. */
+  readonly [field: string]: unknown
+}
+
 const Tier = open(["free", "pro", "scale", "max"])
 const State = open(["active", "inactive", "frozen"])
 
 /** A decision code: a known one, or any string the API adds later. */
 export const DecisionCodeSchema: Schema.Codec<DecisionCode, string> = open(KNOWN_DECISION_CODES)
 
-/** The answer of `validate`: the decision, as data. */
-export interface Decision {
+/** The answer of `validate`: the decision, as data (fields this version does not know are kept). */
+export interface Decision extends UnknownFields {
   /** The authoritative decision: execution must stop unless it is `true`. */
   readonly allowed: boolean
   /** Why: `ALLOW`, `DEVICE_REVOKED`, `PLAN_FROZEN`, ... or a code this version does not know. */
@@ -99,7 +111,7 @@ export interface Decision {
 }
 
 /** The decision as it travels. */
-export interface DecisionEncoded {
+export interface DecisionEncoded extends UnknownFields {
   readonly allowed: boolean
   readonly code: string
   readonly request_id: string
@@ -110,17 +122,28 @@ export interface DecisionEncoded {
   readonly handler?: string | undefined
 }
 
-/** `POST /api/v1/devices/validate` (and the legacy `GET ...?deviceId=`). */
-export const DecisionSchema: Schema.Codec<Decision, DecisionEncoded> = Schema.Struct({
-  allowed: Schema.Boolean,
-  code: DecisionCodeSchema,
-  requestId: Schema.String,
+const decisionLegacy = {
   status: Schema.optionalKey(Schema.String),
   reason: Schema.optionalKey(Schema.String),
   valid: Schema.optionalKey(Schema.Boolean),
   revoked: Schema.optionalKey(Schema.Boolean),
   handler: Schema.optionalKey(Schema.String),
-}).pipe(Schema.encodeKeys({ requestId: "request_id" }))
+}
+
+/** `POST /api/v1/devices/validate` (and the legacy `GET ...?deviceId=`); unknown fields are kept. */
+export const DecisionSchema: Schema.Codec<Decision, DecisionEncoded> = Schema.StructWithRest(
+  Schema.Struct({ allowed: Schema.Boolean, code: Schema.String, request_id: Schema.String, ...decisionLegacy }),
+  rest,
+).pipe(Schema.decodeTo(
+  Schema.StructWithRest(
+    Schema.Struct({ allowed: Schema.Boolean, code: DecisionCodeSchema, requestId: Schema.String, ...decisionLegacy }),
+    rest,
+  ),
+  SchemaTransformation.transform({
+    decode: ({ request_id, ...fields }) => ({ ...fields, requestId: request_id }),
+    encode: ({ requestId, ...fields }) => ({ ...fields, request_id: requestId }),
+  }),
+))
 
 const DENY_CODES: ReadonlySet<string> = new Set(KNOWN_DECISION_CODES.filter((code) => code !== "ALLOW"))
 
@@ -176,7 +199,7 @@ const planFields = {
 }
 
 /** The answer of `register`. */
-export interface Registration extends Plan {
+export interface Registration extends Plan, UnknownFields {
   /** `ok` (new), `exists` (already registered; a revoked device stays revoked), `limit_reached` (at the cap). */
   readonly status: RegisterStatus
   /** The device id, trimmed. */
@@ -186,15 +209,18 @@ export interface Registration extends Plan {
 }
 
 /** `POST /api/v1/devices/register` */
-export const RegistrationSchema: Schema.Codec<Registration, Registration> = Schema.Struct({
-  status: open(["ok", "exists", "restored", "limit_reached"]),
-  handler: Schema.optionalKey(Schema.String),
-  deviceId: Schema.String,
-  ...planFields,
-})
+export const RegistrationSchema: Schema.Codec<Registration, Registration> = Schema.StructWithRest(
+  Schema.Struct({
+    status: open(["ok", "exists", "restored", "limit_reached"]),
+    handler: Schema.optionalKey(Schema.String),
+    deviceId: Schema.String,
+    ...planFields,
+  }),
+  rest,
+)
 
 /** The answer of `usage`. */
-export interface Usage extends Plan {
+export interface Usage extends Plan, UnknownFields {
   /** `ok` */
   readonly status?: string | undefined
   /** The API's handler name. */
@@ -202,11 +228,14 @@ export interface Usage extends Plan {
 }
 
 /** `GET /api/v1/usage` */
-export const UsageSchema: Schema.Codec<Usage, Usage> = Schema.Struct({
-  status: Schema.optionalKey(Schema.String),
-  handler: Schema.optionalKey(Schema.String),
-  ...planFields,
-})
+export const UsageSchema: Schema.Codec<Usage, Usage> = Schema.StructWithRest(
+  Schema.Struct({
+    status: Schema.optionalKey(Schema.String),
+    handler: Schema.optionalKey(Schema.String),
+    ...planFields,
+  }),
+  rest,
+)
 
 /** One device of `listDevices`. */
 export interface Device {
@@ -221,7 +250,7 @@ export interface Device {
 }
 
 /** The answer of `listDevices`: every active and revoked device, and the plan. */
-export interface DeviceList {
+export interface DeviceList extends UnknownFields {
   /** Every active and revoked device, in registration order. */
   readonly devices: ReadonlyArray<Device>
   /** The plan tier. */
@@ -241,24 +270,27 @@ export interface DeviceList {
 }
 
 /** `GET /api/v1/devices/list` */
-export const DeviceListSchema: Schema.Codec<DeviceList, DeviceList> = Schema.Struct({
-  status: Schema.optionalKey(Schema.String),
-  handler: Schema.optionalKey(Schema.String),
-  devices: Schema.Array(Schema.Struct({
-    deviceId: Schema.String,
-    status: open(["active", "revoked"]),
-    createdAt: Schema.optionalKey(Schema.String),
-    lastSeenAt: Schema.optionalKey(Schema.NullOr(Schema.String)),
-  })),
-  planTier: Tier,
-  planState: Schema.optionalKey(State),
-  limit: Schema.Number,
-  devicesUsed: Schema.Number,
-  remaining: Schema.optionalKey(Schema.Number),
-})
+export const DeviceListSchema: Schema.Codec<DeviceList, DeviceList> = Schema.StructWithRest(
+  Schema.Struct({
+    status: Schema.optionalKey(Schema.String),
+    handler: Schema.optionalKey(Schema.String),
+    devices: Schema.Array(Schema.Struct({
+      deviceId: Schema.String,
+      status: open(["active", "revoked"]),
+      createdAt: Schema.optionalKey(Schema.String),
+      lastSeenAt: Schema.optionalKey(Schema.NullOr(Schema.String)),
+    })),
+    planTier: Tier,
+    planState: Schema.optionalKey(State),
+    limit: Schema.Number,
+    devicesUsed: Schema.Number,
+    remaining: Schema.optionalKey(Schema.Number),
+  }),
+  rest,
+)
 
 /** The answer of `revoke`, `unrevoke` and `remove`. */
-export interface DeviceChange {
+export interface DeviceChange extends UnknownFields {
   /** `ok` */
   readonly status: string
   /** The device changed. */
@@ -268,11 +300,64 @@ export interface DeviceChange {
 }
 
 /** `POST /api/v1/devices/{revoke,unrevoke,remove}` */
-export const DeviceChangeSchema: Schema.Codec<DeviceChange, DeviceChange> = Schema.Struct({
-  status: Schema.String,
-  handler: Schema.optionalKey(Schema.String),
-  deviceId: Schema.String,
+export const DeviceChangeSchema: Schema.Codec<DeviceChange, DeviceChange> = Schema.StructWithRest(
+  Schema.Struct({
+    status: Schema.String,
+    handler: Schema.optionalKey(Schema.String),
+    deviceId: Schema.String,
+  }),
+  rest,
+)
+
+/**
+ * What a batch did to one device: `ok`, or `not_found` (no such device in the org). INFERRED: the
+ * API names the batch endpoints and documents neither body.
+ */
+export type BatchItemStatus = "ok" | "not_found" | OpenString
+
+/** One device of a batch answer. */
+export interface BatchItem {
+  /** The device id, trimmed. */
+  readonly deviceId: string
+  /** `ok` or `not_found`. */
+  readonly status: BatchItemStatus
+}
+
+/** The answer of `revokeBatch` and `unrevokeBatch`: one result per device id, in request order. */
+export interface BatchChange extends UnknownFields {
+  /** `ok` (the batch was read; see each result). */
+  readonly status: string
+  /** The API's handler name: `devices/revoke_batch` or `devices/unrevoke_batch`. */
+  readonly handler?: string | undefined
+  /** One result per device id sent, in order. */
+  readonly results: ReadonlyArray<BatchItem>
+}
+
+/** `POST /api/v1/devices/{revoke,unrevoke}_batch` (INFERRED body) */
+export const BatchChangeSchema: Schema.Codec<BatchChange, BatchChange> = Schema.StructWithRest(
+  Schema.Struct({
+    status: Schema.String,
+    handler: Schema.optionalKey(Schema.String),
+    results: Schema.Array(Schema.Struct({ deviceId: Schema.String, status: open(["ok", "not_found"]) })),
+  }),
+  rest,
+)
+
+/** The body of a batch call: `{ "deviceIds": [...] }` (INFERRED). */
+export interface BatchRequest {
+  readonly deviceIds: ReadonlyArray<string>
+}
+
+/** `{ "deviceIds": ["...", ...] }` */
+export const BatchRequestSchema: Schema.Codec<BatchRequest, BatchRequest> = Schema.Struct({
+  deviceIds: Schema.Array(Schema.String),
 })
+
+/**
+ * The most device ids one batch call takes. INFERRED: the API documents no limit; the mock answers
+ * a longer list with 400 `invalid_device_id`, and the client refuses it before sending.
+ */
+export const MAX_BATCH_SIZE = 100
 
 /** The body of every device call. */
 export interface DeviceRequest {
@@ -365,6 +450,10 @@ const orgKey = ["orgKey"]
 const badDeviceId = `missing_device_id (no deviceId) or invalid_device_id (over ${MAX_DEVICE_ID_LENGTH} characters)`
 const badOrgKey = "invalid_org_key: no org key, or not one of an org"
 const noSuchDevice = "device_not_found"
+const badOrgKeyDecision =
+  `${badOrgKey}; the body is also a decision, allowed false with code ORG_KEY_INVALID (INFERRED), which enforce reads as a denial`
+const badBatch =
+  `missing_device_id (no deviceIds, or an empty list) or invalid_device_id (a blank id, one over ${MAX_DEVICE_ID_LENGTH} characters, or over ${MAX_BATCH_SIZE} ids)`
 
 /**
  * The MachineID API, endpoint by endpoint: the client, the mock and the OpenAPI document read it.
@@ -389,7 +478,7 @@ export const MachineIdApi = defineApi({
         400: badDeviceId,
         401: badOrgKey,
         403:
-          "device_limit_reached with status blocked, from newer servers at the cap (this mock answers 200 limit_reached)",
+          "device_limit_reached with status blocked and the plan fields, from newer servers at the cap (this mock when the org's registerAtCap is blocked; 200 limit_reached otherwise)",
       },
       security: orgKey,
     },
@@ -399,7 +488,7 @@ export const MachineIdApi = defineApi({
       summary: "The allow / deny decision on a device",
       payload: DeviceRequestSchema,
       success: DecisionSchema,
-      errors: { 400: badDeviceId, 401: badOrgKey },
+      errors: { 400: badDeviceId, 401: badOrgKeyDecision },
       // It only reads a decision: sending it twice is safe.
       idempotent: true,
       security: orgKey,
@@ -410,7 +499,7 @@ export const MachineIdApi = defineApi({
       summary: "The decision, for old SDKs: the device id in the query",
       query: DeviceRequestSchema,
       success: DecisionSchema,
-      errors: { 400: badDeviceId, 401: badOrgKey },
+      errors: { 400: badDeviceId, 401: badOrgKeyDecision },
       security: orgKey,
     },
     list: {
@@ -446,6 +535,24 @@ export const MachineIdApi = defineApi({
       payload: DeviceRequestSchema,
       success: DeviceChangeSchema,
       errors: { 400: badDeviceId, 401: badOrgKey, 404: noSuchDevice },
+      security: orgKey,
+    },
+    revokeBatch: {
+      method: "POST",
+      path: "/api/v1/devices/revoke_batch",
+      summary: "Revoke several devices: one result per id, ok or not_found (INFERRED body)",
+      payload: BatchRequestSchema,
+      success: BatchChangeSchema,
+      errors: { 400: badBatch, 401: badOrgKey },
+      security: orgKey,
+    },
+    unrevokeBatch: {
+      method: "POST",
+      path: "/api/v1/devices/unrevoke_batch",
+      summary: "Restore several revoked devices: one result per id, ok or not_found (INFERRED body)",
+      payload: BatchRequestSchema,
+      success: BatchChangeSchema,
+      errors: { 400: badBatch, 401: badOrgKey },
       security: orgKey,
     },
     usage: {

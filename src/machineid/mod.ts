@@ -33,6 +33,9 @@ export {
   type Secret,
 } from "./client.ts"
 export {
+  type BatchChange,
+  type BatchItem,
+  type BatchItemStatus,
   type Decision,
   type DecisionCode,
   DEFAULT_BASE_URL,
@@ -43,6 +46,7 @@ export {
   isAllowed,
   KNOWN_DECISION_CODES,
   type MachineIdServerCode,
+  MAX_BATCH_SIZE,
   MAX_DEVICE_ID_LENGTH,
   type OpenString,
   ORG_KEY_HEADER,
@@ -52,6 +56,7 @@ export {
   type PlanTier,
   type RegisterStatus,
   type Registration,
+  type UnknownFields,
   type Usage,
 } from "./contract.ts"
 export {

@@ -17,6 +17,8 @@ const wrap = promiseFacade(MachineID, {
   revoke: true,
   unrevoke: true,
   restore: true,
+  revokeBatch: true,
+  unrevokeBatch: true,
   remove: true,
   usage: true,
 }, () => clientError("client_closed", "MachineIDClient used after close()."))
