@@ -54,7 +54,16 @@ const closed = (value: unknown): unknown => {
     : object
 }
 
+/** A success answer: its body, or none (204, 304) and a `Location` (a redirect). */
+const successResponse = (status: number, type: string, endpoint: Endpoint, toJson: ToJson) =>
+  status >= 300 && status < 400
+    ? { description: "Redirect", headers: { Location: { schema: { type: "string" } } } }
+    : status === 204 || status === 205
+    ? { description: "No content" }
+    : { description: "OK", content: { [type]: { schema: toJson(endpoint.success) } } }
+
 const operation = (api: AnyApi, endpoint: Endpoint, toJson: ToJson) => {
+  const status = endpoint.successStatus ?? 200
   const parameters = [
     ...parametersOf(toJson, endpoint.params, "path"),
     ...parametersOf(toJson, endpoint.query, "query"),
@@ -74,10 +83,7 @@ const operation = (api: AnyApi, endpoint: Endpoint, toJson: ToJson) => {
       requestBody: { required: true, content: { [bodyType]: { schema: bodySchema(api, toJson(endpoint.payload)) } } },
     }),
     responses: {
-      [endpoint.successStatus ?? 200]: {
-        description: "OK",
-        content: { [successType]: { schema: toJson(endpoint.success) } },
-      },
+      [status]: successResponse(status, successType, endpoint, toJson),
       ...Object.fromEntries(errors),
     },
   }
