@@ -205,3 +205,42 @@ describe("the mock app", () => {
     assert.equal(mock.journal.length, 1)
   })
 })
+
+describe("the control API over HTTP", () => {
+  it("checks every body (400 naming the field, unknown fields refused), 405 with Allow, and a health route", async () => {
+    const mock = createMock()
+    const server = await serveMock(mock, { port: 0 })
+    try {
+      const send = (method: string, path: string, body?: string) =>
+        fetch(`${server.url}/__mock${path}`, { method, body })
+      const refused = async (path: string, body: string, message: RegExp) => {
+        const answer = await send("POST", path, body)
+        assert.equal(answer.status, 400, `${path} ${body}`)
+        assert.match((await answer.json()).message, message)
+      }
+      const health = await send("GET", "/health")
+      assert.equal(health.status, 200)
+      assert.equal((await health.json()).status, "ok")
+      const wrong = await send("GET", "/reset")
+      assert.equal(wrong.status, 405)
+      assert.equal(wrong.headers.get("allow"), "POST")
+      await wrong.body?.cancel()
+      for (const body of ["null", "[]", "{bad", '"x"']) await refused("/faults", body, /body/)
+      await refused("/faults", '{"path":"/x","status":503,"headers":{"bad header":"x"}}', /headers\.bad header/)
+      await refused("/faults", '{"path":"/x","status":503,"times":0}', /times must be/)
+      await refused("/faults", '{"path":"/x"}', /at least one of status, delayMs, drop/)
+      await refused("/faults", '{"path":"/x","status":503,"api":"puguh"}', /unknown field api/)
+      await refused("/faults", '{"path":"/x","drop":"yes"}', /drop must be/)
+      for (const body of ['{"advanceMs":"x"}', '{"advanceMs":1.5}', "{}", '{"advanceMs":1,"now":2}']) {
+        await refused("/clock", body, /advanceMs|now/)
+      }
+      await refused("/clock", '{"advanceMs":1000,"extra":1}', /unknown field extra/)
+      const set = await send("POST", "/clock", '{"now":"2030-01-01T00:00:00Z"}')
+      assert.equal(set.status, 200)
+      assert.ok(Math.abs((await set.json()).now - Date.parse("2030-01-01T00:00:00Z")) < 1000)
+      assert.equal(mock.journal.length, 0, "control requests are not journalled")
+    } finally {
+      await server.close()
+    }
+  })
+})
