@@ -18,6 +18,9 @@ import {
   type Router,
 } from "../../src/core/router.ts"
 import type { GrantResult, Principal, PuidState } from "./state.ts"
+import { securityHeader } from "../../src/core/endpoint.ts"
+
+const API_KEY_HEADER = securityHeader(PuidApi, "apiKey")
 
 const NO_STORE = { "cache-control": "no-store" }
 const encodeError = Schema.encodeSync(PuidApi.errorBody)
@@ -32,7 +35,7 @@ const unauthorized = () =>
 const principalOf = (state: PuidState, request: Request): Principal | undefined => {
   const auth = request.headers.get("authorization") ?? ""
   const bearer = /^bearer /i.test(auth) ? auth.slice(7).trim() : undefined
-  return state.principal(request.headers.get("x-api-key") ?? undefined, bearer)
+  return state.principal(request.headers.get(API_KEY_HEADER) ?? undefined, bearer)
 }
 
 /** The site's origin: the API lives under `<origin>/api` on puid.dev, under `<mount>` on the mock. */

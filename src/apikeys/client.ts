@@ -18,6 +18,7 @@ import { RetryPolicy } from "../core/retry.ts"
 import type { ApiKeyCreatedJson } from "./contract.ts"
 import { checkDate, gracePeriodMillis } from "./_input.ts"
 import { type ApiKeysError, type InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
+import { securityHeader } from "../core/endpoint.ts"
 import { ApiKeysApi, decodeError } from "./http_contract.ts"
 import { revealKey } from "./key_format.ts"
 import { type ApiKeyCreated, ApiKeys, type ApiKeysService, type KeyMetadataInput, type KeyUpdate } from "./service.ts"
@@ -87,10 +88,13 @@ const only = <const T extends Tag>(...tags: ReadonlyArray<T>) => {
     )
 }
 
+const ADMIN_HEADER = securityHeader(ApiKeysApi, "admin")
+const VALIDATOR_HEADER = securityHeader(ApiKeysApi, "validator")
+
 const credentialOf = (options: ApiKeysHttpClientOptions): Credential<ApiKeysError> => {
   const [name, secret] = options.adminKey !== undefined
-    ? ["x-admin-key", options.adminKey]
-    : ["x-validator-key", options.validatorKey]
+    ? [ADMIN_HEADER, options.adminKey]
+    : [VALIDATOR_HEADER, options.validatorKey]
   if (secret === undefined) return { _tag: "None" }
   return { _tag: "Header", name, value: Redacted.isRedacted(secret) ? secret : Redacted.make(secret) }
 }

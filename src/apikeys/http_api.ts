@@ -32,7 +32,7 @@
  * @module
  */
 import { Effect, Exit, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
-import type { Endpoint } from "../core/endpoint.ts"
+import { type Endpoint, securityHeader } from "../core/endpoint.ts"
 import {
   documentRoutes,
   handle,
@@ -78,6 +78,8 @@ export interface ApiKeysHttpOptions {
  */
 export type ApiKeysRunner = <A>(effect: Effect.Effect<A, never, ApiKeys>) => Promise<Exit.Exit<A, unknown>>
 
+const ADMIN_HEADER = securityHeader(ApiKeysApi, "admin")
+const VALIDATOR_HEADER = securityHeader(ApiKeysApi, "validator")
 const encodeBody = Schema.encodeSync(ApiKeysErrorBody)
 const encodeError = Schema.encodeSync(ApiKeysErrorJson)
 
@@ -119,8 +121,8 @@ const authorize = (options: ApiKeysHttpOptions) => (endpoint: Endpoint, { reques
   if (options.adminKey === undefined && options.validatorKey === undefined) return undefined
   const security = endpoint.security ?? []
   if (security.length === 0) return undefined
-  if (security.includes("admin") && matches(request.headers.get("x-admin-key"), options.adminKey)) return undefined
-  if (security.includes("validator") && matches(request.headers.get("x-validator-key"), options.validatorKey)) {
+  if (security.includes("admin") && matches(request.headers.get(ADMIN_HEADER), options.adminKey)) return undefined
+  if (security.includes("validator") && matches(request.headers.get(VALIDATOR_HEADER), options.validatorKey)) {
     return undefined
   }
   const detail = security.includes("validator")

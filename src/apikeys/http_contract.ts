@@ -155,7 +155,6 @@ export const ApiKeysApi = defineApi({
   title: "API keys service (gatehouse)",
   version: "0.1.0",
   errorBody: ApiKeysErrorBody,
-  secretHeaders: ["x-admin-key", "x-validator-key"],
   // Our server: a field it does not know is refused, never dropped in silence.
   excessProperties: "error",
   securitySchemes: {

@@ -37,6 +37,7 @@ import {
 } from "effect"
 import { FetchHttpClient, type HttpClient, type HttpClientResponse } from "effect/http"
 import { makeApiClient } from "../core/client.ts"
+import { optionalSecret, optionalText } from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import { MAX_RETRIES, RetryPolicy } from "../core/retry.ts"
 import { endpointNamed, makeResource, type Params, readOne, withId } from "./_resource.ts"
@@ -700,19 +701,13 @@ export class AuthPI extends AuthPIBase {
     options: AuthPIOptions = {},
   ): Layer.Layer<AuthPI, ConfigurationError | Config.ConfigError, HttpClient.HttpClient> =>
     Layer.unwrap(Effect.gen(function* () {
-      const env = yield* Config.all({
-        apiKey: Config.option(Config.Redacted(ENV.apiKey)),
-        accessToken: Config.option(Config.Redacted(ENV.accessToken)),
-        accountId: Config.option(Config.String(ENV.accountId)),
-        baseUrl: Config.option(Config.String(ENV.baseUrl)),
+      const { apiKey, accessToken, ...env } = yield* Config.all({
+        apiKey: optionalSecret(ENV.apiKey),
+        accessToken: optionalSecret(ENV.accessToken),
+        accountId: optionalText(ENV.accountId),
+        baseUrl: optionalText(ENV.baseUrl),
       })
-      // A variable set to nothing counts as unset.
-      const secret = (value: Option.Option<Redacted.Redacted<string>>) =>
-        Option.filter(value, (v) => Redacted.value(v).trim() !== "")
-      const text = (value: Option.Option<string>) => Option.filter(value, (v) => v.trim() !== "")
-      const apiKey = secret(env.apiKey)
-      const accessToken = secret(env.accessToken)
-      const accountId = Option.getOrElse(text(env.accountId), () => options.accountId)
+      const accountId = Option.getOrElse(env.accountId, () => options.accountId)
       if (Option.isNone(apiKey) && Option.isNone(accessToken)) {
         return yield* configurationError(
           `${ENV.apiKey}, ${ENV.accessToken}`,
@@ -733,7 +728,7 @@ export class AuthPI extends AuthPIBase {
         apiKey: Option.getOrUndefined(apiKey),
         accessToken: Option.getOrUndefined(accessToken),
         accountId,
-        baseUrl: Option.getOrElse(text(env.baseUrl), () => options.baseUrl),
+        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
       })
     }))
 

@@ -240,7 +240,6 @@ export const AuthPIApi: AnyApi = defineApi({
   title: "AuthPI Admin API (gatehouse mock)",
   version: "0.3.0",
   errorBody: ErrorBodySchema,
-  secretHeaders: ["authorization"],
   securitySchemes: {
     apiKey: { type: "http", scheme: "bearer", description: "An API key `key_...`, or `key_id:secret` as Basic" },
     basic: { type: "http", scheme: "basic", description: "An API key as `key_id:secret`" },

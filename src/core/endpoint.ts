@@ -14,7 +14,7 @@
  *   title: "Example",
  *   version: "1.0.0",
  *   errorBody: Schema.Struct({ error: Schema.String }),
- *   secretHeaders: ["x-api-key"],
+ *   securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } }, // x-api-key is a secret
  *   endpoints: {
  *     ordinal: {
  *       method: "GET",
@@ -129,8 +129,11 @@ export interface ApiSpec<Es extends Readonly<Record<string, EndpointSpec>>> {
   readonly endpoints: Es
   /** The body of every error answer. */
   readonly errorBody: Codec
-  /** Header names whose values are secrets: redacted in traces, logs and the mock's journal. */
-  readonly secretHeaders: ReadonlyArray<string>
+  /**
+   * Header names whose values are secrets (redacted in traces, logs and the mock's journal), beyond
+   * those the security schemes name, which count without being listed. @default none
+   */
+  readonly secretHeaders?: ReadonlyArray<string> | undefined
   readonly securitySchemes?: Readonly<Record<string, SecurityScheme>> | undefined
   /**
    * Unknown fields in a request body: `"error"` refuses them with a 400 naming the field (and the
@@ -171,7 +174,30 @@ export const defineApi = <const Es extends Readonly<Record<string, EndpointSpec>
     if (seen.has(`${method} ${path}`)) throw new Error(`${spec.name}: ${method} ${path} is defined twice`)
     seen.add(`${method} ${path}`)
   }
-  return { ...spec, endpoints, all, secretHeaders: spec.secretHeaders.map((name) => name.toLowerCase()) }
+  // A header a security scheme names is a secret without being listed again.
+  const schemes = Object.values(spec.securitySchemes ?? {})
+  const fromSchemes = schemes.flatMap((scheme) =>
+    scheme.type === "apiKey" && scheme.in === "header" && typeof scheme.name === "string"
+      ? [scheme.name]
+      : scheme.type === "http"
+      ? ["authorization"]
+      : []
+  )
+  const secretHeaders = [...new Set([...(spec.secretHeaders ?? []), ...fromSchemes].map((name) => name.toLowerCase()))]
+  return { ...spec, endpoints, all, secretHeaders }
+}
+
+/**
+ * The header (lower case) an API-key security scheme of `api` is sent in: `x-api-key` for
+ * `{ type: "apiKey", in: "header", name: "X-API-Key" }`. The definition is the only place a
+ * credential header is spelled.
+ */
+export const securityHeader = (api: AnyApi, scheme: string): string => {
+  const found = api.securitySchemes?.[scheme]
+  if (found?.type !== "apiKey" || found.in !== "header" || typeof found.name !== "string") {
+    throw new Error(`${api.name} has no header security scheme ${scheme}`)
+  }
+  return found.name.toLowerCase()
 }
 
 /** The names of the parameters in `path`: `["puid"]` for `/v1/ordinal/{puid}`. */

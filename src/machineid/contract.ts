@@ -465,7 +465,6 @@ export const MachineIdApi = defineApi({
   title: "MachineID API (gatehouse mock)",
   version: "0.1.6",
   errorBody: ErrorBodySchema,
-  secretHeaders: [ORG_KEY_HEADER],
   securitySchemes: { orgKey: { type: "apiKey", in: "header", name: ORG_KEY_HEADER } },
   endpoints: {
     register: {

@@ -21,6 +21,7 @@ import {
 } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiClient, type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
+import { optionalSecret, optionalText } from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Endpoint, Input, Success } from "../core/endpoint.ts"
 import { MAX_RETRIES, RetryPolicy } from "../core/retry.ts"
@@ -1168,18 +1169,12 @@ export class Puguh extends PuguhBase {
     options: PuguhOptions = {},
   ): Layer.Layer<Puguh, ConfigurationError | Config.ConfigError, HttpClient.HttpClient> =>
     Layer.unwrap(Effect.gen(function* () {
-      const env = yield* Config.all({
-        apiKey: Config.option(Config.Redacted(ENV.apiKey)),
-        accessToken: Config.option(Config.Redacted(ENV.accessToken)),
-        baseUrl: Config.option(Config.String(ENV.baseUrl)),
-        organizationId: Config.option(Config.String(ENV.organizationId)),
+      const { apiKey, accessToken, ...env } = yield* Config.all({
+        apiKey: optionalSecret(ENV.apiKey),
+        accessToken: optionalSecret(ENV.accessToken),
+        baseUrl: optionalText(ENV.baseUrl),
+        organizationId: optionalText(ENV.organizationId),
       })
-      // A variable set to nothing (or to spaces) counts as unset.
-      const secret = (value: Option.Option<Redacted.Redacted<string>>) =>
-        Option.filter(value, (v) => Redacted.value(v).trim() !== "")
-      const text = (value: Option.Option<string>) => Option.filter(value, (v) => v.trim() !== "")
-      const apiKey = secret(env.apiKey)
-      const accessToken = secret(env.accessToken)
       if (Option.isNone(apiKey) && Option.isNone(accessToken)) {
         return yield* configurationError(
           `${ENV.apiKey}, ${ENV.accessToken}`,
@@ -1196,8 +1191,8 @@ export class Puguh extends PuguhBase {
         ...options,
         apiKey: Option.getOrUndefined(apiKey),
         accessToken: Option.getOrUndefined(accessToken),
-        baseUrl: Option.getOrElse(text(env.baseUrl), () => options.baseUrl),
-        organizationId: Option.getOrElse(text(env.organizationId), () => options.organizationId),
+        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
+        organizationId: Option.getOrElse(env.organizationId, () => options.organizationId),
       })
     }))
 

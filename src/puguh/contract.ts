@@ -820,7 +820,6 @@ export const PuguhApi = defineApi({
   title: "PUGUH API (gatehouse mock)",
   version: "1.0.0",
   errorBody: ErrorBodySchema,
-  secretHeaders: ["authorization", API_KEY_HEADER],
   securitySchemes: {
     bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A user's access token (RS256)" },
     apiKey: {

@@ -7,6 +7,7 @@ import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type Pacing, type TransportOptions } from "../core/client.ts"
 import type { Credential } from "../core/credentials.ts"
+import { securityHeader } from "../core/endpoint.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import { DEFAULT_ENDPOINT, DEFAULT_SCOPE, MAX_IDS_PER_REQUEST, PuidApi, type Quota } from "./contract.ts"
 import { clientError, type PuidError, toPuidError } from "./errors.ts"
@@ -139,7 +140,7 @@ const credentialOf = (options: PuidCredentialOptions): Effect.Effect<Credential<
   }
   return Effect.succeed(
     hasKey
-      ? { _tag: "Header", name: "x-api-key", value: redact(options.apiKey!) }
+      ? { _tag: "Header", name: securityHeader(PuidApi, "apiKey"), value: redact(options.apiKey!) }
       : { _tag: "Bearer", token: redact(options.accessToken!) },
   )
 }

@@ -179,7 +179,6 @@ export const PuidApi = defineApi({
   title: "PUID API (gatehouse mock)",
   version: "1.0.0",
   errorBody: ErrorBody,
-  secretHeaders: ["x-api-key", "authorization"],
   securitySchemes: {
     apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
     bearer: { type: "http", scheme: "bearer" },
