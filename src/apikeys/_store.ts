@@ -2,7 +2,8 @@
 //
 // Each row is decoded by a schema (SqlSchema); a statement that fails, or a row that does not decode, fails
 // with `KeyStoreUnavailable`. The statements that race under concurrency are each one atomic statement: the
-// rate-limit count, the use count, and the compare-and-set updates of `replaceMetadata` and `claimForRotation`.
+// rate-limit count (with the use count folded in on PostgreSQL), the use counts, and the compare-and-set of
+// `claimForRotation`; a metadata update holds the key's row (`withKeyLocked`).
 import { Effect, Option, Schema, SchemaTransformation } from "effect"
 import { SqlClient, type SqlError, SqlSchema } from "effect/sql"
 import {
@@ -68,6 +69,9 @@ const KeyRow = Schema.Struct({
 
 /** A row of `api_keys`. */
 export type StoredKey = typeof KeyRow.Type
+
+/** Uses to add, per key: how many, and the latest instant. */
+export type UseBatch = ReadonlyArray<{ readonly id: string; readonly count: number; readonly at: number }>
 
 /** Where a key stands at `at`: `revoked` wins over `expired`. */
 const statusOf = (key: StoredKey, at: number): KeyStatus =>
@@ -211,32 +215,54 @@ export const makeStore = Effect.gen(function* () {
     execute: ({ keyId, at }) =>
       sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
   })
-  const countRequest = SqlSchema.findOneOption({
-    Request: Schema.Struct({
-      keyId: Schema.String,
-      window: RateLimitWindow,
-      windowStart: Schema.Number,
-      limit: Schema.Number,
-    }),
-    Result: Schema.Struct({ count: BigIntColumn }),
-    execute: ({ keyId, window, windowStart, limit }) =>
-      sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
-        VALUES (${keyId}, ${window}, ${windowStart}, 1)
-        ON CONFLICT (key_id, window_name, window_start)
-        DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
-        RETURNING count`,
+  const CountRequest = Schema.Struct({
+    keyId: Schema.String,
+    window: RateLimitWindow,
+    windowStart: Schema.Number,
+    limit: Schema.Number,
   })
-  const replaceMetadata = SqlSchema.findOneOption({
-    Request: Schema.Struct({
-      keyId: Schema.String,
-      previous: Schema.String,
-      metadata: Schema.String,
-      expiresAt: Schema.NullOr(Instant),
-    }),
+  const countStatement = ({ keyId, window, windowStart, limit }: typeof CountRequest.Type) =>
+    sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
+      VALUES (${keyId}, ${window}, ${windowStart}, 1)
+      ON CONFLICT (key_id, window_name, window_start)
+      DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
+      RETURNING count`
+  const countRequest = SqlSchema.findOneOption({
+    Request: CountRequest,
+    Result: Schema.Struct({ count: BigIntColumn }),
+    execute: countStatement,
+  })
+  /** PostgreSQL: the request counted and the use recorded in one statement, one round trip. */
+  const countRequestAndUse = SqlSchema.findOneOption({
+    Request: Schema.Struct({ ...CountRequest.fields, at: Schema.Number }),
+    Result: Schema.Struct({ count: BigIntColumn, use_count: Schema.NullOr(BigIntColumn) }),
+    execute: ({ at, ...request }) =>
+      sql`WITH counted AS (${countStatement(request)}),
+        used AS (UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at}
+          WHERE id = ${request.keyId} AND EXISTS (SELECT 1 FROM counted) RETURNING use_count)
+        SELECT counted.count, used.use_count FROM counted LEFT JOIN used ON true`,
+  })
+  const foldsUse = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+  /** A key's row, held until the transaction ends: `FOR UPDATE`, or SQLite's write lock (`BEGIN IMMEDIATE`). */
+  const keyForUpdate = SqlSchema.findOneOption({
+    Request: Schema.String,
     Result: KeyRow,
-    execute: ({ keyId, previous, metadata, expiresAt }) =>
-      sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt}
-        WHERE id = ${keyId} AND metadata = ${previous} RETURNING *`,
+    execute: (id) =>
+      sql.onDialectOrElse({
+        sqlite: () => sql`SELECT * FROM api_keys WHERE id = ${id}`,
+        orElse: () => sql`SELECT * FROM api_keys WHERE id = ${id} FOR UPDATE`,
+      }),
+  })
+  const lockingTransaction = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    sql.onDialectOrElse({
+      sqlite: () => Effect.provideService(sql.withTransaction(effect), SqlClient.BeginTransaction, "BEGIN IMMEDIATE"),
+      orElse: () => sql.withTransaction(effect),
+    })
+  const setMetadata = SqlSchema.findOneOption({
+    Request: Schema.Struct({ keyId: Schema.String, metadata: Schema.String, expiresAt: Schema.NullOr(Instant) }),
+    Result: KeyRow,
+    execute: ({ keyId, metadata, expiresAt }) =>
+      sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId} RETURNING *`,
   })
 
   return {
@@ -281,16 +307,56 @@ export const makeStore = Effect.gen(function* () {
           onSome: ({ use_count }) => ({ ...row, use_count, last_used_at: new Date(at) }),
         }))),
     /**
+     * Adds uses to many keys in one statement (keys that are gone are skipped); `lastUsedAt` only moves forward.
+     * Its JSON parameter keeps the statement's text, and so its prepared statement, the same for any batch.
+     */
+    addUses: (batch: UseBatch): Effect.Effect<void, KeyStoreUnavailable> => {
+      const uses = JSON.stringify(batch)
+      return stored(Effect.asVoid(sql.onDialectOrElse({
+        pg: () =>
+          sql`UPDATE api_keys AS k SET use_count = k.use_count + u.count, last_used_at = GREATEST(k.last_used_at, u.at)
+            FROM jsonb_to_recordset(${uses}::jsonb) AS u(id text, count bigint, at bigint) WHERE k.id = u.id`,
+        orElse: () =>
+          sql`UPDATE api_keys SET use_count = use_count + u.count, last_used_at = MAX(COALESCE(last_used_at, 0), u.at)
+            FROM (SELECT value ->> 'id' AS id, value ->> 'count' AS count, value ->> 'at' AS at FROM json_each(${uses})) AS u
+            WHERE api_keys.id = u.id`,
+      })))
+    },
+    /** Whether `countRequest` records the use in the same statement, at no cost (PostgreSQL). */
+    foldsUse,
+    /**
      * Counts one request in the key's window starting at `windowStart`, unless `limit` are counted
-     * already, in one statement: the new count, or none when the window is full.
+     * already, in one statement: the new count, or none when the window is full. With `useAt`, a use
+     * of the key at that instant is recorded with it (one statement on PostgreSQL, one transaction
+     * elsewhere), and its new `useCount` returned.
      */
     countRequest: (
       keyId: string,
       window: RateLimitWindow,
       windowStart: number,
       limit: number,
-    ): Effect.Effect<Option.Option<number>, KeyStoreUnavailable> =>
-      stored(Effect.map(countRequest({ keyId, window, windowStart, limit }), Option.map(({ count }) => count))),
+      useAt?: number,
+    ): Effect.Effect<Option.Option<{ count: number; useCount?: number }>, KeyStoreUnavailable> => {
+      const request = { keyId, window, windowStart, limit }
+      if (useAt === undefined) return stored(countRequest(request))
+      const folded = foldsUse
+        ? Effect.map(
+          countRequestAndUse({ ...request, at: useAt }),
+          Option.map(({ count, use_count }) => ({ count, useCount: use_count ?? undefined })),
+        )
+        : sql.withTransaction(Effect.flatMap(
+          countRequest(request),
+          Option.match({
+            onNone: () => Effect.succeedNone,
+            onSome: ({ count }) =>
+              Effect.map(
+                recordUse({ keyId, at: useAt }),
+                (used) => Option.some({ count, useCount: Option.getOrUndefined(used)?.use_count }),
+              ),
+          }),
+        ))
+      return stored(folded)
+    },
     /** Drops the key's counters of windows before `windowStart`. */
     dropCountersBefore: (keyId: string, windowStart: number): Effect.Effect<void, KeyStoreUnavailable> =>
       stored(Effect.asVoid(
@@ -302,16 +368,23 @@ export const makeStore = Effect.gen(function* () {
         sql`UPDATE api_keys SET revoked_at = ${at} WHERE id = ${keyId} AND (revoked_at IS NULL OR revoked_at > ${at})`,
       )),
     /**
-     * Compare-and-set: writes `metadata` (and `expires_at`) if the stored text is still `previous`.
-     * The key as written, or none when another update came first.
+     * Runs `change` on the key's row in a transaction that holds the row, so that concurrent changes of one key
+     * apply one after the other (each sees the one before), and a failure leaves nothing.
      */
-    replaceMetadata: (
+    withKeyLocked: <A, E, R>(
       keyId: string,
-      previous: string,
+      change: (key: StoredKey) => Effect.Effect<A, E, R>,
+    ): Effect.Effect<A, E | KeyNotFound | KeyStoreUnavailable, R> =>
+      stored(
+        lockingTransaction(Effect.flatMap(orNotFound(keyForUpdate(keyId), () => new KeyNotFound({ keyId })), change)),
+      ),
+    /** Writes `metadata` (and `expires_at`, its expiry): the key as written. Run it in `withKeyLocked`. */
+    setMetadata: (
+      keyId: string,
       metadata: string,
       expiresAt: Date | null,
-    ): Effect.Effect<Option.Option<StoredKey>, KeyStoreUnavailable> =>
-      stored(replaceMetadata({ keyId, previous, metadata, expiresAt })),
+    ): Effect.Effect<StoredKey, KeyNotFound | KeyStoreUnavailable> =>
+      stored(orNotFound(setMetadata({ keyId, metadata, expiresAt }), () => new KeyNotFound({ keyId }))),
     /**
      * Compare-and-set: marks `keyId` replaced by `successorId`, its grace period ending at `until`,
      * if it is neither replaced nor revoked at `at`. Of concurrent rotations, only the first to commit
