@@ -180,6 +180,26 @@ for (const store of testStores("gatehouse_hostile_test")) {
         }))
     })
 
+    it("a caller changing an answer changes no later answer (metadata is decoded once and shared)", async () => {
+      await onStore(store.layer(), (keys) =>
+        Effect.gen(function* () {
+          const org = yield* keys.createOrganization("Acme")
+          const expiresAt = new Date(Date.now() + 3_600_000)
+          const key = yield* keys.createKey(org.id, {
+            metadata: { scopes: ["read"], expiresAt, custom: { plan: "pro" } },
+          })
+          const first = yield* keys.validateKey(key.plaintext)
+          first.metadata.expiresAt!.setTime(0)
+          assert.throws(() => (first.metadata.scopes as Array<string>).push("admin"))
+          assert.throws(() => (first.metadata.custom as Record<string, unknown>).plan = "free")
+          const second = yield* keys.validateKey(key.plaintext, { requiredScopes: ["read"] })
+          assert.deepEqual(second.metadata.expiresAt, expiresAt)
+          assert.deepEqual(second.metadata.scopes, ["read"])
+          assert.deepEqual(second.metadata.custom, { plan: "pro" })
+          failureOf(yield* attempt(keys.validateKey(key.plaintext, { requiredScopes: ["admin"] })), "InsufficientScope")
+        }))
+    })
+
     it("200 concurrent updates of one key all apply, one after the other", async () => {
       await onStore(store.layer(), (keys) =>
         Effect.gen(function* () {

@@ -121,12 +121,44 @@ export const updateMetadata = (metadata: KeyMetadata, update: KeyUpdate): Effect
   Effect.map(checkUpdate(update), (checked) => applyUpdate(metadata, checked))
 
 const encode = Schema.encodeEffect(KeyMetadataJson)
-const decode = Schema.decodeUnknownEffect(KeyMetadataJson)
+const decode = Schema.decodeUnknownExit(KeyMetadataJson)
 
 /** The JSON text stored in `api_keys.metadata`; `custom` that is not JSON is the caller's error. */
 export const encodeMetadata = (metadata: KeyMetadata): Effect.Effect<string, InvalidRequest> =>
   Effect.mapError(encode(metadata), (error) => new InvalidRequest({ detail: `metadata is not JSON: ${error.message}` }))
 
-/** The metadata a stored JSON text holds; text that does not decode means the store cannot answer. */
-export const decodeMetadata = (text: string): Effect.Effect<KeyMetadata, KeyStoreUnavailable> =>
-  Effect.mapError(decode(text), () => new KeyStoreUnavailable({ detail: "stored data does not decode" }))
+/** How many decoded metadata texts are kept: a validation decodes its key's metadata once, not on every call. */
+const DECODED_CACHE_SIZE = 1024
+
+/** Decoded metadata by its stored text, frozen (shared by every answer), least recently used first. */
+const decoded = new Map<string, KeyMetadata>()
+
+/** Freezes `value` and every object inside it, without recursion. */
+const deepFreeze = <A>(value: A): A => {
+  const stack: Array<unknown> = [value]
+  while (stack.length > 0) {
+    const next = stack.pop()
+    if (typeof next !== "object" || next === null || Object.isFrozen(next) || next instanceof Date) continue
+    Object.freeze(next)
+    stack.push(...Object.values(next))
+  }
+  return value
+}
+
+/**
+ * The metadata a stored JSON text holds, decoded once per text (the answer is frozen; its `expiresAt`, a `Date`,
+ * is a copy each time); text that does not decode means the store cannot answer.
+ */
+export const decodeMetadata = (text: string): Effect.Effect<KeyMetadata, KeyStoreUnavailable> => {
+  let metadata = decoded.get(text)
+  if (metadata === undefined) {
+    const exit = decode(text)
+    if (exit._tag === "Failure") return Effect.fail(new KeyStoreUnavailable({ detail: "stored data does not decode" }))
+    metadata = deepFreeze(exit.value)
+    if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!)
+  } else decoded.delete(text)
+  decoded.set(text, metadata)
+  return Effect.succeed(
+    metadata.expiresAt === undefined ? metadata : { ...metadata, expiresAt: new Date(metadata.expiresAt) },
+  )
+}

@@ -211,7 +211,7 @@ export const makeApiKeys = (
           )
         }),
       verifyKey: validator.verify,
-      validateKey: (plaintext, validateOptions = {}) => validator.validate(plaintext, validateOptions),
+      validateKey: (plaintext, validateOptions) => validator.validate(plaintext, validateOptions ?? {}),
       revokeKey: (keyId) =>
         withId("keyId", keyId, (keyId) =>
           flushed(store.transaction(Effect.gen(function* () {
