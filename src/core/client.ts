@@ -9,6 +9,7 @@
  *       -> withPacing (optional): wait for a turn instead of meeting 429
  *       -> withRetry: the RetryPolicy, only for requests that are safe to repeat; Retry-After
  *       -> withTimeout: each attempt, body included, within the timeout
+ *       -> withSingleDelivery: a request not safe to repeat is never resent by the runtime (Deno)
  *       -> the HttpClient (FetchHttpClient, the mock's, a user's)
  * answer <- 2xx: decoded with the endpoint's success schema | otherwise: the API's error table
  * ```
@@ -30,6 +31,7 @@ import {
   withCredential,
   withPacing,
   withRetry,
+  withSingleDelivery,
   withTimeout,
 } from "./middleware.ts"
 import type { RetryPolicy } from "./retry.ts"
@@ -66,6 +68,11 @@ export interface ApiDefinition<E> extends TransportOptions {
   readonly secretHeaders?: ReadonlyArray<string> | undefined
   /** Path of the OAuth2 token endpoint, for `ClientCredentials`. */
   readonly tokenPath?: string | undefined
+  /**
+   * Whether the API honours an `Idempotency-Key` (answers a repeat with the first result): then a
+   * request that carries one is retried whatever it does. @default false
+   */
+  readonly idempotencyKeys?: boolean | undefined
 }
 
 /** Per-call options. */
@@ -170,7 +177,7 @@ export const makeApiClient = <E>(
     const prepare = (request: HttpClientRequest.HttpClientRequest) =>
       HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, baseUrl), headers)
 
-    const transport = (yield* HttpClient.HttpClient).pipe(withTimeout(api.timeout))
+    const transport = (yield* HttpClient.HttpClient).pipe(yield* withSingleDelivery, withTimeout(api.timeout))
     const toError = (operation: string) => (error: E | HttpClientError.HttpClientError): E =>
       HttpClientError.isHttpClientError(error) ? api.toError(failureOf(operation, error)) : error
 
@@ -194,10 +201,15 @@ export const makeApiClient = <E>(
       schema: Schema.Codec<A, I, RD>,
       options?: CallOptions,
     ): Effect.Effect<Answer<A>, E, RD> => {
-      const call: CallInfo = { idempotent: options?.idempotent, retry: options?.retry, paced: options?.paced }
       const prepared = options?.headers === undefined
         ? prepare(request)
         : HttpClientRequest.setHeaders(prepare(request), options.headers)
+      const call: CallInfo = {
+        idempotent: options?.idempotent,
+        idempotencyKey: api.idempotencyKeys === true && prepared.headers["idempotency-key"] !== undefined,
+        retry: options?.retry,
+        paced: options?.paced,
+      }
       const exchange = http.execute(prepared).pipe(
         Effect.flatMap(receive),
         Effect.provideService(CallContext, call),
