@@ -10,20 +10,36 @@ export type Fault =
   | { readonly _tag: "Drop" }
   | { readonly _tag: "Late"; readonly millis: number }
 
-/** A request the handler received (and so applied). */
-export interface Forwarded {
+/** The header that names a request's test case, so that cases can run at once. */
+export const CASE_HEADER = "x-fault-case"
+
+/** A request the server received. */
+export interface Received {
   readonly method: string
   readonly path: string
+  /** Its `x-fault-case`. */
+  readonly case: string | undefined
+  readonly idempotencyKey: string | undefined
+  /** The fault it met. */
+  readonly fault: Fault["_tag"] | undefined
+  /** Whether the handler received it (and so applied it). */
+  readonly applied: boolean
+}
+
+/** Which request a fault strikes: the next one with this method, of this case (any when absent). */
+export interface Target {
+  readonly method?: string | undefined
+  readonly case?: string | undefined
 }
 
 /** The server, its faults and what reached the handler. */
 export interface FaultyServer {
   readonly url: string
-  /** Every request the handler received, in order. */
-  readonly forwarded: ReadonlyArray<Forwarded>
-  /** Injects `fault` on the next request whose method is `method` (any when absent). */
-  readonly inject: (fault: Fault, method?: string) => void
-  /** Clears the fault and what was forwarded. */
+  /** Every request the server received, in order. */
+  readonly received: ReadonlyArray<Received>
+  /** Injects `fault` on the next request that `target` names. */
+  readonly inject: (fault: Fault, target?: Target) => void
+  /** Clears the faults and what was received. */
   readonly reset: () => void
   readonly close: () => Promise<void>
 }
@@ -65,22 +81,32 @@ const parse = (buffer: Uint8Array, base: string): { request: Request; length: nu
 
 /** Serves `handler` on 127.0.0.1, on a port of its own. */
 export const serveFaulty = async (handler: (request: Request) => Promise<Response>): Promise<FaultyServer> => {
-  const forwarded: Array<Forwarded> = []
-  let fault: { readonly fault: Fault; readonly method: string | undefined } | undefined
+  const received: Array<Received> = []
+  let faults: Array<{ readonly fault: Fault; readonly target: Target }> = []
   const sockets = new Set<net.Socket>()
   let base = ""
 
   const answer = async (socket: net.Socket, request: Request) => {
-    const path = new URL(request.url).pathname
-    const taken = fault !== undefined && (fault.method === undefined || fault.method === request.method)
-      ? fault.fault
-      : undefined
-    if (taken !== undefined) fault = undefined
+    const testCase = request.headers.get(CASE_HEADER) ?? undefined
+    const found = faults.find(({ target }) =>
+      (target.method === undefined || target.method === request.method) &&
+      (target.case === undefined || target.case === testCase)
+    )
+    faults = faults.filter((entry) => entry !== found)
+    const taken = found?.fault
+    const seen = {
+      method: request.method,
+      path: new URL(request.url).pathname,
+      case: testCase,
+      idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
+      fault: taken?._tag,
+    }
     if (taken?._tag === "Status") {
+      received.push({ ...seen, applied: false })
       const body = JSON.stringify({ error: "injected", message: "injected fault" })
       return socket.write(await serialize(new Response(body, { status: taken.status, headers: taken.headers })))
     }
-    forwarded.push({ method: request.method, path })
+    received.push({ ...seen, applied: true })
     const response = await serialize(await handler(request))
     if (taken?._tag === "Drop") return socket.destroy()
     if (taken?._tag === "Late") await new Promise((resolve) => setTimeout(resolve, taken.millis))
@@ -110,11 +136,11 @@ export const serveFaulty = async (handler: (request: Request) => Promise<Respons
   base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
   return {
     url: base,
-    forwarded,
-    inject: (next, method) => (fault = { fault: next, method }),
+    received,
+    inject: (fault, target = {}) => void faults.push({ fault, target }),
     reset: () => {
-      fault = undefined
-      forwarded.length = 0
+      faults = []
+      received.length = 0
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -54,22 +54,22 @@ describe("a request that is not safe to repeat, on a reused connection", () => {
     it(`${name} whose connection drops after the server read it reaches the server once, and fails`, async () => {
       server.reset()
       const exit = await overSockets((c) => {
-        server.inject({ _tag: "Drop" }, method)
+        server.inject({ _tag: "Drop" }, { method })
         return call(c)
       })
       assert.ok(Exit.isFailure(exit))
       assert.equal((Cause.squash(exit.cause) as Failure)._tag, "Transport")
-      assert.equal(server.forwarded.filter((r) => r.path !== "/things/1").length, 1, "applied once")
+      assert.equal(server.received.filter((r) => r.path !== "/things/1").length, 1, "applied once")
     })
   }
 
   it("a GET safe to repeat whose answer was lost is sent again, and succeeds", async () => {
     server.reset()
     const exit = await overSockets((c) => {
-      server.inject({ _tag: "Drop" }, "GET")
+      server.inject({ _tag: "Drop" }, { method: "GET" })
       return c.send(Api.endpoints.read, {})
     })
     assert.ok(Exit.isSuccess(exit))
-    assert.equal(server.forwarded.length, 3, "the warm-up, the lost attempt, the retry")
+    assert.equal(server.received.length, 3, "the warm-up, the lost attempt, the retry")
   })
 })

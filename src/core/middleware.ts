@@ -267,15 +267,17 @@ interface Runtimes {
 }
 
 /**
- * Keeps the runtime from sending twice a request that is not safe to repeat. When the reused
- * keep-alive connection a request went out on closes before the answer, even after the server
- * read (and applied) it, Deno's `fetch` sends the request again on a new connection, and Bun's
- * does for a GET (measured, 20 of 20 each: Deno 2.9 any method, Bun 1.4 GET, Node 20 none); a
- * connection's first request is never resent. So such a request goes out on a connection of its
- * own, through `FetchHttpClient.RequestInit`: on Deno a `Deno.HttpClient` that keeps no idle
- * connection, on Bun `keepalive: false`; requests safe to repeat keep the shared pool, and
- * elsewhere this stage is the identity. A `RequestInit` of your own is kept, and then yours to
- * get right. Scoped: the `Deno.HttpClient`, made at the first such request, closes with the scope.
+ * Keeps the runtime from sending twice a request that is not safe to repeat, or whose repeat is
+ * answered differently (a DELETE: 404 the second time). When the reused keep-alive connection a
+ * request went out on closes before the answer, even after the server read (and applied) it,
+ * Deno's `fetch` sends the request again on a new connection, and Bun's does for a GET
+ * (measured, 20 of 20 each: Deno 2.9 any method, Bun 1.4 GET, Node 20 none); a connection's first
+ * request is never resent. So such a request goes out on a connection of its own, through
+ * `FetchHttpClient.RequestInit`: on Deno a `Deno.HttpClient` that keeps no idle connection, on
+ * Bun `keepalive: false`; and only {@linkcode withRetry} repeats it, knowing it did. Other
+ * requests keep the shared pool, and on other runtimes this stage is the identity. A `RequestInit`
+ * of your own is kept, and then yours to get right. Scoped: the `Deno.HttpClient`, made at the
+ * first such request, closes with the scope.
  */
 export const withSingleDelivery: Effect.Effect<Middleware, never, Scope.Scope> = Effect.suspend(() => {
   const { Deno, Bun } = globalThis as Runtimes
@@ -294,7 +296,7 @@ export const withSingleDelivery: Effect.Effect<Middleware, never, Scope.Scope> =
         client,
         (effect, request) =>
           Effect.flatMap(CallContext, (call) =>
-            isSafeToRepeat(call, request) ? effect : Effect.flatMap(
+            isSafeToRepeat(call, request) && request.method !== "DELETE" ? effect : Effect.flatMap(
               Effect.serviceOption(FetchHttpClient.RequestInit),
               (given) =>
                 Option.isSome(given) ? effect : Effect.provideService(effect, FetchHttpClient.RequestInit, fresh()),
