@@ -9,19 +9,33 @@
  *
  * @module
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Clock, Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Failure } from "../core/failure.ts"
 import { RetryPolicy } from "../core/retry.ts"
-import type { ApiKeyCreatedJson } from "./contract.ts"
+import type { ApiKey, ApiKeyCreatedJson } from "./contract.ts"
 import { checkDate, gracePeriodMillis } from "./_input.ts"
-import { type ApiKeysError, type InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
+import {
+  type ApiKeysError,
+  ExpiredKey,
+  InsufficientScope,
+  type InvalidRequest,
+  KeyStoreUnavailable,
+  RevokedKey,
+} from "./errors.ts"
 import { securityHeader } from "../core/endpoint.ts"
 import { ApiKeysApi, decodeError } from "./http_contract.ts"
 import { revealKey } from "./key_format.ts"
-import { type ApiKeyCreated, ApiKeys, type ApiKeysService, type KeyMetadataInput, type KeyUpdate } from "./service.ts"
+import {
+  type ApiKeyCreated,
+  ApiKeys,
+  type ApiKeysService,
+  type KeyMetadataInput,
+  type KeyUpdate,
+  type ValidateOptions,
+} from "./service.ts"
 
 /** Options of {@linkcode ApiKeysHttp.layer}. */
 export interface ApiKeysHttpClientOptions extends TransportOptions {
@@ -99,6 +113,39 @@ const credentialOf = (options: ApiKeysHttpClientOptions): Credential<ApiKeysErro
   return { _tag: "Header", name, value: Redacted.isRedacted(secret) ? secret : Redacted.make(secret) }
 }
 
+/** An id or a scope as compared: trimmed, lower case. */
+const normalized = (value: string): string => value.trim().toLowerCase()
+
+/**
+ * A key a verification or validation answered 2xx counts only when every field agrees (fail
+ * closed): its status is `active`, and it reaches what the validation asked for: the organization,
+ * the project and product it is placed on (an org-wide key's reach is the service's say), every
+ * required scope. Anything else is the typed denial it amounts to.
+ */
+const agreed =
+  (needs: ValidateOptions = {}) => (key: ApiKey): Effect.Effect<ApiKey, RevokedKey | ExpiredKey | InsufficientScope> =>
+    Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now): Effect.Effect<ApiKey, RevokedKey | ExpiredKey | InsufficientScope> => {
+        if (key.status === "revoked") {
+          return Effect.fail(new RevokedKey({ keyId: key.id, revokedAt: key.revokedAt ?? new Date(now) }))
+        }
+        if (key.status !== "active") {
+          return Effect.fail(new ExpiredKey({ keyId: key.id, expiredAt: key.metadata.expiresAt ?? new Date(now) }))
+        }
+        const differs = (asked: string | undefined, placed: string | null) =>
+          asked !== undefined && placed !== null && normalized(asked) !== normalized(placed)
+        const refuse = (reason: InsufficientScope["reason"], missingScopes: ReadonlyArray<string> = []) =>
+          Effect.fail(new InsufficientScope({ keyId: key.id, reason, missingScopes }))
+        if (differs(needs.orgId, key.orgId)) return refuse("organization")
+        if (differs(needs.projectId, key.projectId)) return refuse("project")
+        if (differs(needs.productId, key.productId)) return refuse("product")
+        const scopes = new Set(key.metadata.scopes.map(normalized))
+        const missing = (needs.requiredScopes ?? []).filter((scope) => !scopes.has(normalized(scope)))
+        return missing.length > 0 ? refuse("scope", missing) : Effect.succeed(key)
+      },
+    )
+
 const toCreated = (body: ApiKeyCreatedJson): ApiKeyCreated => ({
   key: body.key,
   plaintext: Redacted.make(body.plaintext, { label: "api key" }),
@@ -159,10 +206,12 @@ const make = (options: ApiKeysHttpClientOptions) =>
       verifyKey: (plaintext) =>
         // The seed's verify answers 400 to every failure; the body still names the typed error.
         client.send(endpoints.verifyKey, { payload: { key: revealKey(plaintext) } }).pipe(
+          Effect.flatMap(agreed()),
           only("InvalidKey", "RevokedKey", "ExpiredKey"),
         ),
       validateKey: (plaintext, validate = {}) =>
         client.send(endpoints.validateKey, { payload: defined({ key: revealKey(plaintext), ...validate }) }).pipe(
+          Effect.flatMap(agreed(validate)),
           only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
         ),
       revokeKey: (keyId) =>

@@ -631,6 +631,8 @@ const make = (
       transformClient: config.transformClient,
       toError: toAuthPIError,
       secretHeaders: AuthPIApi.secretHeaders,
+      // AuthPI answers a repeated Idempotency-Key with the first result.
+      idempotencyKeys: true,
     })
     const me = () =>
       Effect.mapError(

@@ -76,8 +76,8 @@ export interface MachineIdService {
    */
   readonly validate: (deviceId: string) => Effect.Effect<Decision, MachineIdError | InvalidArgument>
   /**
-   * The hard gate: succeeds with the decision when it allows (see `isAllowed`: `allowed: true`
-   * that no code or legacy field contradicts, on a 2xx), fails with `ExecutionDenied` when it does
+   * The hard gate: succeeds with the decision when it allows (see `isAllowed`: `allowed: true`,
+   * code `ALLOW`, and every legacy field agreeing, on a 2xx), fails with `ExecutionDenied` when it does
    * not, and with `EnforcementUnavailable` when no decision could be had (fail closed): an error
    * answer, a network failure, or no decision within `enforceTimeout` (15 s by default).
    */
@@ -175,6 +175,7 @@ const contradiction = (decision: Decision): string =>
     `allowed: true, code: ${decision.code}`,
     ...(decision.revoked === true ? ["revoked: true"] : []),
     ...(decision.valid === false ? ["valid: false"] : []),
+    ...(decision.status !== undefined ? [`status: ${decision.status}`] : []),
   ].join(", ")
 
 const denied = (deviceId: string, decision: Decision): ExecutionDenied => {
