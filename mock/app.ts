@@ -114,11 +114,14 @@ interface Target {
   readonly baseUrl: string
 }
 
-/** The rest of `pathname` below `prefix` (a prefix of `/` or nothing holds every path), or `undefined`. */
-const under = (pathname: string, prefix: string): string | undefined => {
-  const base = prefix.replace(/\/+$/, "")
+/** `prefix` without its trailing slashes: what {@linkcode under} takes. */
+const trimmed = (prefix: string): string => prefix.replace(/\/+$/, "")
+
+/** The rest of `pathname` below `base` (trimmed; an empty base holds every path), or `undefined`. */
+const under = (pathname: string, base: string): string | undefined => {
   if (base === "") return pathname
-  return pathname === base ? "" : pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : undefined
+  if (!pathname.startsWith(base)) return undefined
+  return pathname.length === base.length ? "" : pathname[base.length] === "/" ? pathname.slice(base.length) : undefined
 }
 
 /** Every mock API in one place, answering in-process. */
@@ -195,20 +198,26 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     return { entry, headerBytes }
   }
 
-  const productionRoutes = apis.map((api) => ({ api, base: new URL(api.productionBaseUrl.replace(/\/+$/, "")) }))
+  const productionRoutes = apis.map((api) => {
+    const base = new URL(trimmed(api.productionBaseUrl))
+    const path = trimmed(base.pathname)
+    return { api, origin: base.origin, path, baseUrl: `${base.origin}${path}` }
+  })
+  const mounts = apis.map((api) => ({ api, path: trimmed(api.mount) }))
 
   const isProduction = (url: URL) =>
-    productionRoutes.some(({ base }) => url.origin === base.origin && under(url.pathname, base.pathname) !== undefined)
+    productionRoutes.some((route) => url.origin === route.origin && under(url.pathname, route.path) !== undefined)
 
   /** The API a URL reaches: by its mount on any origin (the server's, the in-process one), or its production URL. */
   const targetOf = (url: URL): Target | undefined => {
-    for (const { api, base } of productionRoutes) {
-      const path = url.origin === base.origin ? under(url.pathname, base.pathname) : undefined
-      if (path !== undefined) return { api, path, baseUrl: `${base.origin}${base.pathname.replace(/\/+$/, "")}` }
+    const { origin, pathname } = url
+    for (const route of productionRoutes) {
+      const path = origin === route.origin ? under(pathname, route.path) : undefined
+      if (path !== undefined) return { api: route.api, path, baseUrl: route.baseUrl }
     }
-    for (const api of apis) {
-      const path = under(url.pathname, api.mount)
-      if (path !== undefined) return { api, path, baseUrl: `${url.origin}${api.mount}` }
+    for (const mount of mounts) {
+      const path = under(pathname, mount.path)
+      if (path !== undefined) return { api: mount.api, path, baseUrl: `${origin}${mount.api.mount}` }
     }
     return undefined
   }
