@@ -85,6 +85,8 @@ export type ApiKeysErrorTag =
   | "Unauthorized"
   | "RouteNotFound"
   | "MethodNotAllowed"
+  | "PayloadTooLarge"
+  | "HeadersTooLarge"
   | "InternalError"
   | (string & Record<never, never>)
 
@@ -93,6 +95,8 @@ const ERROR_TAGS = [
   "Unauthorized",
   "RouteNotFound",
   "MethodNotAllowed",
+  "PayloadTooLarge",
+  "HeadersTooLarge",
   "InternalError",
 ]
 
