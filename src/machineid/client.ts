@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, ConfigProvider, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
+import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import {
   type BatchChange,
@@ -39,7 +40,10 @@ export type Secret = string | Redacted.Redacted<string>
 
 /** Options of every `MachineID` layer. */
 export interface MachineIdOptions extends TransportOptions {
-  /** The API's base URL, without `/api/v1`. @default "https://machineid.io" */
+  /**
+   * The API's base URL, without `/api/v1`.
+   * @default `MACHINEID_BASE_URL` when set, else "https://machineid.io"
+   */
   readonly baseUrl?: string | undefined
   /** How long one attempt may take. @default "10 seconds" */
   readonly timeout?: TransportOptions["timeout"]
@@ -205,7 +209,7 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
     const api: ApiDefinition<MachineIdError> = {
       ...options,
       name: "machineid",
-      baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
+      baseUrl: options.baseUrl ?? (yield* firstSet(ENV.baseUrl)) ?? DEFAULT_BASE_URL,
       credential: { _tag: "Header", name: ORG_KEY_HEADER, value: orgKey },
       timeout: options.timeout ?? "10 seconds",
       retry: options.retry ?? MACHINEID_RETRY,
@@ -286,6 +290,9 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
     })
   })
 
+/** The environment variables MachineID's layers read. */
+const ENV = { orgKey: "MACHINEID_ORG_KEY", baseUrl: "MACHINEID_BASE_URL" } as const
+
 const MachineIDBase: Context.ServiceClass<MachineID, "@gatehouse/sdk/MachineID", MachineIdService> = Context.Service<
   MachineID,
   MachineIdService
@@ -330,18 +337,30 @@ export class MachineID extends MachineIDBase {
     )
   }
 
-  /** From the environment: `MACHINEID_ORG_KEY` (required) and `MACHINEID_BASE_URL` (optional). */
+  /**
+   * From the environment: `MACHINEID_ORG_KEY` (required) and `MACHINEID_BASE_URL` (optional, over
+   * `options`). A blank variable counts as unset; a missing org key fails with a `ConfigError` that
+   * names it, and a set `MACHINEID_*` variable it does not read (a misspelling) is named in that
+   * error, or logged as a warning.
+   */
   static readonly layerConfig = (
     options: MachineIdOptions = {},
   ): Layer.Layer<MachineID, InvalidArgument | Config.ConfigError, HttpClient.HttpClient> =>
     Layer.unwrap(Effect.gen(function* () {
-      const env = yield* Config.all({
-        orgKey: Config.Redacted("MACHINEID_ORG_KEY"),
-        baseUrl: Config.option(Config.String("MACHINEID_BASE_URL")),
-      })
+      const env = yield* Effect.all({ orgKey: optionalSecret(ENV.orgKey), baseUrl: optionalText(ENV.baseUrl) })
+      const known = Object.values(ENV)
+      if (Option.isNone(env.orgKey)) {
+        const message = yield* missingVariables(
+          `Set ${ENV.orgKey} to your org key (org_...); looked for it, found nothing.`,
+          "MACHINEID_",
+          known,
+        )
+        return yield* Effect.fail(new Config.ConfigError(new ConfigProvider.SourceError({ message })))
+      }
+      yield* warnStrayVariables("MACHINEID_", known)
       return MachineID.layer({
         ...options,
-        orgKey: env.orgKey,
+        orgKey: env.orgKey.value,
         baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
       })
     }))

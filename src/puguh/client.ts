@@ -21,7 +21,7 @@ import {
 } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiClient, type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
-import { optionalSecret, optionalText } from "../core/config.ts"
+import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Endpoint, Input, Success } from "../core/endpoint.ts"
 import { MAX_RETRIES, RetryPolicy } from "../core/retry.ts"
@@ -77,7 +77,7 @@ export type Secret = string | Redacted.Redacted<string>
 
 /** Options of every `Puguh` layer. */
 export interface PuguhOptions extends Omit<TransportOptions, "pacing"> {
-  /** The API's base URL, without `/api/v1`. @default "https://api-puguh.arsaka.io" */
+  /** The API's base URL, without `/api/v1`. @default `PUGUH_BASE_URL` when set, else "https://api-puguh.arsaka.io" */
   readonly baseUrl?: string | undefined
   /**
    * The organization a call acts in when it names none and no context is set (the seed's
@@ -1032,7 +1032,7 @@ const configure = (options: PuguhCredentialOptions): Effect.Effect<Configured, C
     if (apiKey !== undefined && accessToken !== undefined) {
       return yield* configurationError("apiKey, accessToken", "Give an apiKey or an accessToken, not both.")
     }
-    const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL
+    const baseUrl = options.baseUrl ?? (yield* firstSet(ENV.baseUrl)) ?? DEFAULT_BASE_URL
     if (!isHttpUrl(baseUrl)) {
       return yield* configurationError("baseUrl", "baseUrl must be an absolute http(s) URL.")
     }
@@ -1175,10 +1175,15 @@ export class Puguh extends PuguhBase {
         baseUrl: optionalText(ENV.baseUrl),
         organizationId: optionalText(ENV.organizationId),
       })
+      const known = Object.values(ENV)
       if (Option.isNone(apiKey) && Option.isNone(accessToken)) {
         return yield* configurationError(
           `${ENV.apiKey}, ${ENV.accessToken}`,
-          `Set ${ENV.apiKey} (a service key) or ${ENV.accessToken} (a user's token); looked for both, found neither.`,
+          yield* missingVariables(
+            `Set ${ENV.apiKey} (a service key) or ${ENV.accessToken} (a user's token); looked for both, found neither.`,
+            "PUGUH_",
+            known,
+          ),
         )
       }
       if (Option.isSome(apiKey) && Option.isSome(accessToken)) {
@@ -1187,6 +1192,7 @@ export class Puguh extends PuguhBase {
           `${ENV.apiKey} and ${ENV.accessToken} are both set: set one.`,
         )
       }
+      yield* warnStrayVariables("PUGUH_", known)
       return Puguh.layer({
         ...options,
         apiKey: Option.getOrUndefined(apiKey),
