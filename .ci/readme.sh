@@ -2,7 +2,7 @@
 # Every `ts` block of README.md runs as written, under Deno and under Bun, against `deno task mock`
 # (started here on a free port, with the README's variables exported; the README's
 # http://127.0.0.1:4010 is replaced by that port). The mock is reset before each run. Prints
-# "N passed, N failed".
+# "README blocks: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -43,5 +43,5 @@ for file in "$blocks"/*.ts; do
     printf '%s\n' "$output" | sed 's/^/     /'
   done
 done
-echo "$passed passed, $failed failed"
+echo "README blocks: $passed passed, $failed failed"
 [ "$failed" = 0 ]

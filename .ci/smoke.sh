@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Install smoke tests, as a newcomer installs from this checkout: an app in a temp folder outside the
 # repo, per runtime, imports @gatehouse/sdk/<api> by its public name and calls all five APIs on the
-# mock server (.ci/smoke/main.ts); then the examples under Deno and Bun. Prints "N passed, N failed".
+# mock server (.ci/smoke/main.ts); then the examples under Deno and Bun. Prints "smoke: N passed, N failed".
 #   Deno: deno.json "links" to the checkout (until JSR: deno add jsr:@gatehouse/sdk)
 #   Bun:  bun add <checkout>
-#   Node: npm install <checkout> (the checkout's npm install built dist/), run on Node 22
+#   Node: npm install --install-links <checkout> (the checkout's npm install built dist/), on Node 22
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -44,7 +44,7 @@ bun_app() {
 node_app() {
   mkdir -p "$apps/node" && cd "$apps/node" || return 1
   echo '{ "name": "node-app", "private": true, "type": "module" }' >package.json
-  npm install --no-audit --no-fund --silent "$root" effect@4.1.0 && cp "$root/.ci/smoke/main.ts" . &&
+  npm install --install-links --no-audit --no-fund --silent "$root" effect@4.1.0 && cp "$root/.ci/smoke/main.ts" . &&
     npx -y node@22 main.ts
 }
 
@@ -57,5 +57,5 @@ for example in examples/*.ts; do
   check "bun $example" bun "$example"
 done
 rm -rf "$apps"
-echo "$passed passed, $failed failed"
+echo "smoke: $passed passed, $failed failed"
 [ "$failed" = 0 ]
