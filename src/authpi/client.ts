@@ -693,12 +693,41 @@ const ENV = {
  * ```
  */
 export class AuthPI extends AuthPIBase {
-  /** The service itself, within a scope: its options checked, its pipeline built. */
+  /**
+   * The service itself, within a scope: its options checked, its pipeline built.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { AuthPI } from "@gatehouse/sdk/authpi"
+   *
+   * const issuers = Effect.scoped(Effect.gen(function* () {
+   *   const admin = yield* AuthPI.make({ apiKey: "key_..." })
+   *   return yield* admin.issuers.list({ limit: 10 })
+   * })).pipe(Effect.provide(FetchHttpClient.layer))
+   * ```
+   */
   static readonly make: (
     options: AuthPICredentialOptions,
   ) => Effect.Effect<AuthPIService, ConfigurationError, HttpClient.HttpClient | EffectScope.Scope> = make
 
-  /** From an API key, or an access token with `accountId` (and `onTokenExpired` to refresh it). */
+  /**
+   * From an API key, or an access token with `accountId` (and `onTokenExpired` to refresh it).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { AuthPI } from "@gatehouse/sdk/authpi"
+   *
+   * const layer = AuthPI.layer({ apiKey: "key_...", baseUrl: "http://127.0.0.1:4010/authpi" })
+   * const me = Effect.flatMap(AuthPI, (admin) => admin.me()).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
+   */
   static readonly layer = (
     options: AuthPICredentialOptions,
   ): Layer.Layer<AuthPI, ConfigurationError, HttpClient.HttpClient> => Layer.effect(AuthPI, make(options))
@@ -707,6 +736,19 @@ export class AuthPI extends AuthPIBase {
    * From the environment: `AUTHPI_API_KEY`, or `AUTHPI_ACCESS_TOKEN` with `AUTHPI_ACCOUNT_ID`;
    * `AUTHPI_ACCOUNT_ID` and `AUTHPI_BASE_URL` optional otherwise (over `options`). Fails with
    * `ConfigurationError` naming the variables when none or both credentials are set.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { AuthPI } from "@gatehouse/sdk/authpi"
+   *
+   * // AUTHPI_API_KEY=key_... AUTHPI_BASE_URL=http://127.0.0.1:4010/authpi
+   * const me = Effect.flatMap(AuthPI, (admin) => admin.me()).pipe(
+   *   Effect.provide(AuthPI.layerConfig({ timeout: "10 seconds" })),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layerConfig = (
     options: AuthPIOptions = {},
@@ -752,7 +794,17 @@ export class AuthPI extends AuthPIBase {
       })
     }))
 
-  /** {@linkcode AuthPI.layerConfig} with `fetch` as the transport: ready to provide. */
+  /**
+   * {@linkcode AuthPI.layerConfig} with `fetch` as the transport: ready to provide.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { AuthPI } from "@gatehouse/sdk/authpi"
+   *
+   * const me = await Effect.runPromise(Effect.flatMap(AuthPI, (admin) => admin.me()).pipe(Effect.provide(AuthPI.fromEnv())))
+   * ```
+   */
   static readonly fromEnv = (
     options: AuthPIOptions = {},
   ): Layer.Layer<AuthPI, ConfigurationError | Config.ConfigError> =>

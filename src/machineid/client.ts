@@ -322,7 +322,22 @@ const MachineIDBase: Context.ServiceClass<MachineID, "@gatehouse/sdk/MachineID",
  * ```
  */
 export class MachineID extends MachineIDBase {
-  /** From an org key. Fails with `InvalidArgument` when it is empty or blank. */
+  /**
+   * From an org key. Fails with `InvalidArgument` when it is empty or blank.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * const layer = MachineID.layer({ orgKey: "org_...", baseUrl: "http://127.0.0.1:4010/machineid" })
+   * const decision = Effect.flatMap(MachineID, (machineId) => machineId.validate("agent-01")).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
+   */
   static readonly layer = (
     options: MachineIdKeyOptions,
   ): Layer.Layer<MachineID, InvalidArgument, HttpClient.HttpClient> => {
@@ -342,6 +357,19 @@ export class MachineID extends MachineIDBase {
    * `options`). A blank variable counts as unset; a missing org key fails with a `ConfigError` that
    * names it, and a set `MACHINEID_*` variable it does not read (a misspelling) is named in that
    * error, or logged as a warning.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * // MACHINEID_ORG_KEY=org_... MACHINEID_BASE_URL=http://127.0.0.1:4010/machineid
+   * const usage = Effect.flatMap(MachineID, (machineId) => machineId.usage()).pipe(
+   *   Effect.provide(MachineID.layerConfig({ timeout: "5 seconds" })),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layerConfig = (
     options: MachineIdOptions = {},
@@ -365,7 +393,17 @@ export class MachineID extends MachineIDBase {
       })
     }))
 
-  /** {@linkcode MachineID.layerConfig} with `fetch` as the transport: ready to provide. */
+  /**
+   * {@linkcode MachineID.layerConfig} with `fetch` as the transport: ready to provide.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * const decision = await Effect.runPromise(MachineID.enforce("agent-01").pipe(Effect.provide(MachineID.fromEnv())))
+   * ```
+   */
   static readonly fromEnv = (
     options: MachineIdOptions = {},
   ): Layer.Layer<MachineID, InvalidArgument | Config.ConfigError> =>
@@ -374,6 +412,16 @@ export class MachineID extends MachineIDBase {
   /**
    * The hard gate, from the context: succeeds with the decision on an allow, fails with
    * `ExecutionDenied` on a denial and with `EnforcementUnavailable` when no decision could be had.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * const gate = MachineID.enforce("agent-01").pipe(
+   *   Effect.catchTag("ExecutionDenied", (denied) => Effect.logError(`denied: ${denied.code}`)),
+   * )
+   * ```
    */
   static readonly enforce = (deviceId: string): Effect.Effect<Decision, EnforceError, MachineID> =>
     Effect.flatMap(MachineID, (machineId) => machineId.enforce(deviceId))
@@ -381,6 +429,15 @@ export class MachineID extends MachineIDBase {
   /**
    * Runs `self` only after {@linkcode MachineID.enforce} allows `deviceId`:
    * `work.pipe(MachineID.guard("agent-01"))`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * const work = Effect.log("agent work")
+   * const gated = work.pipe(MachineID.guard("agent-01"), Effect.provide(MachineID.fromEnv()))
+   * ```
    */
   static readonly guard =
     (deviceId: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | EnforceError, R | MachineID> =>

@@ -1150,6 +1150,19 @@ export class Puguh extends PuguhBase {
    * `autoRefresh` without a refresh token, a `timeout` that is not a positive duration, a `retry`
    * that is not a `RetryPolicy`, an unknown `billingPrefix`, an empty `organizationId` /
    * `applicationId`, or `verify` options that cannot be used.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puguh } from "@gatehouse/sdk/puguh"
+   *
+   * const layer = Puguh.layer({ apiKey: "pk_live_...", organizationId: "org-uuid" })
+   * const members = Effect.flatMap(Puguh, (puguh) => puguh.organizations.listMembers()).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layer = (
     options: PuguhCredentialOptions = {},
@@ -1164,6 +1177,19 @@ export class Puguh extends PuguhBase {
    * or both fail with `ConfigurationError` naming the two variables), `PUGUH_BASE_URL` and
    * `PUGUH_ORGANIZATION_ID` (optional). A variable set to an empty or blank value counts as unset.
    * `options` give the rest, and the values the environment does not set.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puguh } from "@gatehouse/sdk/puguh"
+   *
+   * // PUGUH_API_KEY=pk_live_... PUGUH_ORGANIZATION_ID=... PUGUH_BASE_URL=http://127.0.0.1:4010/puguh
+   * const plans = Effect.flatMap(Puguh, (puguh) => puguh.billing.getPlans()).pipe(
+   *   Effect.provide(Puguh.layerConfig({ timeout: "10 seconds" })),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layerConfig = (
     options: PuguhOptions = {},
@@ -1202,7 +1228,19 @@ export class Puguh extends PuguhBase {
       })
     }))
 
-  /** {@linkcode Puguh.layerConfig} with `fetch` as the transport: ready to provide. */
+  /**
+   * {@linkcode Puguh.layerConfig} with `fetch` as the transport: ready to provide.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Puguh } from "@gatehouse/sdk/puguh"
+   *
+   * const plans = await Effect.runPromise(
+   *   Effect.flatMap(Puguh, (puguh) => puguh.billing.getPlans()).pipe(Effect.provide(Puguh.fromEnv())),
+   * )
+   * ```
+   */
   static readonly fromEnv = (
     options: PuguhOptions = {},
   ): Layer.Layer<Puguh, ConfigurationError | Config.ConfigError> =>

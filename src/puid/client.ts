@@ -189,7 +189,22 @@ const PuidBase: Context.ServiceClass<Puid, "@gatehouse/sdk/Puid", PuidService> =
  * ```
  */
 export class Puid extends PuidBase {
-  /** From an API key or an access token (exactly one). */
+  /**
+   * From an API key or an access token (exactly one).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puid } from "@gatehouse/sdk/puid"
+   *
+   * const layer = Puid.layer({ apiKey: "puid_live_...", baseUrl: "http://127.0.0.1:4010/puid/api", pacing: true })
+   * const ids = Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
+   */
   static readonly layer = (options: PuidCredentialOptions): Layer.Layer<Puid, PuidError, HttpClient.HttpClient> =>
     Layer.effect(Puid, Effect.flatMap(credentialOf(options), (credential) => make(options, credential)))
 
@@ -197,6 +212,19 @@ export class Puid extends PuidBase {
    * From OAuth2 client credentials: a token is fetched on first use, cached until shortly before
    * it expires, and fetched once for all concurrent callers. Fails with `invalid_client` when the
    * id or secret is missing.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puid } from "@gatehouse/sdk/puid"
+   *
+   * const layer = Puid.fromClientCredentials({ clientId: "client_...", clientSecret: "secret_..." })
+   * const quota = Effect.flatMap(Puid, (puid) => puid.quota()).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly fromClientCredentials = (
     options: PuidClientCredentialsOptions,
@@ -219,6 +247,19 @@ export class Puid extends PuidBase {
    * variable counts as unset. Fails with `invalid_credentials` naming both variables when neither
    * or both are set, and with `invalid_endpoint` when the two base URL variables disagree; a set
    * `PUID_*` variable it does not read (a misspelling) is named in the error, or logged as a warning.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puid } from "@gatehouse/sdk/puid"
+   *
+   * // PUID_API_KEY=puid_live_... PUID_ENDPOINT=http://127.0.0.1:4010/puid/api
+   * const ids = Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+   *   Effect.provide(Puid.layerConfig({ pacing: true })),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layerConfig = (
     options: PuidOptions = {},
@@ -253,7 +294,17 @@ export class Puid extends PuidBase {
       })
     }))
 
-  /** {@linkcode Puid.layerConfig} with `fetch` as the transport: ready to provide. */
+  /**
+   * {@linkcode Puid.layerConfig} with `fetch` as the transport: ready to provide.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Puid } from "@gatehouse/sdk/puid"
+   *
+   * const ids = await Effect.runPromise(Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(Effect.provide(Puid.fromEnv())))
+   * ```
+   */
   static readonly fromEnv = (options: PuidOptions = {}): Layer.Layer<Puid, PuidError | Config.ConfigError> =>
     Puid.layerConfig(options).pipe(Layer.provide(FetchHttpClient.layer))
 }
