@@ -9,9 +9,10 @@
  *
  * @module
  */
-import { Clock, Effect, Layer, Redacted } from "effect"
+import { Clock, Config, ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
+import { missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Failure } from "../core/failure.ts"
 import { RetryPolicy } from "../core/retry.ts"
@@ -278,9 +279,55 @@ const make = (options: ApiKeysHttpClientOptions) =>
  * ```
  */
 export const ApiKeysHttp: {
+  /** From explicit options; needs an `HttpClient` (`FetchHttpClient.layer`, or the mock's `layer`). */
   readonly layer: (options: ApiKeysHttpClientOptions) => Layer.Layer<ApiKeys, never, HttpClient.HttpClient>
+  /** {@linkcode ApiKeysHttp.layer} with `fetch` as the transport: ready to provide. */
   readonly layerFetch: (options: ApiKeysHttpClientOptions) => Layer.Layer<ApiKeys>
+  /**
+   * From the environment: `APIKEYS_BASE_URL` (required unless `options.baseUrl` is given),
+   * `APIKEYS_ADMIN_KEY` or `APIKEYS_VALIDATOR_KEY` (optional). A blank variable counts as unset; a
+   * missing base URL fails with a `ConfigError` naming the variable, and a set `APIKEYS_*` variable
+   * it does not read (a misspelling) is named in that error, or logged as a warning.
+   */
+  readonly layerConfig: (
+    options?: Partial<ApiKeysHttpClientOptions>,
+  ) => Layer.Layer<ApiKeys, Config.ConfigError, HttpClient.HttpClient>
+  /** {@linkcode ApiKeysHttp.layerConfig} with `fetch` as the transport: ready to provide. */
+  readonly fromEnv: (options?: Partial<ApiKeysHttpClientOptions>) => Layer.Layer<ApiKeys, Config.ConfigError>
 } = {
   layer: (options) => Layer.effect(ApiKeys, make(options)),
-  layerFetch: (options) => Layer.effect(ApiKeys, make(options)).pipe(Layer.provide(FetchHttpClient.layer)),
+  layerFetch: (options) => ApiKeysHttp.layer(options).pipe(Layer.provide(FetchHttpClient.layer)),
+  layerConfig: (options = {}) =>
+    Layer.unwrap(Effect.gen(function* () {
+      const env = yield* Effect.all({
+        baseUrl: optionalText(ENV.baseUrl),
+        adminKey: optionalSecret(ENV.adminKey),
+        validatorKey: optionalSecret(ENV.validatorKey),
+      })
+      const known = Object.values(ENV)
+      const baseUrl = Option.getOrElse(env.baseUrl, () => options.baseUrl)
+      if (baseUrl === undefined) {
+        const message = yield* missingVariables(
+          `Set ${ENV.baseUrl} to the key service's URL; looked for it, found nothing.`,
+          "APIKEYS_",
+          known,
+        )
+        return yield* Effect.fail(new Config.ConfigError(new ConfigProvider.SourceError({ message })))
+      }
+      yield* warnStrayVariables("APIKEYS_", known)
+      return ApiKeysHttp.layer({
+        ...options,
+        baseUrl,
+        adminKey: Option.getOrElse(env.adminKey, () => options.adminKey),
+        validatorKey: Option.getOrElse(env.validatorKey, () => options.validatorKey),
+      })
+    })),
+  fromEnv: (options) => ApiKeysHttp.layerConfig(options).pipe(Layer.provide(FetchHttpClient.layer)),
 }
+
+/** The environment variables {@linkcode ApiKeysHttp.layerConfig} reads. */
+const ENV = {
+  baseUrl: "APIKEYS_BASE_URL",
+  adminKey: "APIKEYS_ADMIN_KEY",
+  validatorKey: "APIKEYS_VALIDATOR_KEY",
+} as const

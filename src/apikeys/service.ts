@@ -266,7 +266,20 @@ const ApiKeysBase: Context.ServiceClass<ApiKeys, "@gatehouse/sdk/ApiKeys", ApiKe
  * ```
  */
 export class ApiKeys extends ApiKeysBase {
-  /** On the `SqlClient` in context; applies pending migrations first unless `migrate: false`. */
+  /**
+   * On the `SqlClient` in context; applies pending migrations first unless `migrate: false`.
+   *
+   * @example
+   * ```ts
+   * import { Layer, Redacted } from "effect"
+   * import { PgClient } from "@effect/sql-pg"
+   * import { ApiKeys } from "@gatehouse/sdk/apikeys"
+   *
+   * const layer = ApiKeys.layer().pipe(
+   *   Layer.provide(PgClient.layer({ url: Redacted.make("postgres://postgres@127.0.0.1:5432/postgres") })),
+   * )
+   * ```
+   */
   static readonly layer = (
     options: ApiKeysOptions = {},
   ): Layer.Layer<ApiKeys, KeyStoreUnavailable, SqlClient.SqlClient> =>
@@ -278,7 +291,19 @@ export class ApiKeys extends ApiKeysBase {
       ),
     )
 
-  /** On a `node:sqlite` database: a file that survives restarts, or `":memory:"`. */
+  /**
+   * On a `node:sqlite` database: a file that survives restarts, or `":memory:"`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ApiKeys } from "@gatehouse/sdk/apikeys"
+   *
+   * const orgs = Effect.flatMap(ApiKeys, (keys) => keys.listOrganizations()).pipe(
+   *   Effect.provide(ApiKeys.layerSqlite({ filename: "keys.db" })),
+   * )
+   * ```
+   */
   static readonly layerSqlite = (
     options: ApiKeysOptions & SqliteOptions,
   ): Layer.Layer<ApiKeys, KeyStoreUnavailable> =>
