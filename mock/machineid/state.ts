@@ -6,6 +6,7 @@
  */
 import { type DecisionCode, type Plan, PLAN_LIMITS } from "../../src/machineid/contract.ts"
 import type { MockClock } from "../clock.ts"
+import { Schema } from "effect"
 
 /** The plan tiers the mock knows, with their caps in `PLAN_LIMITS`. */
 export type MachineIdPlanTier = keyof typeof PLAN_LIMITS
@@ -107,6 +108,38 @@ const REASONS: Readonly<Record<string, string>> = {
   DEVICE_LIMIT_REACHED: "The org has more devices than its plan allows.",
 }
 
+/** Every org of a MachineID mock as JSON, by org key: its plan, its devices in registration order. */
+export interface MachineIdSnapshot {
+  readonly orgs: ReadonlyArray<{
+    readonly orgKey: string
+    readonly tier: MachineIdPlanTier
+    readonly state: MachineIdPlanState
+    readonly accessUntil: number | null
+    readonly softGraceWindow: boolean
+    readonly registerAtCap: RegisterAtCap
+    readonly devices: ReadonlyArray<MockDevice>
+  }>
+}
+
+const MachineIdSnapshotSchema = Schema.Struct({
+  orgs: Schema.Array(Schema.Struct({
+    orgKey: Schema.String,
+    tier: Schema.Literals(["free", "pro", "scale", "max"]),
+    state: Schema.Literals(["active", "inactive", "frozen"]),
+    accessUntil: Schema.NullOr(Schema.Number),
+    softGraceWindow: Schema.Boolean,
+    registerAtCap: Schema.Literals(["limit_reached", "blocked"]),
+    devices: Schema.Array(Schema.Struct({
+      deviceId: Schema.String,
+      status: Schema.Literals(["active", "revoked"]),
+      createdAt: Schema.Number,
+      lastSeenAt: Schema.NullOr(Schema.Number),
+    })),
+  })),
+})
+
+const decodeSnapshot: (input: unknown) => MachineIdSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema)
+
 /** The mock's state. Device times read the shared {@linkcode MockClock}. */
 export class MachineIdState {
   readonly #clock: MockClock
@@ -126,6 +159,28 @@ export class MachineIdState {
       [MACHINEID_DEMO.scaleOrgKey, this.#newOrg("scale")],
       [MACHINEID_DEMO.maxOrgKey, this.#newOrg("max")],
     ])
+  }
+
+  /** Every org and its devices, as JSON. */
+  snapshot(): MachineIdSnapshot {
+    return {
+      orgs: [...this.#orgs].map(([orgKey, { devices, ...org }]) => ({
+        orgKey,
+        ...org,
+        devices: [...devices.values()],
+      })),
+    }
+  }
+
+  /** Replaces every org with `snapshot`'s; throws, changing nothing, when it is not a MachineID snapshot. */
+  restore(snapshot: unknown): void {
+    const { orgs } = decodeSnapshot(snapshot)
+    this.#orgs = new Map(
+      orgs.map(({ orgKey, devices, ...org }) => [
+        orgKey,
+        { ...org, devices: new Map(devices.map((device) => [device.deviceId, device])) },
+      ]),
+    )
   }
 
   #newOrg(tier: MachineIdPlanTier, state: MachineIdPlanState = "active"): Org {

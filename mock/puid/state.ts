@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Schema } from "effect"
 import { BASE62_ALPHABET } from "../../src/puid/codec.ts"
 import type { MockClock } from "../clock.ts"
 
@@ -21,7 +22,7 @@ export interface Principal {
 
 interface OAuthClient {
   readonly secret: string
-  readonly name: string | undefined
+  readonly name?: string | undefined
   readonly redirectUris: ReadonlyArray<string>
 }
 
@@ -111,6 +112,50 @@ export type QuotaCheck =
   | { readonly ok: true; readonly used: number; readonly limit: number | null }
   | { readonly ok: false; readonly used: number; readonly limit: number; readonly plan: PuidPlan }
 
+/** A map as JSON: its `[key, value]` pairs. */
+type Entries<V> = ReadonlyArray<readonly [string, V]>
+
+/** Everything a PUID mock holds, as JSON: each map as `[key, value]` pairs, the counter as a decimal string. */
+export interface PuidSnapshot {
+  readonly next: string
+  readonly apiKeys: Entries<Principal>
+  readonly clients: Entries<OAuthClient>
+  readonly tokens: Entries<Token>
+  readonly codes: Entries<AuthorizationCode>
+  readonly refreshTokens: Entries<RefreshGrant>
+  readonly lastAdmitted: Entries<number>
+  readonly usage: Entries<number>
+}
+
+const PrincipalJson = Schema.Struct({ id: Schema.String, plan: Schema.Literals(["free", "hobby", "enterprise"]) })
+const Scopes = Schema.Array(Schema.String)
+const entries = <S extends Schema.Top>(value: S) => Schema.Array(Schema.Tuple([Schema.String, value]))
+
+const PuidSnapshotSchema = Schema.Struct({
+  next: Schema.String.check(Schema.isPattern(/^[1-9][0-9]*$/)),
+  apiKeys: entries(PrincipalJson),
+  clients: entries(
+    Schema.Struct({ secret: Schema.String, name: Schema.optional(Schema.String), redirectUris: Scopes }),
+  ),
+  tokens: entries(Schema.Struct({ principal: PrincipalJson, scopes: Scopes, expiresAt: Schema.Number })),
+  codes: entries(Schema.Struct({
+    clientId: Schema.String,
+    redirectUri: Schema.String,
+    challenge: Schema.String,
+    method: Schema.Literals(["S256", "plain"]),
+    scopes: Scopes,
+    principal: PrincipalJson,
+    expiresAt: Schema.Number,
+  })),
+  refreshTokens: entries(
+    Schema.Struct({ clientId: Schema.String, principal: PrincipalJson, scopes: Scopes, expiresAt: Schema.Number }),
+  ),
+  lastAdmitted: entries(Schema.Number),
+  usage: entries(Schema.Number),
+})
+
+const decodeSnapshot: (input: unknown) => PuidSnapshot = Schema.decodeUnknownSync(PuidSnapshotSchema)
+
 /** The mock's state. Every rule reads the shared {@linkcode MockClock}. */
 export class PuidState {
   readonly #clock: MockClock
@@ -146,6 +191,33 @@ export class PuidState {
     this.#refreshTokens.clear()
     this.#lastAdmitted.clear()
     this.#usage.clear()
+  }
+
+  /** The whole state as JSON (secrets included: it is the mock's own). */
+  snapshot(): PuidSnapshot {
+    return {
+      next: String(this.#next),
+      apiKeys: [...this.#apiKeys],
+      clients: [...this.#clients],
+      tokens: [...this.#tokens],
+      codes: [...this.#codes],
+      refreshTokens: [...this.#refreshTokens],
+      lastAdmitted: [...this.#lastAdmitted],
+      usage: [...this.#usage],
+    }
+  }
+
+  /** Replaces the state with `snapshot`'s; throws, changing nothing, when it is not a PUID snapshot. */
+  restore(snapshot: unknown): void {
+    const decoded = decodeSnapshot(snapshot)
+    this.#next = BigInt(decoded.next)
+    this.#apiKeys = new Map(decoded.apiKeys)
+    this.#clients = new Map(decoded.clients)
+    this.#tokens = new Map(decoded.tokens)
+    this.#codes = new Map(decoded.codes)
+    this.#refreshTokens = new Map(decoded.refreshTokens)
+    this.#lastAdmitted = new Map(decoded.lastAdmitted)
+    this.#usage = new Map(decoded.usage)
   }
 
   /** Mints an API key for a new account on `plan`. */
