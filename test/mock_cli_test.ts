@@ -94,7 +94,7 @@ describe("the mock's command line", () => {
         [["--seed", write(dir, "bad.json", "{nope")], /--seed .*bad\.json: not JSON/],
         [["--seed", write(dir, "list.json", "[]")], /must be a JSON object of states by API name/],
         [["--seed", write(dir, "puid.json", '{"puid":{"next":"x"}}')], /--seed .*puid\.json: puid: /],
-        [["--seed", write(dir, "authpi.json", '{"authpi":{}}')], /authpi: its state cannot be restored/],
+        [["--seed", write(dir, "puguh.json", '{"puguh":{}}')], /puguh: its state cannot be restored/],
       ]
       for (const [args, message] of refusals) {
         const { status, stderr } = cli(...args)

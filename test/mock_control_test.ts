@@ -254,25 +254,65 @@ describe("the state over HTTP and in code", () => {
     await control("POST", "/reset")
     const { body: { apiKey } } = await control("POST", "/puid/keys", { plan: "hobby" })
     await control("PATCH", `/machineid/orgs/${mock.machineid.demo.freeOrgKey}`, { planState: "frozen" })
+    const { accountId, apiKey: authpiKey } = mock.authpi.demo
+    const issuer = await json(
+      await send("POST", `/authpi/v1/accounts/${accountId}/issuers`, { name: "Saved" }, {
+        authorization: `Bearer ${authpiKey}`,
+        "content-type": "application/json",
+      }),
+    )
+    assert.equal(issuer.status, 201)
     const saved = (await control("GET", "/state")).body
-    assert.deepEqual(Object.keys(saved).sort(), ["apikeys", "machineid", "puid"])
+    assert.deepEqual(Object.keys(saved).sort(), ["apikeys", "authpi", "machineid", "puid"])
     await control("POST", "/reset")
     const quota = () => send("GET", "/puid/api/v1/quota", undefined, { "x-api-key": apiKey })
+    const readIssuer = () =>
+      send("GET", `/authpi/v1/accounts/${accountId}/issuers/${issuer.body.data.id}`, undefined, {
+        authorization: `Bearer ${authpiKey}`,
+      })
     assert.equal((await quota()).status, 401)
+    assert.equal((await readIssuer()).status, 404)
     assert.equal((await control("PUT", "/state", saved)).status, 204)
     assert.equal((await quota()).status, 200)
     assert.equal(mock.machineid.state.org(mock.machineid.demo.freeOrgKey).planState, "frozen")
+    const restored = await json(await readIssuer())
+    assert.equal(restored.status, 200)
+    assert.equal(restored.body.data.name, "Saved")
   })
 
-  it("a bad state is 400 naming the API, and nothing changes", async () => {
+  it("a seed need not be a whole snapshot: the fields given replace those of the seeded state", async () => {
     await control("POST", "/reset")
+    const seeded = await control("PUT", "/state", {
+      puid: { apiKeys: [["puid_live_MySeededKey", { id: "acct_me", plan: "hobby" }]] },
+      machineid: { orgs: [{ orgKey: "org_mine", tier: "pro", devices: [{ deviceId: "laptop" }] }] },
+    })
+    assert.equal(seeded.status, 204)
+    const quota = await json(
+      await send("GET", "/puid/api/v1/quota", undefined, { "x-api-key": "puid_live_MySeededKey" }),
+    )
+    assert.deepEqual([quota.status, quota.body.plan], [200, "hobby"])
+    assert.equal((await puidQuota()).status, 401, "the demo keys were replaced")
+    const validate = await json(
+      await send("POST", "/machineid/api/v1/devices/validate", { deviceId: "laptop" }, {
+        "x-org-key": "org_mine",
+        "content-type": "application/json",
+      }),
+    )
+    assert.deepEqual([validate.status, validate.body.allowed], [200, true])
+  })
+
+  it("a bad state is 400 naming the API, and nothing changes, not even the APIs restored before it", async () => {
+    await control("POST", "/reset")
+    await control("POST", "/puid/keys", { plan: "hobby" })
     const before = mock.snapshot()
     const good = (await control("GET", "/state")).body
-    for (
-      const [state, message] of [[{ ...good, puid: { next: "x" } }, /^puid: /], [{ nope: {} }, /nope: no such API/], [{
-        authpi: {},
-      }, /authpi: its state cannot be restored/]] as const
-    ) {
+    const refusals: ReadonlyArray<readonly [Record<string, unknown>, RegExp]> = [
+      [{ ...good, puid: { next: "x" } }, /^puid: /],
+      [{ puid: { apiKeys: [] }, machineid: { orgs: [{ orgKey: "o" }] } }, /^machineid: /],
+      [{ nope: {} }, /nope: no such API/],
+      [{ puguh: {} }, /puguh: its state cannot be restored/],
+    ]
+    for (const [state, message] of refusals) {
       const answer = await control("PUT", "/state", state)
       assert.equal(answer.status, 400)
       assert.match(answer.body.message, message)

@@ -13,12 +13,22 @@ import type { Router } from "../../src/core/router.ts"
 import { type MockApi, mswHandlers } from "../api.ts"
 import type { MockClock } from "../clock.ts"
 import { authpiError, authPIRouter } from "./handlers.ts"
-import { AUTHPI_DEMO, type AuthPIDemo, AuthPIState, isRefusal, type Item, type MintedAccessToken } from "./state.ts"
+import {
+  AUTHPI_DEMO,
+  type AuthPIDemo,
+  type AuthPISnapshot,
+  AuthPIState,
+  isRefusal,
+  type Item,
+  type MintedAccessToken,
+} from "./state.ts"
 
 export { AUTHPI_DEMO, AuthPIState, IDEMPOTENCY_TTL_MS, IdempotencyStore, isRefusal, newId, Refusal } from "./state.ts"
 export type {
   ActionResult,
   AuthPIDemo,
+  AuthPISnapshot,
+  EntrySnapshot,
   AuthPIStateOptions,
   CachedAnswer,
   Claim,
@@ -138,6 +148,14 @@ export class AuthPIMock implements MockApi {
 
   errorResponse(status: number, message: string): Response {
     return authpiError(status, message)
+  }
+
+  snapshot(): AuthPISnapshot {
+    return this.state.snapshot()
+  }
+
+  restore(snapshot: unknown): void {
+    this.state.restore(snapshot)
   }
 
   /** Resolves when no webhook delivery is in flight. Deliveries never delay the API's answers. */

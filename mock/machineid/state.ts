@@ -125,20 +125,20 @@ const MachineIdSnapshotSchema = Schema.Struct({
   orgs: Schema.Array(Schema.Struct({
     orgKey: Schema.String,
     tier: Schema.Literals(["free", "pro", "scale", "max"]),
-    state: Schema.Literals(["active", "inactive", "frozen"]),
-    accessUntil: Schema.NullOr(Schema.Number),
-    softGraceWindow: Schema.Boolean,
-    registerAtCap: Schema.Literals(["limit_reached", "blocked"]),
-    devices: Schema.Array(Schema.Struct({
+    state: Schema.optionalKey(Schema.Literals(["active", "inactive", "frozen"])),
+    accessUntil: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+    softGraceWindow: Schema.optionalKey(Schema.Boolean),
+    registerAtCap: Schema.optionalKey(Schema.Literals(["limit_reached", "blocked"])),
+    devices: Schema.optionalKey(Schema.Array(Schema.Struct({
       deviceId: Schema.String,
-      status: Schema.Literals(["active", "revoked"]),
-      createdAt: Schema.Number,
-      lastSeenAt: Schema.NullOr(Schema.Number),
-    })),
+      status: Schema.optionalKey(Schema.Literals(["active", "revoked"])),
+      createdAt: Schema.optionalKey(Schema.Number),
+      lastSeenAt: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+    }))),
   })),
 })
 
-const decodeSnapshot: (input: unknown) => MachineIdSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema)
+const decodeSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema)
 
 /** The mock's state. Device times read the shared {@linkcode MockClock}. */
 export class MachineIdState {
@@ -172,14 +172,25 @@ export class MachineIdState {
     }
   }
 
-  /** Replaces every org with `snapshot`'s; throws, changing nothing, when it is not a MachineID snapshot. */
+  /**
+   * Replaces every org with `snapshot`'s. An org needs only `orgKey` and `tier` (an active plan,
+   * no devices otherwise), a device only `deviceId` (active, registered now, never seen): so a
+   * snapshot is also a seed. Throws, changing nothing, when it is not a MachineID snapshot.
+   */
   restore(snapshot: unknown): void {
     const { orgs } = decodeSnapshot(snapshot)
+    const now = this.#clock.now()
     this.#orgs = new Map(
-      orgs.map(({ orgKey, devices, ...org }) => [
-        orgKey,
-        { ...org, devices: new Map(devices.map((device) => [device.deviceId, device])) },
-      ]),
+      orgs.map(({ orgKey, tier, devices = [], ...plan }) => [orgKey, {
+        ...this.#newOrg(tier),
+        ...plan,
+        devices: new Map(devices.map((device) => [device.deviceId, {
+          status: "active",
+          createdAt: now,
+          lastSeenAt: null,
+          ...device,
+        }])),
+      }]),
     )
   }
 

@@ -132,13 +132,15 @@ const Scopes = Schema.Array(Schema.String)
 const entries = <S extends Schema.Top>(value: S) => Schema.Array(Schema.Tuple([Schema.String, value]))
 
 const PuidSnapshotSchema = Schema.Struct({
-  next: Schema.String.check(Schema.isPattern(/^[1-9][0-9]*$/)),
-  apiKeys: entries(PrincipalJson),
-  clients: entries(
+  next: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[1-9][0-9]*$/))),
+  apiKeys: Schema.optionalKey(entries(PrincipalJson)),
+  clients: Schema.optionalKey(entries(
     Schema.Struct({ secret: Schema.String, name: Schema.optional(Schema.String), redirectUris: Scopes }),
+  )),
+  tokens: Schema.optionalKey(
+    entries(Schema.Struct({ principal: PrincipalJson, scopes: Scopes, expiresAt: Schema.Number })),
   ),
-  tokens: entries(Schema.Struct({ principal: PrincipalJson, scopes: Scopes, expiresAt: Schema.Number })),
-  codes: entries(Schema.Struct({
+  codes: Schema.optionalKey(entries(Schema.Struct({
     clientId: Schema.String,
     redirectUri: Schema.String,
     challenge: Schema.String,
@@ -146,15 +148,15 @@ const PuidSnapshotSchema = Schema.Struct({
     scopes: Scopes,
     principal: PrincipalJson,
     expiresAt: Schema.Number,
-  })),
-  refreshTokens: entries(
+  }))),
+  refreshTokens: Schema.optionalKey(entries(
     Schema.Struct({ clientId: Schema.String, principal: PrincipalJson, scopes: Scopes, expiresAt: Schema.Number }),
-  ),
-  lastAdmitted: entries(Schema.Number),
-  usage: entries(Schema.Number),
+  )),
+  lastAdmitted: Schema.optionalKey(entries(Schema.Number)),
+  usage: Schema.optionalKey(entries(Schema.Number)),
 })
 
-const decodeSnapshot: (input: unknown) => PuidSnapshot = Schema.decodeUnknownSync(PuidSnapshotSchema)
+const decodeSnapshot: (input: unknown) => Partial<PuidSnapshot> = Schema.decodeUnknownSync(PuidSnapshotSchema)
 
 /** The mock's state. Every rule reads the shared {@linkcode MockClock}. */
 export class PuidState {
@@ -207,17 +209,21 @@ export class PuidState {
     }
   }
 
-  /** Replaces the state with `snapshot`'s; throws, changing nothing, when it is not a PUID snapshot. */
+  /**
+   * Replaces the state with `snapshot`'s: each field it has replaces that part of the seeded state
+   * (so `{"apiKeys": [...]}` is a seed). Throws, changing nothing, when it is not a PUID snapshot.
+   */
   restore(snapshot: unknown): void {
-    const decoded = decodeSnapshot(snapshot)
-    this.#next = BigInt(decoded.next)
-    this.#apiKeys = new Map(decoded.apiKeys)
-    this.#clients = new Map(decoded.clients)
-    this.#tokens = new Map(decoded.tokens)
-    this.#codes = new Map(decoded.codes)
-    this.#refreshTokens = new Map(decoded.refreshTokens)
-    this.#lastAdmitted = new Map(decoded.lastAdmitted)
-    this.#usage = new Map(decoded.usage)
+    const given = decodeSnapshot(snapshot)
+    this.reset()
+    if (given.next !== undefined) this.#next = BigInt(given.next)
+    if (given.apiKeys !== undefined) this.#apiKeys = new Map(given.apiKeys)
+    if (given.clients !== undefined) this.#clients = new Map(given.clients)
+    if (given.tokens !== undefined) this.#tokens = new Map(given.tokens)
+    if (given.codes !== undefined) this.#codes = new Map(given.codes)
+    if (given.refreshTokens !== undefined) this.#refreshTokens = new Map(given.refreshTokens)
+    if (given.lastAdmitted !== undefined) this.#lastAdmitted = new Map(given.lastAdmitted)
+    if (given.usage !== undefined) this.#usage = new Map(given.usage)
   }
 
   /** Mints an API key for a new account on `plan`. */
