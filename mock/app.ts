@@ -358,6 +358,10 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       journal.length = 0
     },
     setLatency: (value) => {
+      const [min, max] = typeof value === "number" ? [value, value] : value ?? [0, 0]
+      if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && min <= max)) {
+        throw new RangeError(`a latency must be milliseconds >= 0, or a range [min, max], not ${value}`)
+      }
       latency = value
     },
     observe: (listener) => {

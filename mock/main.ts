@@ -94,20 +94,23 @@ if (flags.latency !== undefined && !/^\d{1,7}$/.test(flags.latency)) {
   fail(`--latency must be a whole number of milliseconds, not ${flags.latency}`)
 }
 
-const mock = createMock({ apis })
-const served = new Set(mock.apis.map((api) => api.name))
-/** Restores the states of `file` for the APIs served (a state file may hold others). */
-const load = (flag: string, file: string) => {
-  const states = Object.entries(readState(flag, file)).filter(([name]) => served.has(name))
+/** Runs `build`; an `Error` it throws ends the program, naming `flag`'s file. */
+const loading = <A>(flag: string, file: string | undefined, build: () => A): A => {
   try {
-    mock.restore(Object.fromEntries(states))
+    return build()
   } catch (error) {
-    fail(`--${flag} ${file}: ${(error as Error).message}`)
+    return fail(`--${flag} ${file}: ${(error as Error).message}`)
   }
 }
+const seed = flags.seed === undefined ? undefined : readState("seed", flags.seed)
+const mock = loading("seed", flags.seed, () => createMock({ apis, seed }))
+// A saved state is where the last run stopped; `POST /__mock/reset` still goes back to the seed.
 const stateFile = flags.state
-if (stateFile !== undefined && existsSync(stateFile)) load("state", stateFile)
-else if (flags.seed !== undefined) load("seed", flags.seed)
+if (stateFile !== undefined && existsSync(stateFile)) {
+  const served = new Set(mock.apis.map((api) => api.name))
+  const state = Object.entries(readState("state", stateFile)).filter(([name]) => served.has(name))
+  loading("state", stateFile, () => mock.restore(Object.fromEntries(state)))
+}
 if (flags.latency !== undefined) mock.setLatency(Number(flags.latency))
 
 const server = await serveMock(mock, { port, hostname }).catch((error: unknown) => {

@@ -77,14 +77,21 @@ export interface GatehouseMock extends Mock {
 export interface CreateMockOptions {
   /** The APIs to serve, by name (`["puid", "authpi"]`). @default every API */
   readonly apis?: ReadonlyArray<string> | undefined
+  /**
+   * A state to start from, by API name, as `snapshot()` gives it (or any part of it, for PUID and
+   * MachineID); `reset()` comes back to it. An API it names but the mock does not serve is ignored.
+   * @default each API's own seeded state
+   */
+  readonly seed?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** The names of every API the mock has, in the order it mounts them. */
 export const MOCK_APIS: ReadonlyArray<string> = ["puid", "machineid", "apikeys", "authpi", "puguh"]
 
 /**
- * Builds the mock of every API (or of `options.apis` only), in its seeded state. An unknown API
- * name throws a `RangeError` naming it.
+ * Builds the mock of every API (or of `options.apis` only), in its seeded state (or
+ * `options.seed`'s). An unknown API name throws a `RangeError` naming it; a seed that is not a
+ * state throws an `Error` naming the API.
  */
 export const createMock = (options: CreateMockOptions = {}): GatehouseMock => {
   const unknown = options.apis?.find((name) => !MOCK_APIS.includes(name))
@@ -96,8 +103,16 @@ export const createMock = (options: CreateMockOptions = {}): GatehouseMock => {
   const authpi = new AuthPIMock(clock)
   const puguh = new PuguhMock(clock)
   const all = [puid, machineid, apikeys, authpi, puguh]
+  const mock = mountMocks(clock, all.filter((api) => options.apis?.includes(api.name) ?? true))
+  const served = new Set(mock.apis.map((api) => api.name))
+  const seed = Object.fromEntries(Object.entries(options.seed ?? {}).filter(([name]) => served.has(name)))
+  mock.restore(seed)
   return {
-    ...mountMocks(clock, all.filter((api) => options.apis?.includes(api.name) ?? true)),
+    ...mock,
+    reset: () => {
+      mock.reset()
+      mock.restore(seed)
+    },
     puid,
     machineid,
     apikeys,

@@ -15,13 +15,13 @@ const runtimeArgs = (args: ReadonlyArray<string>) =>
 
 /** Runs the mock's command line with `args` under the runtime running the tests, to its end. */
 const cli = (...args: Array<string>) => {
-  const result = spawnSync(process.execPath, runtimeArgs(args), { encoding: "utf8", timeout: 30_000 })
+  const result = spawnSync(process.execPath, runtimeArgs(args), { encoding: "utf8", timeout: 90_000 })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-/** Polls `probe` until it answers something, for up to 30 s. */
+/** Polls `probe` until it answers something, for up to 90 s (a loaded machine starts slowly). */
 const eventually = async <A>(probe: () => A | undefined, what: string): Promise<A> => {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1800; i++) {
     const found = probe()
     if (found !== undefined) return found
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -147,7 +147,7 @@ describe("the mock's command line", () => {
     assert.doesNotMatch(server.stdout(), /^GET /m)
   })
 
-  it("--state saves the state on exit and loads it on start; --seed starts from a state, --state wins over it", async () => {
+  it("--state saves the state on exit and loads it on start; --seed starts from a state (and reset comes back to it), --state wins over it", async () => {
     const dir = scratch()
     const stateFile = join(dir, "state.json")
     try {
@@ -175,8 +175,11 @@ describe("the mock's command line", () => {
 
       const seeded = await startServer("--seed", write(dir, "seed.json", saved))
       try {
-        const org = await (await fetch(`${seeded.url}/__mock/machineid/orgs/org_demo_pro`)).json()
-        assert.equal(org.planState, "frozen")
+        const org = async () =>
+          (await (await fetch(`${seeded.url}/__mock/machineid/orgs/org_demo_pro`)).json()).planState
+        assert.equal(await org(), "frozen")
+        assert.equal((await fetch(`${seeded.url}/__mock/reset`, { method: "POST" })).status, 204)
+        assert.equal(await org(), "frozen", "a reset comes back to the seed")
       } finally {
         assert.equal(await seeded.stop(), 0)
       }

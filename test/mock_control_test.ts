@@ -380,4 +380,18 @@ describe("latency and faults in code", () => {
       assert.deepEqual(local.faults(), [])
     })
   })
+
+  it("a seed is where the mock starts and where reset() comes back to; a bad one, or a bad latency, throws", async () => {
+    const seed = { machineid: { orgs: [{ orgKey: "org_seeded", tier: "free" }] }, puguh: "ignored: not served" }
+    const local = createMock({ apis: ["machineid"], seed })
+    const usage = () =>
+      local.fetch(`${local.baseUrl("machineid")}/api/v1/usage`, { headers: { "x-org-key": "org_seeded" } })
+    assert.equal((await usage()).status, 200)
+    local.machineid.state.setPlanTier("org_seeded", "max")
+    local.reset()
+    assert.equal(local.machineid.state.org("org_seeded").planTier, "free")
+    assert.equal(local.machineid.state.isOrgKey(local.machineid.demo.proOrgKey), false)
+    assert.throws(() => createMock({ seed: { machineid: { orgs: "x" } } }), /^Error: machineid: /)
+    for (const bad of [-1, [20, 10], Number.NaN] as const) assert.throws(() => local.setLatency(bad), RangeError)
+  })
 })
