@@ -194,7 +194,8 @@ export class ApiKeysMock implements MockApi {
   /** The key service's answer for any `status` (a forced fault, `Prefer: code=`): `{ detail, _tag }`. */
   errorResponse(status: number, message: string): Response {
     const _tag = ERROR_TAGS[status] ?? (status >= 500 ? "InternalError" : "Error")
-    const extra = status === 503 ? { detail_code: "unavailable" } : {}
+    // A 503 carries its status, which the client's KeyStoreUnavailable keeps.
+    const extra = status === 503 ? { detail_code: "unavailable", status } : {}
     return Response.json({ detail: message, _tag, ...extra }, {
       status,
       headers: status === 429 || status === 503 ? { "retry-after": "1" } : {},
