@@ -69,7 +69,7 @@ const ESCAPES: Readonly<Record<string, string>> = {
 }
 
 /** `text` safe inside HTML text and quoted attributes. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c])
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c])
 
 // The live view: polls the control API and writes each value with textContent, never as markup.
 const SCRIPT = `
