@@ -27,10 +27,24 @@ export interface MockApi {
   /** Back to the seeded state. */
   readonly reset: () => void
   /**
+   * The API's own error answer for `status`, in its error shape: what a `status` fault without a
+   * body and `Prefer: code=` answer.
+   */
+  readonly errorResponse: (status: number, message: string) => Response
+  /**
+   * The state as JSON, for `--state`, `--seed` and `GET /__mock/state`; `restore` takes it back.
+   * An API without them always starts in its seeded state.
+   */
+  readonly snapshot?: (() => unknown) | undefined
+  /** Replaces the state with a `snapshot`'s; throws an `Error` saying what is wrong, and changes nothing, when it is not one. */
+  readonly restore?: ((snapshot: unknown) => void) | undefined
+  /**
    * The API's own routes on the server's control API, under `/__mock/<name>/`: `route` is the
    * rest of the path. Answers `undefined` for a route it does not have.
    */
   readonly control?: ((request: Request, route: string) => Promise<Response | undefined>) | undefined
+  /** What `control` serves, by route (below `/__mock/<name>/`) and method: `GET /__mock` lists them. */
+  readonly controlRoutes?: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined
 }
 
 /**
@@ -47,4 +61,27 @@ export const mswHandlers = (api: MockApi, base: string): ReadonlyArray<RequestHa
   }
   const root = base.replace(/\/+$/, "")
   return [http.all(root, answer), http.all(`${root}/*`, answer)]
+}
+
+/** The error code most APIs answer a status with, snake case: `rate_limited` for 429. */
+export const errorCode = (status: number): string => ERROR_CODES[status] ?? (status >= 500 ? "server_error" : "error")
+
+const ERROR_CODES: Readonly<Record<number, string>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  402: "payment_required",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  410: "gone",
+  412: "precondition_failed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  422: "unprocessable_entity",
+  429: "rate_limited",
+  500: "internal_error",
+  502: "bad_gateway",
+  503: "service_unavailable",
+  504: "gateway_timeout",
 }

@@ -8,12 +8,17 @@ import { Layer } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import type { MockApi } from "./api.ts"
 import type { MockClock } from "./clock.ts"
+import { preferredAnswer } from "./prefer.ts"
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** The origin the in-process mock answers for when no server runs. Any origin works. */
 export const MOCK_ORIGIN = "http://mock.gatehouse.test"
 
 /** A request the mock received. */
 export interface JournalEntry {
+  /** The API it reached (`puid`); absent for a path below no API. */
+  readonly api?: string | undefined
   /** The request method. */
   readonly method: string
   /** The URL as the caller sent it: the origin it reached the mock at. */
@@ -26,26 +31,69 @@ export interface JournalEntry {
   readonly operation?: string | undefined
   /** The status answered; absent when the connection was dropped. */
   readonly status?: number | undefined
+  /** How long the answer took, in real milliseconds (a fault's or the default latency included). */
+  readonly durationMs?: number | undefined
+}
+
+/** A wait: fixed, or drawn uniformly from `[min, max]`, in real milliseconds. */
+export type Latency = number | readonly [min: number, max: number]
+
+/** Which requests a fault, a journal query or a verify matches; every field given must match. */
+export interface RequestPattern {
+  /** Only requests to this API (`puid`). */
+  readonly api?: string | undefined
+  /** Only this method (any when absent). */
+  readonly method?: string | undefined
+  /** A path the request's pathname contains (a string) or matches (a RegExp). */
+  readonly path?: string | RegExp | undefined
+  /** Only answers with this status (journal queries and verify). */
+  readonly status?: number | undefined
 }
 
 /** A fault forced on the requests that match it. */
 export interface Fault {
+  /** Only requests to this API (`puid`). */
+  readonly api?: string | undefined
   /** Only this method (any when absent). */
   readonly method?: string | undefined
   /** A path the request's pathname contains (a string) or matches (a RegExp). */
   readonly path: string | RegExp
-  /** Answer with this status (and `body`: JSON, or a string sent as text) instead of the API's answer. */
+  /** Answer with this status (and `body`) instead of the API's answer. */
   readonly status?: number | undefined
-  /** The body of a `status` fault: JSON, or a string sent as text. @default {"error": "mock_fault"} */
+  /**
+   * The body of a `status` fault: JSON, or a string sent as text.
+   * @default the API's own error body for that status
+   */
   readonly body?: unknown
   /** Headers of a `status` fault's answer (a `Retry-After`, say). */
   readonly headers?: Readonly<Record<string, string>> | undefined
-  /** Wait this long before answering, in real milliseconds. */
-  readonly delayMs?: number | undefined
+  /** Wait this long before answering: fixed, or a `[min, max]` range, in real milliseconds. */
+  readonly delayMs?: Latency | undefined
   /** Fail the request as a broken connection would. */
   readonly drop?: boolean | undefined
   /** How many requests it applies to before it is spent (forever when absent). */
   readonly times?: number | undefined
+  /** The chance, from 0 to 1, that it applies to a matching request. @default 1 */
+  readonly probability?: number | undefined
+}
+
+/** A fault in force, as `faults()` lists it. */
+export interface ActiveFault {
+  /** Its id, for `removeFault` and `DELETE /__mock/faults/<id>`. */
+  readonly id: string
+  /** The fault as it was given. */
+  readonly fault: Fault
+  /** How many more requests it applies to (`null`: no limit). */
+  readonly left: number | null
+  /** How many requests it has applied to. */
+  readonly hits: number
+}
+
+/** What `fault()` answers: call it to remove the fault; `id` names it. */
+export interface FaultHandle {
+  (): void
+  /** The fault's id. */
+  readonly id: string
 }
 
 /** The journal keeps the most recent requests only, so that a long-running server does not grow. */
@@ -75,18 +123,35 @@ const cut = (value: string): string =>
 /** Headers that carry secrets whatever the API: they never reach the journal. */
 const ALWAYS_SECRET = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
 
-const matches = (fault: Fault, request: Request, pathname: string) =>
-  (fault.method === undefined || fault.method.toUpperCase() === request.method) &&
-  (typeof fault.path === "string" ? pathname.includes(fault.path) : fault.path.test(pathname))
+/** Whether a request (its method, pathname and API) matches `pattern`, whose status is not read. */
+const matches = (
+  pattern: Omit<RequestPattern, "status">,
+  method: string,
+  pathname: string,
+  api: string | undefined,
+): boolean =>
+  (pattern.method === undefined || pattern.method.toUpperCase() === method) &&
+  (pattern.api === undefined || pattern.api === api) &&
+  (pattern.path === undefined ||
+    (typeof pattern.path === "string" ? pathname.includes(pattern.path) : pattern.path.test(pathname)))
+
+/** Milliseconds of `latency`: itself, or a uniform draw from its range. */
+const draw = (latency: Latency): number =>
+  typeof latency === "number" ? latency : latency[0] + Math.round(Math.random() * (latency[1] - latency[0]))
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304])
 
-const faultResponse = (status: number, fault: Fault) => {
+/** A `status` fault's answer: its body, else the API's own error body for the status. */
+const faultResponse = (status: number, fault: Fault, api: MockApi | undefined) => {
   const init = { status, headers: fault.headers }
   if (NULL_BODY_STATUSES.has(status)) return new Response(null, init)
-  return typeof fault.body === "string"
-    ? new Response(fault.body, init)
-    : Response.json(fault.body ?? { error: "mock_fault" }, init)
+  if (fault.body === undefined) {
+    const answer = api?.errorResponse(status, "forced by a mock fault") ??
+      Response.json({ error: "mock_fault" }, { status })
+    for (const [name, value] of Object.entries(fault.headers ?? {})) answer.headers.set(name, value)
+    return answer
+  }
+  return typeof fault.body === "string" ? new Response(fault.body, init) : Response.json(fault.body, init)
 }
 
 /** Waits `millis`, or less when the client gives up on the request first. */
@@ -104,8 +169,6 @@ const notFound = (request: Request) =>
     { error: "not_found", message: `no mock API at ${new URL(request.url).pathname}` },
     { status: 404 },
   )
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** Where a request goes: an API and the path below its base URL, or nowhere. */
 interface Target {
@@ -140,10 +203,31 @@ export interface Mock {
   readonly secretHeaders: ReadonlySet<string>
   /** Requests received, oldest first. */
   readonly journal: ReadonlyArray<JournalEntry>
-  /** Forces `fault` on matching requests; returns a function that removes it. */
-  readonly fault: (fault: Fault) => () => void
+  /** Forces `fault` on matching requests; returns a function that removes it, whose `id` names it. */
+  readonly fault: (fault: Fault) => FaultHandle
+  /** The faults in force, oldest first. */
+  readonly faults: () => ReadonlyArray<ActiveFault>
+  /** Removes the fault `id`; `false` when there is none. */
+  readonly removeFault: (id: string) => boolean
   /** Removes every forced fault. */
   readonly clearFaults: () => void
+  /** The journal's entries that match `query`, oldest first; `limit` keeps the most recent ones. */
+  readonly requests: (query?: RequestPattern & { readonly limit?: number | undefined }) => ReadonlyArray<JournalEntry>
+  /** How many journalled requests match `pattern` (WireMock's verify). */
+  readonly verify: (pattern: RequestPattern) => number
+  /** Empties the journal. */
+  readonly clearJournal: () => void
+  /** Sets the wait before every API answer that no fault delays (`undefined`: none, the default). */
+  readonly setLatency: (latency: Latency | undefined) => void
+  /** Calls `listener` with each request's journal entry once it is answered; returns the function that stops it. */
+  readonly observe: (listener: (entry: JournalEntry) => void) => () => void
+  /** The state of every API that can save it (`snapshot` on its `MockApi`), by API name, as JSON. */
+  readonly snapshot: () => Record<string, unknown>
+  /**
+   * Restores the APIs a `snapshot` names (the others keep their state). Throws an `Error` naming
+   * the API and what is wrong, and changes nothing, when the snapshot is not one.
+   */
+  readonly restore: (snapshot: Readonly<Record<string, unknown>>) => void
   /** Back to the seeded state: every API, the clock, the faults, the journal. */
   readonly reset: () => void
   /**
@@ -164,7 +248,10 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
   // The bytes of each entry, oldest first, and their sum: what the journal holds.
   const journalSizes: Array<number> = []
   let journalBytes = 0
-  let faults: Array<{ fault: Fault; left: number }> = []
+  let faults: Array<{ id: string; fault: Fault; left: number; hits: number }> = []
+  let faultIds = 0
+  let latency: Latency | undefined
+  const listeners = new Set<(entry: JournalEntry) => void>()
 
   /** Drops the oldest entries in one go, down to 90% of both bounds, so that eviction costs O(1) a request. */
   const evict = () => {
@@ -222,23 +309,27 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     return undefined
   }
 
-  const takeFault = (request: Request, pathname: string): Fault | undefined => {
-    if (faults.length === 0) return undefined
-    const found = faults.find((f) => f.left > 0 && matches(f.fault, request, pathname))
+  const takeFault = (request: Request, pathname: string, api: string | undefined): Fault | undefined => {
+    const found = faults.find((f) =>
+      matches(f.fault, request.method, pathname, api) &&
+      (f.fault.probability === undefined || Math.random() < f.fault.probability)
+    )
     if (found === undefined) return undefined
     found.left -= 1
+    found.hits += 1
+    if (found.left === 0) faults = faults.filter((f) => f !== found)
     return found.fault
   }
 
   const answer = async (request: Request, entry: Mutable<JournalEntry>, headerBytes: number): Promise<Response> => {
     const url = new URL(request.url)
-    const fault = takeFault(request, url.pathname)
-    if (fault !== undefined) {
-      if (fault.delayMs !== undefined) await delay(fault.delayMs, request.signal)
-      if (fault.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
-      if (fault.status !== undefined) return faultResponse(fault.status, fault)
-    }
     const target = targetOf(url)
+    entry.api = target?.api.name
+    const fault = faults.length === 0 ? undefined : takeFault(request, url.pathname, entry.api)
+    const wait = fault?.delayMs ?? (target === undefined ? undefined : latency)
+    if (wait !== undefined) await delay(draw(wait), request.signal)
+    if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
+    if (fault?.status !== undefined) return faultResponse(fault.status, fault, target?.api)
     if (headerBytes > MAX_HEADER_BYTES) {
       const message = `The request headers are larger than ${MAX_HEADER_BYTES} bytes`
       return target === undefined
@@ -246,6 +337,11 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
         : target.api.router.refuse(431, message, request, target.baseUrl)
     }
     if (target === undefined) return notFound(request)
+    const preferred = preferredAnswer(target.api, target.path, request)
+    if (preferred !== undefined) {
+      entry.operation = preferred.operation
+      return preferred.response
+    }
     const routed = await target.api.router(request, target.path, target.baseUrl, url)
     entry.operation = routed.operation
     return routed.response
@@ -254,12 +350,26 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init)
     const { entry, headerBytes } = record(request)
-    const response = await answer(request, entry, headerBytes)
-    entry.status = response.status
-    return response
+    const started = performance.now()
+    try {
+      const response = await answer(request, entry, headerBytes)
+      entry.status = response.status
+      return response
+    } finally {
+      entry.durationMs = Math.round((performance.now() - started) * 100) / 100
+      for (const listener of listeners) listener(entry)
+    }
   }
 
-  return {
+  const requests = (query: RequestPattern & { readonly limit?: number | undefined } = {}) => {
+    const found = journal.filter((entry) =>
+      (query.status === undefined || query.status === entry.status) &&
+      matches(query, entry.method, new URL(entry.url).pathname, entry.api)
+    )
+    return query.limit === undefined ? found : found.slice(Math.max(0, found.length - query.limit))
+  }
+
+  const app: Mock = {
     fetch: fetch as typeof globalThis.fetch,
     layer: Layer.provide(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.Fetch, fetch as typeof globalThis.fetch)),
     baseUrl: (name) => {
@@ -277,14 +387,65 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       ) {
         throw new RangeError(`a fault's status must be an integer from 200 to 599, not ${fault.status}`)
       }
-      const entry = { fault, left: fault.times ?? Number.POSITIVE_INFINITY }
-      faults.push(entry)
-      return () => {
-        faults = faults.filter((f) => f !== entry)
+      if (fault.probability !== undefined && !(fault.probability >= 0 && fault.probability <= 1)) {
+        throw new RangeError(`a fault's probability must be from 0 to 1, not ${fault.probability}`)
       }
+      const entry = { id: `f${++faultIds}`, fault, left: fault.times ?? Number.POSITIVE_INFINITY, hits: 0 }
+      faults.push(entry)
+      return Object.assign(() => void app.removeFault(entry.id), { id: entry.id })
+    },
+    faults: () =>
+      faults.map(({ id, fault, left, hits }) => ({
+        id,
+        fault,
+        left: Number.isFinite(left) ? left : null,
+        hits,
+      })),
+    removeFault: (id) => {
+      const before = faults.length
+      faults = faults.filter((f) => f.id !== id)
+      return faults.length < before
     },
     clearFaults: () => {
       faults = []
+    },
+    requests,
+    verify: (pattern) => requests(pattern).length,
+    clearJournal: () => {
+      journal.length = 0
+      journalSizes.length = 0
+      journalBytes = 0
+    },
+    setLatency: (value) => {
+      const [min, max] = typeof value === "number" ? [value, value] : value ?? [0, 0]
+      if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && min <= max)) {
+        throw new RangeError(`a latency must be milliseconds >= 0, or a range [min, max], not ${value}`)
+      }
+      latency = value
+    },
+    observe: (listener) => {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+    snapshot: () =>
+      Object.fromEntries(apis.flatMap((api) => api.snapshot === undefined ? [] : [[api.name, api.snapshot()]])),
+    restore: (snapshot) => {
+      const targets = Object.keys(snapshot).map((name) => {
+        const api = apis.find((a) => a.name === name)
+        if (api?.restore === undefined) {
+          throw new Error(`${name}: ${api === undefined ? "no such API on this mock" : "its state cannot be restored"}`)
+        }
+        return api
+      })
+      const before = new Map(targets.map((api) => [api, api.snapshot!()]))
+      for (const api of targets) {
+        try {
+          api.restore!(snapshot[api.name])
+        } catch (error) {
+          for (const [done, state] of before) done.restore!(state)
+          throw new Error(`${api.name}: ${error instanceof Error ? error.message : String(error)}`)
+        }
+      }
     },
     reset: () => {
       clock.reset()
@@ -306,4 +467,5 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       }
     },
   }
+  return app
 }

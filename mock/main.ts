@@ -1,12 +1,13 @@
 /**
  * `deno task mock`: the mock server for every gatehouse API on one port.
  *
- * `deno task mock [--port N] [--host H] [--help]`; `MOCK_PORT` sets the port too. Runs on Deno,
+ * `deno task mock [options]` (`--help` lists them); `MOCK_PORT` sets the port too. Runs on Deno,
  * Bun (`bun run mock/main.ts`) and Node 22+.
  *
  * @module
  */
-import { createMock } from "./mod.ts"
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { createMock, MOCK_APIS } from "./mod.ts"
 import { serveMock } from "./server.ts"
 
 const USAGE = `gatehouse mock: every gatehouse API's mock on one port
@@ -14,12 +15,18 @@ const USAGE = `gatehouse mock: every gatehouse API's mock on one port
 Usage: deno task mock [options]
 
 Options:
-  --port N       the port to listen on; 0 picks a free one (default 4010, or MOCK_PORT)
-  --host H       the interface to listen on (default 127.0.0.1; --hostname works too)
-  --help, -h     this text
+  --port N         the port to listen on; 0 picks a free one (default 4010, or MOCK_PORT)
+  --host H         the interface to listen on (default 127.0.0.1; --hostname works too)
+  --apis A,B       serve these APIs only (${MOCK_APIS.join(", ")}; default all)
+  --seed FILE      start from this state: JSON by API name, as GET /__mock/state answers
+  --state FILE     load the state from FILE at start (when it exists) and save it there on exit
+  --latency MS     wait MS milliseconds before every API answer (a fault's delay replaces it)
+  --quiet          no line per request (method, path, status, time, API)
+  --help, -h       this text
 
 Each API is served under its own prefix (/puid/api, /machineid, /apikeys, /authpi, /puguh), with its
-OpenAPI document at <prefix>/openapi.json and /openapi.yaml; the control API is under /__mock.`
+OpenAPI document at <prefix>/openapi.json and /openapi.yaml; / is an index page with a live view of
+the requests; the control API is under /__mock (GET /__mock lists its routes).`
 
 interface Process {
   readonly argv: ReadonlyArray<string>
@@ -35,17 +42,19 @@ const fail = (message: string): never => {
   return runtime.process!.exit(2)
 }
 
+const FLAGS = new Set(["port", "host", "hostname", "apis", "seed", "state", "latency", "quiet", "help", "h"])
+const SWITCHES = new Set(["quiet", "help"])
+
 /** The flags given, each checked: an unknown one, or one without its value, ends the program. */
 const parse = (argv: ReadonlyArray<string>): Record<string, string> => {
-  const known = new Set(["port", "host", "hostname", "help", "h"])
   const flags: Record<string, string> = {}
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const match = /^--?([a-z-]+)(?:=(.*))?$/.exec(arg)
-    if (match === null || !known.has(match[1])) fail(`unknown option ${arg}`)
+    if (match === null || !FLAGS.has(match[1])) fail(`unknown option ${arg}`)
     const name = match![1] === "hostname" ? "host" : match![1] === "h" ? "help" : match![1]
-    if (name === "help") {
-      flags.help = "true"
+    if (SWITCHES.has(name)) {
+      flags[name] = "true"
       continue
     }
     const value = match![2] ?? argv[++i]
@@ -53,6 +62,20 @@ const parse = (argv: ReadonlyArray<string>): Record<string, string> => {
     flags[name] = value
   }
   return flags
+}
+
+/** The JSON object in `file`, or the end of the program saying why not. */
+const readState = (flag: string, file: string): Record<string, unknown> => {
+  let value: unknown
+  try {
+    value = JSON.parse(readFileSync(file, "utf8"))
+  } catch (error) {
+    return fail(`--${flag} ${file}: ${error instanceof SyntaxError ? "not JSON" : "cannot be read"}`)
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail(`--${flag} ${file}: must be a JSON object of states by API name`)
+  }
+  return value as Record<string, unknown>
 }
 
 const flags = parse(args)
@@ -64,8 +87,32 @@ const portText = flags.port ?? runtime.process?.env.MOCK_PORT ?? "4010"
 const port = Number(portText)
 if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be an integer from 0 to 65535, not ${portText}`)
 const hostname = flags.host ?? "127.0.0.1"
+const apis = flags.apis?.split(",").map((name) => name.trim())
+const unknownApi = apis?.find((name) => !MOCK_APIS.includes(name))
+if (unknownApi !== undefined) fail(`--apis: unknown API ${unknownApi} (the APIs: ${MOCK_APIS.join(", ")})`)
+if (flags.latency !== undefined && !/^\d{1,7}$/.test(flags.latency)) {
+  fail(`--latency must be a whole number of milliseconds, not ${flags.latency}`)
+}
 
-const mock = createMock()
+/** Runs `build`; an `Error` it throws ends the program, naming `flag`'s file. */
+const loading = <A>(flag: string, file: string | undefined, build: () => A): A => {
+  try {
+    return build()
+  } catch (error) {
+    return fail(`--${flag} ${file}: ${(error as Error).message}`)
+  }
+}
+const seed = flags.seed === undefined ? undefined : readState("seed", flags.seed)
+const mock = loading("seed", flags.seed, () => createMock({ apis, seed }))
+// A saved state is where the last run stopped; `POST /__mock/reset` still goes back to the seed.
+const stateFile = flags.state
+if (stateFile !== undefined && existsSync(stateFile)) {
+  const served = new Set(mock.apis.map((api) => api.name))
+  const state = Object.entries(readState("state", stateFile)).filter(([name]) => served.has(name))
+  loading("state", stateFile, () => mock.restore(Object.fromEntries(state)))
+}
+if (flags.latency !== undefined) mock.setLatency(Number(flags.latency))
+
 const server = await serveMock(mock, { port, hostname }).catch((error: unknown) => {
   const code = (error as { code?: string; name?: string }).code ?? (error as { name?: string }).name
   const why = code === "EADDRINUSE" || code === "AddrInUse"
@@ -80,12 +127,27 @@ for (const api of mock.apis) {
   lines.push(`${api.name.padEnd(10)} ${server.url}${api.mount}`)
   for (const [name, value] of Object.entries(api.demo)) lines.push(`${"".padEnd(10)} ${name}: ${value}`)
 }
-lines.push(
-  "",
-  `control    ${server.url}/__mock  (POST /reset, POST /clock {advanceMs}, POST|DELETE /faults, GET /journal)`,
-)
+lines.push("", `index      ${server.url}/`, `control    ${server.url}/__mock  (GET it for every control route)`)
 console.log(lines.join("\n"))
 
-// Ctrl-C or a stop from an orchestrator: close the server, then exit cleanly.
-const stop = () => void server.close().then(() => runtime.process?.exit(0))
+// One line per request: the path without its query (which may carry a token), never a header.
+if (flags.quiet === undefined) {
+  mock.observe((entry) => {
+    const ms = entry.durationMs === undefined ? "" : ` ${entry.durationMs.toFixed(1)}ms`
+    console.log(`${entry.method} ${new URL(entry.url).pathname} ${entry.status ?? "dropped"}${ms} ${entry.api ?? "-"}`)
+  })
+}
+
+/** Writes the state to the `--state` file, whole or not at all. */
+const saveState = (file: string) => {
+  writeFileSync(`${file}.tmp`, JSON.stringify(mock.snapshot(), null, 2))
+  renameSync(`${file}.tmp`, file)
+}
+
+// Ctrl-C or a stop from an orchestrator: close the server, save the state, then exit cleanly.
+const stop = () =>
+  void server.close().then(() => {
+    if (stateFile !== undefined) saveState(stateFile)
+    runtime.process?.exit(0)
+  })
 for (const signal of ["SIGINT", "SIGTERM"]) runtime.process?.on(signal, stop)

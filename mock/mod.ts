@@ -31,7 +31,17 @@ import { PuguhMock } from "./puguh/mod.ts"
 import { MachineIdMock } from "./machineid/mod.ts"
 import { PuidMock } from "./puid/mod.ts"
 
-export { type Fault, type JournalEntry, type Mock, MOCK_ORIGIN, mountMocks } from "./app.ts"
+export {
+  type ActiveFault,
+  type Fault,
+  type FaultHandle,
+  type JournalEntry,
+  type Latency,
+  type Mock,
+  MOCK_ORIGIN,
+  mountMocks,
+  type RequestPattern,
+} from "./app.ts"
 export type { MockApi } from "./api.ts"
 export { MockClock } from "./clock.ts"
 export { PUID_DEMO, PuidMock, PuidState } from "./puid/mod.ts"
@@ -63,16 +73,46 @@ export interface GatehouseMock extends Mock {
   readonly puguh: PuguhMock
 }
 
-/** Builds the mock of every API, in its seeded state. */
-export const createMock = (): GatehouseMock => {
+/** Options of {@linkcode createMock}. */
+export interface CreateMockOptions {
+  /** The APIs to serve, by name (`["puid", "authpi"]`). @default every API */
+  readonly apis?: ReadonlyArray<string> | undefined
+  /**
+   * A state to start from, by API name, as `snapshot()` gives it (or any part of it, for PUID and
+   * MachineID); `reset()` comes back to it. An API it names but the mock does not serve is ignored.
+   * @default each API's own seeded state
+   */
+  readonly seed?: Readonly<Record<string, unknown>> | undefined
+}
+
+/** The names of every API the mock has, in the order it mounts them. */
+export const MOCK_APIS: ReadonlyArray<string> = ["puid", "machineid", "apikeys", "authpi", "puguh"]
+
+/**
+ * Builds the mock of every API (or of `options.apis` only), in its seeded state (or
+ * `options.seed`'s). An unknown API name throws a `RangeError` naming it; a seed that is not a
+ * state throws an `Error` naming the API.
+ */
+export const createMock = (options: CreateMockOptions = {}): GatehouseMock => {
+  const unknown = options.apis?.find((name) => !MOCK_APIS.includes(name))
+  if (unknown !== undefined) throw new RangeError(`no mock API named ${unknown} (the APIs: ${MOCK_APIS.join(", ")})`)
   const clock = new MockClock()
   const puid = new PuidMock(clock)
   const machineid = new MachineIdMock(clock)
   const apikeys = new ApiKeysMock(clock)
   const authpi = new AuthPIMock(clock)
   const puguh = new PuguhMock(clock)
+  const all = [puid, machineid, apikeys, authpi, puguh]
+  const mock = mountMocks(clock, all.filter((api) => options.apis?.includes(api.name) ?? true))
+  const served = new Set(mock.apis.map((api) => api.name))
+  const seed = Object.fromEntries(Object.entries(options.seed ?? {}).filter(([name]) => served.has(name)))
+  mock.restore(seed)
   return {
-    ...mountMocks(clock, [puid, machineid, apikeys, authpi, puguh]),
+    ...mock,
+    reset: () => {
+      mock.reset()
+      mock.restore(seed)
+    },
     puid,
     machineid,
     apikeys,

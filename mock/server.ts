@@ -6,8 +6,12 @@
  *
  * @module
  */
-import type { Fault, Mock } from "./app.ts"
+import { type Fault, JOURNAL_LIMIT, type Latency, type Mock, type RequestPattern } from "./app.ts"
+import { faultJson, indexHtml, indexOf, liveIndexOf, wantsJson } from "./index_page.ts"
 import { serve } from "./serve.ts"
+
+/** A journal query: a request pattern and how many of the most recent matches. */
+type JournalQuery = RequestPattern & { readonly limit?: number | undefined }
 
 /** Options of {@linkcode serveMock}. */
 export interface ServeOptions {
@@ -55,24 +59,85 @@ const isStatus = (value: unknown) => Number.isInteger(value) && (value as number
 const isCount = (value: unknown, max: number) =>
   Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const MAX_DELAY_MS = 3_600_000
 
-const FAULT_FIELDS = ["path", "method", "status", "body", "headers", "delayMs", "drop", "times"]
+/** A regular expression from `source`, or why not. */
+const regExpOf = (field: string, source: unknown): RegExp | string => {
+  if (typeof source !== "string" || source === "") return `${field} must be a regular expression`
+  try {
+    return new RegExp(source)
+  } catch {
+    return `${field} is not a valid regular expression`
+  }
+}
 
-const faultOf = (input: Record<string, unknown>): Fault | string => {
-  const unknown = unknownField(input, FAULT_FIELDS)
-  if (unknown !== undefined) return unknown
-  if (typeof input.path !== "string" || input.path === "") {
-    return "path is required: a string the request's path contains"
+/** The request pattern of `input`'s `api`, `method`, `path` (contained) or `pathPattern` (a RegExp), `status`. */
+const patternOf = (mock: Mock, input: Record<string, unknown>): RequestPattern | string => {
+  if (input.api !== undefined && !mock.apis.some((api) => api.name === input.api)) {
+    return `api must be one of ${mock.apis.map((api) => api.name).join(", ")}`
   }
   if (input.method !== undefined && (typeof input.method !== "string" || !HEADER_NAME.test(input.method))) {
     return "method must be an HTTP method"
   }
-  if (input.status !== undefined && !isStatus(input.status)) return "status must be an integer from 200 to 599"
-  if (input.delayMs !== undefined && !isCount(input.delayMs, 3_600_000)) {
-    return "delayMs must be an integer from 0 to 3600000"
+  if (input.path !== undefined && input.pathPattern !== undefined) return "give path or pathPattern, not both"
+  if (input.path !== undefined && (typeof input.path !== "string" || input.path === "")) {
+    return "path must be a string the request's path contains"
   }
+  const path = input.pathPattern === undefined
+    ? input.path as string | undefined
+    : regExpOf("pathPattern", input.pathPattern)
+  if (typeof path === "string" && input.pathPattern !== undefined) return path
+  if (input.status !== undefined && !isStatus(input.status)) return "status must be an integer from 200 to 599"
+  return {
+    api: input.api as string | undefined,
+    method: input.method as string | undefined,
+    path,
+    status: input.status as number | undefined,
+  }
+}
+
+/** `delayMs`: milliseconds, or a `[min, max]` range. */
+const latencyOf = (value: unknown): Latency | string => {
+  if (isCount(value, MAX_DELAY_MS)) return value as number
+  if (
+    Array.isArray(value) && value.length === 2 && value.every((v) => isCount(v, MAX_DELAY_MS)) && value[0] <= value[1]
+  ) {
+    return [value[0], value[1]]
+  }
+  return `delayMs must be an integer from 0 to ${MAX_DELAY_MS}, or a range [min, max]`
+}
+
+const FAULT_FIELDS = [
+  "api",
+  "method",
+  "path",
+  "pathPattern",
+  "status",
+  "body",
+  "headers",
+  "delayMs",
+  "drop",
+  "times",
+  "probability",
+]
+
+const faultOf = (mock: Mock, input: Record<string, unknown>): Fault | string => {
+  const unknown = unknownField(input, FAULT_FIELDS)
+  if (unknown !== undefined) return unknown
+  if (input.path === undefined && input.pathPattern === undefined) {
+    return "path (a string the request's path contains) or pathPattern (a regular expression) is required"
+  }
+  const pattern = patternOf(mock, { ...input, status: undefined })
+  if (typeof pattern === "string") return pattern
+  if (input.status !== undefined && !isStatus(input.status)) return "status must be an integer from 200 to 599"
+  const delayMs = input.delayMs === undefined ? undefined : latencyOf(input.delayMs)
+  if (typeof delayMs === "string") return delayMs
   if (input.times !== undefined && !(isCount(input.times, 1_000_000) && (input.times as number) >= 1)) {
     return "times must be an integer from 1 to 1000000"
+  }
+  const probability = input.probability
+  if (probability !== undefined && !(typeof probability === "number" && probability > 0 && probability <= 1)) {
+    return "probability must be a number above 0, at most 1"
   }
   if (input.drop !== undefined && typeof input.drop !== "boolean") return "drop must be true or false"
   const headers = input.headers
@@ -87,14 +152,15 @@ const faultOf = (input: Record<string, unknown>): Fault | string => {
     return "a fault needs at least one of status, delayMs, drop"
   }
   return {
-    path: input.path,
-    method: input.method as string | undefined,
+    ...pattern,
+    path: pattern.path!,
     status: input.status as number | undefined,
     body: input.body,
     headers: headers as Record<string, string> | undefined,
-    delayMs: input.delayMs as number | undefined,
-    drop: input.drop === true,
+    delayMs,
+    drop: input.drop as boolean | undefined,
     times: input.times as number | undefined,
+    probability: probability as number | undefined,
   }
 }
 
@@ -114,32 +180,99 @@ const clockTarget = (mock: Mock, input: Record<string, unknown>): number | strin
   return typeof now === "number" && Number.isInteger(now) ? now : "now must be epoch milliseconds or an ISO date"
 }
 
-const badRequest = (message: string) => Response.json({ error: "bad_request", message }, { status: 400 })
+const JOURNAL_QUERY = ["api", "method", "path", "pathPattern", "status", "limit"]
 
-/** The control API's own routes, by path and method. */
-const ROUTES: Readonly<Record<string, ReadonlyArray<string>>> = {
-  "/__mock": ["GET"],
-  "/__mock/health": ["GET"],
-  "/__mock/reset": ["POST"],
-  "/__mock/clock": ["POST"],
-  "/__mock/faults": ["POST", "DELETE"],
-  "/__mock/journal": ["GET"],
+/** The journal query of a URL's search parameters, or why not. */
+const journalQuery = (mock: Mock, params: URLSearchParams): JournalQuery | string => {
+  const input: Record<string, unknown> = Object.fromEntries(params)
+  const unknown = unknownField(input, JOURNAL_QUERY)
+  if (unknown !== undefined) return unknown.replace("field", "query parameter")
+  for (const field of ["status", "limit"]) {
+    if (input[field] !== undefined) input[field] = /^\d{1,6}$/.test(input[field] as string) ? Number(input[field]) : NaN
+  }
+  const pattern = patternOf(mock, input)
+  if (typeof pattern === "string") return pattern
+  if (input.limit !== undefined && !(isCount(input.limit, JOURNAL_LIMIT) && (input.limit as number) >= 1)) {
+    return `limit must be an integer from 1 to ${JOURNAL_LIMIT}`
+  }
+  return { ...pattern, limit: input.limit as number | undefined }
 }
 
+/** `POST /__mock/verify`: how many journalled requests match, and whether that is the `expect`ed count. */
+const verify = (mock: Mock, input: Record<string, unknown>): Response => {
+  const unknown = unknownField(input, ["api", "method", "path", "pathPattern", "status", "expect"])
+  if (unknown !== undefined) return badRequest(unknown)
+  const pattern = patternOf(mock, input)
+  if (typeof pattern === "string") return badRequest(pattern)
+  if (input.expect !== undefined && !isCount(input.expect, JOURNAL_LIMIT)) {
+    return badRequest(`expect must be an integer from 0 to ${JOURNAL_LIMIT}`)
+  }
+  const count = mock.verify(pattern)
+  return Response.json(
+    input.expect === undefined ? { count } : { count, expected: input.expect, matched: count === input.expect },
+  )
+}
+
+const badRequest = (message: string) => Response.json({ error: "bad_request", message }, { status: 400 })
+const notFound = (message: string) => Response.json({ error: "not_found", message }, { status: 404 })
+
+/** The control API's own routes, by path and method, each with what it does: `GET /__mock` lists them. */
+export const CONTROL_ROUTES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  "/__mock": { GET: "this index: the APIs (base URL, demo credentials, OpenAPI documents) and the control routes" },
+  "/__mock/health": { GET: "200 {status: ok} when the server answers" },
+  "/__mock/reset": { POST: "every API back to its seeded state; the clock, the faults and the journal too" },
+  "/__mock/clock": { POST: "{advanceMs} or {now} (epoch ms or ISO date): move the mock clock" },
+  "/__mock/faults": {
+    GET: "the faults in force, with their ids",
+    POST:
+      "{path | pathPattern, api?, method?, status?, body?, headers?, delayMs? (ms or [min, max]), drop?, times?, probability?}: 201 with its id",
+    DELETE: "remove every fault",
+  },
+  "/__mock/faults/<id>": { DELETE: "remove one fault (404 when there is none)" },
+  "/__mock/journal": {
+    GET: "the requests received, oldest first; ?api=&method=&path=&pathPattern=&status=&limit=",
+    DELETE: "empty the journal",
+  },
+  "/__mock/verify": { POST: "{api?, method?, path? | pathPattern?, status?, expect?}: {count} of matching requests" },
+  "/__mock/state": {
+    GET: "the state of every API that saves it, as JSON",
+    PUT: "restore such a state (400 naming what is wrong)",
+  },
+}
+
+/** Each API's own control routes (from its `controlRoutes`), by route and method. */
+const apiControlRoutes = (mock: Mock) =>
+  Object.fromEntries(
+    mock.apis.flatMap((api) =>
+      Object.entries(api.controlRoutes ?? {}).map(([route, methods]) => [`/__mock/${api.name}/${route}`, methods])
+    ),
+  )
+
+const methodNotAllowed = (method: string, path: string, allowed: ReadonlyArray<string>) =>
+  Response.json(
+    { error: "method_not_allowed", message: `${method} is not allowed on ${path}` },
+    { status: 405, headers: { allow: allowed.join(", ") } },
+  )
+
 /**
- * The control API: `/__mock`, `/__mock/health`, `/__mock/reset`, `/__mock/clock`, `/__mock/faults`,
- * `/__mock/journal`, and each API's own under `/__mock/<api>/`. Every body is checked (400 naming
- * the field, unknown fields refused); a wrong method is 405 with `Allow`.
+ * The control API under `/__mock` (see {@linkcode CONTROL_ROUTES}), and each API's own under
+ * `/__mock/<api>/`. Every body is checked (400 naming the field, unknown fields refused); a wrong
+ * method is 405 with `Allow`.
  */
 const control = async (mock: Mock, request: Request, origin: string): Promise<Response> => {
-  const path = new URL(request.url).pathname.replace(/\/+$/, "")
+  const url = new URL(request.url)
+  const path = url.pathname.replace(/\/+$/, "")
   const route = `${request.method} ${path}`
+  const faultId = /^\/__mock\/faults\/([^/]+)$/.exec(path)?.[1]
+  if (faultId !== undefined) {
+    if (request.method !== "DELETE") return methodNotAllowed(request.method, path, ["DELETE"])
+    return mock.removeFault(decodeURIComponent(faultId))
+      ? new Response(null, { status: 204 })
+      : notFound(`no fault ${faultId}`)
+  }
   switch (route) {
     case "GET /__mock":
-      return Response.json({
-        apis: mock.apis.map((api) => ({ name: api.name, baseUrl: `${origin}${api.mount}`, demo: api.demo })),
-        now: mock.clock.now(),
-      })
+      return Response.json({ ...indexOf(mock, origin), control: { ...CONTROL_ROUTES, ...apiControlRoutes(mock) } })
     case "GET /__mock/health":
       return Response.json({ status: "ok", apis: mock.apis.map((api) => api.name), now: mock.clock.now() })
     case "POST /__mock/reset":
@@ -154,29 +287,50 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       mock.clock.set(target)
       return Response.json({ now: mock.clock.now() })
     }
+    case "GET /__mock/faults":
+      return Response.json(mock.faults().map(faultJson))
     case "POST /__mock/faults": {
       const input = await body(request)
-      const fault = typeof input === "string" ? input : faultOf(input)
+      const fault = typeof input === "string" ? input : faultOf(mock, input)
       if (typeof fault === "string") return badRequest(fault)
-      mock.fault(fault)
-      return new Response(null, { status: 201 })
+      const { id } = mock.fault(fault)
+      return Response.json(faultJson(mock.faults().find((f) => f.id === id)!), {
+        status: 201,
+        headers: { location: `/__mock/faults/${id}` },
+      })
     }
     case "DELETE /__mock/faults":
       mock.clearFaults()
       return new Response(null, { status: 204 })
-    case "GET /__mock/journal":
-      return Response.json(mock.journal)
-    default: {
-      const allowed = ROUTES[path]
-      if (allowed !== undefined) {
-        return Response.json(
-          { error: "method_not_allowed", message: `${request.method} is not allowed on ${path}` },
-          { status: 405, headers: { allow: allowed.join(", ") } },
-        )
+    case "GET /__mock/journal": {
+      const query = journalQuery(mock, url.searchParams)
+      return typeof query === "string" ? badRequest(query) : Response.json(mock.requests(query))
+    }
+    case "DELETE /__mock/journal":
+      mock.clearJournal()
+      return new Response(null, { status: 204 })
+    case "POST /__mock/verify": {
+      const input = await body(request)
+      return typeof input === "string" ? badRequest(input) : verify(mock, input)
+    }
+    case "GET /__mock/state":
+      return Response.json(mock.snapshot())
+    case "PUT /__mock/state": {
+      const input = await body(request)
+      if (typeof input === "string") return badRequest(input)
+      try {
+        mock.restore(input)
+      } catch (error) {
+        return badRequest(error instanceof Error ? error.message : String(error))
       }
+      return new Response(null, { status: 204 })
+    }
+    default: {
+      const allowed = CONTROL_ROUTES[path]
+      if (allowed !== undefined) return methodNotAllowed(request.method, path, Object.keys(allowed))
       const api = mock.apis.find((api) => path.startsWith(`/__mock/${api.name}/`))
       const answer = await api?.control?.(request, path.slice(`/__mock/${api.name}/`.length))
-      return answer ?? Response.json({ error: "not_found", message: `no control route ${route}` }, { status: 404 })
+      return answer ?? notFound(`no control route ${route}`)
     }
   }
 }
@@ -192,6 +346,11 @@ const isControl = (url: string): boolean => {
 /** The server's request handler: control routes, then the mock, at the origin it is served at. */
 const handlerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
   if (isControl(request.url)) return control(mock, request, origin())
+  if ((request.method === "GET" || request.method === "HEAD") && new URL(request.url).pathname === "/") {
+    return wantsJson(request)
+      ? Response.json(liveIndexOf(mock, origin()))
+      : new Response(indexHtml(indexOf(mock, origin())), { headers: { "content-type": "text/html; charset=utf-8" } })
+  }
   try {
     return await mock.fetch(request)
   } catch {

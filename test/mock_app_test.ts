@@ -229,7 +229,7 @@ describe("the control API over HTTP", () => {
       await refused("/faults", '{"path":"/x","status":503,"headers":{"bad header":"x"}}', /headers\.bad header/)
       await refused("/faults", '{"path":"/x","status":503,"times":0}', /times must be/)
       await refused("/faults", '{"path":"/x"}', /at least one of status, delayMs, drop/)
-      await refused("/faults", '{"path":"/x","status":503,"api":"puguh"}', /unknown field api/)
+      await refused("/faults", '{"path":"/x","status":503,"bogus":1}', /unknown field bogus/)
       await refused("/faults", '{"path":"/x","drop":"yes"}', /drop must be/)
       for (const body of ['{"advanceMs":"x"}', '{"advanceMs":1.5}', "{}", '{"advanceMs":1,"now":2}']) {
         await refused("/clock", body, /advanceMs|now/)

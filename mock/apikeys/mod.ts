@@ -73,6 +73,48 @@ const seed = (at: number) =>
     })
   })
 
+/** The key service's tables as JSON, each an array of its rows (column to value). */
+export type ApiKeysSnapshot = Readonly<Record<string, ReadonlyArray<Readonly<Record<string, string | number | null>>>>>
+
+const ApiKeysSnapshotSchema = Schema.Record(
+  Schema.Literals(TABLES),
+  Schema.Array(Schema.Record(Schema.String, Schema.NullOr(Schema.Union([Schema.String, Schema.Number])))),
+)
+
+const decodeSnapshot: (input: unknown) => ApiKeysSnapshot = Schema.decodeUnknownSync(ApiKeysSnapshotSchema)
+
+const dump = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const snapshot: Record<string, ReadonlyArray<Record<string, string | number | null>>> = {}
+  for (const table of TABLES) {
+    snapshot[table] = yield* sql<Record<string, string | number | null>>`SELECT * FROM ${sql(table)}`
+  }
+  return snapshot as ApiKeysSnapshot
+})
+
+/** Replaces every row with `snapshot`'s in one transaction: on a bad row, nothing changes. */
+const load = (snapshot: ApiKeysSnapshot) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.withTransaction(Effect.gen(function* () {
+      for (const table of TABLES) yield* sql`DELETE FROM ${sql(table)}`
+      // Parents first: the tables are listed children first.
+      for (const table of [...TABLES].reverse()) {
+        for (const row of snapshot[table]) yield* sql`INSERT INTO ${sql(table)} ${sql.insert(row)}`
+      }
+    }))
+  })
+
+/** What an error answer of the key service carries for `status`: its `_tag`, as the server would tag it. */
+const ERROR_TAGS: Readonly<Record<number, string>> = {
+  400: "InvalidRequest",
+  401: "Unauthorized",
+  404: "RouteNotFound",
+  405: "MethodNotAllowed",
+  429: "QuotaExceeded",
+  503: "KeyStoreUnavailable",
+}
+
 const clockOf = (clock: MockClock): Clock.Clock => {
   const nanos = () => BigInt(clock.now()) * 1_000_000n
   return {
@@ -150,6 +192,25 @@ export class ApiKeysMock implements MockApi {
 
   reset(): void {
     this.#runtime.runSync(this.#atClock(seed(this.#clock.now())))
+  }
+
+  /** The key service's answer for any `status` (a forced fault, `Prefer: code=`): `{ detail, _tag }`. */
+  errorResponse(status: number, message: string): Response {
+    const _tag = ERROR_TAGS[status] ?? (status >= 500 ? "InternalError" : "Error")
+    // A 503 carries its status, which the client's KeyStoreUnavailable keeps.
+    const extra = status === 503 ? { detail_code: "unavailable", status } : {}
+    return Response.json({ detail: message, _tag, ...extra }, {
+      status,
+      headers: status === 429 || status === 503 ? { "retry-after": "1" } : {},
+    })
+  }
+
+  snapshot(): ApiKeysSnapshot {
+    return this.#runtime.runSync(dump)
+  }
+
+  restore(snapshot: unknown): void {
+    this.#runtime.runSync(load(decodeSnapshot(snapshot)))
   }
 
   /** Releases the mock's database. */

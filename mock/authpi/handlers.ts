@@ -30,6 +30,7 @@ import {
   type Route,
   type Router,
 } from "../../src/core/router.ts"
+import { errorCode } from "../api.ts"
 import {
   type ActionResult,
   type AuthPIState,
@@ -58,6 +59,18 @@ const fail = (refusal: Refusal): Response =>
   Response.json(
     encodeError({ error: refusal.error, error_description: refusal.description, ...refusal.extra }),
     { status: refusal.status, headers: { ...answerHeaders(), ...refusal.headers } },
+  )
+
+/** AuthPI's error answer for any `status` (a forced fault, `Prefer: code=`), in OAuth's words. */
+export const authpiError = (status: number, message: string): Response =>
+  fail(
+    new Refusal(
+      status,
+      status === 400 ? "invalid_request" : status >= 500 ? "server_error" : errorCode(status),
+      message,
+      {},
+      status === 429 ? { "retry-after": "1" } : {},
+    ),
   )
 
 const etag = (item: Item): Record<string, string> => ({ etag: `"${item.updated_at}"` })

@@ -12,17 +12,27 @@ import type { AnyApi } from "../../src/core/endpoint.ts"
 import type { Router } from "../../src/core/router.ts"
 import { type MockApi, mswHandlers } from "../api.ts"
 import type { MockClock } from "../clock.ts"
-import { authPIRouter } from "./handlers.ts"
-import { AUTHPI_DEMO, type AuthPIDemo, AuthPIState, isRefusal, type Item, type MintedAccessToken } from "./state.ts"
+import { authpiError, authPIRouter } from "./handlers.ts"
+import {
+  AUTHPI_DEMO,
+  type AuthPIDemo,
+  type AuthPISnapshot,
+  AuthPIState,
+  isRefusal,
+  type Item,
+  type MintedAccessToken,
+} from "./state.ts"
 
 export { AUTHPI_DEMO, AuthPIState, IDEMPOTENCY_TTL_MS, IdempotencyStore, isRefusal, newId, Refusal } from "./state.ts"
 export type {
   ActionResult,
   AuthPIDemo,
+  AuthPISnapshot,
   AuthPIStateOptions,
   CachedAnswer,
   Claim,
   Created,
+  EntrySnapshot,
   Item,
   MintedAccessToken,
   Page,
@@ -136,6 +146,18 @@ export class AuthPIMock implements MockApi {
     this.state.reset()
   }
 
+  errorResponse(status: number, message: string): Response {
+    return authpiError(status, message)
+  }
+
+  snapshot(): AuthPISnapshot {
+    return this.state.snapshot()
+  }
+
+  restore(snapshot: unknown): void {
+    this.state.restore(snapshot)
+  }
+
   /** Resolves when no webhook delivery is in flight. Deliveries never delay the API's answers. */
   settled(): Promise<void> {
     return this.state.webhooks.settled()
@@ -156,6 +178,15 @@ export class AuthPIMock implements MockApi {
   /** Expires every access token (the demo one too, until `reset()`), or only `accessToken`; returns how many. */
   expireAccessTokens(accessToken?: string): number {
     return this.state.expireAccessTokens(accessToken)
+  }
+
+  readonly controlRoutes: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    "access-tokens": { POST: "{account_ids?, ttl_seconds?}: 201, a new access token" },
+    "access-tokens/expire": { POST: "{access_token?}: expire one access token, or every one" },
+    items: { POST: "{resource, account_id?, params?, fields?}: 201, seed any row of the resource table" },
+    "webhooks/deliver-due": { POST: "start the webhook retries due on the mock clock" },
+    "webhooks/settled": { GET: "answers once no webhook delivery is in flight" },
+    "webhooks/outbox": { GET: "the webhook deliveries made" },
   }
 
   /** The mock's control routes, under `/__mock/authpi/` (see the class's description). */

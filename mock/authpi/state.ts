@@ -413,6 +413,64 @@ interface ActionContext {
 /** What an action answers: an item (with its ETag), another value, or a refusal. */
 export type ActionResult = { readonly item: Item } | { readonly value: unknown } | Refusal
 
+/** A stored item as JSON: the item, its parents' ids, its place in its list. */
+export interface EntrySnapshot {
+  readonly item: Item
+  readonly parents: Readonly<Record<string, string>>
+  readonly seq: number
+}
+
+/**
+ * Every account of an AuthPI mock as JSON, with its items by row, and the credentials. Webhook
+ * retries waiting and Idempotency-Keys are not kept: a restored mock starts without them.
+ */
+export interface AuthPISnapshot {
+  readonly accounts: ReadonlyArray<{
+    readonly entry: EntrySnapshot
+    readonly stores: ReadonlyArray<readonly [ResourceName, ReadonlyArray<EntrySnapshot>]>
+  }>
+  readonly positions: ReadonlyArray<readonly [string, readonly [number, number]]>
+  readonly seq: number
+  readonly hashes: ReadonlyArray<readonly [string, Readonly<Record<string, string>>]>
+  readonly webhookSecrets: ReadonlyArray<readonly [string, WebhookCredentials]>
+  readonly apiKeys: ReadonlyArray<readonly [string, Location]>
+  readonly personalTokens: ReadonlyArray<readonly [string, Location]>
+  readonly accessTokens: ReadonlyArray<readonly [string, AccessGrant]>
+}
+
+const ItemJson = Schema.StructWithRest(
+  Schema.Struct({ id: Schema.String, created_at: Schema.Number, updated_at: Schema.Number }),
+  [Schema.Record(Schema.String, Schema.Unknown)],
+)
+const EntryJson = Schema.Struct({
+  item: ItemJson,
+  parents: Schema.Record(Schema.String, Schema.String),
+  seq: Schema.Number,
+})
+const RowName = Schema.Literals(Object.keys(RESOURCES) as Array<ResourceName>)
+const LocationJson = Schema.Struct({ accountId: Schema.String, row: RowName, id: Schema.String })
+const pairs = <S extends Schema.Top>(value: S) => Schema.Array(Schema.Tuple([Schema.String, value]))
+
+const decodeSnapshot: (input: unknown) => AuthPISnapshot = Schema.decodeUnknownSync(Schema.Struct({
+  accounts: Schema.Array(Schema.Struct({
+    entry: EntryJson,
+    stores: Schema.Array(Schema.Tuple([RowName, Schema.Array(EntryJson)])),
+  })),
+  positions: pairs(Schema.Tuple([Schema.Number, Schema.Number])),
+  seq: Schema.Number,
+  hashes: pairs(Schema.Record(Schema.String, Schema.String)),
+  webhookSecrets: pairs(
+    Schema.Struct({ bearer: Schema.optional(Schema.String), signature: Schema.optional(Schema.String) }),
+  ),
+  apiKeys: pairs(LocationJson),
+  personalTokens: pairs(LocationJson),
+  accessTokens: pairs(Schema.Struct({
+    accountIds: Schema.Array(Schema.String),
+    expiresAt: Schema.NullOr(Schema.Number),
+    expired: Schema.Boolean,
+  })),
+}))
+
 /**
  * The AuthPI mock's state: every row of the table per account, the credentials, the
  * Idempotency-Keys and the webhook deliveries. Times read the shared {@linkcode MockClock}.
@@ -512,6 +570,41 @@ export class AuthPIState {
     }, {
       emit: false,
     })
+  }
+
+  /** Every account, item and credential, as JSON (see {@linkcode AuthPISnapshot}). */
+  snapshot(): AuthPISnapshot {
+    return structuredClone({
+      accounts: [...this.#accounts.values()].map(({ entry, stores }) => ({
+        entry,
+        stores: [...stores].map(([name, store]) => [name, [...store.values()]] as const),
+      })),
+      positions: [...this.#positions],
+      seq: this.#seq,
+      hashes: [...this.#hashes],
+      webhookSecrets: [...this.#webhookSecrets],
+      apiKeys: [...this.#apiKeys],
+      personalTokens: [...this.#personalTokens],
+      accessTokens: [...this.#accessTokens],
+    })
+  }
+
+  /** Replaces the state with `snapshot`'s; throws, changing nothing, when it is not an AuthPI snapshot. */
+  restore(snapshot: unknown): void {
+    const given = structuredClone(decodeSnapshot(snapshot)) as AuthPISnapshot
+    this.webhooks.reset()
+    this.idempotency.reset()
+    this.#accounts = new Map(given.accounts.map(({ entry, stores }) => [entry.item.id, {
+      entry: { ...entry },
+      stores: new Map(stores.map(([name, entries]) => [name, new Map(entries.map((e) => [e.item.id, { ...e }]))])),
+    }]))
+    this.#positions = new Map(given.positions)
+    this.#seq = given.seq
+    this.#hashes = new Map(given.hashes.map(([id, hashes]) => [id, { ...hashes }]))
+    this.#webhookSecrets = new Map(given.webhookSecrets)
+    this.#apiKeys = new Map(given.apiKeys)
+    this.#personalTokens = new Map(given.personalTokens)
+    this.#accessTokens = new Map(given.accessTokens.map(([hash, grant]) => [hash, { ...grant }]))
   }
 
   // -------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import {
   type Reply,
   type Router,
 } from "../../src/core/router.ts"
+import { errorCode } from "../api.ts"
 import type { MachineIdState, MockDevice } from "./state.ts"
 
 /** Headers on every answer: never cached, and a fresh request id. */
@@ -42,6 +43,10 @@ const encodeError = Schema.encodeSync(ErrorBodySchema)
 /** A MachineID error answer: `{ status: "error", error, message }`. */
 const fail = (status: number, body: ErrorBody) =>
   Response.json(encodeError({ status: "error", ...body }), { status, headers: answerHeaders() })
+
+/** MachineID's error answer for any `status` (a forced fault, `Prefer: code=`). */
+export const machineIdError = (status: number, message: string): Response =>
+  fail(status, { error: errorCode(status), message })
 
 const unauthorized = () =>
   fail(401, { error: "invalid_org_key", message: "Send a valid org key in the x-org-key header." })

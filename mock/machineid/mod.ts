@@ -10,8 +10,8 @@ import type { Router } from "../../src/core/router.ts"
 import type { AnyApi } from "../../src/core/endpoint.ts"
 import { MachineIdApi } from "../../src/machineid/contract.ts"
 import type { MockClock } from "../clock.ts"
-import { machineIdRouter } from "./handlers.ts"
-import { MACHINEID_DEMO, type MachineIdOrgPatch, MachineIdState } from "./state.ts"
+import { machineIdError, machineIdRouter } from "./handlers.ts"
+import { MACHINEID_DEMO, type MachineIdOrgPatch, type MachineIdSnapshot, MachineIdState } from "./state.ts"
 import { PLAN_LIMITS } from "../../src/machineid/contract.ts"
 
 export { MACHINEID_DEMO, MachineIdState } from "./state.ts"
@@ -20,6 +20,7 @@ export type {
   MachineIdOrgView,
   MachineIdPlanState,
   MachineIdPlanTier,
+  MachineIdSnapshot,
   MockDecision,
   MockDevice,
   RegisterAtCap,
@@ -129,6 +130,26 @@ export class MachineIdMock implements MockApi {
 
   reset(): void {
     this.state.reset()
+  }
+
+  errorResponse(status: number, message: string): Response {
+    return machineIdError(status, message)
+  }
+
+  snapshot(): MachineIdSnapshot {
+    return this.state.snapshot()
+  }
+
+  restore(snapshot: unknown): void {
+    this.state.restore(snapshot)
+  }
+
+  readonly controlRoutes: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    "orgs/<orgKey>": {
+      GET: "the org: tier, state, accessUntil, softGraceWindow, registerAtCap, device counts (404 for an unknown org)",
+      PATCH:
+        '{planTier?: "free"|"pro"|"scale"|"max", planState?: "active"|"inactive"|"frozen", accessUntil?: ISO date | null, softGraceWindow?: boolean, registerAtCap?: "limit_reached"|"blocked"}: the org',
+    },
   }
 
   /** `GET` / `PATCH /__mock/machineid/orgs/<orgKey>`: see the class's description. */

@@ -6,6 +6,7 @@
  */
 import { type DecisionCode, type Plan, PLAN_LIMITS } from "../../src/machineid/contract.ts"
 import type { MockClock } from "../clock.ts"
+import { Schema } from "effect"
 
 /** The plan tiers the mock knows, with their caps in `PLAN_LIMITS`. */
 export type MachineIdPlanTier = keyof typeof PLAN_LIMITS
@@ -107,6 +108,38 @@ const REASONS: Readonly<Record<string, string>> = {
   DEVICE_LIMIT_REACHED: "The org has more devices than its plan allows.",
 }
 
+/** Every org of a MachineID mock as JSON, by org key: its plan, its devices in registration order. */
+export interface MachineIdSnapshot {
+  readonly orgs: ReadonlyArray<{
+    readonly orgKey: string
+    readonly tier: MachineIdPlanTier
+    readonly state: MachineIdPlanState
+    readonly accessUntil: number | null
+    readonly softGraceWindow: boolean
+    readonly registerAtCap: RegisterAtCap
+    readonly devices: ReadonlyArray<MockDevice>
+  }>
+}
+
+const MachineIdSnapshotSchema = Schema.Struct({
+  orgs: Schema.Array(Schema.Struct({
+    orgKey: Schema.String,
+    tier: Schema.Literals(["free", "pro", "scale", "max"]),
+    state: Schema.optionalKey(Schema.Literals(["active", "inactive", "frozen"])),
+    accessUntil: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+    softGraceWindow: Schema.optionalKey(Schema.Boolean),
+    registerAtCap: Schema.optionalKey(Schema.Literals(["limit_reached", "blocked"])),
+    devices: Schema.optionalKey(Schema.Array(Schema.Struct({
+      deviceId: Schema.String,
+      status: Schema.optionalKey(Schema.Literals(["active", "revoked"])),
+      createdAt: Schema.optionalKey(Schema.Number),
+      lastSeenAt: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+    }))),
+  })),
+})
+
+const decodeSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema)
+
 /** The mock's state. Device times read the shared {@linkcode MockClock}. */
 export class MachineIdState {
   readonly #clock: MockClock
@@ -126,6 +159,39 @@ export class MachineIdState {
       [MACHINEID_DEMO.scaleOrgKey, this.#newOrg("scale")],
       [MACHINEID_DEMO.maxOrgKey, this.#newOrg("max")],
     ])
+  }
+
+  /** Every org and its devices, as JSON. */
+  snapshot(): MachineIdSnapshot {
+    return {
+      orgs: [...this.#orgs].map(([orgKey, { devices, ...org }]) => ({
+        orgKey,
+        ...org,
+        devices: [...devices.values()],
+      })),
+    }
+  }
+
+  /**
+   * Replaces every org with `snapshot`'s. An org needs only `orgKey` and `tier` (an active plan,
+   * no devices otherwise), a device only `deviceId` (active, registered now, never seen): so a
+   * snapshot is also a seed. Throws, changing nothing, when it is not a MachineID snapshot.
+   */
+  restore(snapshot: unknown): void {
+    const { orgs } = decodeSnapshot(snapshot)
+    const now = this.#clock.now()
+    this.#orgs = new Map(
+      orgs.map(({ orgKey, tier, devices = [], ...plan }) => [orgKey, {
+        ...this.#newOrg(tier),
+        ...plan,
+        devices: new Map(devices.map((device) => [device.deviceId, {
+          status: "active",
+          createdAt: now,
+          lastSeenAt: null,
+          ...device,
+        }])),
+      }]),
+    )
   }
 
   #newOrg(tier: MachineIdPlanTier, state: MachineIdPlanState = "active"): Org {

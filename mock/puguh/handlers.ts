@@ -63,6 +63,12 @@ const answerHeaders = () => ({ "x-request-id": crypto.randomUUID() })
 const errorResponse = (status: number, body: ErrorBody, headers: Readonly<Record<string, string>> = {}) =>
   Response.json(encodeError(body), { status, headers: { ...answerHeaders(), ...headers } })
 
+/** PUGUH's error answer for any `status` (a forced fault, `Prefer: code=`): FastAPI's `detail`. */
+export const puguhError = (status: number, message: string): Response =>
+  status === 422
+    ? errorResponse(422, { detail: validationIssues(message) })
+    : errorResponse(status, { detail: message }, status === 429 ? { "retry-after": "1" } : {})
+
 const problemResponse = (problem: Problem) => errorResponse(problem.status, problem.body, problem.headers)
 
 /** Runs a rule of the state, answering the `Problem` it throws. */

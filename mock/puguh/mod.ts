@@ -10,7 +10,7 @@ import type { AnyApi } from "../../src/core/endpoint.ts"
 import type { Router } from "../../src/core/router.ts"
 import { PuguhApi } from "../../src/puguh/contract.ts"
 import type { MockClock } from "../clock.ts"
-import { puguhRouter } from "./handlers.ts"
+import { puguhError, puguhRouter } from "./handlers.ts"
 import { Problem } from "./problem.ts"
 import { PUGUH_DEMO, PuguhState } from "./state.ts"
 
@@ -129,6 +129,20 @@ export class PuguhMock implements MockApi {
 
   reset(): void {
     this.state.reset()
+  }
+
+  errorResponse(status: number, message: string): Response {
+    return puguhError(status, message)
+  }
+
+  readonly controlRoutes: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    outbox: { GET: "the magic-link emails sent; ?email= for one address" },
+    "keys/rotate": { POST: '{"retire"?: boolean}: a new signing key, {kid, published}' },
+    "api-keys": { POST: '{"organizationId"}: 201, a new API key of the organization' },
+    "billing/payment-method": {
+      POST: '{"organizationId", "paymentMethodId"}: what renewals charge (pm_card_declined declines)',
+    },
+    "billing/suspend": { POST: '{"organizationId"}: suspend its subscription' },
   }
 
   /**

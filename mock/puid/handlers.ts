@@ -19,6 +19,7 @@ import {
 } from "../../src/core/router.ts"
 import type { GrantResult, Principal, PuidState } from "./state.ts"
 import { securityHeader } from "../../src/core/endpoint.ts"
+import { errorCode } from "../api.ts"
 
 const API_KEY_HEADER = securityHeader(PuidApi, "apiKey")
 
@@ -28,6 +29,12 @@ const encodeError = Schema.encodeSync(PuidApi.errorBody)
 /** A PUID error answer: `{ error, message, ...extra }` with `cache-control: no-store`. */
 const fail = (status: number, body: ErrorBody, headers: Record<string, string> = {}) =>
   Response.json(encodeError(body), { status, headers: { ...NO_STORE, ...headers } })
+
+/** PUID's error answer for any `status` (a forced fault, `Prefer: code=`): a 429 says when to retry. */
+export const puidError = (status: number, message: string): Response =>
+  status === 429
+    ? fail(429, { error: "rate_limited", message, retryAfterMs: 1000 }, { "retry-after": "1" })
+    : fail(status, { error: status === 402 ? "quota_exceeded" : errorCode(status), message })
 
 const unauthorized = () =>
   fail(401, { error: "unauthorized", message: "Send X-API-Key or a Bearer token. Sign in at /dashboard to get one." })

@@ -9,8 +9,8 @@ import { PuidApi } from "../../src/puid/contract.ts"
 import { type MockApi, mswHandlers } from "../api.ts"
 import type { MockClock } from "../clock.ts"
 import type { Router } from "../../src/core/router.ts"
-import { puidRouter } from "./handlers.ts"
-import { PUID_DEMO, PuidState } from "./state.ts"
+import { puidError, puidRouter } from "./handlers.ts"
+import { PUID_DEMO, type PuidSnapshot, PuidState } from "./state.ts"
 
 export {
   AUTHORIZATION_CODE_TTL_MILLIS,
@@ -19,7 +19,7 @@ export {
   REFRESH_TOKEN_TTL_MILLIS,
   s256Challenge,
 } from "./state.ts"
-export type { CodeChallengeMethod, GrantResult, IssuedTokens, Principal, PuidPlan } from "./state.ts"
+export type { CodeChallengeMethod, GrantResult, IssuedTokens, Principal, PuidPlan, PuidSnapshot } from "./state.ts"
 
 /**
  * The PUID API mock, mounted at `/puid/api`.
@@ -57,6 +57,23 @@ export class PuidMock implements MockApi {
 
   reset(): void {
     this.state.reset()
+  }
+
+  errorResponse(status: number, message: string): Response {
+    return puidError(status, message)
+  }
+
+  snapshot(): PuidSnapshot {
+    return this.state.snapshot()
+  }
+
+  restore(snapshot: unknown): void {
+    this.state.restore(snapshot)
+  }
+
+  readonly controlRoutes: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    keys: { POST: '{"plan": "free" | "hobby" | "enterprise"}: 201 {apiKey, plan}, a new API key' },
+    usage: { POST: '{"apiKey", "used"}: 204, sets the key\'s usage today (the free plan allows 1000)' },
   }
 
   /** `POST /__mock/puid/keys {"plan"}` mints a key; `POST /__mock/puid/usage {"apiKey","used"}` sets today's usage. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Schema } from "effect"
 import { BASE62_ALPHABET } from "../../src/puid/codec.ts"
 import type { MockClock } from "../clock.ts"
 
@@ -21,7 +22,7 @@ export interface Principal {
 
 interface OAuthClient {
   readonly secret: string
-  readonly name: string | undefined
+  readonly name?: string | undefined
   readonly redirectUris: ReadonlyArray<string>
 }
 
@@ -111,6 +112,52 @@ export type QuotaCheck =
   | { readonly ok: true; readonly used: number; readonly limit: number | null }
   | { readonly ok: false; readonly used: number; readonly limit: number; readonly plan: PuidPlan }
 
+/** A map as JSON: its `[key, value]` pairs. */
+type Entries<V> = ReadonlyArray<readonly [string, V]>
+
+/** Everything a PUID mock holds, as JSON: each map as `[key, value]` pairs, the counter as a decimal string. */
+export interface PuidSnapshot {
+  readonly next: string
+  readonly apiKeys: Entries<Principal>
+  readonly clients: Entries<OAuthClient>
+  readonly tokens: Entries<Token>
+  readonly codes: Entries<AuthorizationCode>
+  readonly refreshTokens: Entries<RefreshGrant>
+  readonly lastAdmitted: Entries<number>
+  readonly usage: Entries<number>
+}
+
+const PrincipalJson = Schema.Struct({ id: Schema.String, plan: Schema.Literals(["free", "hobby", "enterprise"]) })
+const Scopes = Schema.Array(Schema.String)
+const entries = <S extends Schema.Top>(value: S) => Schema.Array(Schema.Tuple([Schema.String, value]))
+
+const PuidSnapshotSchema = Schema.Struct({
+  next: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[1-9][0-9]*$/))),
+  apiKeys: Schema.optionalKey(entries(PrincipalJson)),
+  clients: Schema.optionalKey(entries(
+    Schema.Struct({ secret: Schema.String, name: Schema.optional(Schema.String), redirectUris: Scopes }),
+  )),
+  tokens: Schema.optionalKey(
+    entries(Schema.Struct({ principal: PrincipalJson, scopes: Scopes, expiresAt: Schema.Number })),
+  ),
+  codes: Schema.optionalKey(entries(Schema.Struct({
+    clientId: Schema.String,
+    redirectUri: Schema.String,
+    challenge: Schema.String,
+    method: Schema.Literals(["S256", "plain"]),
+    scopes: Scopes,
+    principal: PrincipalJson,
+    expiresAt: Schema.Number,
+  }))),
+  refreshTokens: Schema.optionalKey(entries(
+    Schema.Struct({ clientId: Schema.String, principal: PrincipalJson, scopes: Scopes, expiresAt: Schema.Number }),
+  )),
+  lastAdmitted: Schema.optionalKey(entries(Schema.Number)),
+  usage: Schema.optionalKey(entries(Schema.Number)),
+})
+
+const decodeSnapshot: (input: unknown) => Partial<PuidSnapshot> = Schema.decodeUnknownSync(PuidSnapshotSchema)
+
 /** The mock's state. Every rule reads the shared {@linkcode MockClock}. */
 export class PuidState {
   readonly #clock: MockClock
@@ -146,6 +193,37 @@ export class PuidState {
     this.#refreshTokens.clear()
     this.#lastAdmitted.clear()
     this.#usage.clear()
+  }
+
+  /** The whole state as JSON (secrets included: it is the mock's own). */
+  snapshot(): PuidSnapshot {
+    return {
+      next: String(this.#next),
+      apiKeys: [...this.#apiKeys],
+      clients: [...this.#clients],
+      tokens: [...this.#tokens],
+      codes: [...this.#codes],
+      refreshTokens: [...this.#refreshTokens],
+      lastAdmitted: [...this.#lastAdmitted],
+      usage: [...this.#usage],
+    }
+  }
+
+  /**
+   * Replaces the state with `snapshot`'s: each field it has replaces that part of the seeded state
+   * (so `{"apiKeys": [...]}` is a seed). Throws, changing nothing, when it is not a PUID snapshot.
+   */
+  restore(snapshot: unknown): void {
+    const given = decodeSnapshot(snapshot)
+    this.reset()
+    if (given.next !== undefined) this.#next = BigInt(given.next)
+    if (given.apiKeys !== undefined) this.#apiKeys = new Map(given.apiKeys)
+    if (given.clients !== undefined) this.#clients = new Map(given.clients)
+    if (given.tokens !== undefined) this.#tokens = new Map(given.tokens)
+    if (given.codes !== undefined) this.#codes = new Map(given.codes)
+    if (given.refreshTokens !== undefined) this.#refreshTokens = new Map(given.refreshTokens)
+    if (given.lastAdmitted !== undefined) this.#lastAdmitted = new Map(given.lastAdmitted)
+    if (given.usage !== undefined) this.#usage = new Map(given.usage)
   }
 
   /** Mints an API key for a new account on `plan`. */
