@@ -65,6 +65,18 @@ describe("Environment: a missing variable is named, a misspelled one pointed out
     }
   })
 
+  it("PUID: a layer that falls back to production with a stray PUID_ENDPOIN set says so, once", async () => {
+    for (const layer of [Puid.layer({ apiKey: "puid_live_x" }), Puid.layerConfig()]) {
+      const { logged } = await run(
+        { PUID_API_KEY: "puid_live_x", PUID_ENDPOIN: "http://127.0.0.1:4010/puid/api" },
+        layer,
+        Effect.flatMap(Puid, (puid) => puid.quota()),
+      )
+      const warnings = logged.filter((line) => line.includes("PUID_ENDPOIN (did you mean PUID_ENDPOINT?)"))
+      assert.equal(warnings.length, 1, logged.join("\n"))
+    }
+  })
+
   it("PUID: PUID_BASE_URL and PUID_ENDPOINT set to different URLs fail with invalid_endpoint naming both", async () => {
     const { exit } = await run(
       { PUID_API_KEY: "puid_live_x", PUID_BASE_URL: "http://a.test", PUID_ENDPOINT: "http://b.test" },

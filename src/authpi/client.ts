@@ -37,7 +37,14 @@ import {
 } from "effect"
 import { FetchHttpClient, type HttpClient, type HttpClientResponse } from "effect/http"
 import { makeApiClient } from "../core/client.ts"
-import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
+import {
+  baseUrlFromEnv,
+  type ClientEnv,
+  missingVariables,
+  optionalSecret,
+  optionalText,
+  warnStrayVariables,
+} from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import { MAX_RETRIES, RetryPolicy } from "../core/retry.ts"
 import { endpointNamed, makeResource, type Params, readOne, withId } from "./_resource.ts"
@@ -551,7 +558,7 @@ const configure = (options: AuthPICredentialOptions) =>
     ) {
       return yield* configurationError("accountId", "accountId must be an account id, acc_...")
     }
-    const baseUrl = httpUrl(options.baseUrl ?? (yield* firstSet(ENV.baseUrl)) ?? DEFAULT_BASE_URL)
+    const baseUrl = httpUrl(options.baseUrl ?? (yield* baseUrlFromEnv(CLIENT_ENV, DEFAULT_BASE_URL)))
     if (baseUrl === undefined) return yield* configurationError("baseUrl", "baseUrl must be an absolute http(s) URL.")
     const timeout = Duration.fromInput(options.timeout ?? "30 seconds")
     if (Option.isNone(timeout) || !Duration.isPositive(timeout.value)) {
@@ -671,6 +678,8 @@ const ENV = {
   baseUrl: "AUTHPI_BASE_URL",
 } as const
 
+const CLIENT_ENV: ClientEnv = { prefix: "AUTHPI_", known: Object.values(ENV), baseUrl: [ENV.baseUrl] }
+
 /**
  * The AuthPI Admin client service.
  *
@@ -763,7 +772,7 @@ export class AuthPI extends AuthPIBase {
         baseUrl: optionalText(ENV.baseUrl),
       })
       const accountId = Option.getOrElse(env.accountId, () => options.accountId)
-      const known = Object.values(ENV)
+      const known = CLIENT_ENV.known
       if (Option.isNone(apiKey) && Option.isNone(accessToken)) {
         return yield* configurationError(
           `${ENV.apiKey}, ${ENV.accessToken}`,
@@ -792,7 +801,7 @@ export class AuthPI extends AuthPIBase {
         apiKey: Option.getOrUndefined(apiKey),
         accessToken: Option.getOrUndefined(accessToken),
         accountId,
-        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
+        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl ?? DEFAULT_BASE_URL),
       })
     }))
 

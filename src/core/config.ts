@@ -25,11 +25,30 @@ export const optionalSecret = (name: string): Config.Config<Option.Option<Redact
   )
 
 /** The first of `names` set to a non-blank value; `undefined` when none is, or when the environment cannot be read. */
-export const firstSet = (...names: ReadonlyArray<string>): Effect.Effect<string | undefined> =>
+const firstSet = (names: ReadonlyArray<string>): Effect.Effect<string | undefined> =>
   Effect.forEach(names, optionalText).pipe(
     Effect.map((values) => Option.getOrUndefined(Option.firstSomeOf(values))),
     Effect.orElseSucceed(() => undefined),
     Effect.catchDefect(() => Effect.succeed(undefined)),
+  )
+
+/** A client's environment: its prefix (`"PUID_"`), every variable it reads, and those that name its base URL. */
+export interface ClientEnv {
+  readonly prefix: string
+  readonly known: ReadonlyArray<string>
+  readonly baseUrl: ReadonlyArray<string>
+}
+
+/**
+ * The base URL a layer given none uses: the first base URL variable set, else `fallback` (the
+ * production URL), after a warning naming any stray variable with the client's prefix, so that a
+ * misspelled base URL variable never sends requests to production in silence.
+ */
+export const baseUrlFromEnv = (env: ClientEnv, fallback: string): Effect.Effect<string> =>
+  Effect.flatMap(
+    firstSet(env.baseUrl),
+    (value) =>
+      value !== undefined ? Effect.succeed(value) : Effect.as(warnStrayVariables(env.prefix, env.known), fallback),
   )
 
 /** The names of the variables set whose name starts with `prefix` (`"PUID_"`), found through the `ConfigProvider`. */

@@ -7,7 +7,14 @@
 import { Config, ConfigProvider, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
-import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
+import {
+  baseUrlFromEnv,
+  type ClientEnv,
+  missingVariables,
+  optionalSecret,
+  optionalText,
+  warnStrayVariables,
+} from "../core/config.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import {
   type BatchChange,
@@ -210,7 +217,7 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
     const api: ApiDefinition<MachineIdError> = {
       ...options,
       name: "machineid",
-      baseUrl: options.baseUrl ?? (yield* firstSet(ENV.baseUrl)) ?? DEFAULT_BASE_URL,
+      baseUrl: options.baseUrl ?? (yield* baseUrlFromEnv(CLIENT_ENV, DEFAULT_BASE_URL)),
       credential: { _tag: "Header", name: ORG_KEY_HEADER, value: orgKey },
       timeout: options.timeout ?? "10 seconds",
       retry: options.retry ?? MACHINEID_RETRY,
@@ -293,6 +300,8 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
 
 /** The environment variables MachineID's layers read. */
 const ENV = { orgKey: "MACHINEID_ORG_KEY", baseUrl: "MACHINEID_BASE_URL" } as const
+
+const CLIENT_ENV: ClientEnv = { prefix: "MACHINEID_", known: Object.values(ENV), baseUrl: [ENV.baseUrl] }
 
 const MachineIDBase: Context.ServiceClass<MachineID, "@gatehouse/sdk/MachineID", MachineIdService> = Context.Service<
   MachineID,
@@ -377,7 +386,7 @@ export class MachineID extends MachineIDBase {
   ): Layer.Layer<MachineID, InvalidArgument | Config.ConfigError, HttpClient.HttpClient> =>
     Layer.unwrap(Effect.gen(function* () {
       const env = yield* Effect.all({ orgKey: optionalSecret(ENV.orgKey), baseUrl: optionalText(ENV.baseUrl) })
-      const known = Object.values(ENV)
+      const known = CLIENT_ENV.known
       if (Option.isNone(env.orgKey)) {
         const message = yield* missingVariables(
           `Set ${ENV.orgKey} to your org key (org_...); looked for it, found nothing.`,
@@ -390,7 +399,7 @@ export class MachineID extends MachineIDBase {
       return MachineID.layer({
         ...options,
         orgKey: env.orgKey.value,
-        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
+        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl ?? DEFAULT_BASE_URL),
       })
     }))
 

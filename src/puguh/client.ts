@@ -21,7 +21,14 @@ import {
 } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiClient, type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
-import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
+import {
+  baseUrlFromEnv,
+  type ClientEnv,
+  missingVariables,
+  optionalSecret,
+  optionalText,
+  warnStrayVariables,
+} from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Endpoint, Input, Success } from "../core/endpoint.ts"
 import { MAX_RETRIES, RetryPolicy } from "../core/retry.ts"
@@ -1032,7 +1039,7 @@ const configure = (options: PuguhCredentialOptions): Effect.Effect<Configured, C
     if (apiKey !== undefined && accessToken !== undefined) {
       return yield* configurationError("apiKey, accessToken", "Give an apiKey or an accessToken, not both.")
     }
-    const baseUrl = options.baseUrl ?? (yield* firstSet(ENV.baseUrl)) ?? DEFAULT_BASE_URL
+    const baseUrl = options.baseUrl ?? (yield* baseUrlFromEnv(CLIENT_ENV, DEFAULT_BASE_URL))
     if (!isHttpUrl(baseUrl)) {
       return yield* configurationError("baseUrl", "baseUrl must be an absolute http(s) URL.")
     }
@@ -1110,6 +1117,8 @@ const ENV = {
   baseUrl: "PUGUH_BASE_URL",
   organizationId: "PUGUH_ORGANIZATION_ID",
 } as const
+
+const CLIENT_ENV: ClientEnv = { prefix: "PUGUH_", known: Object.values(ENV), baseUrl: [ENV.baseUrl] }
 
 const PuguhBase: Context.ServiceClass<Puguh, "@gatehouse/sdk/Puguh", PuguhService> = Context.Service<
   Puguh,
@@ -1201,7 +1210,7 @@ export class Puguh extends PuguhBase {
         baseUrl: optionalText(ENV.baseUrl),
         organizationId: optionalText(ENV.organizationId),
       })
-      const known = Object.values(ENV)
+      const known = CLIENT_ENV.known
       if (Option.isNone(apiKey) && Option.isNone(accessToken)) {
         return yield* configurationError(
           `${ENV.apiKey}, ${ENV.accessToken}`,
@@ -1223,7 +1232,7 @@ export class Puguh extends PuguhBase {
         ...options,
         apiKey: Option.getOrUndefined(apiKey),
         accessToken: Option.getOrUndefined(accessToken),
-        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
+        baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl ?? DEFAULT_BASE_URL),
         organizationId: Option.getOrElse(env.organizationId, () => options.organizationId),
       })
     }))

@@ -7,7 +7,14 @@ import { type Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type Pacing, type TransportOptions } from "../core/client.ts"
 import type { Credential } from "../core/credentials.ts"
-import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
+import {
+  baseUrlFromEnv,
+  type ClientEnv,
+  missingVariables,
+  optionalSecret,
+  optionalText,
+  warnStrayVariables,
+} from "../core/config.ts"
 import { securityHeader } from "../core/endpoint.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import { DEFAULT_ENDPOINT, DEFAULT_SCOPE, MAX_IDS_PER_REQUEST, PuidApi, type Quota } from "./contract.ts"
@@ -105,8 +112,7 @@ const make = (options: PuidOptions, credential: Credential<PuidError>) =>
     if (options.baseUrl !== undefined && options.endpoint !== undefined && options.baseUrl !== options.endpoint) {
       return yield* clientError("invalid_endpoint", "Give baseUrl or its alias endpoint, not both.")
     }
-    const endpoint = options.baseUrl ?? options.endpoint ?? (yield* firstSet(ENV.baseUrl, ENV.endpoint)) ??
-      DEFAULT_ENDPOINT
+    const endpoint = options.baseUrl ?? options.endpoint ?? (yield* baseUrlFromEnv(CLIENT_ENV, DEFAULT_ENDPOINT))
     if (typeof endpoint !== "string" || httpUrl(endpoint) === undefined) {
       return yield* clientError("invalid_endpoint", "baseUrl (endpoint) must be an absolute http(s) URL.")
     }
@@ -162,6 +168,8 @@ const ENV = {
   baseUrl: "PUID_BASE_URL",
   endpoint: "PUID_ENDPOINT",
 } as const
+
+const CLIENT_ENV: ClientEnv = { prefix: "PUID_", known: Object.values(ENV), baseUrl: [ENV.baseUrl, ENV.endpoint] }
 
 const PuidBase: Context.ServiceClass<Puid, "@gatehouse/sdk/Puid", PuidService> = Context.Service<
   Puid,
@@ -271,7 +279,7 @@ export class Puid extends PuidBase {
         baseUrl: optionalText(ENV.baseUrl),
         endpoint: optionalText(ENV.endpoint),
       })
-      const known = Object.values(ENV)
+      const known = CLIENT_ENV.known
       if (Option.isSome(env.apiKey) === Option.isSome(env.accessToken)) {
         const message = Option.isSome(env.apiKey)
           ? `${ENV.apiKey} and ${ENV.accessToken} are both set: set exactly one.`
@@ -290,7 +298,10 @@ export class Puid extends PuidBase {
         ...rest,
         apiKey: Option.getOrUndefined(env.apiKey),
         accessToken: Option.getOrUndefined(env.accessToken),
-        baseUrl: Option.getOrElse(Option.orElse(env.baseUrl, () => env.endpoint), () => options.baseUrl ?? _endpoint),
+        baseUrl: Option.getOrElse(
+          Option.orElse(env.baseUrl, () => env.endpoint),
+          () => options.baseUrl ?? _endpoint ?? DEFAULT_ENDPOINT,
+        ),
       })
     }))
 
