@@ -30,7 +30,7 @@ import { Context, Duration, Effect, Layer, Option, type Redacted, type Scope } f
 import { FetchHttpClient, HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http"
 import { RateLimiter } from "effect/persistence"
 import type { Authenticator } from "./credentials.ts"
-import { retrying, type RetryInput, type RetryPolicy } from "./retry.ts"
+import { retryingAfter, type RetryInput, type RetryPolicy } from "./retry.ts"
 
 /** What one call tells the pipeline's stages; a stage's own setting applies where a field is absent. */
 export interface CallInfo {
@@ -166,32 +166,38 @@ export const withRetry = (policy: RetryPolicy): Middleware => <E, R>(client: Htt
     Effect.flatMap(CallContext, (call) => {
       const active = call.retry ?? policy
       if (active.times === 0) return effect
-      const safe = {
-        method: request.method,
-        idempotent: isIdempotent(call, request),
-        idempotencyKey: hasIdempotencyKey(call, request),
-      }
-      const toInput = (error: E | RetryStatus): RetryInput | undefined =>
-        isRetryStatus(error)
-          ? { ...safe, status: error.response.status, headers: error.response.headers }
-          : isTransient(error)
-          ? { ...safe, status: undefined, headers: undefined, refused: isConnectionRefused(error) }
-          : undefined
-      return Effect.suspend(() => {
+      const checked = (
+        response: HttpClientResponse.HttpClientResponse,
+      ): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryStatus> =>
+        active.statuses.has(response.status) ? Effect.fail({ _tag: "RetryStatus", response }) : Effect.succeed(response)
+      // What a retry needs is only built once an attempt has failed.
+      return Effect.catch(Effect.flatMap(effect, checked), (first) => {
+        const safe = {
+          method: request.method,
+          idempotent: isIdempotent(call, request),
+          idempotencyKey: hasIdempotencyKey(call, request),
+        }
+        const toInput = (error: E | RetryStatus): RetryInput | undefined =>
+          isRetryStatus(error)
+            ? { ...safe, status: error.response.status, headers: error.response.headers }
+            : isTransient(error)
+            ? { ...safe, status: undefined, headers: undefined, refused: isConnectionRefused(error) }
+            : undefined
         // Whether an earlier attempt may have reached the server: anything but a refused connection.
-        let uncertain = false
-        const attempt = effect.pipe(
-          Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryStatus> =>
-            active.statuses.has(response.status) ? Effect.fail({ _tag: "RetryStatus", response }) : Effect.succeed(
-              uncertain && response.status === 404 && request.method === "DELETE" ? deleted(response) : response,
-            )
+        let uncertain = toInput(first)?.refused !== true
+        const again = effect.pipe(
+          Effect.flatMap((response) =>
+            uncertain && response.status === 404 && request.method === "DELETE"
+              ? Effect.succeed(deleted(response))
+              : checked(response)
           ),
           Effect.tapError((error) => Effect.sync(() => (uncertain ||= toInput(error)?.refused !== true))),
         )
-        return retrying(attempt, active, toInput)
-      }).pipe(
-        Effect.catch((error) => isRetryStatus(error) ? Effect.succeed(error.response) : Effect.fail(error as E)),
-      )
+        return Effect.catch(
+          retryingAfter(first, again, active, toInput),
+          (error) => isRetryStatus(error) ? Effect.succeed(error.response) : Effect.fail(error as E),
+        )
+      })
     }))
 
 /** Client-side pacing: at most `limit` requests per `window`, so that callers wait instead of meeting 429. */
