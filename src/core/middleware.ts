@@ -88,8 +88,6 @@ export class AttemptTimeout extends Error {
 export const isAttemptTimeout = (error: HttpClientError.HttpClientError): boolean =>
   error.reason._tag === "TransportError" && error.reason.cause instanceof AttemptTimeout
 
-const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
-
 /** A stage of the pipeline: an `HttpClient` in, the same client with one more concern out. */
 export type Middleware<E2 = never, R2 = never> = <E, R>(
   client: HttpClient.HttpClient.With<E, R>,
@@ -106,16 +104,8 @@ export const withTimeout = (duration: Duration.Input): Middleware => {
   return <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
     HttpClient.transform(client, (effect, request) =>
       effect.pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.arrayBuffer, (body) =>
-            HttpClientResponse.fromWeb(
-              request,
-              new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
-                status: response.status,
-                headers: response.headers,
-              }),
-            ))
-        ),
+        // The response keeps the body it read: its `text` and `json` read that, later, at no cost.
+        Effect.tap((response) => response.arrayBuffer),
         Effect.timeoutOrElse({
           duration: limit,
           orElse: () =>
