@@ -134,4 +134,27 @@ describe("RetryPolicy", () => {
       assert.equal(isRetryable(RetryPolicy.make({ methods: ["POST"] }), { ...get(503), method: "POST" }, 0), true)
       assert.equal(isRetryable(RetryPolicy.none, get(503), 0), false)
     }))
+
+  itEffect(
+    "a request not safe to repeat is retried only with an Idempotency-Key, or when it never left",
+    () =>
+      Effect.sync(() => {
+        const policy = RetryPolicy.make({ methods: ["GET", "POST"] })
+        const post = (status: number | undefined, more: Partial<RetryInput> = {}): RetryInput => ({
+          ...get(status),
+          method: "POST",
+          idempotent: false,
+          ...more,
+        })
+        assert.equal(isRetryable(policy, post(503), 0), false, "the policy covering POST is not enough")
+        assert.equal(isRetryable(policy, post(undefined), 0), false, "a reset: it may have been applied")
+        assert.equal(isRetryable(policy, post(undefined, { refused: true }), 0), true, "refused: it never left")
+        assert.equal(isRetryable(RetryPolicy.make(), post(undefined, { refused: true }), 0), true)
+        assert.equal(isRetryable(policy, post(503, { idempotencyKey: true }), 0), true)
+        assert.equal(
+          isRetryable(RetryPolicy.make({ retryTransportErrors: false }), post(undefined, { refused: true }), 0),
+          false,
+        )
+      }),
+  )
 })
