@@ -8,6 +8,8 @@
 //   tracer: no backend, so no span is made);
 // - in-process, no socket: gatehouse on `mock.layer` against a bare msw `getResponse` over the
 //   PUID mock's handlers.
+import process from "node:process"
+import { loadavg } from "node:os"
 import { type Context, Effect, Layer, ManagedRuntime, Tracer } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { getResponse } from "msw/utils/get-response"
@@ -82,46 +84,74 @@ const inProcess = async (): Promise<ReadonlyArray<Variant>> => {
   ]
 }
 
-/** Microseconds per call of `call`, over `calls` sequential calls. */
+/** Wall-clock and CPU microseconds per call of `call` (the process's CPU: the servers' included), over `calls` calls. */
 const time = async (call: () => Promise<unknown>, calls: number) => {
   const start = performance.now()
+  const cpu = process.cpuUsage()
   for (let i = 0; i < calls; i++) await call()
-  return ((performance.now() - start) * 1000) / calls
+  const used = process.cpuUsage(cpu)
+  return { wall: ((performance.now() - start) * 1000) / calls, cpu: (used.user + used.system) / calls }
 }
 
 const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
+interface Measured {
+  readonly name: string
+  /** Wall-clock microseconds per call. */
+  readonly micros: number
+  /** Wall-clock time against the first variant's. */
+  readonly ratio: number
+  /** CPU time against the first variant's: steadier than wall-clock time on a loaded machine. */
+  readonly cpuRatio: number
+}
+
 /**
- * Each variant's median time per call and median ratio to the first. A repetition runs the
+ * Each variant's median time per call and median ratios to the first. A repetition runs the
  * variants in turn, `BATCH` calls each, round after round, so that a machine whose load changes
  * weighs on every variant alike.
  */
-const measure = async (variants: ReadonlyArray<Variant>) => {
+const measure = async (variants: ReadonlyArray<Variant>): Promise<ReadonlyArray<Measured>> => {
   for (const [, call] of variants) await time(call, Math.min(300, CALLS))
-  const times = variants.map(() => [] as Array<number>)
+  const walls = variants.map(() => [] as Array<number>)
   const ratios = variants.map(() => [] as Array<number>)
+  const cpuRatios = variants.map(() => [] as Array<number>)
   for (let rep = 0; rep < REPS; rep++) {
-    const round = variants.map(() => 0)
+    const wall = variants.map(() => 0)
+    const cpu = variants.map(() => 0)
     for (let done = 0; done < CALLS; done += BATCH) {
-      for (const [i, [, call]] of variants.entries()) round[i] += await time(call, BATCH)
+      for (const [i, [, call]] of variants.entries()) {
+        const taken = await time(call, BATCH)
+        wall[i] += taken.wall
+        cpu[i] += taken.cpu
+      }
     }
-    round.forEach((t, i) => {
-      times[i].push(t / (CALLS / BATCH))
-      ratios[i].push(t / round[0])
+    variants.forEach((_, i) => {
+      walls[i].push(wall[i] / (CALLS / BATCH))
+      ratios[i].push(wall[i] / wall[0])
+      cpuRatios[i].push(cpu[i] / cpu[0])
     })
   }
-  return variants.map(([name], i) => ({ name, micros: median(times[i]), ratio: median(ratios[i]) }))
+  return variants.map(([name], i) => ({
+    name,
+    micros: median(walls[i]),
+    ratio: median(ratios[i]),
+    cpuRatio: median(cpuRatios[i]),
+  }))
 }
 
 const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
-const cell = ({ micros, ratio }: { micros: number; ratio: number }) => `${micros.toFixed(0)} µs, ${ratio.toFixed(2)}x`
+const cell = ({ micros, ratio, cpuRatio }: Measured) =>
+  `${micros.toFixed(0)} µs, ${ratio.toFixed(2)}x (CPU ${cpuRatio.toFixed(2)}x)`
 
 const [onMock, onBare, local] = [
   await measure(await loopback(mockEndpoint)),
   await measure(await loopback(bareEndpoint)),
   await measure(await inProcess()),
 ]
-console.log(`PUID quota(), ${CALLS} sequential calls per variant, median of ${REPS} interleaved repetitions\n`)
+console.log(
+  `PUID quota(), ${CALLS} sequential calls per variant, median of ${REPS} repetitions (variants interleaved by ${BATCH})`,
+)
+console.log(`wall-clock per call, ratio to the first row (CPU time ratio), load average ${loadavg()[0].toFixed(1)}\n`)
 console.log(row(["over loopback", "mock server", "bare Deno.serve"]))
 console.log(row(["---", "---", "---"]))
 onMock.forEach((m, i) => console.log(row([m.name, cell(m), cell(onBare[i])])))
