@@ -2,7 +2,7 @@ import { describe } from "node:test"
 import assert from "node:assert/strict"
 import { Clock, Duration, Effect, Exit } from "effect"
 import { Headers } from "effect/http"
-import { isRetryable, MAX_RETRIES, retryAfter, retrying, type RetryInput, RetryPolicy } from "../src/core/retry.ts"
+import { isRetryable, MAX_RETRIES, retryAfter, retryingAfter, type RetryInput, RetryPolicy } from "../src/core/retry.ts"
 import { itEffect, itVirtual, runVirtual } from "./_effect.ts"
 
 interface Failed {
@@ -26,6 +26,13 @@ const get = (status: number | undefined, headers: Record<string, string> = {}): 
   status,
   headers: Headers.fromInput(headers),
 })
+/** `attempt`, retried by `policy` after it fails, as the retry stage does. */
+const retrying = <A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  policy: RetryPolicy,
+  toInput: (error: E) => RetryInput | undefined,
+) => Effect.catch(attempt, (first) => retryingAfter(first, attempt, policy, toInput))
+
 const gaps = (at: ReadonlyArray<number>) => at.slice(1).map((t, i) => t - at[i])
 const noJitter = (options: Parameters<typeof RetryPolicy.make>[0] = {}) =>
   RetryPolicy.make({ jitter: false, ...options })

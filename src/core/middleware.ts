@@ -61,11 +61,11 @@ const hasIdempotencyKey = (call: CallInfo, request: HttpClientRequest.HttpClient
   call.idempotencyKey ?? request.headers["idempotency-key"] !== undefined
 
 /** Whether the request of `call` may reach the server twice: it is idempotent, or carries an honoured key. */
-export const isSafeToRepeat = (call: CallInfo, request: HttpClientRequest.HttpClientRequest): boolean =>
+const isSafeToRepeat = (call: CallInfo, request: HttpClientRequest.HttpClientRequest): boolean =>
   isIdempotent(call, request) || hasIdempotencyKey(call, request)
 
 /** Whether a transport error is a refused connection: the request never left. */
-export const isConnectionRefused = (error: HttpClientError.HttpClientError): boolean => {
+const isConnectionRefused = (error: HttpClientError.HttpClientError): boolean => {
   if (error.reason._tag !== "TransportError") return false
   // Deno: "...tcp connect error: Connection refused (os error 111)"; Bun: code ECONNREFUSED;
   // Node: a cause whose code is ECONNREFUSED.

@@ -161,24 +161,11 @@ export const isRetryable = (policy: RetryPolicy, input: RetryInput, now: number)
 }
 
 /**
- * Retries `attempt` by `policy`. `toInput` reads a failure as a {@linkcode RetryInput}, or
- * `undefined` for a failure that is never retried; each delay is the longer of the backoff and
- * the failure's `Retry-After`.
- */
-export const retrying = <A, E, R>(
-  attempt: Effect.Effect<A, E, R>,
-  policy: RetryPolicy,
-  toInput: (error: E) => RetryInput | undefined,
-): Effect.Effect<A, E, R> =>
-  boundedTimes(policy.times) === 0
-    ? attempt
-    : Effect.catch(attempt, (first) => retryingAfter(first, attempt, policy, toInput))
-
-/**
  * The retries after a first attempt that failed with `first`: `again` (the next attempts) by
- * `policy`, as {@linkcode retrying} does. The retry loop (a schedule and its state) is only built
- * here, once an attempt has failed: it replays `first` to the schedule, which waits before the
- * next attempt.
+ * `policy`. `toInput` reads a failure as a {@linkcode RetryInput}, or `undefined` for a failure
+ * that is never retried; each delay is the longer of the backoff and the failure's `Retry-After`.
+ * The retry loop (a schedule and its state) is only built here, once an attempt has failed: it
+ * replays `first` to the schedule, which waits before the next attempt.
  */
 export const retryingAfter = <A, E, R>(
   first: E,
