@@ -1,6 +1,6 @@
-// Fault injection: every client method of PUID, MachineID and the API-keys HTTP client, and AuthPI's
+// Fault injection: every client method of PUID, MachineID and the API-keys HTTP client, AuthPI's
 // kinds of call (a resource's list, get, create, update, delete: every resource is built from the
-// same code), under four
+// same code) and a cross-section of PUGUH's (auth, organizations, applications, billing), under four
 // faults struck on its request, over real sockets (the mock behind a test-side server that makes
 // the faults: see ./_faulty_server.ts). The property: a request not safe to repeat (by its
 // endpoint's definition) is applied at most once, and a call whose request was struck is reported
@@ -28,6 +28,9 @@ import { APIKEYS_DEMO, ApiKeysMock } from "../mock/apikeys/mod.ts"
 import { AUTHPI_DEMO, AuthPIMock } from "../mock/authpi/mod.ts"
 import { AuthPI } from "../src/authpi/mod.ts"
 import { AuthPIApi } from "../src/authpi/contract.ts"
+import { PUGUH_DEMO, PuguhMock } from "../mock/puguh/mod.ts"
+import { Puguh, type PuguhService } from "../src/puguh/mod.ts"
+import { PuguhApi } from "../src/puguh/contract.ts"
 import { CASE_HEADER, type Fault, type FaultyServer, type Received, serveFaulty } from "./_faulty_server.ts"
 
 /** Each attempt of a call under a fault within this; a late answer comes well after it. */
@@ -54,7 +57,8 @@ const puid = new PuidMock(clock)
 const machineid = new MachineIdMock(clock)
 const apikeys = new ApiKeysMock(clock)
 const authpi = new AuthPIMock(clock)
-const mock: Mock = mountMocks(clock, [puid, machineid, apikeys, authpi])
+const puguh = new PuguhMock(clock)
+const mock: Mock = mountMocks(clock, [puid, machineid, apikeys, authpi, puguh])
 let server: FaultyServer
 before(async () => {
   server = await serveFaulty((request) => {
@@ -345,5 +349,48 @@ describeSuite<AuthPIS>({
       call: (a, made: { id: string }) => a.issuers.update(made.id, { name: "renamed" }),
     },
     { method: "issuers.delete", setup: issuer, call: (a, made: { id: string }) => a.issuers.delete(made.id) },
+  ],
+})
+
+// -- PUGUH: a cross-section --------------------------------------------------------------------------
+
+let slugs = 0
+/** A slug of its own for each thing a case makes. */
+const slug = () => `case-${++slugs}`
+const organization = (p: PuguhService, id: string) => p.organizations.create({ name: id, slug: slug() })
+const owner = await puguh.state.issueTokens(puguh.state.userByEmail(PUGUH_DEMO.email)!.id)
+
+describeSuite<PuguhService>({
+  api: PuguhApi,
+  use: (headers, timeout, f) =>
+    using(
+      Puguh,
+      Puguh.layer({ accessToken: owner.accessToken, baseUrl: base("puguh"), ...transport(headers, timeout) }).pipe(
+        Layer.provide(fetchLayer()),
+      ),
+    )(f),
+  cases: [
+    { method: "auth.login", call: (p) => p.auth.login({ email: PUGUH_DEMO.email, password: PUGUH_DEMO.password }) },
+    { method: "auth.validateToken", call: (p) => p.auth.validateToken(owner.accessToken) },
+    { method: "organizations.list", call: (p) => p.organizations.list() },
+    { method: "organizations.get", call: (p) => p.organizations.get(PUGUH_DEMO.organizationId) },
+    { method: "organizations.create", call: (p, _, id) => organization(p, id) },
+    {
+      method: "organizations.update",
+      setup: organization,
+      call: (p, made: { id: string }) => p.organizations.update({ orgId: made.id, name: "renamed" }),
+    },
+    {
+      method: "organizations.delete",
+      setup: organization,
+      call: (p, made: { id: string }) => p.organizations.delete(made.id),
+    },
+    { method: "applications.list", call: (p) => p.applications.list(PUGUH_DEMO.organizationId) },
+    {
+      method: "applications.create",
+      call: (p, _, id) => p.applications.create({ orgId: PUGUH_DEMO.organizationId, name: id, slug: slug() }),
+    },
+    { method: "billing.getPlans", call: (p) => p.billing.getPlans() },
+    { method: "billing.getUsage", call: (p) => p.billing.getUsage(PUGUH_DEMO.organizationId) },
   ],
 })
