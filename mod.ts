@@ -33,6 +33,7 @@ export {
   withCredential,
   withPacing,
   withRetry,
+  withSingleDelivery,
   withTimeout,
 } from "./src/core/middleware.ts"
 export type { Pacing, TransportOptions } from "./src/core/client.ts"

@@ -1,62 +1,164 @@
-// The PUID client against raw fetch, both on the same mock server over loopback, and in-process
-// against the mock's own fetch, in one run: `deno task bench` prints each client's time per call
-// relative to the raw baseline of its group.
-import { Effect, Layer, ManagedRuntime } from "effect"
-import { HttpClient } from "effect/http"
+// The PUID client's own cost (issue 14's second table), in one run: `deno run -A bench/puid_bench.ts`.
+//
+// Sequential `quota()` calls, each variant's time per call against the first variant of its
+// table in the same repetition (variants interleaved in batches of 50), the median ratio printed:
+// - over loopback, against the mock server and against a bare `Deno.serve` answering the same body:
+//   raw fetch, the Effect floor (`runPromise(tryPromise(fetch))`), effect's `HttpClient` alone,
+//   gatehouse with a tracer installed (a span per call) and without (effect's default in-memory
+//   tracer: no backend, so no span is made);
+// - in-process, no socket: gatehouse on `mock.layer` against a bare msw `getResponse` over the
+//   PUID mock's handlers.
+import process from "node:process"
+import { loadavg } from "node:os"
+import { type Context, Effect, Layer, ManagedRuntime, Tracer } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { getResponse } from "msw/utils/get-response"
 import { fetchLayer } from "../src/core/promise.ts"
 import { Puid } from "../src/puid/mod.ts"
 import { createMock, PUID_DEMO, serveMock } from "../mock/mod.ts"
 
+const CALLS = Number(Deno.env.get("CALLS") ?? 1000)
+const REPS = Number(Deno.env.get("REPS") ?? 3)
+const BATCH = 50
+
 const mock = createMock()
 const server = await serveMock(mock, { port: 0 })
-const endpoint = `${server.url}/puid/api`
 const headers = { "x-api-key": PUID_DEMO.apiKey, accept: "application/json" }
-
-const client = Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint }).pipe(Layer.provide(fetchLayer()))
-const traced = ManagedRuntime.make(client)
-// provideMerge: the tracer settings are read by the calling fiber, at request time.
-const untraced = ManagedRuntime.make(client.pipe(
-  Layer.provideMerge(Layer.succeed(HttpClient.TracerDisabledWhen, () => true)),
-  Layer.provideMerge(Layer.succeed(HttpClient.TracerPropagationEnabled, false)),
-))
-const quota = Effect.flatMap(Puid, (puid) => puid.quota())
-await traced.runPromise(quota)
-await untraced.runPromise(quota)
-
-Deno.bench("raw fetch + json() + status check", { group: "quota", baseline: true }, async () => {
-  const response = await fetch(`${endpoint}/v1/quota`, { headers })
-  if (!response.ok) throw new Error(`HTTP ${response.status}`)
-  await response.json()
-})
-
-Deno.bench("Puid.quota() (tracing on, the default)", { group: "quota" }, async () => {
-  await traced.runPromise(quota)
-})
-
-Deno.bench("Puid.quota() (tracing off)", { group: "quota" }, async () => {
-  await untraced.runPromise(quota)
-})
-
-// In-process: no sockets, the mock's fetch; the same client on `mock.layer`.
-const inProcessEndpoint = mock.baseUrl("puid")
-const inProcess = ManagedRuntime.make(
-  Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint: inProcessEndpoint }).pipe(
-    Layer.provide(mock.layer),
-    Layer.provideMerge(Layer.succeed(HttpClient.TracerDisabledWhen, () => true)),
-  ),
+const mockEndpoint = `${server.url}/puid/api`
+const body = await (await fetch(`${mockEndpoint}/v1/quota`, { headers })).text()
+const bare = Deno.serve(
+  { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+  () => new Response(body, { headers: { "content-type": "application/json" } }),
 )
-await inProcess.runPromise(quota)
+const bareEndpoint = `http://127.0.0.1:${bare.addr.port}`
 
-Deno.bench("in-process: raw mock.fetch + json()", { group: "in-process", baseline: true }, async () => {
-  const response = await mock.fetch(`${inProcessEndpoint}/v1/quota`, { headers })
-  if (!response.ok) throw new Error(`HTTP ${response.status}`)
-  await response.json()
-})
+// A tracing backend that keeps nothing: the span work is all that is measured.
+const tracer = Tracer.make({ span: (options) => new Tracer.NativeSpan(options) })
 
-Deno.bench("in-process: Puid.quota() on mock.layer (tracing off)", { group: "in-process" }, async () => {
-  await inProcess.runPromise(quota)
-})
+/** Runs `effect` on a runtime's context, the same way for every Effect variant. */
+const runner = async <R>(layer: Layer.Layer<R, unknown>) => {
+  const context: Context.Context<R> = await ManagedRuntime.make(layer).context()
+  return <A, E>(effect: Effect.Effect<A, E, R>) => Effect.runPromise(Effect.provideContext(effect, context))
+}
 
-globalThis.addEventListener("unload", () => {
-  void server.close()
-})
+const quota = Effect.flatMap(Puid, (puid) => puid.quota())
+
+type Variant = readonly [name: string, call: () => Promise<unknown>]
+
+const loopback = async (endpoint: string): Promise<ReadonlyArray<Variant>> => {
+  const url = `${endpoint}/v1/quota`
+  const raw = async () => {
+    const response = await fetch(url, { headers })
+    if (!response.ok) throw new Error(`HTTP ${response.status}`)
+    return await response.json()
+  }
+  const viaEffect = await runner(FetchHttpClient.layer)
+  const viaHttpClient = Effect.flatMap(
+    HttpClient.HttpClient,
+    (http) => Effect.flatMap(http.execute(HttpClientRequest.get(url, { headers })), (response) => response.json),
+  )
+  const gatehouse = await runner(Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint }).pipe(Layer.provide(fetchLayer())))
+  return [
+    ["raw fetch + json()", raw],
+    ["Effect floor: runPromise(tryPromise(fetch))", () => Effect.runPromise(Effect.tryPromise(raw))],
+    ["effect HttpClient alone", () => viaEffect(viaHttpClient)],
+    ["gatehouse, a tracer installed (a span per call)", () => gatehouse(Effect.withTracer(quota, tracer))],
+    ["gatehouse, no tracing backend (the default)", () => gatehouse(quota)],
+  ]
+}
+
+const inProcess = async (): Promise<ReadonlyArray<Variant>> => {
+  const endpoint = mock.baseUrl("puid")
+  const handlers = [...mock.puid.handlers(endpoint)]
+  const url = `${endpoint}/v1/quota`
+  const gatehouse = await runner(Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint }).pipe(Layer.provide(mock.layer)))
+  return [
+    ["bare msw getResponse + json()", async () => {
+      const response = await getResponse(handlers, new Request(url, { headers }))
+      if (!response?.ok) throw new Error(`HTTP ${response?.status}`)
+      return await response.json()
+    }],
+    ["raw mock.fetch + json()", async () => (await mock.fetch(url, { headers })).json()],
+    ["gatehouse on mock.layer, a tracer installed", () => gatehouse(Effect.withTracer(quota, tracer))],
+    ["gatehouse on mock.layer, no tracing backend", () => gatehouse(quota)],
+  ]
+}
+
+/** Wall-clock and CPU microseconds per call of `call` (the process's CPU: the servers' included), over `calls` calls. */
+const time = async (call: () => Promise<unknown>, calls: number) => {
+  const start = performance.now()
+  const cpu = process.cpuUsage()
+  for (let i = 0; i < calls; i++) await call()
+  const used = process.cpuUsage(cpu)
+  return { wall: ((performance.now() - start) * 1000) / calls, cpu: (used.user + used.system) / calls }
+}
+
+const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+interface Measured {
+  readonly name: string
+  /** Wall-clock microseconds per call. */
+  readonly micros: number
+  /** Wall-clock time against the first variant's. */
+  readonly ratio: number
+  /** CPU time against the first variant's: steadier than wall-clock time on a loaded machine. */
+  readonly cpuRatio: number
+}
+
+/**
+ * Each variant's median time per call and median ratios to the first. A repetition runs the
+ * variants in turn, `BATCH` calls each, round after round, so that a machine whose load changes
+ * weighs on every variant alike.
+ */
+const measure = async (variants: ReadonlyArray<Variant>): Promise<ReadonlyArray<Measured>> => {
+  for (const [, call] of variants) await time(call, Math.min(300, CALLS))
+  const walls = variants.map(() => [] as Array<number>)
+  const ratios = variants.map(() => [] as Array<number>)
+  const cpuRatios = variants.map(() => [] as Array<number>)
+  for (let rep = 0; rep < REPS; rep++) {
+    const wall = variants.map(() => 0)
+    const cpu = variants.map(() => 0)
+    for (let done = 0; done < CALLS; done += BATCH) {
+      for (const [i, [, call]] of variants.entries()) {
+        const taken = await time(call, BATCH)
+        wall[i] += taken.wall
+        cpu[i] += taken.cpu
+      }
+    }
+    variants.forEach((_, i) => {
+      walls[i].push(wall[i] / (CALLS / BATCH))
+      ratios[i].push(wall[i] / wall[0])
+      cpuRatios[i].push(cpu[i] / cpu[0])
+    })
+  }
+  return variants.map(([name], i) => ({
+    name,
+    micros: median(walls[i]),
+    ratio: median(ratios[i]),
+    cpuRatio: median(cpuRatios[i]),
+  }))
+}
+
+const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
+const cell = ({ micros, ratio, cpuRatio }: Measured) =>
+  `${micros.toFixed(0)} µs, ${ratio.toFixed(2)}x (CPU ${cpuRatio.toFixed(2)}x)`
+
+const [onMock, onBare, local] = [
+  await measure(await loopback(mockEndpoint)),
+  await measure(await loopback(bareEndpoint)),
+  await measure(await inProcess()),
+]
+console.log(
+  `PUID quota(), ${CALLS} sequential calls per variant, median of ${REPS} repetitions (variants interleaved by ${BATCH})`,
+)
+console.log(`wall-clock per call, ratio to the first row (CPU time ratio), load average ${loadavg()[0].toFixed(1)}\n`)
+console.log(row(["over loopback", "mock server", "bare Deno.serve"]))
+console.log(row(["---", "---", "---"]))
+onMock.forEach((m, i) => console.log(row([m.name, cell(m), cell(onBare[i])])))
+console.log()
+console.log(row(["in-process", "per call, ratio"]))
+console.log(row(["---", "---"]))
+local.forEach((m) => console.log(row([m.name, cell(m)])))
+
+await bare.shutdown()
+await server.close()

@@ -84,6 +84,7 @@ export const serveFaulty = async (handler: (request: Request) => Promise<Respons
   const received: Array<Received> = []
   let faults: Array<{ readonly fault: Fault; readonly target: Target }> = []
   const sockets = new Set<net.Socket>()
+  const timers = new Set<ReturnType<typeof setTimeout>>()
   let base = ""
 
   const answer = async (socket: net.Socket, request: Request) => {
@@ -109,7 +110,12 @@ export const serveFaulty = async (handler: (request: Request) => Promise<Respons
     received.push({ ...seen, applied: true })
     const response = await serialize(await handler(request))
     if (taken?._tag === "Drop") return socket.destroy()
-    if (taken?._tag === "Late") await new Promise((resolve) => setTimeout(resolve, taken.millis))
+    if (taken?._tag === "Late") {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => (timers.delete(timer), resolve()), taken.millis)
+        timers.add(timer)
+      })
+    }
     if (!socket.destroyed) socket.write(response)
   }
 
@@ -144,6 +150,7 @@ export const serveFaulty = async (handler: (request: Request) => Promise<Respons
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer)
         for (const socket of sockets) socket.destroy()
         server.close(() => resolve())
       }),

@@ -2,7 +2,7 @@ import { describe } from "node:test"
 import assert from "node:assert/strict"
 import { Clock, Duration, Effect, Exit } from "effect"
 import { Headers } from "effect/http"
-import { isRetryable, MAX_RETRIES, retryAfter, retrying, type RetryInput, RetryPolicy } from "../src/core/retry.ts"
+import { isRetryable, MAX_RETRIES, retryAfter, retryingAfter, type RetryInput, RetryPolicy } from "../src/core/retry.ts"
 import { itEffect, itVirtual, runVirtual } from "./_effect.ts"
 
 interface Failed {
@@ -26,6 +26,13 @@ const get = (status: number | undefined, headers: Record<string, string> = {}): 
   status,
   headers: Headers.fromInput(headers),
 })
+/** `attempt`, retried by `policy` after it fails, as the retry stage does. */
+const retrying = <A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  policy: RetryPolicy,
+  toInput: (error: E) => RetryInput | undefined,
+) => Effect.catch(attempt, (first) => retryingAfter(first, attempt, policy, toInput))
+
 const gaps = (at: ReadonlyArray<number>) => at.slice(1).map((t, i) => t - at[i])
 const noJitter = (options: Parameters<typeof RetryPolicy.make>[0] = {}) =>
   RetryPolicy.make({ jitter: false, ...options })
@@ -134,4 +141,27 @@ describe("RetryPolicy", () => {
       assert.equal(isRetryable(RetryPolicy.make({ methods: ["POST"] }), { ...get(503), method: "POST" }, 0), true)
       assert.equal(isRetryable(RetryPolicy.none, get(503), 0), false)
     }))
+
+  itEffect(
+    "a request not safe to repeat is retried only with an Idempotency-Key, or when it never left",
+    () =>
+      Effect.sync(() => {
+        const policy = RetryPolicy.make({ methods: ["GET", "POST"] })
+        const post = (status: number | undefined, more: Partial<RetryInput> = {}): RetryInput => ({
+          ...get(status),
+          method: "POST",
+          idempotent: false,
+          ...more,
+        })
+        assert.equal(isRetryable(policy, post(503), 0), false, "the policy covering POST is not enough")
+        assert.equal(isRetryable(policy, post(undefined), 0), false, "a reset: it may have been applied")
+        assert.equal(isRetryable(policy, post(undefined, { refused: true }), 0), true, "refused: it never left")
+        assert.equal(isRetryable(RetryPolicy.make(), post(undefined, { refused: true }), 0), true)
+        assert.equal(isRetryable(policy, post(503, { idempotencyKey: true }), 0), true)
+        assert.equal(
+          isRetryable(RetryPolicy.make({ retryTransportErrors: false }), post(undefined, { refused: true }), 0),
+          false,
+        )
+      }),
+  )
 })

@@ -1,4 +1,6 @@
-// Fault injection: every client method of PUID, MachineID and the API-keys HTTP client, under four
+// Fault injection: every client method of PUID, MachineID and the API-keys HTTP client, AuthPI's
+// kinds of call (a resource's list, get, create, update, delete: every resource is built from the
+// same code) and a cross-section of PUGUH's (auth, organizations, applications, billing), under four
 // faults struck on its request, over real sockets (the mock behind a test-side server that makes
 // the faults: see ./_faulty_server.ts). The property: a request not safe to repeat (by its
 // endpoint's definition) is applied at most once, and a call whose request was struck is reported
@@ -23,15 +25,23 @@ import { MockClock } from "../mock/clock.ts"
 import { PUID_DEMO, PuidMock } from "../mock/puid/mod.ts"
 import { MachineIdMock } from "../mock/machineid/mod.ts"
 import { APIKEYS_DEMO, ApiKeysMock } from "../mock/apikeys/mod.ts"
+import { AUTHPI_DEMO, AuthPIMock } from "../mock/authpi/mod.ts"
+import { AuthPI } from "../src/authpi/mod.ts"
+import { AuthPIApi } from "../src/authpi/contract.ts"
+import { PUGUH_DEMO, PuguhMock } from "../mock/puguh/mod.ts"
+import { Puguh, type PuguhService } from "../src/puguh/mod.ts"
+import { PuguhApi } from "../src/puguh/contract.ts"
 import { CASE_HEADER, type Fault, type FaultyServer, type Received, serveFaulty } from "./_faulty_server.ts"
 
-/** Every attempt within this; a late answer comes after it. */
+/** Each attempt of a call under a fault within this; a late answer comes well after it. */
 const TIMEOUT_MILLIS = 1000
+/** The attempts of the setup and the checks: long, as the machine may be loaded. */
+const SLOW_MILLIS = 20_000
 const FAULTS: Readonly<Record<string, Fault>> = {
   "502": { _tag: "Status", status: 502 },
   "503 + Retry-After": { _tag: "Status", status: 503, headers: { "retry-after": "1" } },
   "a connection dropped after the server applied it": { _tag: "Drop" },
-  "an answer later than the timeout": { _tag: "Late", millis: TIMEOUT_MILLIS * 1.5 },
+  "an answer later than the timeout": { _tag: "Late", millis: TIMEOUT_MILLIS * 5 },
 }
 // Fast backoff, every method: which requests are repeated is the definition's say alone.
 const retry = RetryPolicy.make({
@@ -46,7 +56,9 @@ const clock = new MockClock()
 const puid = new PuidMock(clock)
 const machineid = new MachineIdMock(clock)
 const apikeys = new ApiKeysMock(clock)
-const mock: Mock = mountMocks(clock, [puid, machineid, apikeys])
+const authpi = new AuthPIMock(clock)
+const puguh = new PuguhMock(clock)
+const mock: Mock = mountMocks(clock, [puid, machineid, apikeys, authpi, puguh])
 let server: FaultyServer
 before(async () => {
   server = await serveFaulty((request) => {
@@ -67,17 +79,20 @@ interface Case<S> {
   readonly setup?: (service: S, id: string) => Effect.Effect<unknown, unknown>
   readonly call: (service: S, made: never, id: string) => Effect.Effect<unknown, unknown>
   /** What must hold after the call, given whether it succeeded. */
-  readonly after?: (service: S, made: never, succeeded: boolean) => Effect.Effect<void, unknown>
+  readonly after?: (service: S, made: never, succeeded: boolean, id: string) => Effect.Effect<void, unknown>
 }
 
 /** An API under test: its definition, mount, the client layer (with `headers`) and its methods. */
 interface Suite<S> {
   readonly api: AnyApi
-  /** Runs `f` with a client that sends `headers` on every request. */
-  readonly use: <A>(headers: Record<string, string>, f: (service: S) => Effect.Effect<A, unknown>) => Effect.Effect<
-    A,
-    unknown
-  >
+  /** Whether the API honours an `Idempotency-Key`. */
+  readonly idempotencyKeys?: boolean
+  /** Runs `f` with a client that sends `headers` on every request, each attempt within `timeout` ms. */
+  readonly use: <A>(
+    headers: Record<string, string>,
+    timeout: number,
+    f: (service: S) => Effect.Effect<A, unknown>,
+  ) => Effect.Effect<A, unknown>
   readonly cases: ReadonlyArray<Case<S>>
 }
 
@@ -90,29 +105,32 @@ const templates = (api: AnyApi) =>
     pattern: new RegExp(`^${mountOf(api)}${endpoint.path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
   }))
 
-/** Whether the request the server received may be applied twice, by its endpoint's definition. */
-const safeToRepeat = (api: AnyApi, received: Received): boolean => {
-  const found = templates(api).find(({ endpoint, pattern }) =>
+/**
+ * Whether the request the server received may be applied twice: its endpoint's definition says
+ * so, or it carries an `Idempotency-Key` and the API honours them (the server applies it once).
+ */
+const safeToRepeat = (suite: Pick<Suite<unknown>, "api" | "idempotencyKeys">, received: Received): boolean => {
+  const found = templates(suite.api).find(({ endpoint, pattern }) =>
     endpoint.method === received.method && pattern.test(received.path)
   )
-  assert.ok(found !== undefined, `${received.method} ${received.path} is no endpoint of ${api.name}`)
-  return isIdempotent(found.endpoint)
+  assert.ok(found !== undefined, `${received.method} ${received.path} is no endpoint of ${suite.api.name}`)
+  return isIdempotent(found.endpoint) || (suite.idempotencyKeys === true && received.idempotencyKey !== undefined)
 }
 
 const runCase = async <S>(suite: Suite<S>, c: Case<S>, faultName: string) => {
   const id = `${suite.api.name}.${c.method} ${faultName}`
-  const run = <A>(f: (service: S) => Effect.Effect<A, unknown>) =>
-    Effect.runPromiseExit(suite.use({ [CASE_HEADER]: id }, f))
+  const run = <A>(f: (service: S) => Effect.Effect<A, unknown>, timeout = SLOW_MILLIS) =>
+    Effect.runPromiseExit(suite.use({ [CASE_HEADER]: id }, timeout, f))
   const made = c.setup === undefined ? undefined : await run((s) => c.setup!(s, id))
   if (made !== undefined && Exit.isFailure(made)) assert.fail(`${id}: setup failed: ${Cause.pretty(made.cause)}`)
   server.inject(FAULTS[faultName], { case: id })
-  const exit = await run((s) => c.call(s, made?.value as never, id))
+  const exit = await run((s) => c.call(s, made?.value as never, id), TIMEOUT_MILLIS)
   const seen = server.received.filter((r) => r.case === id)
   const struck = seen.find((r) => r.fault !== undefined)
   assert.ok(struck !== undefined, `${id}: the fault struck no request`)
   const after = seen.slice(seen.indexOf(struck))
   // Applied at most once: each request not safe to repeat.
-  const unsafe = after.filter((r) => r.applied && !safeToRepeat(suite.api, r))
+  const unsafe = after.filter((r) => r.applied && !safeToRepeat(suite, r))
   const keys = unsafe.map((r) => `${r.method} ${r.path}`)
   assert.equal(new Set(keys).size, keys.length, `${id}: applied twice: ${keys.join(", ")}`)
   // Truthful: a typed failure unless the struck request could be, and was, repeated.
@@ -121,13 +139,13 @@ const runCase = async <S>(suite: Suite<S>, c: Case<S>, faultName: string) => {
     const error = Cause.squash(exit.cause) as { readonly _tag?: unknown }
     assert.equal(typeof error._tag, "string", `${id}: an untyped failure`)
   }
-  if (safeToRepeat(suite.api, struck)) {
+  if (safeToRepeat(suite, struck)) {
     assert.ok(Exit.isSuccess(exit), `${id}: a request safe to repeat was not repeated: ${exit}`)
   } else {
     assert.ok(Exit.isFailure(exit), `${id}: a success for a request the server may not have applied`)
   }
   if (c.after !== undefined) {
-    const checked = await run((s) => c.after!(s, made?.value as never, Exit.isSuccess(exit)))
+    const checked = await run((s) => c.after!(s, made?.value as never, Exit.isSuccess(exit), id))
     if (Exit.isFailure(checked)) assert.fail(`${id}: ${Cause.pretty(checked.cause)}`)
   }
 }
@@ -142,7 +160,7 @@ const describeSuite = <S>(suite: Suite<S>) =>
   })
 
 const base = (name: string) => `${server.url}${new URL(mock.baseUrl(name)).pathname}`
-const transport = (headers: Record<string, string>) => ({ headers, retry, timeout: TIMEOUT_MILLIS })
+const transport = (headers: Record<string, string>, timeout: number) => ({ headers, retry, timeout })
 const using =
   <I, S>(tag: Effect.Effect<S, never, I>, layer: Layer.Layer<I, unknown>) =>
   <A>(f: (service: S) => Effect.Effect<A, unknown>) => Effect.provide(Effect.flatMap(tag, f), layer)
@@ -152,10 +170,10 @@ const using =
 type PuidS = typeof Puid.Service
 describeSuite<PuidS>({
   api: PuidApi,
-  use: (headers, f) =>
+  use: (headers, timeout, f) =>
     using(
       Puid,
-      Puid.layer({ apiKey: PUID_DEMO.unlimitedApiKey, endpoint: base("puid"), ...transport(headers) }).pipe(
+      Puid.layer({ apiKey: PUID_DEMO.unlimitedApiKey, endpoint: base("puid"), ...transport(headers, timeout) }).pipe(
         Layer.provide(fetchLayer()),
       ),
     )(f),
@@ -185,10 +203,14 @@ const revokedAfter =
 
 describeSuite<MachineIdS>({
   api: MachineIdApi,
-  use: (headers, f) =>
+  use: (headers, timeout, f) =>
     using(
       MachineID,
-      MachineID.layer({ orgKey: machineid.demo.scaleOrgKey, baseUrl: base("machineid"), ...transport(headers) }).pipe(
+      MachineID.layer({
+        orgKey: machineid.demo.scaleOrgKey,
+        baseUrl: base("machineid"),
+        ...transport(headers, timeout),
+      }).pipe(
         Layer.provide(fetchLayer()),
       ),
     )(f),
@@ -225,12 +247,13 @@ const countOrgs = (k: ApiKeysService) => Effect.map(k.listOrganizations(), (orgs
 
 describeSuite<ApiKeysService>({
   api: ApiKeysApi,
-  use: (headers, f) =>
+  use: (headers, timeout, f) =>
     using(
       ApiKeys,
-      ApiKeysHttp.layer({ baseUrl: base("apikeys"), adminKey: APIKEYS_DEMO.adminKey, ...transport(headers) }).pipe(
-        Layer.provide(fetchLayer()),
-      ),
+      ApiKeysHttp.layer({ baseUrl: base("apikeys"), adminKey: APIKEYS_DEMO.adminKey, ...transport(headers, timeout) })
+        .pipe(
+          Layer.provide(fetchLayer()),
+        ),
     )(f),
   cases: [
     {
@@ -286,5 +309,88 @@ describeSuite<ApiKeysService>({
         succeeded ? Effect.flip(Effect.asVoid(k.getKey(made.key.id))) : Effect.void,
     },
     { method: "rotateKey", setup: withKey, call: (k, made: { key: { id: string } }) => k.rotateKey(made.key.id) },
+  ],
+})
+
+// -- AuthPI: a resource's kinds of call ----------------------------------------------------------
+
+type AuthPIS = typeof AuthPI.Service
+const issuer = (a: AuthPIS, id: string) => a.issuers.create({ name: id })
+const issuersNamed = (a: AuthPIS, name: string) =>
+  Effect.map(a.issuers.list({ limit: 100 }), (page) => page.data.filter((item) => item.name === name).length)
+
+describeSuite<AuthPIS>({
+  api: AuthPIApi,
+  idempotencyKeys: true,
+  use: (headers, timeout, f) =>
+    using(
+      AuthPI,
+      AuthPI.layer({
+        apiKey: AUTHPI_DEMO.apiKey,
+        accountId: AUTHPI_DEMO.accountId,
+        baseUrl: base("authpi"),
+        defaultHeaders: headers,
+        retries: retry,
+        timeout,
+      }).pipe(Layer.provide(fetchLayer())),
+    )(f),
+  cases: [
+    { method: "issuers.list", call: (a) => a.issuers.list() },
+    { method: "issuers.get", setup: issuer, call: (a, made: { id: string }) => a.issuers.get(made.id) },
+    {
+      method: "issuers.create",
+      call: (a, _, id) => issuer(a, id),
+      after: (a, _, succeeded, id) =>
+        Effect.map(issuersNamed(a, id), (made) => assert.ok(succeeded ? made === 1 : made <= 1, `${made} made`)),
+    },
+    {
+      method: "issuers.update",
+      setup: issuer,
+      call: (a, made: { id: string }) => a.issuers.update(made.id, { name: "renamed" }),
+    },
+    { method: "issuers.delete", setup: issuer, call: (a, made: { id: string }) => a.issuers.delete(made.id) },
+  ],
+})
+
+// -- PUGUH: a cross-section --------------------------------------------------------------------------
+
+let slugs = 0
+/** A slug of its own for each thing a case makes. */
+const slug = () => `case-${++slugs}`
+const organization = (p: PuguhService, id: string) => p.organizations.create({ name: id, slug: slug() })
+const owner = await puguh.state.issueTokens(puguh.state.userByEmail(PUGUH_DEMO.email)!.id)
+
+describeSuite<PuguhService>({
+  api: PuguhApi,
+  use: (headers, timeout, f) =>
+    using(
+      Puguh,
+      Puguh.layer({ accessToken: owner.accessToken, baseUrl: base("puguh"), ...transport(headers, timeout) }).pipe(
+        Layer.provide(fetchLayer()),
+      ),
+    )(f),
+  cases: [
+    { method: "auth.login", call: (p) => p.auth.login({ email: PUGUH_DEMO.email, password: PUGUH_DEMO.password }) },
+    { method: "auth.validateToken", call: (p) => p.auth.validateToken(owner.accessToken) },
+    { method: "organizations.list", call: (p) => p.organizations.list() },
+    { method: "organizations.get", call: (p) => p.organizations.get(PUGUH_DEMO.organizationId) },
+    { method: "organizations.create", call: (p, _, id) => organization(p, id) },
+    {
+      method: "organizations.update",
+      setup: organization,
+      call: (p, made: { id: string }) => p.organizations.update({ orgId: made.id, name: "renamed" }),
+    },
+    {
+      method: "organizations.delete",
+      setup: organization,
+      call: (p, made: { id: string }) => p.organizations.delete(made.id),
+    },
+    { method: "applications.list", call: (p) => p.applications.list(PUGUH_DEMO.organizationId) },
+    {
+      method: "applications.create",
+      call: (p, _, id) => p.applications.create({ orgId: PUGUH_DEMO.organizationId, name: id, slug: slug() }),
+    },
+    { method: "billing.getPlans", call: (p) => p.billing.getPlans() },
+    { method: "billing.getUsage", call: (p) => p.billing.getUsage(PUGUH_DEMO.organizationId) },
   ],
 })

@@ -4,12 +4,14 @@
  *
  * ```
  * call  -> the endpoint's request: path, query and body encoded by its schemas (./endpoint.ts)
+ *       -> its span (`puid.ids`, kind client), only when a tracing backend is installed; traceparent
  *       -> base URL, Accept, User-Agent, default headers
  *       -> withCredential: the credential; after a 401, one shared renewal and one resend
  *       -> withPacing (optional): wait for a turn instead of meeting 429
  *       -> withRetry: the RetryPolicy, only for requests that are safe to repeat; Retry-After
  *       -> withTimeout: each attempt, body included, within the timeout
- *       -> withSingleDelivery: a request not safe to repeat is never resent by the runtime (Deno)
+ *       -> withSingleDelivery: a request not safe to repeat (or a DELETE) is never resent by the
+ *          runtime (Deno, Bun)
  *       -> the HttpClient (FetchHttpClient, the mock's, a user's)
  * answer <- 2xx: decoded with the endpoint's success schema | otherwise: the API's error table
  * ```

@@ -30,7 +30,7 @@ import { Context, Duration, Effect, Layer, Option, type Redacted, type Scope } f
 import { FetchHttpClient, HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http"
 import { RateLimiter } from "effect/persistence"
 import type { Authenticator } from "./credentials.ts"
-import { retrying, type RetryInput, type RetryPolicy } from "./retry.ts"
+import { retryingAfter, type RetryInput, type RetryPolicy } from "./retry.ts"
 
 /** What one call tells the pipeline's stages; a stage's own setting applies where a field is absent. */
 export interface CallInfo {
@@ -61,11 +61,11 @@ const hasIdempotencyKey = (call: CallInfo, request: HttpClientRequest.HttpClient
   call.idempotencyKey ?? request.headers["idempotency-key"] !== undefined
 
 /** Whether the request of `call` may reach the server twice: it is idempotent, or carries an honoured key. */
-export const isSafeToRepeat = (call: CallInfo, request: HttpClientRequest.HttpClientRequest): boolean =>
+const isSafeToRepeat = (call: CallInfo, request: HttpClientRequest.HttpClientRequest): boolean =>
   isIdempotent(call, request) || hasIdempotencyKey(call, request)
 
 /** Whether a transport error is a refused connection: the request never left. */
-export const isConnectionRefused = (error: HttpClientError.HttpClientError): boolean => {
+const isConnectionRefused = (error: HttpClientError.HttpClientError): boolean => {
   if (error.reason._tag !== "TransportError") return false
   // Deno: "...tcp connect error: Connection refused (os error 111)"; Bun: code ECONNREFUSED;
   // Node: a cause whose code is ECONNREFUSED.
@@ -88,8 +88,6 @@ export class AttemptTimeout extends Error {
 export const isAttemptTimeout = (error: HttpClientError.HttpClientError): boolean =>
   error.reason._tag === "TransportError" && error.reason.cause instanceof AttemptTimeout
 
-const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
-
 /** A stage of the pipeline: an `HttpClient` in, the same client with one more concern out. */
 export type Middleware<E2 = never, R2 = never> = <E, R>(
   client: HttpClient.HttpClient.With<E, R>,
@@ -106,16 +104,8 @@ export const withTimeout = (duration: Duration.Input): Middleware => {
   return <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
     HttpClient.transform(client, (effect, request) =>
       effect.pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.arrayBuffer, (body) =>
-            HttpClientResponse.fromWeb(
-              request,
-              new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
-                status: response.status,
-                headers: response.headers,
-              }),
-            ))
-        ),
+        // The response keeps the body it read: its `text` and `json` read that, later, at no cost.
+        Effect.tap((response) => response.arrayBuffer),
         Effect.timeoutOrElse({
           duration: limit,
           orElse: () =>
@@ -166,32 +156,38 @@ export const withRetry = (policy: RetryPolicy): Middleware => <E, R>(client: Htt
     Effect.flatMap(CallContext, (call) => {
       const active = call.retry ?? policy
       if (active.times === 0) return effect
-      const safe = {
-        method: request.method,
-        idempotent: isIdempotent(call, request),
-        idempotencyKey: hasIdempotencyKey(call, request),
-      }
-      const toInput = (error: E | RetryStatus): RetryInput | undefined =>
-        isRetryStatus(error)
-          ? { ...safe, status: error.response.status, headers: error.response.headers }
-          : isTransient(error)
-          ? { ...safe, status: undefined, headers: undefined, refused: isConnectionRefused(error) }
-          : undefined
-      return Effect.suspend(() => {
+      const checked = (
+        response: HttpClientResponse.HttpClientResponse,
+      ): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryStatus> =>
+        active.statuses.has(response.status) ? Effect.fail({ _tag: "RetryStatus", response }) : Effect.succeed(response)
+      // What a retry needs is only built once an attempt has failed.
+      return Effect.catch(Effect.flatMap(effect, checked), (first) => {
+        const safe = {
+          method: request.method,
+          idempotent: isIdempotent(call, request),
+          idempotencyKey: hasIdempotencyKey(call, request),
+        }
+        const toInput = (error: E | RetryStatus): RetryInput | undefined =>
+          isRetryStatus(error)
+            ? { ...safe, status: error.response.status, headers: error.response.headers }
+            : isTransient(error)
+            ? { ...safe, status: undefined, headers: undefined, refused: isConnectionRefused(error) }
+            : undefined
         // Whether an earlier attempt may have reached the server: anything but a refused connection.
-        let uncertain = false
-        const attempt = effect.pipe(
-          Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryStatus> =>
-            active.statuses.has(response.status) ? Effect.fail({ _tag: "RetryStatus", response }) : Effect.succeed(
-              uncertain && response.status === 404 && request.method === "DELETE" ? deleted(response) : response,
-            )
+        let uncertain = toInput(first)?.refused !== true
+        const again = effect.pipe(
+          Effect.flatMap((response) =>
+            uncertain && response.status === 404 && request.method === "DELETE"
+              ? Effect.succeed(deleted(response))
+              : checked(response)
           ),
           Effect.tapError((error) => Effect.sync(() => (uncertain ||= toInput(error)?.refused !== true))),
         )
-        return retrying(attempt, active, toInput)
-      }).pipe(
-        Effect.catch((error) => isRetryStatus(error) ? Effect.succeed(error.response) : Effect.fail(error as E)),
-      )
+        return Effect.catch(
+          retryingAfter(first, again, active, toInput),
+          (error) => isRetryStatus(error) ? Effect.succeed(error.response) : Effect.fail(error as E),
+        )
+      })
     }))
 
 /** Client-side pacing: at most `limit` requests per `window`, so that callers wait instead of meeting 429. */

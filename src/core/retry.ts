@@ -161,17 +161,20 @@ export const isRetryable = (policy: RetryPolicy, input: RetryInput, now: number)
 }
 
 /**
- * Retries `attempt` by `policy`. `toInput` reads a failure as a {@linkcode RetryInput}, or
- * `undefined` for a failure that is never retried; each delay is the longer of the backoff and
- * the failure's `Retry-After`.
+ * The retries after a first attempt that failed with `first`: `again` (the next attempts) by
+ * `policy`. `toInput` reads a failure as a {@linkcode RetryInput}, or `undefined` for a failure
+ * that is never retried; each delay is the longer of the backoff and the failure's `Retry-After`.
+ * The retry loop (a schedule and its state) is only built here, once an attempt has failed: it
+ * replays `first` to the schedule, which waits before the next attempt.
  */
-export const retrying = <A, E, R>(
-  attempt: Effect.Effect<A, E, R>,
+export const retryingAfter = <A, E, R>(
+  first: E,
+  again: Effect.Effect<A, E, R>,
   policy: RetryPolicy,
   toInput: (error: E) => RetryInput | undefined,
 ): Effect.Effect<A, E, R> => {
   const times = boundedTimes(policy.times)
-  if (times === 0) return attempt
+  if (times === 0) return Effect.fail(first)
   const schedule = policy.schedule.pipe(
     Schedule.modifyDelay(({ input, duration, now }) => {
       const wait = retryAfter(toInput(input as E)?.headers, now)
@@ -182,11 +185,7 @@ export const retrying = <A, E, R>(
     const input = toInput(error)
     return input !== undefined && Effect.map(Clock.currentTimeMillis, (now) => isRetryable(policy, input, now))
   }
-  // The retry loop (a schedule and its state) is only built once the first attempt has failed:
-  // it then replays that failure to the schedule, which waits before the next attempt.
-  return Effect.catch(attempt, (first) => {
-    let replayed = false
-    const again = Effect.suspend(() => replayed ? attempt : ((replayed = true), Effect.fail(first)))
-    return Effect.retry(again, { schedule, times, while: retryable })
-  })
+  let replayed = false
+  const next = Effect.suspend(() => replayed ? again : ((replayed = true), Effect.fail(first)))
+  return Effect.retry(next, { schedule, times, while: retryable })
 }
