@@ -3,6 +3,11 @@
 // InvalidRequest, never a defect nor KeyStoreUnavailable.
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { Effect, Exit } from "effect"
 import type { Scope } from "effect"
 import { SqlClient } from "effect/sql"
@@ -10,6 +15,7 @@ import { makeApiKeys } from "../src/apikeys/make_api_keys.ts"
 import { migrate } from "../src/apikeys/migrations.ts"
 import { MAX_CUSTOM_DEPTH } from "../src/apikeys/_metadata.ts"
 import type { ApiKeysService } from "../src/apikeys/service.ts"
+import { SqliteClient } from "../src/sql/sqlite.ts"
 import { failureOf } from "./_apikeys_suite.ts"
 import { testStores } from "./_apikeys_stores.ts"
 
@@ -226,5 +232,60 @@ for (const store of testStores("gatehouse_hostile_test")) {
           assert.ok(typeof final.metadata.name === "string" && "i" in final.metadata.custom, "both fields landed")
         }))
     })
+  })
+}
+
+describe("ApiKeys on one SQLite file shared by two processes", () => {
+  it("concurrent updates of one key from two processes all apply, none KeyStoreUnavailable", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "apikeys-"))
+    const filename = join(dir, "keys.db")
+    try {
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          yield* migrate
+          const keys = yield* makeApiKeys()
+          const org = yield* keys.createOrganization("Acme")
+          const key = yield* keys.createKey(org.id)
+          let childDone = false
+          const child = updater(filename, key.key.id, 100).finally(() => childDone = true)
+          // Updates in rounds of 10 for as long as the other process runs, so that the two overlap; each round lets
+          // the event loop see whether it has ended (SQLite answers synchronously), and 500 rounds are the most.
+          const results: Array<Exit.Exit<unknown, unknown>> = []
+          for (let round = 0; (!childDone || round < 10) && round < 500; round++) {
+            results.push(
+              ...yield* Effect.all(
+                Array.from({ length: 10 }, (_, i) => attempt(keys.updateKey(key.key.id, { custom: { round, i } }))),
+                { concurrency: "unbounded" },
+              ),
+            )
+            yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+          }
+          const failures = results.filter(Exit.isFailure)
+          assert.equal(failures.length, 0, failures.map(String).join("\n"))
+          assert.deepEqual(yield* Effect.promise(() => child), [], "the other process's failures")
+        }).pipe(Effect.scoped, Effect.provide(SqliteClient.layer({ filename }))),
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+/** Runs `updates` concurrent updates of `keyId` in another process (test/_apikeys_updater.ts): its failures. */
+const updater = (filename: string, keyId: string, updates: number): Promise<ReadonlyArray<string>> => {
+  const script = fileURLToPath(new URL("./_apikeys_updater.ts", import.meta.url))
+  const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined
+  const args = [script, filename, keyId, String(updates)]
+  const child = spawn(process.execPath, isDeno ? ["run", "--allow-all", ...args] : args, {
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+  let out = ""
+  child.stdout.on("data", (chunk) => out += chunk)
+  return new Promise((resolve, reject) => {
+    child.on("error", reject)
+    child.on(
+      "close",
+      (code) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`updater exited with ${code}`)),
+    )
   })
 }

@@ -315,6 +315,7 @@ export const makeStore = Effect.gen(function* () {
         pg: () =>
           sql`UPDATE api_keys AS k SET use_count = k.use_count + u.count, last_used_at = GREATEST(k.last_used_at, u.at)
             FROM jsonb_to_recordset(${uses}::jsonb) AS u(id text, count bigint, at bigint) WHERE k.id = u.id`,
+        // SQLite's json_each (a dialect without it needs its own form here).
         orElse: () =>
           sql`UPDATE api_keys SET use_count = use_count + u.count, last_used_at = MAX(COALESCE(last_used_at, 0), u.at)
             FROM (SELECT value ->> 'id' AS id, value ->> 'count' AS count, value ->> 'at' AS at FROM json_each(${uses})) AS u
