@@ -11,8 +11,12 @@
  * Peers are installed from npm into a scratch folder that is not committed (`bench/.peers`, or
  * `--peers DIR`). Java 17 runs WireMock; Node 22 comes from the `node@22` npm package.
  *
+ * It also prints, for each gatehouse runtime, the time from spawning the server to its first answer
+ * (the second start, warm), and the errors of a `--wide`-connection run (1,000 by default) on the
+ * first route.
+ *
  * `deno task bench:mock [--duration 10] [--connections 64] [--reps 3] [--targets deno,bun,node,bare,prism,wiremock]
- *   [--routes ordinal,ids,validate,verify] [--peers DIR]`
+ *   [--routes ordinal,ids,validate,verify] [--wide 1000] [--peers DIR]`
  *
  * @module
  */
@@ -38,6 +42,7 @@ const flags = parseFlags(Deno.args, {
   reps: "3",
   targets: "deno,bun,node,bare,prism,wiremock",
   routes: "ordinal,ids,validate,verify",
+  wide: "1000",
   peers: `${root}bench/.peers`,
 })
 
@@ -140,15 +145,15 @@ const freePort = (): number => {
   return port
 }
 
-/** Waits until `url` answers (any status), or fails after `seconds`. */
-async function ready(url: string, seconds = 60): Promise<void> {
+/** Waits until `url` answers (any status), polling every `every` ms, or fails after `seconds`. */
+async function ready(url: string, seconds = 60, every = 100): Promise<void> {
   const deadline = Date.now() + seconds * 1000
   while (Date.now() < deadline) {
     try {
       await (await fetch(url)).body?.cancel()
       return
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await new Promise((resolve) => setTimeout(resolve, every))
     }
   }
   throw new Error(`${url} did not answer within ${seconds} s`)
@@ -157,6 +162,9 @@ async function ready(url: string, seconds = 60): Promise<void> {
 function spawn(command: string, args: ReadonlyArray<string>, cwd = root): Deno.ChildProcess {
   return new Deno.Command(command, { args: [...args], cwd, stdout: "null", stderr: "inherit" }).spawn()
 }
+
+/** Milliseconds from spawning each gatehouse server to its first answer (the second start: warm). */
+const startups = new Map<string, number>()
 
 /** The gatehouse mock on `runtime`, from the same entry. */
 async function gatehouse(runtime: string, peers: string): Promise<Target | undefined> {
@@ -170,11 +178,20 @@ async function gatehouse(runtime: string, peers: string): Promise<Target | undef
     : [node22, "--experimental-transform-types", "--no-warnings", ...entry]
   if (runtime === "bun" && !(await run("bun", ["--version"]).then(() => true, () => false))) return undefined
   if (runtime === "node" && !(await exists(node22))) return undefined
-  const process = spawn(command[0], command.slice(1))
   const origin = `http://127.0.0.1:${port}`
-  await ready(`${origin}/__mock/health`)
+  const start = () => {
+    const started = performance.now()
+    const process = spawn(command[0], command.slice(1))
+    return ready(`${origin}/__mock/health`, 60, 1).then(() => ({ process, ms: performance.now() - started }))
+  }
+  const cold = await start()
+  cold.process.kill("SIGTERM")
+  await cold.process.status
+  const { process, ms } = await start()
+  const name = `gatehouse (${runtime === "node" ? "Node 22" : runtime === "bun" ? "Bun" : "Deno"})`
+  startups.set(name, ms)
   return {
-    name: `gatehouse (${runtime === "node" ? "Node 22" : runtime === "bun" ? "Bun" : "Deno"})`,
+    name,
     process,
     urlOf: (route) => `${origin}${route.path}`,
   }
@@ -274,13 +291,19 @@ interface Measure {
   readonly statuses: string
 }
 
-/** One autocannon run of `route` on `target`. */
-async function load(peers: string, target: Target, route: Route, seconds: number): Promise<Measure> {
+/** One autocannon run of `route` on `target`, `connections` at a time. */
+async function load(
+  peers: string,
+  target: Target,
+  route: Route,
+  seconds: number,
+  connections: string = flags.connections,
+): Promise<Measure> {
   const args = [
     `${peers}/node_modules/autocannon/autocannon.js`,
     "-j",
     "-c",
-    flags.connections,
+    connections,
     "-d",
     String(seconds),
     "-m",
@@ -367,8 +390,12 @@ async function main(): Promise<void> {
     const forRoute = (route: Route) =>
       targets.filter((target) => !target.name.startsWith("Prism") || target === prismFor(route))
 
-    // Warm-up (the JITs, WireMock's JVM), then interleaved repetitions.
-    for (const route of routes) for (const target of forRoute(route)) await load(peers, target, route, 2)
+    // Warm-up (the JITs; WireMock's JVM keeps speeding up for ~20 s of load), then interleaved repetitions.
+    for (const route of routes) {
+      for (const target of forRoute(route)) {
+        await load(peers, target, route, target.name.startsWith("WireMock") ? 10 : 2)
+      }
+    }
     const results = new Map<string, Array<Measure>>()
     for (let rep = 0; rep < reps; rep++) {
       for (const route of routes) {
@@ -385,6 +412,16 @@ async function main(): Promise<void> {
       }
     }
     report(routes, targets, results)
+    for (const target of targets.filter((target) => startups.has(target.name))) {
+      const wide = await load(peers, target, routes[0], 5, flags.wide)
+      console.log(
+        `${target.name}: first answer ${
+          startups.get(target.name)!.toFixed(0)
+        } ms after spawn (warm); ${flags.wide} connections on ${routes[0].name}: ${wide.errors} errors, ${
+          wide.rps.toFixed(0)
+        } req/s, p99 ${wide.p99} ms`,
+      )
+    }
   } finally {
     stopAll()
   }

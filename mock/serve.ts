@@ -44,13 +44,6 @@ interface BunServe {
 
 const runtime = globalThis as { Deno?: DenoServe; Bun?: BunServe }
 
-/** The runtime {@linkcode serve} listens with. */
-export const runtimeName: "deno" | "bun" | "node" = runtime.Deno !== undefined
-  ? "deno"
-  : runtime.Bun !== undefined
-  ? "bun"
-  : "node"
-
 /** Serves `handler` on `hostname:port`; fails as the runtime does when the port is taken. */
 export const serve = async (handler: FetchHandler, { port, hostname }: ListenOptions): Promise<Listening> => {
   if (runtime.Deno !== undefined) {

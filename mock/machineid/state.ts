@@ -140,10 +140,18 @@ const MachineIdSnapshotSchema = Schema.Struct({
 
 const decodeSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema)
 
+/**
+ * The most orgs `createOrg` keeps (`POST /api/v1/org/create` needs no credential): past it the
+ * oldest created org is forgotten; the demo orgs never are.
+ */
+export const MAX_CREATED_ORGS = 10_000
+
 /** The mock's state. Device times read the shared {@linkcode MockClock}. */
 export class MachineIdState {
   readonly #clock: MockClock
   #orgs = new Map<string, Org>()
+  // Orgs created after the seed, oldest first: the ones that may be forgotten.
+  #created = new Set<string>()
 
   /** A state seeded with the demo orgs, reading `clock`. */
   constructor(clock: MockClock) {
@@ -153,6 +161,7 @@ export class MachineIdState {
 
   /** Back to the seeded state: one empty, active demo org per tier. */
   reset(): void {
+    this.#created.clear()
     this.#orgs = new Map([
       [MACHINEID_DEMO.freeOrgKey, this.#newOrg("free")],
       [MACHINEID_DEMO.proOrgKey, this.#newOrg("pro")],
@@ -211,10 +220,16 @@ export class MachineIdState {
     return org
   }
 
-  /** Creates an org on `tier` and returns its key, `org_...`. */
+  /** Creates an org on `tier` and returns its key, `org_...`; past {@linkcode MAX_CREATED_ORGS}, the oldest is forgotten. */
   createOrg(tier: MachineIdPlanTier = "free", state: MachineIdPlanState = "active"): string {
     const key = `org_${crypto.randomUUID().replaceAll("-", "")}`
     this.#orgs.set(key, this.#newOrg(tier, state))
+    this.#created.add(key)
+    if (this.#created.size > MAX_CREATED_ORGS) {
+      const oldest = this.#created.values().next().value!
+      this.#created.delete(oldest)
+      this.#orgs.delete(oldest)
+    }
     return key
   }
 

@@ -17,7 +17,14 @@ import {
   ok,
   type Router,
 } from "../../src/core/router.ts"
-import type { GrantResult, Principal, PuidState } from "./state.ts"
+import {
+  type GrantResult,
+  MAX_CLIENT_NAME_LENGTH,
+  MAX_REDIRECT_URI_LENGTH,
+  MAX_REDIRECT_URIS,
+  type Principal,
+  type PuidState,
+} from "./state.ts"
 import { securityHeader } from "../../src/core/endpoint.ts"
 import { errorCode } from "../api.ts"
 
@@ -204,6 +211,21 @@ export const puidRouter = (state: PuidState): Router =>
         })
       }
       const { client_name: name, redirect_uris: redirectUris } = body
+      if (
+        redirectUris.length > MAX_REDIRECT_URIS || redirectUris.some((uri) => uri.length > MAX_REDIRECT_URI_LENGTH)
+      ) {
+        return fail(400, {
+          error: "invalid_redirect_uris",
+          error_description:
+            `At most ${MAX_REDIRECT_URIS} redirect_uris, each at most ${MAX_REDIRECT_URI_LENGTH} characters.`,
+        })
+      }
+      if (name !== undefined && name.length > MAX_CLIENT_NAME_LENGTH) {
+        return fail(400, {
+          error: "invalid_client_metadata",
+          error_description: `client_name must be at most ${MAX_CLIENT_NAME_LENGTH} characters.`,
+        })
+      }
       const { clientId, secret } = state.registerClient(name, redirectUris)
       return ok({
         client_id: clientId,

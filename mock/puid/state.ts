@@ -158,12 +158,28 @@ const PuidSnapshotSchema = Schema.Struct({
 
 const decodeSnapshot: (input: unknown) => Partial<PuidSnapshot> = Schema.decodeUnknownSync(PuidSnapshotSchema)
 
+/**
+ * The most OAuth clients dynamic registration (unauthenticated) keeps: past it the oldest
+ * registration is forgotten (the demo client never is). With the handler's size caps
+ * ({@linkcode MAX_CLIENT_NAME_LENGTH}, {@linkcode MAX_REDIRECT_URIS}, {@linkcode MAX_REDIRECT_URI_LENGTH}),
+ * registrations hold at most about 10 MB.
+ */
+export const MAX_REGISTERED_CLIENTS = 1_000
+/** The longest `client_name` a registration may give. */
+export const MAX_CLIENT_NAME_LENGTH = 256
+/** The most `redirect_uris` a registration may give. */
+export const MAX_REDIRECT_URIS = 5
+/** The longest redirect URI a registration may give. */
+export const MAX_REDIRECT_URI_LENGTH = 2_048
+
 /** The mock's state. Every rule reads the shared {@linkcode MockClock}. */
 export class PuidState {
   readonly #clock: MockClock
   #next = 1n
   #apiKeys = new Map<string, Principal>()
   #clients = new Map<string, OAuthClient>()
+  // Clients registered dynamically, oldest first: the ones that may be forgotten.
+  #registered = new Set<string>()
   #tokens = new Map<string, Token>()
   #codes = new Map<string, AuthorizationCode>()
   #refreshTokens = new Map<string, RefreshGrant>()
@@ -183,6 +199,7 @@ export class PuidState {
       [PUID_DEMO.apiKey, { id: "acct_demo", plan: "free" }],
       [PUID_DEMO.unlimitedApiKey, { id: "acct_unlimited", plan: "enterprise" }],
     ])
+    this.#registered.clear()
     this.#clients = new Map([[PUID_DEMO.clientId, {
       secret: PUID_DEMO.clientSecret,
       name: "demo",
@@ -233,7 +250,10 @@ export class PuidState {
     return key
   }
 
-  /** Registers an OAuth client (dynamic registration). */
+  /**
+   * Registers an OAuth client (dynamic registration); past {@linkcode MAX_REGISTERED_CLIENTS}, the
+   * oldest registration is forgotten.
+   */
   registerClient(
     name: string | undefined,
     redirectUris: ReadonlyArray<string>,
@@ -241,6 +261,12 @@ export class PuidState {
     const clientId = randomToken("client_", 16)
     const secret = randomToken("secret_", 32)
     this.#clients.set(clientId, { secret, name, redirectUris })
+    this.#registered.add(clientId)
+    if (this.#registered.size > MAX_REGISTERED_CLIENTS) {
+      const oldest = this.#registered.values().next().value!
+      this.#registered.delete(oldest)
+      this.#clients.delete(oldest)
+    }
     return { clientId, secret }
   }
 
