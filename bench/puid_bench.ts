@@ -6,8 +6,9 @@
 //   raw fetch, the Effect floor (`runPromise(tryPromise(fetch))`), effect's `HttpClient` alone,
 //   gatehouse with a tracer installed (a span per call) and without (effect's default in-memory
 //   tracer: no backend, so no span is made);
-// - in-process, no socket: gatehouse on `mock.layer` against a bare msw `getResponse` over the
-//   PUID mock's handlers.
+// - in-process, no socket (the least noisy): gatehouse on `mock.layer` against a bare msw
+//   `getResponse` over the PUID mock's handlers, and against effect's `HttpClient` on the same layer.
+// Last, gatehouse's own pipeline: gatehouse (no tracing backend) against effect's `HttpClient` alone.
 import process from "node:process"
 import { loadavg } from "node:os"
 import { type Context, Effect, Layer, ManagedRuntime, Tracer } from "effect"
@@ -43,6 +44,13 @@ const runner = async <R>(layer: Layer.Layer<R, unknown>) => {
 
 const quota = Effect.flatMap(Puid, (puid) => puid.quota())
 
+/** One GET of `url` through effect's `HttpClient`, its body read as JSON: no gatehouse stage. */
+const viaHttpClient = (url: string) =>
+  Effect.flatMap(
+    HttpClient.HttpClient,
+    (http) => Effect.flatMap(http.execute(HttpClientRequest.get(url, { headers })), (response) => response.json),
+  )
+
 type Variant = readonly [name: string, call: () => Promise<unknown>]
 
 const loopback = async (endpoint: string): Promise<ReadonlyArray<Variant>> => {
@@ -53,15 +61,11 @@ const loopback = async (endpoint: string): Promise<ReadonlyArray<Variant>> => {
     return await response.json()
   }
   const viaEffect = await runner(FetchHttpClient.layer)
-  const viaHttpClient = Effect.flatMap(
-    HttpClient.HttpClient,
-    (http) => Effect.flatMap(http.execute(HttpClientRequest.get(url, { headers })), (response) => response.json),
-  )
   const gatehouse = await runner(Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint }).pipe(Layer.provide(fetchLayer())))
   return [
     ["raw fetch + json()", raw],
     ["Effect floor: runPromise(tryPromise(fetch))", () => Effect.runPromise(Effect.tryPromise(raw))],
-    ["effect HttpClient alone", () => viaEffect(viaHttpClient)],
+    ["effect HttpClient alone", () => viaEffect(viaHttpClient(url))],
     ["gatehouse, a tracer installed (a span per call)", () => gatehouse(Effect.withTracer(quota, tracer))],
     ["gatehouse, no tracing backend (the default)", () => gatehouse(quota)],
   ]
@@ -72,6 +76,7 @@ const inProcess = async (): Promise<ReadonlyArray<Variant>> => {
   const handlers = [...mock.puid.handlers(endpoint)]
   const url = `${endpoint}/v1/quota`
   const gatehouse = await runner(Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint }).pipe(Layer.provide(mock.layer)))
+  const viaEffect = await runner(mock.layer)
   return [
     ["bare msw getResponse + json()", async () => {
       const response = await getResponse(handlers, new Request(url, { headers }))
@@ -79,6 +84,7 @@ const inProcess = async (): Promise<ReadonlyArray<Variant>> => {
       return await response.json()
     }],
     ["raw mock.fetch + json()", async () => (await mock.fetch(url, { headers })).json()],
+    ["effect HttpClient alone on mock.layer", () => viaEffect(viaHttpClient(url))],
     ["gatehouse on mock.layer, a tracer installed", () => gatehouse(Effect.withTracer(quota, tracer))],
     ["gatehouse on mock.layer, no tracing backend", () => gatehouse(quota)],
   ]
@@ -159,6 +165,14 @@ console.log()
 console.log(row(["in-process", "per call, ratio"]))
 console.log(row(["---", "---"]))
 local.forEach((m) => console.log(row([m.name, cell(m)])))
+
+// gatehouse's pipeline alone: its no-tracing row against effect's HttpClient row, CPU time.
+const pipeline = (table: ReadonlyArray<Measured>, httpClient: number, gatehouse: number) =>
+  `${(table[gatehouse].cpuRatio / table[httpClient].cpuRatio).toFixed(2)}x`
+console.log(
+  `\ngatehouse's pipeline over effect's HttpClient alone (CPU): mock server ${pipeline(onMock, 2, 4)}, ` +
+    `bare Deno.serve ${pipeline(onBare, 2, 4)}, in-process ${pipeline(local, 2, 4)}`,
+)
 
 await bare.shutdown()
 await server.close()

@@ -124,8 +124,12 @@ const stringFields = (encoded: unknown): Record<string, string> =>
 const requestOf = <P extends Endpoint>(
   endpoint: P,
   input: Input<P>,
-): Effect.Effect<HttpClientRequest.HttpClientRequest, string> =>
-  Effect.gen(function* () {
+): Effect.Effect<HttpClientRequest.HttpClientRequest, string> => {
+  // An endpoint with nothing to encode (most reads) needs no generator.
+  if (endpoint.params === undefined && endpoint.query === undefined && endpoint.payload === undefined) {
+    return Effect.succeed(HttpClientRequest.make(endpoint.method)(endpoint.path))
+  }
+  return Effect.gen(function* () {
     const given = input as { readonly params?: unknown; readonly query?: unknown; readonly payload?: unknown }
     const params = endpoint.params === undefined
       ? {}
@@ -145,6 +149,7 @@ const requestOf = <P extends Endpoint>(
     }
     return request
   })
+}
 
 // Effect's own HTTP span is off for gatehouse's requests: its exit holds the request, credential
 // included, and an exporter serializes it outside the call, where no redaction applies. The call's
@@ -168,15 +173,21 @@ export const makeApiClient = <E>(
 
     const requestIdHeader = (api.requestIdHeader ?? "x-request-id").toLowerCase()
     const secrets = (api.secretHeaders ?? []).map((name) => name.toLowerCase())
-    // The API's secret headers after the names already redacted (a user's kept), merged once per list seen.
+    // What every call adds to its fiber's context besides its CallInfo: effect's HTTP span off, and
+    // the API's secret headers after the names already redacted (a user's kept). Made once per list seen.
     let redactedBefore: ReadonlyArray<string | RegExp> | undefined
-    let redacted: ReadonlyArray<string | RegExp> = []
-    const redactedNames = (current: ReadonlyArray<string | RegExp>) => {
+    let callContext = Context.empty()
+    const callContextFor = (current: ReadonlyArray<string | RegExp>) => {
       if (current !== redactedBefore) {
         redactedBefore = current
-        redacted = [...current, ...secrets.filter((name) => !current.includes(name))]
+        const names = [...current, ...secrets.filter((name) => !current.includes(name))]
+        callContext = Context.add(
+          Context.make(HttpClient.TracerDisabledWhen, untraced),
+          Headers.CurrentRedactedNames,
+          names,
+        )
       }
-      return redacted
+      return callContext
     }
     const baseUrl = api.baseUrl.replace(/\/+$/, "")
     const headers = { accept: "application/json", "user-agent": USER_AGENT, ...api.headers }
@@ -217,15 +228,11 @@ export const makeApiClient = <E>(
         retry: options?.retry,
         paced: options?.paced,
       }
-      const send = (request: HttpClientRequest.HttpClientRequest, names: ReadonlyArray<string | RegExp>) =>
+      const send = (request: HttpClientRequest.HttpClientRequest, added: Context.Context<never>) =>
         http.execute(request).pipe(
           Effect.flatMap(receive),
           Effect.updateContext((context: Context.Context<never>) =>
-            Context.add(
-              Context.add(Context.add(context, CallContext, call), HttpClient.TracerDisabledWhen, untraced),
-              Headers.CurrentRedactedNames,
-              names,
-            )
+            Context.merge(context, Context.add(added, CallContext, call))
           ),
           Effect.mapError(toError(operation)),
           Effect.flatMap((received) =>
@@ -238,21 +245,21 @@ export const makeApiClient = <E>(
             api.toError({ _tag: "Closed", operation, message: `${api.name} client used after its scope closed` }),
           )
         }
-        const names = redactedNames(fiber.getRef(Headers.CurrentRedactedNames))
+        const added = callContextFor(fiber.getRef(Headers.CurrentRedactedNames))
         const propagate = fiber.getRef(HttpClient.TracerPropagationEnabled) && !fiber.getRef(Tracer.DisablePropagation)
         const traced = (span: Tracer.AnySpan) =>
           propagate ? HttpClientRequest.setHeaders(prepared, HttpTraceContext.toHeaders(span as Tracer.Span)) : prepared
         if (!fiber.getRef(References.TracerEnabled) || fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) {
           // No tracing backend: no span is made, and the trace of the caller's span, if any, travels on.
           const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
-          return send(parent === undefined ? prepared : traced(parent), names)
+          return send(parent === undefined ? prepared : traced(parent), added)
         }
         return Effect.useSpan(
           operation,
           { kind: "client", attributes: { "http.request.method": prepared.method, "url.template": template } },
           (span) =>
             Effect.tap(
-              send(traced(span), names),
+              send(traced(span), added),
               (answer) =>
                 Effect.sync(() =>
                   span.attribute("http.response.status_code", answer.status)
