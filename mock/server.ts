@@ -250,7 +250,7 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
   const faultId = /^\/__mock\/faults\/([^/]+)$/.exec(path)?.[1]
   if (faultId !== undefined) {
     if (request.method !== "DELETE") return methodNotAllowed(request.method, path, ["DELETE"])
-    return mock.removeFault(decodeURIComponent(faultId))
+    return mock.removeFault(faultId) // ids are f1, f2...: nothing to decode
       ? new Response(null, { status: 204 })
       : notFound(`no fault ${faultId}`)
   }

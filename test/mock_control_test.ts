@@ -47,6 +47,7 @@ describe("faults over HTTP", () => {
     assert.deepEqual(listed.body.map((f: { id: string; hits: number }) => [f.id, f.hits]), [[fault.id, 1]])
     assert.equal((await control("DELETE", `/faults/${fault.id}`)).status, 204)
     assert.equal((await control("DELETE", `/faults/${fault.id}`)).status, 404)
+    assert.equal((await control("DELETE", "/faults/%ZZ")).status, 404) // not percent-encoding: no such fault
     assert.deepEqual((await control("GET", "/faults")).body, [])
     assert.equal((await puidQuota()).status, 200)
   })
