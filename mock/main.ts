@@ -113,6 +113,15 @@ if (stateFile !== undefined && existsSync(stateFile)) {
 }
 if (flags.latency !== undefined) mock.setLatency(Number(flags.latency))
 
+/** Writes the state to the `--state` file, whole or not at all. */
+const saveState = (file: string) => {
+  writeFileSync(`${file}.tmp`, JSON.stringify(mock.snapshot(), null, 2))
+  renameSync(`${file}.tmp`, file)
+}
+// Saved once now, so that a file that cannot be written is refused before the server starts, not
+// found out on exit when the state would be lost.
+if (stateFile !== undefined) loading("state", stateFile, () => saveState(stateFile))
+
 const server = await serveMock(mock, { port, hostname }).catch((error: unknown) => {
   const code = (error as { code?: string; name?: string }).code ?? (error as { name?: string }).name
   const why = code === "EADDRINUSE" || code === "AddrInUse"
@@ -138,16 +147,15 @@ if (flags.quiet === undefined) {
   })
 }
 
-/** Writes the state to the `--state` file, whole or not at all. */
-const saveState = (file: string) => {
-  writeFileSync(`${file}.tmp`, JSON.stringify(mock.snapshot(), null, 2))
-  renameSync(`${file}.tmp`, file)
-}
-
 // Ctrl-C or a stop from an orchestrator: close the server, save the state, then exit cleanly.
 const stop = () =>
   void server.close().then(() => {
-    if (stateFile !== undefined) saveState(stateFile)
+    try {
+      if (stateFile !== undefined) saveState(stateFile)
+    } catch (error) {
+      console.error(`--state ${stateFile}: the state could not be saved: ${(error as Error).message}`)
+      return runtime.process?.exit(1)
+    }
     runtime.process?.exit(0)
   })
 for (const signal of ["SIGINT", "SIGTERM"]) runtime.process?.on(signal, stop)

@@ -9,6 +9,8 @@
 import { type Fault, JOURNAL_LIMIT, type Latency, type Mock, type RequestPattern } from "./app.ts"
 import { faultJson, indexHtml, indexOf, liveIndexOf, wantsJson } from "./index_page.ts"
 import { serve } from "./serve.ts"
+import { controlBody, unknownField } from "./control_body.ts"
+import { MAX_JSON_DEPTH } from "../src/core/router.ts"
 
 /** A journal query: a request pattern and how many of the most recent matches. */
 type JournalQuery = RequestPattern & { readonly limit?: number | undefined }
@@ -33,27 +35,6 @@ export interface MockServer {
 }
 
 type Handler = (request: Request) => Promise<Response>
-
-/** The JSON object of a control request's body (an empty body is `{}`), or why it is not one. */
-const body = async (request: Request): Promise<Record<string, unknown> | string> => {
-  const text = await request.text().catch(() => "")
-  if (text.trim() === "") return {}
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return "the body is not JSON"
-  }
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : "the body must be a JSON object"
-}
-
-/** The first field of `input` not in `known`, as a refusal. */
-const unknownField = (input: Record<string, unknown>, known: ReadonlyArray<string>): string | undefined => {
-  const field = Object.keys(input).find((key) => !known.includes(key))
-  return field === undefined ? undefined : `unknown field ${field} (known: ${known.join(", ")})`
-}
 
 const isStatus = (value: unknown) => Number.isInteger(value) && (value as number) >= 200 && (value as number) <= 599
 const isCount = (value: unknown, max: number) =>
@@ -164,6 +145,9 @@ const faultOf = (mock: Mock, input: Record<string, unknown>): Fault | string => 
   }
 }
 
+// A state wraps each API's data (itself at most MAX_JSON_DEPTH deep, as the API took it) in a few levels.
+const MAX_STATE_DEPTH = 4 * MAX_JSON_DEPTH
+
 // The largest time a JavaScript Date can hold.
 const MAX_TIME = 8.64e15
 
@@ -266,7 +250,7 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
   const faultId = /^\/__mock\/faults\/([^/]+)$/.exec(path)?.[1]
   if (faultId !== undefined) {
     if (request.method !== "DELETE") return methodNotAllowed(request.method, path, ["DELETE"])
-    return mock.removeFault(decodeURIComponent(faultId))
+    return mock.removeFault(faultId) // ids are f1, f2...: nothing to decode
       ? new Response(null, { status: 204 })
       : notFound(`no fault ${faultId}`)
   }
@@ -279,7 +263,7 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       mock.reset()
       return new Response(null, { status: 204 })
     case "POST /__mock/clock": {
-      const input = await body(request)
+      const input = await controlBody(request)
       if (typeof input === "string") return badRequest(input)
       const target = clockTarget(mock, input)
       if (typeof target === "string") return badRequest(target)
@@ -290,7 +274,7 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
     case "GET /__mock/faults":
       return Response.json(mock.faults().map(faultJson))
     case "POST /__mock/faults": {
-      const input = await body(request)
+      const input = await controlBody(request)
       const fault = typeof input === "string" ? input : faultOf(mock, input)
       if (typeof fault === "string") return badRequest(fault)
       const { id } = mock.fault(fault)
@@ -310,13 +294,13 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       mock.clearJournal()
       return new Response(null, { status: 204 })
     case "POST /__mock/verify": {
-      const input = await body(request)
+      const input = await controlBody(request)
       return typeof input === "string" ? badRequest(input) : verify(mock, input)
     }
     case "GET /__mock/state":
       return Response.json(mock.snapshot())
     case "PUT /__mock/state": {
-      const input = await body(request)
+      const input = await controlBody(request, undefined, MAX_STATE_DEPTH)
       if (typeof input === "string") return badRequest(input)
       try {
         mock.restore(input)

@@ -84,7 +84,7 @@ describe("the mock's command line", () => {
     }
   })
 
-  it("refuses an unknown API, a bad latency, and a seed that cannot be read or is not a state, with exit 2", () => {
+  it("refuses an unknown API, a bad latency, a seed that cannot be read or is not a state, and a state file that cannot be written, with exit 2", () => {
     const dir = scratch()
     try {
       const refusals: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
@@ -95,6 +95,8 @@ describe("the mock's command line", () => {
         [["--seed", write(dir, "list.json", "[]")], /must be a JSON object of states by API name/],
         [["--seed", write(dir, "puid.json", '{"puid":{"next":"x"}}')], /--seed .*puid\.json: puid: /],
         [["--seed", write(dir, "puguh.json", '{"puguh":{}}')], /puguh: its state cannot be restored/],
+        // refused at start, not found out on exit with the state lost
+        [["--state", join(dir, "absent", "state.json")], /--state .*state\.json: .*(No such file|ENOENT)/],
       ]
       for (const [args, message] of refusals) {
         const { status, stderr } = cli(...args)

@@ -47,6 +47,7 @@ describe("faults over HTTP", () => {
     assert.deepEqual(listed.body.map((f: { id: string; hits: number }) => [f.id, f.hits]), [[fault.id, 1]])
     assert.equal((await control("DELETE", `/faults/${fault.id}`)).status, 204)
     assert.equal((await control("DELETE", `/faults/${fault.id}`)).status, 404)
+    assert.equal((await control("DELETE", "/faults/%ZZ")).status, 404) // not percent-encoding: no such fault
     assert.deepEqual((await control("GET", "/faults")).body, [])
     assert.equal((await puidQuota()).status, 200)
   })
@@ -140,6 +141,69 @@ describe("faults over HTTP", () => {
       assert.match(answer.body.message, message)
     }
     assert.equal((await send("PUT", "/__mock/faults/f1")).status, 405)
+  })
+})
+
+describe("every control route checks its body", () => {
+  const routes = [
+    "/clock",
+    "/faults",
+    "/verify",
+    "/puid/keys",
+    "/puid/usage",
+    "/authpi/access-tokens",
+    "/authpi/access-tokens/expire",
+    "/authpi/items",
+    "/authpi/webhooks/deliver-due",
+    "/puguh/keys/rotate",
+    "/puguh/api-keys",
+    "/puguh/billing/payment-method",
+    "/puguh/billing/suspend",
+  ]
+  const deep = "[".repeat(10_000) + "]".repeat(10_000)
+  const refusal = (body: Record<string, unknown>) => String(body.message ?? body.detail)
+
+  it("not JSON, not an object, too deep, or an unknown field: 400 naming what is wrong", async () => {
+    for (const route of routes) {
+      for (
+        const [body, message] of [
+          ["{bad", /not JSON/],
+          ["null", /must be a JSON object/],
+          ["[]", /must be a JSON object/],
+          [deep, /nests deeper than 64 levels/],
+          [{ bogus: 1 }, /unknown field bogus/],
+        ] as const
+      ) {
+        const answer = await control("POST", route, body)
+        assert.equal(answer.status, 400, `${route} ${JSON.stringify(body).slice(0, 20)}`)
+        assert.match(refusal(answer.body), message, route)
+      }
+    }
+  })
+
+  it("a refused body changes nothing: the tokens stay valid, the signing keys stay the same", async () => {
+    await control("POST", "/reset")
+    const me = () =>
+      send("GET", "/authpi/v1/me", undefined, { authorization: `Bearer ${mock.authpi.demo.accessToken}` })
+    assert.equal((await me()).status, 200)
+    assert.equal((await control("POST", "/authpi/access-tokens/expire", { accessToken: "typo" })).status, 400)
+    assert.equal((await me()).status, 200)
+    const jwks = async () => (await (await send("GET", "/puguh/.well-known/jwks.json")).json()).keys.length
+    const keys = await jwks()
+    assert.equal((await control("POST", "/puguh/keys/rotate", "null")).status, 400)
+    assert.equal((await control("POST", "/puguh/keys/rotate", { retire: "yes" })).status, 400)
+    assert.equal(await jwks(), keys)
+    assert.equal((await control("POST", "/puguh/keys/rotate", { retire: false })).status, 200)
+    assert.equal(await jwks(), keys + 1)
+  })
+
+  it("PUT /__mock/state refuses a body nested too deep, and the state stays", async () => {
+    await control("POST", "/reset")
+    const before = (await control("GET", "/state")).body
+    const answer = await control("PUT", "/state", `{"puid":${deep}}`)
+    assert.equal(answer.status, 400)
+    assert.match(answer.body.message, /nests deeper than/)
+    assert.deepEqual((await control("GET", "/state")).body, before)
   })
 })
 

@@ -11,6 +11,7 @@ import { RESOURCES } from "../../src/authpi/resources.ts"
 import type { AnyApi } from "../../src/core/endpoint.ts"
 import type { Router } from "../../src/core/router.ts"
 import { type MockApi, mswHandlers } from "../api.ts"
+import { controlBody } from "../control_body.ts"
 import type { MockClock } from "../clock.ts"
 import { authpiError, authPIRouter } from "./handlers.ts"
 import {
@@ -58,6 +59,14 @@ export interface AuthPIMockOptions {
 }
 
 const badRequest = (message: string) => Response.json({ error: "bad_request", message }, { status: 400 })
+
+/** The fields each `POST` control route takes. */
+const CONTROL_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "access-tokens": ["account_ids", "ttl_seconds"],
+  "access-tokens/expire": ["access_token"],
+  items: ["resource", "account_id", "params", "fields"],
+  "webhooks/deliver-due": [],
+}
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -204,15 +213,10 @@ export class AuthPIMock implements MockApi {
       }
       return undefined
     }
-    if (request.method !== "POST") return undefined
-    const text = await request.text()
-    let body: unknown = {}
-    try {
-      body = text.trim() === "" ? {} : JSON.parse(text)
-    } catch {
-      return badRequest("the body must be JSON")
-    }
-    if (!isRecord(body)) return badRequest("the body must be a JSON object")
+    const fields = CONTROL_FIELDS[path]
+    if (request.method !== "POST" || fields === undefined) return undefined
+    const body = await controlBody(request, fields)
+    if (typeof body === "string") return badRequest(body)
     switch (path) {
       case "access-tokens": {
         const accountIds = body.account_ids

@@ -6,6 +6,7 @@
  */
 import type { RequestHandler } from "msw"
 import { type MockApi, mswHandlers } from "../api.ts"
+import { controlBody } from "../control_body.ts"
 import type { AnyApi } from "../../src/core/endpoint.ts"
 import type { Router } from "../../src/core/router.ts"
 import { PuguhApi } from "../../src/puguh/contract.ts"
@@ -56,9 +57,12 @@ export { puguhRouter } from "./handlers.ts"
 
 const badRequest = (message: string) => Response.json({ detail: message }, { status: 400 })
 
-const readJson = async (request: Request): Promise<Record<string, unknown>> => {
-  const value: unknown = await request.json().catch(() => ({}))
-  return typeof value === "object" && value !== null ? value as Record<string, unknown> : {}
+/** The fields each `POST` control route takes. */
+const CONTROL_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "keys/rotate": ["retire"],
+  "api-keys": ["organizationId"],
+  "billing/payment-method": ["organizationId", "paymentMethodId"],
+  "billing/suspend": ["organizationId"],
 }
 
 /**
@@ -160,12 +164,17 @@ export class PuguhMock implements MockApi {
       const email = new URL(request.url).searchParams.get("email") ?? undefined
       return Response.json(state.outbox(email))
     }
-    if (request.method !== "POST") return undefined
-    const body = await readJson(request)
+    const fields = CONTROL_FIELDS[route]
+    if (request.method !== "POST" || fields === undefined) return undefined
+    const body = await controlBody(request, fields)
+    if (typeof body === "string") return badRequest(body)
     const organizationId = typeof body.organizationId === "string" ? body.organizationId : undefined
     try {
       switch (route) {
         case "keys/rotate": {
+          if (body.retire !== undefined && typeof body.retire !== "boolean") {
+            return badRequest("retire must be a boolean")
+          }
           const kid = state.keys.rotate(body.retire === true)
           return Response.json({ kid, published: state.keys.publishedKids })
         }

@@ -7,6 +7,7 @@ import type { RequestHandler } from "msw"
 import type { AnyApi } from "../../src/core/endpoint.ts"
 import { PuidApi } from "../../src/puid/contract.ts"
 import { type MockApi, mswHandlers } from "../api.ts"
+import { controlBody } from "../control_body.ts"
 import type { MockClock } from "../clock.ts"
 import type { Router } from "../../src/core/router.ts"
 import { puidError, puidRouter } from "./handlers.ts"
@@ -78,19 +79,11 @@ export class PuidMock implements MockApi {
 
   /** `POST /__mock/puid/keys {"plan"}` mints a key; `POST /__mock/puid/usage {"apiKey","used"}` sets today's usage. */
   async control(request: Request, route: string): Promise<Response | undefined> {
-    if (request.method !== "POST") return undefined
+    const fields = CONTROL_FIELDS[route]
+    if (request.method !== "POST" || fields === undefined) return undefined
     const badRequest = (message: string) => Response.json({ error: "bad_request", message }, { status: 400 })
-    const text = await request.text()
-    let parsed: unknown = {}
-    try {
-      parsed = text.trim() === "" ? {} : JSON.parse(text)
-    } catch {
-      return badRequest("the body must be a JSON object")
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      return badRequest("the body must be a JSON object")
-    }
-    const body = parsed as Record<string, unknown>
+    const body = await controlBody(request, fields)
+    if (typeof body === "string") return badRequest(body)
     if (route === "keys") {
       const plan = body.plan ?? "free"
       if (plan !== "free" && plan !== "hobby" && plan !== "enterprise") {
@@ -108,3 +101,6 @@ export class PuidMock implements MockApi {
     return undefined
   }
 }
+
+/** The fields each control route takes. */
+const CONTROL_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = { keys: ["plan"], usage: ["apiKey", "used"] }

@@ -252,7 +252,7 @@ const readBody = async (
 export const MAX_JSON_DEPTH = 64
 
 /** How deep `text`'s brackets nest, outside strings (an upper bound for malformed JSON). */
-const nestingOf = (text: string): number => {
+export const nestingOf = (text: string): number => {
   let depth = 0
   let deepest = 0
   let inString = false
