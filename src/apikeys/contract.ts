@@ -124,7 +124,17 @@ export const RateLimitWindow: Schema.Literals<readonly ["second", "minute", "hou
   "day",
 ])
 
-/** Milliseconds in each window. */
+/**
+ * Milliseconds in each window.
+ *
+ * @example
+ * ```ts
+ * import { WINDOW_MILLIS } from "@gatehouse/sdk/apikeys"
+ *
+ * // When a fixed rate-limit window that started at `start` ends.
+ * const windowEnd = (start: number) => start + WINDOW_MILLIS.minute
+ * ```
+ */
 export const WINDOW_MILLIS: Readonly<Record<RateLimitWindow, number>> = {
   second: 1_000,
   minute: 60_000,
