@@ -82,7 +82,18 @@ export type { VerifyOptions } from "./verify.ts"
 /** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
 export type Secret = string | Redacted.Redacted<string>
 
-/** Options of every `Puguh` layer. */
+/**
+ * Options of every `Puguh` layer.
+ *
+ * @example
+ * ```ts
+ * import { Puguh, type PuguhOptions } from "@gatehouse/sdk/puguh"
+ *
+ * // PUGUH_API_KEY from the environment; the context and timeout from here.
+ * const options: PuguhOptions = { organizationId: "org-uuid", timeout: "5 seconds" }
+ * const layer = Puguh.layerConfig(options)
+ * ```
+ */
 export interface PuguhOptions extends Omit<TransportOptions, "pacing"> {
   /** The API's base URL, without `/api/v1`. @default `PUGUH_BASE_URL` when set, else "https://api-puguh.arsaka.io" */
   readonly baseUrl?: string | undefined
@@ -107,7 +118,21 @@ export interface PuguhOptions extends Omit<TransportOptions, "pacing"> {
   readonly verify?: VerifyOptions | undefined
 }
 
-/** Options of {@linkcode Puguh.layer}: at most one of `apiKey` and `accessToken`. */
+/**
+ * Options of {@linkcode Puguh.layer}: at most one of `apiKey` and `accessToken`.
+ *
+ * @example
+ * ```ts
+ * import { Puguh, type PuguhCredentialOptions } from "@gatehouse/sdk/puguh"
+ *
+ * const options: PuguhCredentialOptions = {
+ *   accessToken: "eyJ...",
+ *   refreshToken: "rt_...",
+ *   onRefresh: (tokens) => console.log("store the new refresh token", tokens.expiresIn),
+ * }
+ * const layer = Puguh.layer(options)
+ * ```
+ */
 export interface PuguhCredentialOptions extends PuguhOptions {
   /** A service key, `pk_live_...`, sent as `X-API-Key`; every call then needs an organization. */
   readonly apiKey?: Secret | undefined
@@ -269,7 +294,22 @@ export interface UpgradeSubscription {
   readonly planId: string
 }
 
-/** The organization and application calls act in when they name none. */
+/**
+ * The organization and application calls act in when they name none.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhContext } from "@gatehouse/sdk/puguh"
+ *
+ * const program = Effect.gen(function* () {
+ *   const puguh = yield* Puguh
+ *   yield* puguh.setOrganizationContext("org-uuid")
+ *   const context: PuguhContext = yield* puguh.getContext()
+ *   return context.organizationId // "org-uuid"
+ * })
+ * ```
+ */
 export interface PuguhContext {
   /** Sent as `X-Organization-ID`; the default `orgId`. */
   readonly organizationId?: string | undefined
@@ -312,7 +352,18 @@ export interface VerifyToken {
   (token: Secret, options?: VerifyOptions): Effect.Effect<AccessTokenClaims, PuguhFailure | InvalidArgument>
 }
 
-/** `client.auth`: sign-in, tokens, magic links and MFA. */
+/**
+ * `client.auth`: sign-in, tokens, magic links and MFA.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhAuth } from "@gatehouse/sdk/puguh"
+ *
+ * const signIn = (auth: PuguhAuth) => auth.login({ email: "owner@acme.test", password: "puguh-demo-password" })
+ * const tokens = Effect.flatMap(Puguh, (puguh) => signIn(puguh.auth))
+ * ```
+ */
 export interface PuguhAuth {
   /** Signs in with a password: tokens. 5 failures lock the account for 15 minutes (`RateLimitError`). */
   readonly login: (input: LoginInput) => Effect.Effect<Tokens, ArgumentCallError>
@@ -339,7 +390,19 @@ export interface PuguhAuth {
   readonly disableMfa: (code: string) => Effect.Effect<MfaStatus, CallError>
 }
 
-/** `client.organizations`: organizations and their members. */
+/**
+ * `client.organizations`: organizations and their members.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhOrganizations } from "@gatehouse/sdk/puguh"
+ *
+ * const names = (organizations: PuguhOrganizations) =>
+ *   Effect.map(organizations.list(), (page) => page.items.map((org) => org.name))
+ * const program = Effect.flatMap(Puguh, (puguh) => names(puguh.organizations))
+ * ```
+ */
 export interface PuguhOrganizations {
   /** A page of the caller's organizations. */
   readonly list: (options?: OrganizationListOptions) => Effect.Effect<Page<Organization>, CallError>
@@ -365,7 +428,18 @@ export interface PuguhOrganizations {
   readonly removeMember: (input: RemoveMember) => Effect.Effect<void, CallError>
 }
 
-/** `client.applications`: an organization's applications and their members. */
+/**
+ * `client.applications`: an organization's applications and their members.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhApplications } from "@gatehouse/sdk/puguh"
+ *
+ * const count = (applications: PuguhApplications) => Effect.map(applications.list(), (page) => page.items.length)
+ * const program = Effect.flatMap(Puguh, (puguh) => count(puguh.applications))
+ * ```
+ */
 export interface PuguhApplications {
   /** A page of an organization's applications (sent as `X-Organization-ID`). */
   readonly list: (orgId?: string, options?: PageOptions) => Effect.Effect<Page<Application>, CallError>
@@ -387,7 +461,18 @@ export interface PuguhApplications {
   readonly addMember: (input: AddApplicationMember) => Effect.Effect<ApplicationMember, CallError>
 }
 
-/** `client.billing`: plans, the subscription's lifecycle, invoices (IDR) and usage. */
+/**
+ * `client.billing`: plans, the subscription's lifecycle, invoices (IDR) and usage.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhBilling } from "@gatehouse/sdk/puguh"
+ *
+ * const cheapest = (billing: PuguhBilling) => Effect.map(billing.getPlans(), (plans) => plans[0])
+ * const program = Effect.flatMap(Puguh, (puguh) => cheapest(puguh.billing))
+ * ```
+ */
 export interface PuguhBilling {
   /** Every plan. */
   readonly getPlans: () => Effect.Effect<ReadonlyArray<Plan>, PuguhFailure>
@@ -418,6 +503,17 @@ export interface PuguhBilling {
  * change made on one fiber applies to every call that starts after it, on any fiber; a call in
  * flight keeps what it read. To act in another organization for one piece of work without
  * touching the others, pass its id.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhService } from "@gatehouse/sdk/puguh"
+ *
+ * // A function of your own over the whole client.
+ * const plansAndOrgs = (puguh: PuguhService) =>
+ *   Effect.all({ plans: puguh.billing.getPlans(), orgs: puguh.organizations.list() })
+ * const program = Effect.flatMap(Puguh, plansAndOrgs)
+ * ```
  */
 export interface PuguhService {
   /** Sign-in, tokens, magic links and MFA. */
