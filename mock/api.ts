@@ -10,7 +10,17 @@ import { http } from "msw/http"
 import type { AnyApi } from "../src/core/endpoint.ts"
 import type { Router } from "../src/core/router.ts"
 
-/** One API's mock, as mounted on the mock app. */
+/**
+ * One API's mock, as mounted on the mock app.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type MockApi } from "@gatehouse/sdk/mock"
+ *
+ * const mounted: ReadonlyArray<MockApi> = createMock().apis
+ * for (const api of mounted) console.log(api.name, api.mount, api.productionBaseUrl)
+ * ```
+ */
 export interface MockApi {
   /** Short name, also the control prefix: `/__mock/puid/...`. */
   readonly name: string

@@ -12,10 +12,32 @@ import { preferredAnswer } from "./prefer.ts"
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
-/** The origin the in-process mock answers for when no server runs. Any origin works. */
+/**
+ * The origin the in-process mock answers for when no server runs. Any origin works.
+ *
+ * @example
+ * ```ts
+ * import { createMock, MOCK_ORIGIN } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * console.log(mock.baseUrl("puid") === `${MOCK_ORIGIN}/puid/api`) // true
+ * ```
+ */
 export const MOCK_ORIGIN = "http://mock.gatehouse.test"
 
-/** A request the mock received. */
+/**
+ * A request the mock received.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type JournalEntry } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * await mock.fetch(`${mock.baseUrl("puid")}/v1/quota`) // no credential
+ * const last: JournalEntry | undefined = mock.journal.at(-1)
+ * console.log(last?.operation, last?.status) // puid.quota 401
+ * ```
+ */
 export interface JournalEntry {
   /** The API it reached (`puid`); absent for a path below no API. */
   readonly api?: string | undefined
@@ -35,10 +57,33 @@ export interface JournalEntry {
   readonly durationMs?: number | undefined
 }
 
-/** A wait: fixed, or drawn uniformly from `[min, max]`, in real milliseconds. */
+/**
+ * A wait: fixed, or drawn uniformly from `[min, max]`, in real milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type Latency } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * const jitter: Latency = [5, 20] // each answer waits 5 to 20 ms
+ * mock.setLatency(jitter)
+ * ```
+ */
 export type Latency = number | readonly [min: number, max: number]
 
-/** Which requests a fault, a journal query or a verify matches; every field given must match. */
+/**
+ * Which requests a fault, a journal query or a verify matches; every field given must match.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type RequestPattern } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * await mock.fetch(`${mock.baseUrl("puid")}/v1/quota`)
+ * const refused: RequestPattern = { api: "puid", path: "/v1/quota", status: 401 }
+ * console.log(mock.verify(refused)) // 1
+ * ```
+ */
 export interface RequestPattern {
   /** Only requests to this API (`puid`). */
   readonly api?: string | undefined
@@ -50,7 +95,20 @@ export interface RequestPattern {
   readonly status?: number | undefined
 }
 
-/** A fault forced on the requests that match it. */
+/**
+ * A fault forced on the requests that match it.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type Fault } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * const busy: Fault = { api: "puid", path: "/v1/ids", status: 503, headers: { "retry-after": "1" }, times: 1 }
+ * mock.fault(busy)
+ * const response = await mock.fetch(`${mock.baseUrl("puid")}/v1/ids?n=1`)
+ * console.log(response.status, response.headers.get("retry-after")) // 503 1
+ * ```
+ */
 export interface Fault {
   /** Only requests to this API (`puid`). */
   readonly api?: string | undefined
@@ -77,7 +135,19 @@ export interface Fault {
   readonly probability?: number | undefined
 }
 
-/** A fault in force, as `faults()` lists it. */
+/**
+ * A fault in force, as `faults()` lists it.
+ *
+ * @example
+ * ```ts
+ * import { type ActiveFault, createMock } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * mock.fault({ api: "machineid", path: "/devices", drop: true, times: 2 })
+ * const [active]: ReadonlyArray<ActiveFault> = mock.faults()
+ * console.log(active.id, active.left, active.hits) // f1 2 0
+ * ```
+ */
 export interface ActiveFault {
   /** Its id, for `removeFault` and `DELETE /__mock/faults/<id>`. */
   readonly id: string
@@ -89,7 +159,20 @@ export interface ActiveFault {
   readonly hits: number
 }
 
-/** What `fault()` answers: call it to remove the fault; `id` names it. */
+/**
+ * What `fault()` answers: call it to remove the fault; `id` names it.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type FaultHandle } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * const slow: FaultHandle = mock.fault({ path: "/", delayMs: 2_000 })
+ * console.log(mock.faults().map((fault) => fault.id)) // [slow.id]
+ * slow() // removed
+ * console.log(mock.faults().length) // 0
+ * ```
+ */
 export interface FaultHandle {
   (): void
   /** The fault's id. */
@@ -187,7 +270,24 @@ const under = (pathname: string, base: string): string | undefined => {
   return pathname.length === base.length ? "" : pathname[base.length] === "/" ? pathname.slice(base.length) : undefined
 }
 
-/** Every mock API in one place, answering in-process. */
+/**
+ * Every mock API in one place, answering in-process.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type Mock } from "@gatehouse/sdk/mock"
+ *
+ * // A test helper that takes any mock: back to the seed, then count what a run sends.
+ * const requestsOf = async (mock: Mock, run: () => Promise<unknown>): Promise<number> => {
+ *   mock.reset()
+ *   await run()
+ *   return mock.journal.length
+ * }
+ *
+ * const mock = createMock()
+ * console.log(await requestsOf(mock, () => mock.fetch(`${mock.baseUrl("puid")}/v1/quota`))) // 1
+ * ```
+ */
 export interface Mock {
   /** A `fetch` that answers from the mock, without sockets. */
   readonly fetch: typeof globalThis.fetch
@@ -238,7 +338,19 @@ export interface Mock {
   readonly interceptGlobalFetch: () => () => void
 }
 
-/** Mounts the given API mocks, built on `clock`, on one in-process fetch. */
+/**
+ * Mounts the given API mocks, built on `clock`, on one in-process fetch.
+ *
+ * @example
+ * ```ts
+ * import { MachineIdMock, MockClock, mountMocks, PuidMock } from "@gatehouse/sdk/mock"
+ *
+ * // Only PUID and MachineID, on a clock the test owns.
+ * const clock = new MockClock()
+ * const mock = mountMocks(clock, [new PuidMock(clock), new MachineIdMock(clock)])
+ * console.log(mock.apis.map((api) => api.name)) // ["puid", "machineid"]
+ * ```
+ */
 export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock => {
   const secretHeaders: ReadonlySet<string> = new Set([
     ...ALWAYS_SECRET,

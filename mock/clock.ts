@@ -5,7 +5,19 @@
  * @module
  */
 
-/** A clock a test can move. It starts at the real time and then runs with it, plus every `advance`. */
+/**
+ * A clock a test can move. It starts at the real time and then runs with it, plus every `advance`.
+ *
+ * @example
+ * ```ts
+ * import { createMock } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * mock.clock.set(Date.parse("2030-01-01T00:00:00Z"))
+ * mock.clock.advance(24 * 3_600_000) // a day on: PUID's daily quota is fresh again
+ * console.log(new Date(mock.clock.now()).toISOString().slice(0, 10)) // 2030-01-02
+ * ```
+ */
 export class MockClock {
   #offset = 0
   readonly #listeners = new Set<() => void>()

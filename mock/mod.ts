@@ -59,7 +59,18 @@ export type {
 export type { Principal, PuidPlan } from "./puid/mod.ts"
 export { type MockServer, serveMock, type ServeOptions } from "./server.ts"
 
-/** Every gatehouse API mock on one clock, with each API's own controls. */
+/**
+ * Every gatehouse API mock on one clock, with each API's own controls.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type GatehouseMock } from "@gatehouse/sdk/mock"
+ *
+ * const mock: GatehouseMock = createMock()
+ * mock.machineid.state.createOrg("max")
+ * console.log(mock.puid.demo.apiKey, mock.apikeys.demo.apiKey)
+ * ```
+ */
 export interface GatehouseMock extends Mock {
   /** The PUID mock: its state and demo credentials. */
   readonly puid: PuidMock
@@ -73,7 +84,21 @@ export interface GatehouseMock extends Mock {
   readonly puguh: PuguhMock
 }
 
-/** Options of {@linkcode createMock}. */
+/**
+ * Options of {@linkcode createMock}.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type CreateMockOptions } from "@gatehouse/sdk/mock"
+ *
+ * // PUID and MachineID only, starting from a state another mock saved.
+ * const saved = createMock({ apis: ["machineid"] })
+ * saved.machineid.state.createOrg("pro")
+ * const options: CreateMockOptions = { apis: ["puid", "machineid"], seed: saved.snapshot() }
+ * const mock = createMock(options)
+ * mock.reset() // back to the saved state, not the built-in one
+ * ```
+ */
 export interface CreateMockOptions {
   /** The APIs to serve, by name (`["puid", "authpi"]`). @default every API */
   readonly apis?: ReadonlyArray<string> | undefined
@@ -85,13 +110,35 @@ export interface CreateMockOptions {
   readonly seed?: Readonly<Record<string, unknown>> | undefined
 }
 
-/** The names of every API the mock has, in the order it mounts them. */
+/**
+ * The names of every API the mock has, in the order it mounts them.
+ *
+ * @example
+ * ```ts
+ * import { createMock, MOCK_APIS } from "@gatehouse/sdk/mock"
+ *
+ * console.log(MOCK_APIS.join(", ")) // puid, machineid, apikeys, authpi, puguh
+ * const mock = createMock({ apis: MOCK_APIS.filter((name) => name !== "authpi") })
+ * ```
+ */
 export const MOCK_APIS: ReadonlyArray<string> = ["puid", "machineid", "apikeys", "authpi", "puguh"]
 
 /**
  * Builds the mock of every API (or of `options.apis` only), in its seeded state (or
  * `options.seed`'s). An unknown API name throws a `RangeError` naming it; a seed that is not a
  * state throws an `Error` naming the API.
+ *
+ * @example
+ * ```ts
+ * import { createMock } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock({ apis: ["puid"] })
+ * const response = await mock.fetch(`${mock.baseUrl("puid")}/v1/ids?n=2`, {
+ *   headers: { authorization: `Bearer ${mock.puid.demo.apiKey}` },
+ * })
+ * console.log(response.status, await response.json()) // 200 { ids: [...] }
+ * mock.reset() // the seeded state again: counter, quota, journal, faults
+ * ```
  */
 export const createMock = (options: CreateMockOptions = {}): GatehouseMock => {
   const unknown = options.apis?.find((name) => !MOCK_APIS.includes(name))

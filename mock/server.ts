@@ -15,16 +15,39 @@ import { MAX_JSON_DEPTH } from "../src/core/router.ts"
 /** A journal query: a request pattern and how many of the most recent matches. */
 type JournalQuery = RequestPattern & { readonly limit?: number | undefined }
 
-/** Options of {@linkcode serveMock}. */
+/**
+ * Options of {@linkcode serveMock}.
+ *
+ * @example
+ * ```ts
+ * import { createMock, serveMock, type ServeOptions } from "@gatehouse/sdk/mock"
+ *
+ * const options: ServeOptions = { port: 0, hostname: "127.0.0.1" } // any free port
+ * const server = await serveMock(createMock(), options)
+ * console.log(server.port > 0) // true
+ * await server.close()
+ * ```
+ */
 export interface ServeOptions {
   /** The port; `0` picks a free one. @default 4010 */
   readonly port?: number | undefined
-  /** @default "127.0.0.1" */
   /** The interface to listen on. @default "127.0.0.1" */
   readonly hostname?: string | undefined
 }
 
-/** A running mock server. */
+/**
+ * A running mock server.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type MockServer, serveMock } from "@gatehouse/sdk/mock"
+ *
+ * const server: MockServer = await serveMock(createMock(), { port: 0 })
+ * const health = await fetch(`${server.url}/__mock/health`)
+ * console.log(health.status) // 200
+ * await server.close()
+ * ```
+ */
 export interface MockServer {
   /** `http://127.0.0.1:4010` */
   readonly url: string

@@ -20,7 +20,25 @@ import { SqliteClient } from "../../src/sql/sqlite.ts"
 import { makeApiKeysRouter } from "../../src/apikeys/http_api.ts"
 import { storedForm } from "../../src/apikeys/key_format.ts"
 
-/** The mock's demo data: fixed ids and a demo key (never a real secret). */
+/**
+ * The mock's demo data: fixed ids and a demo key (never a real secret).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, ApiKeysHttp } from "@gatehouse/sdk/apikeys"
+ * import { APIKEYS_DEMO, createMock } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * const key = await Effect.runPromise(
+ *   Effect.flatMap(ApiKeys, (keys) => keys.validateKey(APIKEYS_DEMO.apiKey, { requiredScopes: ["read"] })).pipe(
+ *     Effect.provide(ApiKeysHttp.layer({ baseUrl: mock.baseUrl("apikeys"), validatorKey: APIKEYS_DEMO.validatorKey })),
+ *     Effect.provide(mock.layer),
+ *   ),
+ * )
+ * console.log(key.id === APIKEYS_DEMO.keyId) // true
+ * ```
+ */
 export const APIKEYS_DEMO = {
   adminKey: "gatehouse-demo-admin-key",
   /** Opens only `POST /api/keys/verify` and `/api/keys/validate`, in `X-Validator-Key`. */

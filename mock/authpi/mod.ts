@@ -52,7 +52,25 @@ export {
 } from "./webhooks.ts"
 export { authPIRouter, MAX_REPLAYED_BODY_BYTES } from "./handlers.ts"
 
-/** Options of {@linkcode AuthPIMock}. */
+/**
+ * Options of {@linkcode AuthPIMock}.
+ *
+ * @example
+ * ```ts
+ * import { AuthPIMock, type AuthPIMockOptions, MockClock, mountMocks } from "@gatehouse/sdk/mock"
+ *
+ * // Webhooks delivered to an in-process receiver instead of the network.
+ * const received: Array<Request> = []
+ * const options: AuthPIMockOptions = {
+ *   fetch: (input, init) => {
+ *     received.push(new Request(input, init))
+ *     return Promise.resolve(new Response(null, { status: 204 }))
+ *   },
+ * }
+ * const clock = new MockClock()
+ * const mock = mountMocks(clock, [new AuthPIMock(clock, options)])
+ * ```
+ */
 export interface AuthPIMockOptions {
   /** How webhooks are delivered. @default the global `fetch` at the time of each attempt */
   readonly fetch?: typeof globalThis.fetch | undefined

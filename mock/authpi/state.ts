@@ -65,7 +65,19 @@ const demoId = (prefix: string, word: string) => `${prefix}${word.padEnd(25, "0"
 const DEMO_KEY_ID = demoId("key_", "demo")
 const DEMO_KEY_SECRET = "sk_demo_gatehouse_mock_not_a_secret"
 
-/** The demo data every fresh AuthPI mock holds. Never real secrets. */
+/**
+ * The demo data every fresh AuthPI mock holds. Never real secrets.
+ *
+ * @example
+ * ```ts
+ * import { AUTHPI_DEMO, type AuthPIDemo } from "@gatehouse/sdk/mock"
+ *
+ * // Credentials as the API takes them: a Bearer key, or HTTP Basic from key_id:secret.
+ * const demo: AuthPIDemo = AUTHPI_DEMO
+ * const headers = { authorization: `Basic ${btoa(demo.basicApiKey)}` }
+ * console.log(headers)
+ * ```
+ */
 export interface AuthPIDemo {
   /** The demo API key as one string, sent as `Authorization: Bearer <apiKey>` (`key_id.secret`). */
   readonly apiKey: string
@@ -83,7 +95,25 @@ export interface AuthPIDemo {
   readonly [name: string]: string
 }
 
-/** The demo credentials and ids of the AuthPI mock. */
+/**
+ * The demo credentials and ids of the AuthPI mock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI } from "@gatehouse/sdk/authpi"
+ * import { AUTHPI_DEMO, createMock } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * const me = await Effect.runPromise(
+ *   Effect.flatMap(AuthPI, (admin) => admin.me()).pipe(
+ *     Effect.provide(AuthPI.layer({ apiKey: AUTHPI_DEMO.apiKey, baseUrl: mock.baseUrl("authpi") })),
+ *     Effect.provide(mock.layer),
+ *   ),
+ * )
+ * console.log(me)
+ * ```
+ */
 export const AUTHPI_DEMO: AuthPIDemo = {
   apiKey: `${DEMO_KEY_ID}.${DEMO_KEY_SECRET}`,
   basicApiKey: `${DEMO_KEY_ID}:${DEMO_KEY_SECRET}`,
@@ -474,6 +504,15 @@ const decodeSnapshot: (input: unknown) => AuthPISnapshot = Schema.decodeUnknownS
 /**
  * The AuthPI mock's state: every row of the table per account, the credentials, the
  * Idempotency-Keys and the webhook deliveries. Times read the shared {@linkcode MockClock}.
+ *
+ * @example
+ * ```ts
+ * import { createMock } from "@gatehouse/sdk/mock"
+ *
+ * const { authpi } = createMock()
+ * const account = authpi.state.addAccount({ name: "Acme" })
+ * console.log(authpi.state.accountIds().includes(account.id)) // true
+ * ```
  */
 export class AuthPIState {
   readonly #clock: MockClock

@@ -8,13 +8,49 @@ import { type DecisionCode, type Plan, PLAN_LIMITS } from "../../src/machineid/c
 import type { MockClock } from "../clock.ts"
 import { Schema } from "effect"
 
-/** The plan tiers the mock knows, with their caps in `PLAN_LIMITS`. */
+/**
+ * The plan tiers the mock knows, with their caps in `PLAN_LIMITS`.
+ *
+ * @example
+ * ```ts
+ * import { createMock, MACHINEID_DEMO, type MachineIdPlanTier } from "@gatehouse/sdk/mock"
+ *
+ * const { machineid } = createMock()
+ * const tier: MachineIdPlanTier = "scale"
+ * machineid.state.setPlanTier(MACHINEID_DEMO.freeOrgKey, tier)
+ * console.log(machineid.state.plan(MACHINEID_DEMO.freeOrgKey))
+ * ```
+ */
 export type MachineIdPlanTier = keyof typeof PLAN_LIMITS
 
-/** The plan states the mock knows: only `active` allows execution. */
+/**
+ * The plan states the mock knows: only `active` allows execution.
+ *
+ * @example
+ * ```ts
+ * import { createMock, MACHINEID_DEMO, type MachineIdPlanState } from "@gatehouse/sdk/mock"
+ *
+ * const { machineid } = createMock()
+ * const state: MachineIdPlanState = "inactive"
+ * machineid.state.setPlanState(MACHINEID_DEMO.proOrgKey, state)
+ * console.log(machineid.state.validate(MACHINEID_DEMO.proOrgKey, "agent-01").allowed) // false
+ * ```
+ */
 export type MachineIdPlanState = "active" | "inactive" | "frozen"
 
-/** A device as the mock keeps it. */
+/**
+ * A device as the mock keeps it.
+ *
+ * @example
+ * ```ts
+ * import { createMock, MACHINEID_DEMO, type MockDevice } from "@gatehouse/sdk/mock"
+ *
+ * const { machineid } = createMock()
+ * machineid.state.register(MACHINEID_DEMO.freeOrgKey, "agent-01")
+ * const devices: ReadonlyArray<MockDevice> = machineid.state.devices(MACHINEID_DEMO.freeOrgKey)
+ * console.log(devices.map((device) => `${device.deviceId} ${device.status}`)) // ["agent-01 active"]
+ * ```
+ */
 export interface MockDevice {
   /** The trimmed device id. */
   readonly deviceId: string
@@ -75,7 +111,29 @@ interface Org {
   readonly devices: Map<string, MockDevice>
 }
 
-/** The demo org keys every fresh MachineID mock accepts: one org per plan tier. Not secrets. */
+/**
+ * The demo org keys every fresh MachineID mock accepts: one org per plan tier. Not secrets.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { createMock, MACHINEID_DEMO } from "@gatehouse/sdk/mock"
+ * import { MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const mock = createMock()
+ * const decision = await Effect.runPromise(
+ *   Effect.gen(function* () {
+ *     const machineId = yield* MachineID
+ *     yield* machineId.register("agent-01")
+ *     return yield* machineId.validate("agent-01")
+ *   }).pipe(
+ *     Effect.provide(MachineID.layer({ orgKey: MACHINEID_DEMO.proOrgKey, baseUrl: mock.baseUrl("machineid") })),
+ *     Effect.provide(mock.layer),
+ *   ),
+ * )
+ * console.log(decision.allowed, decision.code) // true ALLOW
+ * ```
+ */
 export const MACHINEID_DEMO = {
   freeOrgKey: "org_demo_free",
   proOrgKey: "org_demo_pro",
@@ -83,10 +141,33 @@ export const MACHINEID_DEMO = {
   maxOrgKey: "org_demo_max",
 } as const
 
-/** What a register did. */
+/**
+ * What a register did.
+ *
+ * @example
+ * ```ts
+ * import { createMock, MACHINEID_DEMO, type RegisterOutcome } from "@gatehouse/sdk/mock"
+ *
+ * const { machineid } = createMock()
+ * const first: RegisterOutcome = machineid.state.register(MACHINEID_DEMO.freeOrgKey, "agent-01")
+ * const again: RegisterOutcome = machineid.state.register(MACHINEID_DEMO.freeOrgKey, "agent-01")
+ * console.log(first, again) // ok exists
+ * ```
+ */
 export type RegisterOutcome = "ok" | "exists" | "limit_reached"
 
-/** A validate decision, before it is encoded. */
+/**
+ * A validate decision, before it is encoded.
+ *
+ * @example
+ * ```ts
+ * import { createMock, MACHINEID_DEMO, type MockDecision } from "@gatehouse/sdk/mock"
+ *
+ * const { machineid } = createMock()
+ * const decision: MockDecision = machineid.state.validate(MACHINEID_DEMO.freeOrgKey, "never-registered")
+ * console.log(decision.allowed, decision.code) // false DEVICE_NOT_FOUND
+ * ```
+ */
 export interface MockDecision {
   /** `true` only for `ALLOW`. */
   readonly allowed: boolean
@@ -146,7 +227,21 @@ const decodeSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema)
  */
 export const MAX_CREATED_ORGS = 10_000
 
-/** The mock's state. Device times read the shared {@linkcode MockClock}. */
+/**
+ * The mock's state. Device times read the shared {@linkcode MockClock}.
+ *
+ * @example
+ * ```ts
+ * import { createMock } from "@gatehouse/sdk/mock"
+ *
+ * const { machineid } = createMock()
+ * const orgKey = machineid.state.createOrg("free")
+ * machineid.state.register(orgKey, "agent-01")
+ * machineid.state.revoke(orgKey, "agent-01")
+ * console.log(machineid.state.validate(orgKey, "agent-01").code) // DEVICE_REVOKED
+ * machineid.state.setPlanState(orgKey, "frozen") // every validate now says PLAN_FROZEN
+ * ```
+ */
 export class MachineIdState {
   readonly #clock: MockClock
   #orgs = new Map<string, Org>()

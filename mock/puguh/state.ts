@@ -14,7 +14,25 @@ import { hashPassword, verifyPassword } from "./password.ts"
 import { conflict, forbidden, invalid, notFound, Problem, unauthorized } from "./problem.ts"
 import { matchTotp, newTotpSecret } from "./totp.ts"
 
-/** The demo data every fresh PUGUH mock holds. Not secrets: printed by the mock server. */
+/**
+ * The demo data every fresh PUGUH mock holds. Not secrets: printed by the mock server.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { createMock, PUGUH_DEMO } from "@gatehouse/sdk/mock"
+ * import { Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const mock = createMock()
+ * const tokens = await Effect.runPromise(
+ *   Effect.flatMap(Puguh, (puguh) => puguh.auth.login({ email: PUGUH_DEMO.email, password: PUGUH_DEMO.password })).pipe(
+ *     Effect.provide(Puguh.layer({ baseUrl: mock.baseUrl("puguh") })),
+ *     Effect.provide(mock.layer),
+ *   ),
+ * )
+ * console.log(Redacted.isRedacted(tokens.accessToken))
+ * ```
+ */
 export const PUGUH_DEMO = {
   /** The owner of the demo organization. */
   email: "owner@acme.test",
@@ -343,7 +361,19 @@ const demoHash = (email: string): Promise<string> => {
   return hash
 }
 
-/** The PUGUH mock's state. */
+/**
+ * The PUGUH mock's state.
+ *
+ * @example
+ * ```ts
+ * import { createMock } from "@gatehouse/sdk/mock"
+ *
+ * const { puguh } = createMock()
+ * const user = puguh.state.createUser("ada@example.test", "Ada Lovelace")
+ * puguh.state.requestMagicLink(user.email, "http://127.0.0.1:4010/puguh")
+ * console.log(puguh.state.outbox(user.email).length) // 1: the link, as the mock "mailed" it
+ * ```
+ */
 export class PuguhState {
   readonly #clock: MockClock
   /** The signing keys: rotate them, read the JWKS. */

@@ -9,10 +9,33 @@ import { Schema } from "effect"
 import { BASE62_ALPHABET } from "../../src/puid/codec.ts"
 import type { MockClock } from "../clock.ts"
 
-/** A plan: `free` has 1000 ids a day, the others are unlimited (as the server enforces). */
+/**
+ * A plan: `free` has 1000 ids a day, the others are unlimited (as the server enforces).
+ *
+ * @example
+ * ```ts
+ * import { createMock, type PuidPlan } from "@gatehouse/sdk/mock"
+ *
+ * const { puid } = createMock()
+ * const plan: PuidPlan = "hobby"
+ * const apiKey = puid.state.createApiKey(plan) // unlimited, as the server's hobby plan
+ * console.log(puid.state.principal(apiKey, undefined)?.plan) // hobby
+ * ```
+ */
 export type PuidPlan = "free" | "hobby" | "enterprise"
 
-/** Who a request acts for. */
+/**
+ * Who a request acts for.
+ *
+ * @example
+ * ```ts
+ * import { createMock, PUID_DEMO, type Principal } from "@gatehouse/sdk/mock"
+ *
+ * const { puid } = createMock()
+ * const who: Principal | undefined = puid.state.principal(PUID_DEMO.apiKey, undefined)
+ * console.log(who) // { id: "acct_demo", plan: "free" }
+ * ```
+ */
 export interface Principal {
   /** `acct_...` for an API key, `client:<client_id>` for a client-credentials token. */
   readonly id: string
@@ -91,7 +114,25 @@ const SCOPES = ["puid:generate", "puid:ordinal"] as const
 export const randomToken = (prefix: string, n: number): string =>
   prefix + Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => BASE62_ALPHABET[b % 62]).join("")
 
-/** The demo credentials every fresh PUID mock accepts. */
+/**
+ * The demo credentials every fresh PUID mock accepts.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { createMock, PUID_DEMO } from "@gatehouse/sdk/mock"
+ * import { Puid } from "@gatehouse/sdk/puid"
+ *
+ * const mock = createMock()
+ * const quota = await Effect.runPromise(
+ *   Effect.flatMap(Puid, (puid) => puid.quota()).pipe(
+ *     Effect.provide(Puid.layer({ apiKey: PUID_DEMO.apiKey, endpoint: mock.baseUrl("puid") })),
+ *     Effect.provide(mock.layer),
+ *   ),
+ * )
+ * console.log(quota)
+ * ```
+ */
 export const PUID_DEMO = {
   apiKey: "puid_live_DemoFreeKey0000000000000",
   unlimitedApiKey: "puid_live_DemoUnlimitedKey00000000",
@@ -172,7 +213,20 @@ export const MAX_REDIRECT_URIS = 5
 /** The longest redirect URI a registration may give. */
 export const MAX_REDIRECT_URI_LENGTH = 2_048
 
-/** The mock's state. Every rule reads the shared {@linkcode MockClock}. */
+/**
+ * The mock's state. Every rule reads the shared {@linkcode MockClock}.
+ *
+ * @example
+ * ```ts
+ * import { createMock, PUID_DEMO } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * const state = mock.puid.state
+ * state.setUsed(PUID_DEMO.apiKey, 1000) // the demo key's daily quota spent: the next ids() is quota_exceeded
+ * const unlimited = state.createApiKey("enterprise") // a key of its own, without a quota
+ * console.log(unlimited.startsWith("puid_live_"), mock.puid.snapshot().next)
+ * ```
+ */
 export class PuidState {
   readonly #clock: MockClock
   #next = 1n

@@ -38,7 +38,21 @@ import {
   type ValidateOptions,
 } from "./service.ts"
 
-/** Options of {@linkcode ApiKeysHttp.layer}. */
+/**
+ * Options of {@linkcode ApiKeysHttp.layer}.
+ *
+ * @example
+ * ```ts
+ * import { ApiKeysHttp, type ApiKeysHttpClientOptions } from "@gatehouse/sdk/apikeys"
+ *
+ * const options: ApiKeysHttpClientOptions = {
+ *   baseUrl: "http://127.0.0.1:4010/apikeys",
+ *   validatorKey: "gatehouse-demo-validator-key",
+ *   timeout: "2 seconds",
+ * }
+ * const layer = ApiKeysHttp.layerFetch(options)
+ * ```
+ */
 export interface ApiKeysHttpClientOptions extends TransportOptions {
   /** The key service's base URL (the mock's is `mock.baseUrl("apikeys")`). */
   readonly baseUrl: string
@@ -55,12 +69,38 @@ export interface ApiKeysHttpClientOptions extends TransportOptions {
  * The default retry policy: idempotent requests on transport failures and 502/503/504. A 429 is a
  * key's own rate limit and is returned at once; validations and creations (POST) are never sent
  * twice.
+ *
+ * @example
+ * ```ts
+ * import { APIKEYS_RETRY, ApiKeysHttp, RetryPolicy } from "@gatehouse/sdk/apikeys"
+ *
+ * console.log(APIKEYS_RETRY.times, [...APIKEYS_RETRY.statuses]) // 2 [502, 503, 504]
+ * const layer = ApiKeysHttp.layerFetch({ baseUrl: "http://keys.internal", retry: RetryPolicy.make({ times: 4 }) })
+ * ```
  */
 export const APIKEYS_RETRY: RetryPolicy = RetryPolicy.make({ times: 2, statuses: [502, 503, 504] })
 
 /**
  * The error table: the typed error the body carries, decoded with the schemas of the errors its
  * status may carry; else `KeyStoreUnavailable` (with the status).
+ *
+ * @example
+ * ```ts
+ * import { Headers } from "effect/http"
+ * import { toApiKeysError } from "@gatehouse/sdk/apikeys"
+ *
+ * // An error answer read by your own HTTP code, as the typed error ApiKeysHttp gives.
+ * const error = toApiKeysError({
+ *   _tag: "Status",
+ *   operation: "apikeys.getKey",
+ *   message: "HTTP 404",
+ *   status: 404,
+ *   body: { detail: "API key not found", _tag: "KeyNotFound", keyId: "k1" },
+ *   headers: Headers.empty,
+ *   requestId: undefined,
+ * })
+ * console.log(error._tag)
+ * ```
  */
 export const toApiKeysError = (failure: Failure): ApiKeysError =>
   failure._tag === "Status"

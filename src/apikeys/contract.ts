@@ -20,7 +20,18 @@ export interface Organization {
   readonly createdAt: Date
 }
 
-/** An organization as JSON. */
+/**
+ * An organization as JSON.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Organization, type OrganizationJson } from "@gatehouse/sdk/apikeys"
+ *
+ * // An organization as the HTTP API sends it, for a handler of your own.
+ * const toJson = (org: Organization): OrganizationJson => Schema.encodeSync(Organization)(org)
+ * ```
+ */
 export interface OrganizationJson {
   /** Its id. */
   readonly id: string
@@ -59,7 +70,17 @@ export interface Project {
   readonly createdAt: Date
 }
 
-/** A project (or a product) as JSON. */
+/**
+ * A project (or a product) as JSON.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Project, type ProjectJson } from "@gatehouse/sdk/apikeys"
+ *
+ * const fromJson = (json: ProjectJson): Project => Schema.decodeSync(Project)(json)
+ * ```
+ */
 export interface ProjectJson {
   /** Its id. */
   readonly id: string
@@ -124,7 +145,17 @@ export const RateLimitWindow: Schema.Literals<readonly ["second", "minute", "hou
   "day",
 ])
 
-/** Milliseconds in each window. */
+/**
+ * Milliseconds in each window.
+ *
+ * @example
+ * ```ts
+ * import { WINDOW_MILLIS } from "@gatehouse/sdk/apikeys"
+ *
+ * // When a fixed rate-limit window that started at `start` ends.
+ * const windowEnd = (start: number) => start + WINDOW_MILLIS.minute
+ * ```
+ */
 export const WINDOW_MILLIS: Readonly<Record<RateLimitWindow, number>> = {
   second: 1_000,
   minute: 60_000,
@@ -169,7 +200,17 @@ export interface KeyMetadata {
   readonly custom: Schema.JsonObject
 }
 
-/** Key metadata as JSON. */
+/**
+ * Key metadata as JSON.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { KeyMetadata, type KeyMetadataEncoded } from "@gatehouse/sdk/apikeys"
+ *
+ * const fromJson = (json: KeyMetadataEncoded): KeyMetadata => Schema.decodeSync(KeyMetadata)(json)
+ * ```
+ */
 export interface KeyMetadataEncoded {
   /** A name for people. */
   readonly name?: string
@@ -265,7 +306,18 @@ export interface ApiKey {
   readonly replacedBy: string | null
 }
 
-/** A stored key as JSON. */
+/**
+ * A stored key as JSON.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { ApiKey, type ApiKeyJson } from "@gatehouse/sdk/apikeys"
+ *
+ * // A key as GET /api/keys/<id> answers it (never its plaintext or hash).
+ * const toJson = (key: ApiKey): ApiKeyJson => Schema.encodeSync(ApiKey)(key)
+ * ```
+ */
 export interface ApiKeyJson {
   /** Its id. */
   readonly id: string
@@ -361,6 +413,14 @@ const RateLimitInput = Schema.Union([Schema.Int.check(Schema.isGreaterThan(0)), 
 /**
  * The metadata fields of a body that issues a key: a rate limit is a number of requests per
  * minute, or `{ requests, window }`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateKeyBody, KeyMetadataFields } from "@gatehouse/sdk/apikeys"
+ *
+ * const fields: KeyMetadataFields = { name: "ci", scopes: ["read"], rateLimit: 60 }
+ * const body: CreateKeyBody = { orgId: "org-uuid", ...fields }
+ * ```
  */
 export interface KeyMetadataFields {
   /** A name for people. */
@@ -375,7 +435,17 @@ export interface KeyMetadataFields {
   readonly custom?: Schema.JsonObject
 }
 
-/** {@linkcode KeyMetadataFields} as JSON. */
+/**
+ * {@linkcode KeyMetadataFields} as JSON.
+ *
+ * @example
+ * ```ts
+ * import type { KeyMetadataFieldsJson } from "@gatehouse/sdk/apikeys"
+ *
+ * const fields: KeyMetadataFieldsJson = { name: "ci", scopes: ["read"], rate_limit: { requests: 100, window: "hour" } }
+ * const body = JSON.stringify({ org_id: "org-uuid", ...fields }) // POST /api/keys
+ * ```
+ */
 export interface KeyMetadataFieldsJson {
   /** A name for people. */
   readonly name?: string
@@ -389,7 +459,17 @@ export interface KeyMetadataFieldsJson {
   readonly custom?: Schema.JsonObject
 }
 
-/** The metadata fields of a body that changes a key: `null` clears an optional one. */
+/**
+ * The metadata fields of a body that changes a key: `null` clears an optional one.
+ *
+ * @example
+ * ```ts
+ * import type { KeyUpdateFields, UpdateKeyBody } from "@gatehouse/sdk/apikeys"
+ *
+ * const fields: KeyUpdateFields = { rateLimit: null, expiresAt: null } // no limit, no expiry
+ * const body: UpdateKeyBody = { ...fields }
+ * ```
+ */
 export interface KeyUpdateFields {
   /** A name for people; `null` clears it. */
   readonly name?: string | null
@@ -403,7 +483,17 @@ export interface KeyUpdateFields {
   readonly custom?: Schema.JsonObject
 }
 
-/** {@linkcode KeyUpdateFields} as JSON. */
+/**
+ * {@linkcode KeyUpdateFields} as JSON.
+ *
+ * @example
+ * ```ts
+ * import type { KeyUpdateFieldsJson } from "@gatehouse/sdk/apikeys"
+ *
+ * const fields: KeyUpdateFieldsJson = { scopes: ["read"], expires_at: null }
+ * const body = JSON.stringify(fields) // PATCH /api/keys/<id>
+ * ```
+ */
 export interface KeyUpdateFieldsJson {
   /** A name for people; `null` clears it. */
   readonly name?: string | null
@@ -463,7 +553,17 @@ export interface CreateKeyBody extends KeyMetadataFields {
   readonly metadata?: KeyMetadataFields
 }
 
-/** {@linkcode CreateKeyBody} as JSON. */
+/**
+ * {@linkcode CreateKeyBody} as JSON.
+ *
+ * @example
+ * ```ts
+ * import type { CreateKeyBodyJson } from "@gatehouse/sdk/apikeys"
+ *
+ * const body: CreateKeyBodyJson = { org_id: "org-uuid", name: "ci", scopes: ["read"] }
+ * const request = new Request("http://127.0.0.1:4010/apikeys/api/keys", { method: "POST", body: JSON.stringify(body) })
+ * ```
+ */
 export interface CreateKeyBodyJson extends KeyMetadataFieldsJson {
   /** The organization the key belongs to. */
   readonly org_id: string
@@ -504,7 +604,16 @@ export interface UpdateKeyBody extends KeyUpdateFields {
   readonly metadata?: KeyUpdateFields
 }
 
-/** {@linkcode UpdateKeyBody} as JSON. */
+/**
+ * {@linkcode UpdateKeyBody} as JSON.
+ *
+ * @example
+ * ```ts
+ * import type { UpdateKeyBodyJson } from "@gatehouse/sdk/apikeys"
+ *
+ * const body: UpdateKeyBodyJson = { name: "renamed", rate_limit: 120 }
+ * ```
+ */
 export interface UpdateKeyBodyJson extends KeyUpdateFieldsJson {
   /** The fields nested, as answers spell a key's `metadata`. */
   readonly metadata?: KeyUpdateFieldsJson
@@ -535,7 +644,16 @@ export interface RotateKeyBody extends KeyUpdateFields {
   readonly metadata?: KeyUpdateFields
 }
 
-/** {@linkcode RotateKeyBody} as JSON. */
+/**
+ * {@linkcode RotateKeyBody} as JSON.
+ *
+ * @example
+ * ```ts
+ * import type { RotateKeyBodyJson } from "@gatehouse/sdk/apikeys"
+ *
+ * const body: RotateKeyBodyJson = { grace_period_seconds: 3600 }
+ * ```
+ */
 export interface RotateKeyBodyJson extends KeyUpdateFieldsJson {
   /** How long the old key stays valid, in seconds. */
   readonly grace_period_seconds?: number
@@ -593,7 +711,16 @@ export interface ValidateKeyBody {
   readonly requiredScopes?: ReadonlyArray<string>
 }
 
-/** {@linkcode ValidateKeyBody} as JSON. */
+/**
+ * {@linkcode ValidateKeyBody} as JSON.
+ *
+ * @example
+ * ```ts
+ * import type { ValidateKeyBodyJson } from "@gatehouse/sdk/apikeys"
+ *
+ * const body: ValidateKeyBodyJson = { key: "sk_...", required_scopes: ["read"] }
+ * ```
+ */
 export interface ValidateKeyBodyJson {
   /** The plaintext key. */
   readonly key: string

@@ -88,7 +88,18 @@ export const readApiKey = (
   return bearer === null ? undefined : Redacted.make(bearer[1], { label: "api key" })
 }
 
-/** What a guard answers with for a rejection: status, JSON body and headers. */
+/**
+ * What a guard answers with for a rejection: status, JSON body and headers.
+ *
+ * @example
+ * ```ts
+ * import { type RejectionAnswer, rejectionAnswer, RevokedKey } from "@gatehouse/sdk/apikeys"
+ *
+ * // The answer a guard gives for a rejection, for a server framework of your own.
+ * const answer: RejectionAnswer = rejectionAnswer(new RevokedKey({ keyId: "k1", revokedAt: new Date() }))
+ * console.log(answer.status, answer.body.error) // 403 RevokedKey
+ * ```
+ */
 export interface RejectionAnswer {
   /** 401 missing, invalid or expired key; 403 revoked or out of scope; 429 rate limited; 503 no key store. */
   readonly status: 401 | 403 | 429 | 503
@@ -192,12 +203,35 @@ export const apiKeyMiddleware = (options: ValidateOptions = {}): <E, R>(
       }),
   )
 
-/** A guard's verdict: the key, or the `Response` to send back. */
+/**
+ * A guard's verdict: the key, or the `Response` to send back.
+ *
+ * @example
+ * ```ts
+ * import { ApiKeys, type GuardResult, makeRequestGuard } from "@gatehouse/sdk/apikeys"
+ *
+ * await using guard = makeRequestGuard(ApiKeys.layerSqlite({ filename: ":memory:" }))
+ * const result: GuardResult = await guard.check(new Request("http://localhost/", { headers: { "x-api-key": "sk_bad" } }))
+ * console.log(result.ok ? result.key.id : result.response.status) // 401
+ * ```
+ */
 export type GuardResult =
   | { readonly ok: true; readonly key: ApiKey }
   | { readonly ok: false; readonly rejection: GuardRejection; readonly response: Response }
 
-/** A guard for plain `(Request) => Promise<Response>` servers. */
+/**
+ * A guard for plain `(Request) => Promise<Response>` servers.
+ *
+ * @example
+ * ```ts
+ * import { ApiKeys, makeRequestGuard, type RequestGuard } from "@gatehouse/sdk/apikeys"
+ *
+ * const guard: RequestGuard = makeRequestGuard(ApiKeys.layerSqlite({ filename: ":memory:" }), { requiredScopes: ["read"] })
+ * const result = await guard.check(new Request("http://localhost/reports"), { requiredScopes: ["reports"] })
+ * console.log(result.ok) // false: no key
+ * await guard.close() // flushes buffered use counts
+ * ```
+ */
 export interface RequestGuard {
   /**
    * Validates the key of `request`; never rejects. `options` add to the guard's defaults: its

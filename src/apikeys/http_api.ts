@@ -57,6 +57,16 @@ export { ApiKeysErrorJson } from "./errors.ts"
  * Options of the HTTP API. When either key is set, every request needs a credential (else 401);
  * a key that is set but blank (empty or whitespace) is a configuration error, and matches no
  * request: the API then refuses what it would open, rather than open what it should refuse.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { ApiKeys, type ApiKeysHttpOptions, makeApiKeysWebHandler } from "@gatehouse/sdk/apikeys"
+ *
+ * const options: ApiKeysHttpOptions = { adminKey: Redacted.make("a long random admin key"), basePath: "/keys" }
+ * const { handler, dispose } = makeApiKeysWebHandler(ApiKeys.layerSqlite({ filename: ":memory:" }), options)
+ * await dispose()
+ * ```
  */
 export interface ApiKeysHttpOptions {
   /**
@@ -329,7 +339,22 @@ export const handleApiKeysRequest = (
       return dispatch(makeApiKeysRouter(options, run), request, options.basePath)
     }))
 
-/** A web handler for `Deno.serve`, `Bun.serve` or an msw handler, and how to release it. */
+/**
+ * A web handler for `Deno.serve`, `Bun.serve` or an msw handler, and how to release it.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { ApiKeys, type ApiKeysWebHandler, makeApiKeysWebHandler } from "@gatehouse/sdk/apikeys"
+ *
+ * const web: ApiKeysWebHandler = makeApiKeysWebHandler(ApiKeys.layerSqlite({ filename: ":memory:" }), {
+ *   adminKey: Redacted.make("a long random admin key"),
+ * })
+ * const response = await web.handler(new Request("http://localhost/api/organizations"))
+ * console.log(response.status) // 401: no X-Admin-Key
+ * await web.dispose()
+ * ```
+ */
 export interface ApiKeysWebHandler {
   /** Answers one request; never rejects (every error is a response). */
   readonly handler: (request: Request) => Promise<Response>

@@ -79,7 +79,16 @@ const decoders: ReadonlyMap<number, (body: unknown) => ApiKeysError | undefined>
  */
 export const decodeError = (status: number, body: unknown): ApiKeysError | undefined => decoders.get(status)?.(body)
 
-/** The `_tag` of an error body: a typed error's, or one of the refusals the server makes by itself. */
+/**
+ * The `_tag` of an error body: a typed error's, or one of the refusals the server makes by itself.
+ *
+ * @example
+ * ```ts
+ * import type { ApiKeysErrorTag } from "@gatehouse/sdk/apikeys"
+ *
+ * const isRefusal = (tag: ApiKeysErrorTag): boolean => tag === "Unauthorized" || tag === "PayloadTooLarge"
+ * ```
+ */
 export type ApiKeysErrorTag =
   | ApiKeysError["_tag"]
   | "Unauthorized"
@@ -100,7 +109,18 @@ const ERROR_TAGS = [
   "InternalError",
 ]
 
-/** The body of every error answer: FastAPI's `detail`, the error's `_tag`, and its fields (encoded). */
+/**
+ * The body of every error answer: FastAPI's `detail`, the error's `_tag`, and its fields (encoded).
+ *
+ * @example
+ * ```ts
+ * import type { ApiKeysErrorBody } from "@gatehouse/sdk/apikeys"
+ *
+ * const response = Response.json({ detail: "no such key", _tag: "KeyNotFound", keyId: "k1" }, { status: 404 })
+ * const body = (await response.json()) as ApiKeysErrorBody
+ * console.log(body._tag, body.detail) // KeyNotFound no such key
+ * ```
+ */
 export interface ApiKeysErrorBody {
   /** What went wrong, in words (FastAPI's field). */
   readonly detail: string

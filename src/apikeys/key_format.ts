@@ -9,19 +9,71 @@
 import { Redacted } from "effect"
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 
-/** Length of the random token after `sk_`: 32 bytes in base64url without padding. */
+/**
+ * Length of the random token after `sk_`: 32 bytes in base64url without padding.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KEY_PREFIX, TOKEN_LENGTH } from "@gatehouse/sdk/apikeys"
+ *
+ * // A cheap shape check before asking the key service (which checks again).
+ * const looksLikeKey = (text: string): boolean =>
+ *   text.startsWith(`${DEFAULT_KEY_PREFIX}_`) && text.length === DEFAULT_KEY_PREFIX.length + 1 + TOKEN_LENGTH
+ * ```
+ */
 export const TOKEN_LENGTH = 43
 
-/** Length of the stored lookup prefix. */
+/**
+ * Length of the stored lookup prefix.
+ *
+ * @example
+ * ```ts
+ * import { PREFIX_LENGTH } from "@gatehouse/sdk/apikeys"
+ *
+ * // What a dashboard may show of a key: the stored prefix, never the rest.
+ * const hint = (plaintext: string) => `${plaintext.slice(0, 3 + PREFIX_LENGTH)}…`
+ * ```
+ */
 export const PREFIX_LENGTH = 8
 
-/** The key prefix of the seed. */
+/**
+ * The key prefix of the seed.
+ *
+ * @example
+ * ```ts
+ * import { ApiKeys, DEFAULT_KEY_PREFIX } from "@gatehouse/sdk/apikeys"
+ *
+ * console.log(DEFAULT_KEY_PREFIX) // sk: keys look like sk_...
+ * const layer = ApiKeys.layerSqlite({ filename: "keys.db", keyPrefix: "acme" }) // acme_... instead
+ * ```
+ */
 export const DEFAULT_KEY_PREFIX = "sk"
 
-/** A plaintext key as a caller may hold it. */
+/**
+ * A plaintext key as a caller may hold it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { ApiKeys, type Plaintext } from "@gatehouse/sdk/apikeys"
+ *
+ * const fromHeader: Plaintext = Redacted.make("sk_...") // or the plain string
+ * const key = Effect.flatMap(ApiKeys, (keys) => keys.verifyKey(fromHeader))
+ * ```
+ */
 export type Plaintext = string | Redacted.Redacted<string>
 
-/** What is stored of a key: a lookup prefix and a hash, never the key. */
+/**
+ * What is stored of a key: a lookup prefix and a hash, never the key.
+ *
+ * @example
+ * ```ts
+ * import type { StoredForm } from "@gatehouse/sdk/apikeys"
+ *
+ * // What a row holds instead of the key: a leaked table gives no usable key.
+ * const row: StoredForm = { prefix: "AbCdEfGh", hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" }
+ * ```
+ */
 export interface StoredForm {
   /** The first 8 characters of the token, to find the key's row. */
   readonly prefix: string

@@ -8,7 +8,17 @@
 import { Effect } from "effect"
 import { Migrator, SqlClient, type SqlError } from "effect/sql"
 
-/** The table the migrator records applied migrations in. */
+/**
+ * The table the migrator records applied migrations in.
+ *
+ * @example
+ * ```ts
+ * import { MIGRATIONS_TABLE } from "@gatehouse/sdk/apikeys"
+ *
+ * // The table to leave alone when your own migrator runs on the same database.
+ * console.log(MIGRATIONS_TABLE) // apikeys_migrations
+ * ```
+ */
 export const MIGRATIONS_TABLE = "apikeys_migrations"
 
 const createTables = Effect.gen(function* () {

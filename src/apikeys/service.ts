@@ -35,7 +35,25 @@ import { SqliteClient, type SqliteOptions } from "../sql/sqlite.ts"
 
 export { makeApiKeys }
 
-/** Metadata given when a key is created; everything is optional. */
+/**
+ * Metadata given when a key is created; everything is optional.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, type KeyMetadataInput } from "@gatehouse/sdk/apikeys"
+ *
+ * const metadata: KeyMetadataInput = {
+ *   name: "billing worker",
+ *   scopes: ["invoices:read"],
+ *   rateLimit: { requests: 100, window: "minute" },
+ *   expiresAt: new Date(Date.now() + 90 * 86_400_000),
+ *   custom: { team: "billing" },
+ * }
+ * const created = Effect.flatMap(ApiKeys, (keys) =>
+ *   Effect.flatMap(keys.createOrganization("Acme"), (org) => keys.createKey(org.id, { metadata })))
+ * ```
+ */
 export interface KeyMetadataInput {
   /** A name for people: 1 to 255 characters. */
   readonly name?: string | undefined
@@ -49,7 +67,23 @@ export interface KeyMetadataInput {
   readonly custom?: Readonly<Record<string, Schema.Json>> | undefined
 }
 
-/** Where a new key applies (the whole organization when neither is given), and its metadata. */
+/**
+ * Where a new key applies (the whole organization when neither is given), and its metadata.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, type CreateKeyOptions } from "@gatehouse/sdk/apikeys"
+ *
+ * const program = Effect.gen(function* () {
+ *   const keys = yield* ApiKeys
+ *   const org = yield* keys.createOrganization("Acme")
+ *   const project = yield* keys.createProject(org.id, "Storefront")
+ *   const options: CreateKeyOptions = { projectId: project.id, metadata: { scopes: ["read"] } } // this project only
+ *   return yield* keys.createKey(org.id, options)
+ * }).pipe(Effect.provide(ApiKeys.layerSqlite({ filename: ":memory:" })))
+ * ```
+ */
 export interface CreateKeyOptions {
   /** A project of the organization: the key is valid for it only. */
   readonly projectId?: string | undefined
@@ -59,7 +93,24 @@ export interface CreateKeyOptions {
   readonly metadata?: KeyMetadataInput | undefined
 }
 
-/** A new key and its plaintext, `Redacted`: show it to its owner once; it is not stored. */
+/**
+ * A new key and its plaintext, `Redacted`: show it to its owner once; it is not stored.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { ApiKeys, type ApiKeyCreated } from "@gatehouse/sdk/apikeys"
+ *
+ * const created: ApiKeyCreated = await Effect.runPromise(
+ *   Effect.gen(function* () {
+ *     const keys = yield* ApiKeys
+ *     const org = yield* keys.createOrganization("Acme")
+ *     return yield* keys.createKey(org.id)
+ *   }).pipe(Effect.provide(ApiKeys.layerSqlite({ filename: ":memory:" }))),
+ * )
+ * console.log(created.key.id, Redacted.value(created.plaintext).startsWith("sk_")) // show the plaintext once
+ * ```
+ */
 export interface ApiKeyCreated {
   /** The key as stored. */
   readonly key: ApiKey
@@ -67,7 +118,20 @@ export interface ApiKeyCreated {
   readonly plaintext: Redacted.Redacted<string>
 }
 
-/** What a request needs of a key. Each absent field is not checked. */
+/**
+ * What a request needs of a key. Each absent field is not checked.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, type ValidateOptions } from "@gatehouse/sdk/apikeys"
+ *
+ * // What this route needs of a key: the organization's, with the write scope.
+ * const needs = (orgId: string): ValidateOptions => ({ orgId, requiredScopes: ["write"] })
+ * const check = (plaintext: string, orgId: string) =>
+ *   Effect.flatMap(ApiKeys, (keys) => keys.validateKey(plaintext, needs(orgId)))
+ * ```
+ */
 export interface ValidateOptions {
   /** The key must belong to this organization. */
   readonly orgId?: string | undefined
@@ -79,13 +143,35 @@ export interface ValidateOptions {
   readonly requiredScopes?: ReadonlyArray<string> | undefined
 }
 
-/** Filters of the list calls. */
+/**
+ * Filters of the list calls.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, type ListKeysOptions } from "@gatehouse/sdk/apikeys"
+ *
+ * const active: ListKeysOptions = { status: "active" }
+ * const activeKeys = (orgId: string) => Effect.flatMap(ApiKeys, (keys) => keys.listOrgKeys(orgId, active))
+ * ```
+ */
 export interface ListKeysOptions {
   /** Only keys in this status now. */
   readonly status?: KeyStatus | undefined
 }
 
-/** Changes to a key's metadata; `null` clears an optional field, `undefined` keeps it. */
+/**
+ * Changes to a key's metadata; `null` clears an optional field, `undefined` keeps it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, type KeyUpdate } from "@gatehouse/sdk/apikeys"
+ *
+ * const update: KeyUpdate = { scopes: ["read"], rateLimit: null, expiresAt: null } // read only, no limit, no expiry
+ * const narrow = (keyId: string) => Effect.flatMap(ApiKeys, (keys) => keys.updateKey(keyId, update))
+ * ```
+ */
 export interface KeyUpdate {
   /** A new name, or `null` to remove it. */
   readonly name?: string | null | undefined
@@ -99,7 +185,19 @@ export interface KeyUpdate {
   readonly custom?: Readonly<Record<string, Schema.Json>> | undefined
 }
 
-/** Options of `rotateKey`. */
+/**
+ * Options of `rotateKey`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, type RotateOptions } from "@gatehouse/sdk/apikeys"
+ *
+ * // The old key keeps working for a day, so that its users can switch.
+ * const options: RotateOptions = { gracePeriod: "1 day", metadata: { name: "rotated" } }
+ * const rotate = (keyId: string) => Effect.flatMap(ApiKeys, (keys) => keys.rotateKey(keyId, options))
+ * ```
+ */
 export interface RotateOptions {
   /** How long the old key keeps validating, at most 365 days. @default "1 hour" */
   readonly gracePeriod?: Duration.Input | undefined
@@ -107,7 +205,17 @@ export interface RotateOptions {
   readonly metadata?: KeyUpdate | undefined
 }
 
-/** Options of every `ApiKeys` layer. */
+/**
+ * Options of every `ApiKeys` layer.
+ *
+ * @example
+ * ```ts
+ * import { ApiKeys, type ApiKeysOptions } from "@gatehouse/sdk/apikeys"
+ *
+ * const options: ApiKeysOptions = { trackUsage: "buffered", usageFlushInterval: "5 seconds", keyPrefix: "sk" }
+ * const layer = ApiKeys.layerSqlite({ ...options, filename: "keys.db" })
+ * ```
+ */
 export interface ApiKeysOptions {
   /** The text before `_` in new keys, and the only one accepted. @default "sk" */
   readonly keyPrefix?: string | undefined
@@ -138,7 +246,23 @@ export interface ApiKeysOptions {
   readonly migrate?: boolean | undefined
 }
 
-/** The key service. Every method can also fail with `KeyStoreUnavailable`. */
+/**
+ * The key service. Every method can also fail with `KeyStoreUnavailable`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, type ApiKeysService } from "@gatehouse/sdk/apikeys"
+ *
+ * // A function of your own over the service: revoke every active key of an organization.
+ * const revokeAll = (keys: ApiKeysService, orgId: string) =>
+ *   Effect.flatMap(
+ *     keys.listOrgKeys(orgId, { status: "active" }),
+ *     (list) => Effect.forEach(list, (key) => keys.revokeKey(key.id)),
+ *   )
+ * const program = (orgId: string) => Effect.flatMap(ApiKeys, (keys) => revokeAll(keys, orgId))
+ * ```
+ */
 export interface ApiKeysService {
   /** Creates an organization; its name is trimmed, 1 to 255 characters. */
   readonly createOrganization: (name: string) => Effect.Effect<Organization, InvalidRequest | KeyStoreUnavailable>

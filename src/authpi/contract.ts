@@ -10,15 +10,45 @@ import { type AnyApi, type Codec, defineApi, documentEndpoints, type EndpointSpe
 import { AccountSchema, BodySchema, MeSchema } from "./models.ts"
 import { type Action, itemPathOf, type Operation, resources, type ResourceSpec } from "./resources.ts"
 
-/** The production base URL (the 0.3.0 README's; the API docs say `https://api.authpi.com`). */
+/**
+ * The production base URL (the 0.3.0 README's; the API docs say `https://api.authpi.com`).
+ *
+ * @example
+ * ```ts
+ * import { AuthPI, DEFAULT_BASE_URL } from "@gatehouse/sdk/authpi"
+ *
+ * console.log(DEFAULT_BASE_URL) // used without baseUrl or AUTHPI_BASE_URL
+ * const layer = AuthPI.layer({ apiKey: "key_...", baseUrl: DEFAULT_BASE_URL })
+ * ```
+ */
 export const DEFAULT_BASE_URL = "https://api.authpi.dev"
 
 /** Where every account-level path starts. */
 export const ACCOUNT_PATH = "/v1/accounts/{account_id}"
 
-/** The most items one page holds, and the default. */
+/**
+ * The most items one page holds, and the default.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, MAX_PAGE_SIZE } from "@gatehouse/sdk/authpi"
+ *
+ * // The fewest requests for a walk through every account: full pages.
+ * const accounts = Effect.flatMap(AuthPI, (admin) => admin.accounts.list({ limit: MAX_PAGE_SIZE }))
+ * ```
+ */
 export const MAX_PAGE_SIZE = 100
-/** The items of a page when `limit` is not given. */
+/**
+ * The items of a page when `limit` is not given.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PAGE_SIZE } from "@gatehouse/sdk/authpi"
+ *
+ * console.log(DEFAULT_PAGE_SIZE) // 50: a page's items when list() is given no limit
+ * ```
+ */
 export const DEFAULT_PAGE_SIZE = 50
 
 /** The codes of the API's error bodies this version knows; a code the API adds later is kept as is. */

@@ -8,7 +8,18 @@
  */
 import { type Redacted, Schema } from "effect"
 
-/** What every resource has. Fields this version does not know are kept as they came. */
+/**
+ * What every resource has. Fields this version does not know are kept as they came.
+ *
+ * @example
+ * ```ts
+ * import type { Resource } from "@gatehouse/sdk/authpi"
+ *
+ * // Works for any AuthPI item: users, issuers, webhooks...
+ * const newest = <R extends Resource>(items: ReadonlyArray<R>): R | undefined =>
+ *   items.reduce<R | undefined>((a, b) => (a === undefined || b.created_at > a.created_at ? b : a), undefined)
+ * ```
+ */
 export interface Resource {
   /** The id, with the resource's prefix: `usr_` + 25 lowercase alphanumerics. */
   readonly id: string
@@ -22,7 +33,18 @@ export interface Resource {
   readonly [field: string]: unknown
 }
 
-/** A create or update body: the fields the contract names, and any other the API accepts. */
+/**
+ * A create or update body: the fields the contract names, and any other the API accepts.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type Body } from "@gatehouse/sdk/authpi"
+ *
+ * const body: Body = { name: "Support notes", content: "call back Monday" }
+ * const note = Effect.flatMap(AuthPI, (admin) => admin.notes.create(body))
+ * ```
+ */
 export interface Body {
   /** Fields the API added after this version. */
   readonly [field: string]: unknown
@@ -57,7 +79,18 @@ export interface WireResource {
   readonly [field: string]: unknown
 }
 
-/** An account: the tenant every other resource lives in (`acc_`). */
+/**
+ * An account: the tenant every other resource lives in (`acc_`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type Account, AuthPI } from "@gatehouse/sdk/authpi"
+ *
+ * const name = (account: Account) => account.name
+ * const program = Effect.map(Effect.flatMap(AuthPI, (admin) => admin.accounts.list()), (page) => page.data.map(name))
+ * ```
+ */
 export interface Account extends Resource {
   /** Its name. */
   readonly name: string
@@ -76,7 +109,18 @@ export const AccountSchema: Schema.Codec<Account, Account> = model({
   settings: opt(Schema.Unknown),
 })
 
-/** An issuer: an identity realm with its users, agents, clients and organizations (`i_`). */
+/**
+ * An issuer: an identity realm with its users, agents, clients and organizations (`i_`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type Issuer } from "@gatehouse/sdk/authpi"
+ *
+ * const ids = (issuers: ReadonlyArray<Issuer>) => issuers.map((issuer) => issuer.id)
+ * const program = Effect.map(Effect.flatMap(AuthPI, (admin) => admin.issuers.list()), (page) => ids(page.data))
+ * ```
+ */
 export interface Issuer extends Resource {
   /** Its name. */
   readonly name: string
@@ -95,7 +139,18 @@ export const IssuerSchema: Schema.Codec<Issuer, Issuer> = model({
 /** How a webhook proves itself to the receiver. */
 export type WebhookAuthType = "none" | "bearer" | "signature" | "bearer+signature"
 
-/** A webhook (`wh_`): `bearer_token_plain` and `signature_secret_plain` come once, in the create answer. */
+/**
+ * A webhook (`wh_`): `bearer_token_plain` and `signature_secret_plain` come once, in the create answer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type Webhook } from "@gatehouse/sdk/authpi"
+ *
+ * const urls = (webhooks: ReadonlyArray<Webhook>) => webhooks.map((webhook) => webhook.url)
+ * const program = Effect.map(Effect.flatMap(AuthPI, (admin) => admin.webhooks.list()), (page) => urls(page.data))
+ * ```
+ */
 export interface Webhook extends Resource {
   /** Its name. */
   readonly name: string
@@ -154,7 +209,18 @@ export const DeliverySchema: Schema.Codec<Delivery, Delivery> = model({
   next_attempt_at: nullable(Schema.Number),
 })
 
-/** Something that happened in the account (`evt_`): `user.created`, `webhook.updated`... */
+/**
+ * Something that happened in the account (`evt_`): `user.created`, `webhook.updated`...
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { AuthPI, type Event } from "@gatehouse/sdk/authpi"
+ *
+ * const log = (event: Event) => Effect.log(`${event.id} at ${new Date(event.created_at).toISOString()}`)
+ * const program = Effect.flatMap(AuthPI, (admin) => Stream.runForEach(admin.events.listAll(), log))
+ * ```
+ */
 export interface Event extends Resource {
   /** What kind it is. */
   readonly type: string
@@ -191,7 +257,19 @@ export const EventAggregateSchema: Schema.Codec<EventAggregate, EventAggregate> 
   Rest,
 )
 
-/** A custom domain of the account (`dom_`), addressed by its host. */
+/**
+ * A custom domain of the account (`dom_`), addressed by its host.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type Domain } from "@gatehouse/sdk/authpi"
+ *
+ * const program = Effect.flatMap(AuthPI, (admin) => admin.domains.list()).pipe(
+ *   Effect.map((page) => page.data.map((domain: Domain) => domain.id)),
+ * )
+ * ```
+ */
 export interface Domain extends Resource {
   /** The domain's host name. */
   readonly host: string
@@ -207,7 +285,19 @@ export const DomainSchema: Schema.Codec<Domain, Domain> = model({
   verification_token: str,
 })
 
-/** A note on a user, organization, issuer or client (`note_`). */
+/**
+ * A note on a user, organization, issuer or client (`note_`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type Note } from "@gatehouse/sdk/authpi"
+ *
+ * const program = Effect.flatMap(AuthPI, (admin) => admin.notes.list()).pipe(
+ *   Effect.map((page) => page.data.map((note: Note) => note.id)),
+ * )
+ * ```
+ */
 export interface Note extends Resource {
   /** What the note is about: `user`, `org`, `issuer` or `client`. */
   readonly subject_type: "user" | "org" | "issuer" | "client" | (string & Record<never, never>)
@@ -235,7 +325,19 @@ export const NoteSchema: Schema.Codec<Note, Note> = model({
   mentions_user_id: opt(strs),
 })
 
-/** A member of the account's team (`mem_`). */
+/**
+ * A member of the account's team (`mem_`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AuthPI, type Member } from "@gatehouse/sdk/authpi"
+ *
+ * const program = Effect.flatMap(AuthPI, (admin) => admin.members.list()).pipe(
+ *   Effect.map((page) => page.data.map((member: Member) => member.id)),
+ * )
+ * ```
+ */
 export interface Member extends Resource {
   /** The email address. */
   readonly email: string
@@ -273,7 +375,19 @@ export const InvitationSchema: Schema.Codec<Invitation, Invitation> = model({
   message: opt(str),
 })
 
-/** An API key of the account or of an organization (`key_`); `key_secret_plain` comes once, in the create answer. */
+/**
+ * An API key of the account or of an organization (`key_`); `key_secret_plain` comes once, in the create answer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type ApiKey, AuthPI } from "@gatehouse/sdk/authpi"
+ *
+ * const program = Effect.flatMap(AuthPI, (admin) => admin.apiKeys.list()).pipe(
+ *   Effect.map((page) => page.data.map((key: ApiKey) => key.id)), // never a secret: it is shown once, at creation
+ * )
+ * ```
+ */
 export interface ApiKey extends Resource {
   /** Its name. */
   readonly name: string

@@ -103,7 +103,16 @@ export interface ResourceSpec {
   readonly defaults?: Readonly<Record<string, unknown>> | undefined
 }
 
-/** Every resource of the AuthPI Admin API. */
+/**
+ * Every resource of the AuthPI Admin API.
+ *
+ * @example
+ * ```ts
+ * import { RESOURCES } from "@gatehouse/sdk/authpi"
+ *
+ * console.log(Object.keys(RESOURCES).length, RESOURCES.issuers.scope) // every resource, and where each lives
+ * ```
+ */
 export const RESOURCES = {
   issuers: {
     noun: "issuer",
@@ -525,7 +534,16 @@ export const RESOURCES = {
   },
 } as const satisfies Readonly<Record<string, ResourceSpec>>
 
-/** The name of a row of the table. */
+/**
+ * The name of a row of the table.
+ *
+ * @example
+ * ```ts
+ * import { RESOURCES, type ResourceName } from "@gatehouse/sdk/authpi"
+ *
+ * const accountLevel = (Object.keys(RESOURCES) as Array<ResourceName>).filter((name) => RESOURCES[name].scope === "account")
+ * ```
+ */
 export type ResourceName = keyof typeof RESOURCES
 
 /** The table's rows, by name. */

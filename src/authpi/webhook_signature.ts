@@ -9,10 +9,32 @@
 import { Effect, Redacted, Schema } from "effect"
 import type { TaggedErrorClass } from "../core/tagged_error.ts"
 
-/** The header a delivery's signature travels in. */
+/**
+ * The header a delivery's signature travels in.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SIGNATURE_HEADER, verifyWebhookSignature } from "@gatehouse/sdk/authpi"
+ *
+ * const check = async (request: Request, secret: string) =>
+ *   Effect.runPromiseExit(verifyWebhookSignature(await request.text(), request.headers.get(SIGNATURE_HEADER), secret))
+ * ```
+ */
 export const SIGNATURE_HEADER = "x-webhook-signature"
 
-/** How old a signature may be before it is refused as a replay. */
+/**
+ * How old a signature may be before it is refused as a replay.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TOLERANCE_SECONDS, verifyWebhookSignature } from "@gatehouse/sdk/authpi"
+ *
+ * // Twice the default window, for a receiver behind a slow queue.
+ * const verify = (body: string, header: string | null, secret: string) =>
+ *   verifyWebhookSignature(body, header, secret, { toleranceSeconds: 2 * DEFAULT_TOLERANCE_SECONDS })
+ * ```
+ */
 export const DEFAULT_TOLERANCE_SECONDS = 300
 
 const encoder = new TextEncoder()
@@ -58,6 +80,19 @@ export const signWebhookPayload = async (
  * Why a signature was refused: a `malformed` header, a `mismatch`, a `stale` one (a replay), or a
  * call that cannot check anything: an empty secret (`invalid_secret`), a `toleranceSeconds` or
  * `now` that is not a finite number at or above zero (`invalid_options`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { verifyWebhookSignature, type WebhookSignatureReason } from "@gatehouse/sdk/authpi"
+ *
+ * const statusOf = (reason: WebhookSignatureReason): number => reason === "stale" ? 408 : 401
+ * const answer = (body: string, header: string | null, secret: string) =>
+ *   verifyWebhookSignature(body, header, secret).pipe(
+ *     Effect.as(new Response(null, { status: 204 })),
+ *     Effect.catch((error) => Effect.succeed(new Response(error.message, { status: statusOf(error.reason) }))),
+ *   )
+ * ```
  */
 export type WebhookSignatureReason = "malformed" | "mismatch" | "stale" | "invalid_secret" | "invalid_options"
 
@@ -74,10 +109,30 @@ const WebhookSignatureErrorBase: TaggedErrorClass<WebhookSignatureError, "Webhoo
 /**
  * A webhook whose signature does not hold (`malformed` header, `mismatch`, `stale`: a replay), or
  * a check that could not run (`invalid_secret`, `invalid_options`). Never a defect.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { verifyWebhookSignature } from "@gatehouse/sdk/authpi"
+ *
+ * const exit = await Effect.runPromiseExit(verifyWebhookSignature("{}", "t=1,v1=00", "whsec_..."))
+ * console.log(exit._tag) // Failure: a WebhookSignatureError with reason "stale" (t=1 is long past)
+ * ```
  */
 export class WebhookSignatureError extends WebhookSignatureErrorBase {}
 
-/** Options of {@linkcode verifyWebhookSignature}. */
+/**
+ * Options of {@linkcode verifyWebhookSignature}.
+ *
+ * @example
+ * ```ts
+ * import { verifyWebhookSignature, type VerifyWebhookOptions } from "@gatehouse/sdk/authpi"
+ *
+ * // A recorded delivery checked as of when it arrived.
+ * const options: VerifyWebhookOptions = { now: Date.parse("2026-11-28T07:00:00Z") / 1000, toleranceSeconds: 60 }
+ * const check = (body: string, header: string) => verifyWebhookSignature(body, header, "whsec_...", options)
+ * ```
+ */
 export interface VerifyWebhookOptions {
   /** How old the signature may be, in seconds: a finite number, 0 or more (else `invalid_options`). @default 300 */
   readonly toleranceSeconds?: number | undefined

@@ -41,7 +41,18 @@ import { USER_AGENT } from "./version.ts"
 
 export type { Pacing } from "./middleware.ts"
 
-/** Options every gatehouse client accepts. */
+/**
+ * Options every gatehouse client accepts.
+ *
+ * @example
+ * ```ts
+ * import type { TransportOptions } from "@gatehouse/sdk/puid"
+ * import { Puid } from "@gatehouse/sdk/puid"
+ *
+ * const transport: TransportOptions = { headers: { "x-request-source": "batch" }, timeout: "5 seconds" }
+ * const layer = Puid.layer({ apiKey: "puid_live_...", ...transport })
+ * ```
+ */
 export interface TransportOptions {
   /** Headers sent with every request (after Accept and User-Agent, before the credential). */
   readonly headers?: Readonly<Record<string, string>> | undefined

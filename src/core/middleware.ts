@@ -228,7 +228,18 @@ export const withRetry = (policy: RetryPolicy): Middleware => <E, R>(client: Htt
       })
     }))
 
-/** Client-side pacing: at most `limit` requests per `window`, so that callers wait instead of meeting 429. */
+/**
+ * Client-side pacing: at most `limit` requests per `window`, so that callers wait instead of meeting 429.
+ *
+ * @example
+ * ```ts
+ * import { Puid, type Pacing } from "@gatehouse/sdk/puid"
+ *
+ * // A plan allowing 5 requests a second: callers wait their turn instead of meeting rate_limited.
+ * const pacing: Pacing = { limit: 5, window: "1 second" }
+ * const layer = Puid.layer({ apiKey: "puid_live_...", pacing })
+ * ```
+ */
 export interface Pacing {
   /** Requests per window. */
   readonly limit: number

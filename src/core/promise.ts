@@ -9,14 +9,45 @@ import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import type { Context } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 
-/** The methods of service `S`, returning Promises instead of Effects. */
+/**
+ * The methods of service `S`, returning Promises instead of Effects.
+ *
+ * @example
+ * ```ts
+ * import type { Promised, PuguhOrganizations } from "@gatehouse/sdk/puguh"
+ *
+ * // The Promise form of a service's methods, for a function that takes a client's part.
+ * const count = async (organizations: Promised<PuguhOrganizations>): Promise<number> =>
+ *   (await organizations.list()).items.length
+ * ```
+ */
 export type Promised<S> = {
   readonly [K in keyof S]: S[K] extends (...args: infer A) => Effect.Effect<infer R, infer _E, infer _Env>
     ? (...args: A) => Promise<R>
     : never
 }
 
-/** A service's Promise facade, and how to release what it holds. */
+/**
+ * A service's Promise facade, and how to release what it holds.
+ *
+ * @example
+ * ```ts
+ * import { createMock } from "@gatehouse/sdk/mock"
+ * import { type PromiseClient, PuidClient, type PuidService } from "@gatehouse/sdk/puid"
+ *
+ * const mock = createMock()
+ * const puid: PromiseClient<PuidService> = PuidClient.make({
+ *   apiKey: mock.puid.demo.apiKey,
+ *   baseUrl: mock.baseUrl("puid"),
+ *   fetch: mock.fetch,
+ * })
+ * try {
+ *   console.log(await puid.ids(2))
+ * } finally {
+ *   await puid.close()
+ * }
+ * ```
+ */
 export type PromiseClient<S> = Promised<S> & {
   /** Releases the client (its runtime and scope); later calls reject with the API's closed-client error. */
   readonly close: () => Promise<void>
@@ -83,7 +114,20 @@ export const promiseClient = <I, S extends object, E>(
   return Object.assign(facade, { close, [Symbol.asyncDispose]: close }) as unknown as PromiseClient<S>
 }
 
-/** A `fetch` to send requests with (the mock's, a proxy's). @default globalThis.fetch */
+/**
+ * A `fetch` to send requests with (the mock's, a proxy's). @default globalThis.fetch
+ *
+ * @example
+ * ```ts
+ * import { createMock } from "@gatehouse/sdk/mock"
+ * import { PuidClient } from "@gatehouse/sdk/puid"
+ *
+ * // Any fetch: here the mock's, in-process.
+ * const mock = createMock()
+ * await using puid = PuidClient.make({ apiKey: mock.puid.demo.apiKey, baseUrl: mock.baseUrl("puid"), fetch: mock.fetch })
+ * console.log(await puid.quota())
+ * ```
+ */
 export interface WithFetch {
   /** The `fetch` the client sends with. */
   readonly fetch?: typeof globalThis.fetch | undefined

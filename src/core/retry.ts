@@ -53,7 +53,17 @@ export interface RetryPolicy {
   readonly maxRetryAfter: Duration.Duration
 }
 
-/** Options of {@linkcode RetryPolicy.make}; each has a default shared by the best SDKs (ANCHORS.md §1.1). */
+/**
+ * Options of {@linkcode RetryPolicy.make}; each has a default shared by the best SDKs (ANCHORS.md §1.1).
+ *
+ * @example
+ * ```ts
+ * import { Puid, RetryPolicy, type RetryPolicyOptions } from "@gatehouse/sdk/puid"
+ *
+ * const options: RetryPolicyOptions = { times: 4, base: "200 millis", cap: "5 seconds", statuses: [502, 503, 504] }
+ * const layer = Puid.layer({ apiKey: "puid_live_...", retry: RetryPolicy.make(options) })
+ * ```
+ */
 export interface RetryPolicyOptions {
   /** Retries after the first attempt, at most {@linkcode MAX_RETRIES}. @default 2 */
   readonly times?: number

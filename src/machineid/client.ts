@@ -42,10 +42,32 @@ import {
   toUnavailable,
 } from "./errors.ts"
 
-/** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
+/**
+ * A secret as a plain string or already `Redacted`; plain strings are redacted at once.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { MachineID, type Secret } from "@gatehouse/sdk/machineid"
+ *
+ * const orgKey: Secret = Redacted.make("org_...") // or the plain string, redacted at once
+ * const layer = MachineID.layer({ orgKey })
+ * ```
+ */
 export type Secret = string | Redacted.Redacted<string>
 
-/** Options of every `MachineID` layer. */
+/**
+ * Options of every `MachineID` layer.
+ *
+ * @example
+ * ```ts
+ * import { MachineID, type MachineIdOptions } from "@gatehouse/sdk/machineid"
+ *
+ * // MACHINEID_ORG_KEY from the environment; a tighter gate than the defaults.
+ * const options: MachineIdOptions = { timeout: "3 seconds", enforceTimeout: "5 seconds" }
+ * const layer = MachineID.layerConfig(options)
+ * ```
+ */
 export interface MachineIdOptions extends TransportOptions {
   /**
    * The API's base URL, without `/api/v1`.
@@ -64,18 +86,58 @@ export interface MachineIdOptions extends TransportOptions {
   readonly enforceTimeout?: Duration.Input | undefined
 }
 
-/** Options of {@linkcode MachineID.layer}. */
+/**
+ * Options of {@linkcode MachineID.layer}.
+ *
+ * @example
+ * ```ts
+ * import { MachineID, type MachineIdKeyOptions } from "@gatehouse/sdk/machineid"
+ *
+ * const options: MachineIdKeyOptions = { orgKey: "org_...", baseUrl: "http://127.0.0.1:4010/machineid" }
+ * const layer = MachineID.layer(options)
+ * ```
+ */
 export interface MachineIdKeyOptions extends MachineIdOptions {
   /** The org key, `org_...`, sent as `x-org-key` on every call. */
   readonly orgKey: Secret
 }
 
-/** The errors of the hard gate: denied, no decision to be had, or a bad device id. */
+/**
+ * The errors of the hard gate: denied, no decision to be had, or a bad device id.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type EnforceError, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * // What a denied or undecided gate becomes in your program.
+ * const describe = (error: EnforceError): string =>
+ *   error._tag === "ExecutionDenied"
+ *     ? `denied: ${error.code}`
+ *     : error._tag === "EnforcementUnavailable"
+ *     ? `no decision: ${error.reason}`
+ *     : `bad input: ${error.message}`
+ * const gate = Effect.flatMap(MachineID, (machineId) => machineId.enforce("agent-01")).pipe(
+ *   Effect.catch((error) => Effect.logWarning(describe(error))),
+ * )
+ * ```
+ */
 export type EnforceError = ExecutionDenied | EnforcementUnavailable | InvalidArgument
 
 /**
  * The MachineID API. Every device id is trimmed; a blank one, or one longer than
  * `MAX_DEVICE_ID_LENGTH` (256, INFERRED), fails with `InvalidArgument` before any request.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID, type MachineIdService } from "@gatehouse/sdk/machineid"
+ *
+ * // A function of your own over the service: register, then run only if allowed.
+ * const admit = (machineId: MachineIdService, deviceId: string) =>
+ *   Effect.andThen(machineId.register(deviceId), machineId.enforce(deviceId))
+ * const program = Effect.flatMap(MachineID, (machineId) => admit(machineId, "agent-01"))
+ * ```
  */
 export interface MachineIdService {
   /** Registers a device (idempotent). At the plan's cap a new device gets `status: "limit_reached"`, as data. */
@@ -120,7 +182,17 @@ export interface MachineIdService {
   readonly usage: () => Effect.Effect<Usage, MachineIdError>
 }
 
-/** The default retry policy: idempotent methods (the GETs), twice, on transport failures and 408/429/5xx. */
+/**
+ * The default retry policy: idempotent methods (the GETs), twice, on transport failures and 408/429/5xx.
+ *
+ * @example
+ * ```ts
+ * import { MACHINEID_RETRY, MachineID, RetryPolicy } from "@gatehouse/sdk/machineid"
+ *
+ * console.log(MACHINEID_RETRY.times, [...MACHINEID_RETRY.methods]) // the defaults: safe methods only
+ * const layer = MachineID.layer({ orgKey: "org_...", retry: RetryPolicy.make({ times: 4 }) })
+ * ```
+ */
 export const MACHINEID_RETRY: RetryPolicy = RetryPolicy.make()
 
 /**
@@ -129,6 +201,13 @@ export const MACHINEID_RETRY: RetryPolicy = RetryPolicy.make()
  *
  * Three attempts of `timeout` (10 s) each plus backoff let `validate` take about 31 s before it
  * fails; `enforce` gives up sooner, at `enforceTimeout` (15 s by default).
+ *
+ * @example
+ * ```ts
+ * import { MACHINEID_VALIDATE_RETRY } from "@gatehouse/sdk/machineid"
+ *
+ * console.log([...MACHINEID_VALIDATE_RETRY.methods]) // ["POST"]: validate changes nothing, so it is repeated
+ * ```
  */
 export const MACHINEID_VALIDATE_RETRY: RetryPolicy = RetryPolicy.make({ methods: ["POST"] })
 

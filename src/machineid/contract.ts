@@ -8,20 +8,57 @@
 import { Schema, SchemaTransformation } from "effect"
 import { defineApi, documentEndpoints } from "../core/endpoint.ts"
 
-/** The production base URL; paths start with `/api/v1`. */
+/**
+ * The production base URL; paths start with `/api/v1`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BASE_URL, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * console.log(DEFAULT_BASE_URL) // https://machineid.io: used without baseUrl or MACHINEID_BASE_URL
+ * const layer = MachineID.layer({ orgKey: "org_...", baseUrl: DEFAULT_BASE_URL })
+ * ```
+ */
 export const DEFAULT_BASE_URL = "https://machineid.io"
 
-/** The header every call carries the org key in. */
+/**
+ * The header every call carries the org key in.
+ *
+ * @example
+ * ```ts
+ * import { ORG_KEY_HEADER } from "@gatehouse/sdk/machineid"
+ *
+ * // The header to redact in your own logs and proxies (gatehouse's journal and spans already do).
+ * const redacted = new Set(["authorization", ORG_KEY_HEADER])
+ * ```
+ */
 export const ORG_KEY_HEADER = "x-org-key"
 
 /**
  * The longest device id, in UTF-16 code units after trimming. INFERRED: the API documents no
  * limit; the mock answers a longer one with 400 `invalid_device_id`, and the client refuses it
  * before sending.
+ *
+ * @example
+ * ```ts
+ * import { MAX_DEVICE_ID_LENGTH } from "@gatehouse/sdk/machineid"
+ *
+ * // Longer ids fail with InvalidArgument before any request: shorten a hostname-based id first.
+ * const deviceId = `host-${"x".repeat(400)}`.slice(0, MAX_DEVICE_ID_LENGTH)
+ * ```
  */
 export const MAX_DEVICE_ID_LENGTH = 256
 
-/** Device caps of each plan tier: unique device ids an org may register. */
+/**
+ * Device caps of each plan tier: unique device ids an org may register.
+ *
+ * @example
+ * ```ts
+ * import { PLAN_LIMITS } from "@gatehouse/sdk/machineid"
+ *
+ * console.log(PLAN_LIMITS.pro) // 25 devices
+ * ```
+ */
 export const PLAN_LIMITS: Readonly<Record<"free" | "pro" | "scale" | "max", number>> = {
   free: 3,
   pro: 25,
@@ -29,18 +66,58 @@ export const PLAN_LIMITS: Readonly<Record<"free" | "pro" | "scale" | "max", numb
   max: 1000,
 }
 
-/** Any string beyond the known ones; written so that editors still suggest the known literals. */
+/**
+ * Any string beyond the known ones; written so that editors still suggest the known literals.
+ *
+ * @example
+ * ```ts
+ * import type { DecisionCode } from "@gatehouse/sdk/machineid"
+ *
+ * // A known literal or any string the API adds later: editors still suggest the known ones.
+ * const code: DecisionCode = "PLAN_FROZEN"
+ * const later: DecisionCode = "SOME_FUTURE_CODE"
+ * ```
+ */
 export type OpenString = string & Record<never, never>
 
-/** A plan tier; a tier this version does not know is kept as is. */
+/**
+ * A plan tier; a tier this version does not know is kept as is.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID, type PlanTier } from "@gatehouse/sdk/machineid"
+ *
+ * const tier = Effect.map(Effect.flatMap(MachineID, (machineId) => machineId.usage()), (usage): PlanTier => usage.planTier)
+ * ```
+ */
 export type PlanTier = "free" | "pro" | "scale" | "max" | OpenString
 
-/** A plan's state: only `active` plans allow execution. Unknown states are kept as is. */
+/**
+ * A plan's state: only `active` plans allow execution. Unknown states are kept as is.
+ *
+ * @example
+ * ```ts
+ * import type { PlanState } from "@gatehouse/sdk/machineid"
+ *
+ * const allowsExecution = (state: PlanState): boolean => state === "active"
+ * ```
+ */
 export type PlanState = "active" | "inactive" | "frozen" | OpenString
 
 /**
  * A validate decision code. The known codes are stable and meant for programmatic handling;
  * the API adds codes, so any other string is kept as is.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type DecisionCode, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const message = (code: DecisionCode): string =>
+ *   code === "DEVICE_LIMIT_REACHED" ? "upgrade the plan" : code === "DEVICE_REVOKED" ? "ask an admin" : code
+ * const why = Effect.map(Effect.flatMap(MachineID, (machineId) => machineId.validate("agent-01")), (d) => message(d.code))
+ * ```
  */
 export type DecisionCode =
   | "ALLOW"
@@ -52,7 +129,17 @@ export type DecisionCode =
   | "ORG_KEY_INVALID"
   | OpenString
 
-/** The decision codes this version knows. */
+/**
+ * The decision codes this version knows.
+ *
+ * @example
+ * ```ts
+ * import { type Decision, KNOWN_DECISION_CODES } from "@gatehouse/sdk/machineid"
+ *
+ * // A code this version does not know denies; log it so that you upgrade.
+ * const isNewCode = (decision: Decision): boolean => !KNOWN_DECISION_CODES.includes(decision.code)
+ * ```
+ */
 export const KNOWN_DECISION_CODES: ReadonlyArray<DecisionCode> = [
   "ALLOW",
   "DEVICE_REVOKED",
@@ -63,10 +150,36 @@ export const KNOWN_DECISION_CODES: ReadonlyArray<DecisionCode> = [
   "ORG_KEY_INVALID",
 ]
 
-/** What `register` did: `ok` (new), `exists` (already there, never restored), `limit_reached` (at the cap). */
+/**
+ * What `register` did: `ok` (new), `exists` (already there, never restored), `limit_reached` (at the cap).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID, type RegisterStatus } from "@gatehouse/sdk/machineid"
+ *
+ * const status = Effect.flatMap(MachineID, (machineId) => machineId.register("agent-01")).pipe(
+ *   Effect.map((registration): RegisterStatus => registration.status), // "limit_reached" at the cap, as data
+ * )
+ * ```
+ */
 export type RegisterStatus = "ok" | "exists" | "restored" | "limit_reached" | OpenString
 
-/** A device's state in the org. */
+/**
+ * A device's state in the org.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type DeviceStatus, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const revoked: DeviceStatus = "revoked"
+ * const revokedIds = Effect.map(
+ *   Effect.flatMap(MachineID, (machineId) => machineId.listDevices()),
+ *   (list) => list.devices.filter((device) => device.status === revoked).map((device) => device.deviceId),
+ * )
+ * ```
+ */
 export type DeviceStatus = "active" | "revoked" | OpenString
 
 const open = <T extends string>(known: ReadonlyArray<T>): Schema.Codec<T | OpenString, string> =>
@@ -78,7 +191,18 @@ const open = <T extends string>(known: ReadonlyArray<T>): Schema.Codec<T | OpenS
  */
 const rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 
-/** Fields of an answer this version does not know, kept as the API sent them. */
+/**
+ * Fields of an answer this version does not know, kept as the API sent them.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * // A field the API adds reaches you as it came, before this version has a schema for it.
+ * const extra = Effect.map(Effect.flatMap(MachineID, (machineId) => machineId.usage()), (usage) => usage["newField"])
+ * ```
+ */
 export interface UnknownFields {
   /** A field the API sent that this version has no schema for, as it came. */
   readonly [field: string]: unknown
@@ -90,7 +214,18 @@ const State = open(["active", "inactive", "frozen"])
 /** A decision code: a known one, or any string the API adds later. */
 export const DecisionCodeSchema: Schema.Codec<DecisionCode, string> = open(KNOWN_DECISION_CODES)
 
-/** The answer of `validate`: the decision, as data (fields this version does not know are kept). */
+/**
+ * The answer of `validate`: the decision, as data (fields this version does not know are kept).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type Decision, isAllowed, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const log = (decision: Decision) => Effect.log(`${decision.code} (${decision.requestId}) allowed=${isAllowed(decision)}`)
+ * const program = Effect.flatMap(MachineID, (machineId) => Effect.flatMap(machineId.validate("agent-01"), log))
+ * ```
+ */
 export interface Decision extends UnknownFields {
   /** The authoritative decision: execution must stop unless it is `true`. */
   readonly allowed: boolean
@@ -171,7 +306,20 @@ export const isAllowed = (decision: Decision): boolean =>
   decision.valid !== false &&
   (decision.status === undefined || normalized(decision.status) === "OK")
 
-/** An org's plan and device counts, as `register` and `usage` report them. */
+/**
+ * An org's plan and device counts, as `register` and `usage` report them.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID, type Plan } from "@gatehouse/sdk/machineid"
+ *
+ * const nearCap = (plan: Plan): boolean => plan.remaining <= 1
+ * const warn = Effect.flatMap(MachineID, (machineId) => machineId.usage()).pipe(
+ *   Effect.tap((plan) => nearCap(plan) ? Effect.logWarning(`${plan.devicesUsed}/${plan.limit} devices`) : Effect.void),
+ * )
+ * ```
+ */
 export interface Plan {
   /** The plan tier: `free`, `pro`, `scale`, `max`. */
   readonly planTier: PlanTier
@@ -202,7 +350,18 @@ const planFields = {
   softGraceWindow: Schema.optionalKey(Schema.Boolean),
 }
 
-/** The answer of `register`. */
+/**
+ * The answer of `register`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID, type Registration } from "@gatehouse/sdk/machineid"
+ *
+ * const registered = (registration: Registration): boolean => registration.status !== "limit_reached"
+ * const program = Effect.map(Effect.flatMap(MachineID, (machineId) => machineId.register("agent-01")), registered)
+ * ```
+ */
 export interface Registration extends Plan, UnknownFields {
   /** `ok` (new), `exists` (already registered; a revoked device stays revoked), `limit_reached` (at the cap). */
   readonly status: RegisterStatus
@@ -223,7 +382,18 @@ export const RegistrationSchema: Schema.Codec<Registration, Registration> = Sche
   rest,
 )
 
-/** The answer of `usage`. */
+/**
+ * The answer of `usage`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID, type Usage } from "@gatehouse/sdk/machineid"
+ *
+ * const line = (usage: Usage) => `${usage.planTier}: ${usage.devicesUsed} of ${usage.limit} devices`
+ * const program = Effect.map(Effect.flatMap(MachineID, (machineId) => machineId.usage()), line)
+ * ```
+ */
 export interface Usage extends Plan, UnknownFields {
   /** `ok` */
   readonly status?: string | undefined
@@ -241,7 +411,21 @@ export const UsageSchema: Schema.Codec<Usage, Usage> = Schema.StructWithRest(
   rest,
 )
 
-/** One device of `listDevices`. */
+/**
+ * One device of `listDevices`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type Device, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const stale = (device: Device): boolean => device.lastSeenAt == null // never validated
+ * const program = Effect.map(
+ *   Effect.flatMap(MachineID, (machineId) => machineId.listDevices()),
+ *   (list) => list.devices.filter(stale),
+ * )
+ * ```
+ */
 export interface Device {
   /** The device id. */
   readonly deviceId: string
@@ -253,7 +437,18 @@ export interface Device {
   readonly lastSeenAt?: string | null | undefined
 }
 
-/** The answer of `listDevices`: every active and revoked device, and the plan. */
+/**
+ * The answer of `listDevices`: every active and revoked device, and the plan.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type DeviceList, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const summary = (list: DeviceList) => `${list.devices.length} devices, ${list.devicesUsed}/${list.limit} used`
+ * const program = Effect.map(Effect.flatMap(MachineID, (machineId) => machineId.listDevices()), summary)
+ * ```
+ */
 export interface DeviceList extends UnknownFields {
   /** Every active and revoked device, in registration order. */
   readonly devices: ReadonlyArray<Device>
@@ -293,7 +488,19 @@ export const DeviceListSchema: Schema.Codec<DeviceList, DeviceList> = Schema.Str
   rest,
 )
 
-/** The answer of `revoke`, `unrevoke` and `remove`. */
+/**
+ * The answer of `revoke`, `unrevoke` and `remove`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type DeviceChange, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const program = Effect.flatMap(MachineID, (machineId) => machineId.revoke("agent-01")).pipe(
+ *   Effect.tap((change: DeviceChange) => Effect.log(`${change.deviceId}: ${change.status}`)),
+ * )
+ * ```
+ */
 export interface DeviceChange extends UnknownFields {
   /** `ok` */
   readonly status: string
@@ -316,10 +523,31 @@ export const DeviceChangeSchema: Schema.Codec<DeviceChange, DeviceChange> = Sche
 /**
  * What a batch did to one device: `ok`, or `not_found` (no such device in the org). INFERRED: the
  * API names the batch endpoints and documents neither body.
+ *
+ * @example
+ * ```ts
+ * import type { BatchItemStatus } from "@gatehouse/sdk/machineid"
+ *
+ * const missing = (status: BatchItemStatus): boolean => status === "not_found"
+ * ```
  */
 export type BatchItemStatus = "ok" | "not_found" | OpenString
 
-/** One device of a batch answer. */
+/**
+ * One device of a batch answer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type BatchItem, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const notFound = (items: ReadonlyArray<BatchItem>) => items.filter((item) => item.status === "not_found")
+ * const program = Effect.map(
+ *   Effect.flatMap(MachineID, (machineId) => machineId.revokeBatch(["agent-01", "agent-02"])),
+ *   (change) => notFound(change.results),
+ * )
+ * ```
+ */
 export interface BatchItem {
   /** The device id, trimmed. */
   readonly deviceId: string
@@ -327,7 +555,19 @@ export interface BatchItem {
   readonly status: BatchItemStatus
 }
 
-/** The answer of `revokeBatch` and `unrevokeBatch`: one result per device id, in request order. */
+/**
+ * The answer of `revokeBatch` and `unrevokeBatch`: one result per device id, in request order.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type BatchChange, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * const program = Effect.flatMap(MachineID, (machineId) => machineId.unrevokeBatch(["agent-01", "agent-02"])).pipe(
+ *   Effect.tap((change: BatchChange) => Effect.log(change.results.map((item) => `${item.deviceId} ${item.status}`))),
+ * )
+ * ```
+ */
 export interface BatchChange extends UnknownFields {
   /** `ok` (the batch was read; see each result). */
   readonly status: string
@@ -360,6 +600,21 @@ export const BatchRequestSchema: Schema.Codec<BatchRequest, BatchRequest> = Sche
 /**
  * The most device ids one batch call takes. INFERRED: the API documents no limit; the mock answers
  * a longer list with 400 `invalid_device_id`, and the client refuses it before sending.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MAX_BATCH_SIZE, MachineID } from "@gatehouse/sdk/machineid"
+ *
+ * // Revoke any number of devices, MAX_BATCH_SIZE per request.
+ * const revokeAll = (deviceIds: ReadonlyArray<string>) =>
+ *   Effect.flatMap(MachineID, (machineId) =>
+ *     Effect.forEach(
+ *       Array.from({ length: Math.ceil(deviceIds.length / MAX_BATCH_SIZE) }, (_, i) =>
+ *         deviceIds.slice(i * MAX_BATCH_SIZE, (i + 1) * MAX_BATCH_SIZE)),
+ *       (chunk) => machineId.revokeBatch(chunk),
+ *     ))
+ * ```
  */
 export const MAX_BATCH_SIZE = 100
 
@@ -393,6 +648,13 @@ export const OrgCreatedSchema: Schema.Codec<OrgCreated, OrgCreated> = Schema.Str
 /**
  * The codes of the API's error bodies (`error`). The API adds codes, so any other string is kept
  * as is; the known ones are what editors suggest.
+ *
+ * @example
+ * ```ts
+ * import type { MachineIdServerCode } from "@gatehouse/sdk/machineid"
+ *
+ * const isBadDevice = (code: MachineIdServerCode): boolean => code === "invalid_device_id" || code === "missing_device_id"
+ * ```
  */
 export type MachineIdServerCode =
   | "invalid_org_key"

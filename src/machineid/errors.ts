@@ -16,13 +16,33 @@ import {
   ServerCodeSchema,
 } from "./contract.ts"
 
-/** The codes the client raises itself, instead of a response. */
+/**
+ * The codes the client raises itself, instead of a response.
+ *
+ * @example
+ * ```ts
+ * import type { MachineIdClientCode } from "@gatehouse/sdk/machineid"
+ *
+ * const worthRetrying = (code: MachineIdClientCode): boolean => code === "network_error" || code === "timeout"
+ * ```
+ */
 export type MachineIdClientCode = "network_error" | "timeout" | "invalid_response" | "client_closed"
 
 /**
  * The codes a `MachineIdError` carries. Server codes come from the error body's `error` field
  * (an unknown one is kept as is, so `code` is open); the others are raised by the client instead
  * of a response.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID, type MachineIdErrorCode } from "@gatehouse/sdk/machineid"
+ *
+ * const transient = (code: MachineIdErrorCode | undefined): boolean => code === "network_error" || code === "timeout"
+ * const devices = Effect.flatMap(MachineID, (machineId) => machineId.listDevices()).pipe(
+ *   Effect.tapError((error) => transient(error.code) ? Effect.logWarning("try later") : Effect.void),
+ * )
+ * ```
  */
 export type MachineIdErrorCode = MachineIdServerCode | MachineIdClientCode
 
@@ -140,7 +160,20 @@ const ExecutionDeniedBase: TaggedErrorClass<ExecutionDenied, "ExecutionDenied", 
  */
 export class ExecutionDenied extends ExecutionDeniedBase {}
 
-/** Why no decision could be had. */
+/**
+ * Why no decision could be had.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MachineID, type UnavailableReason } from "@gatehouse/sdk/machineid"
+ *
+ * const alert = (reason: UnavailableReason) => Effect.logError(`MachineID gave no decision (${reason}): work stopped`)
+ * const gate = Effect.flatMap(MachineID, (machineId) => machineId.enforce("agent-01")).pipe(
+ *   Effect.tapError((error) => error._tag === "EnforcementUnavailable" ? alert(error.reason) : Effect.void),
+ * )
+ * ```
+ */
 export type UnavailableReason = "network" | "timeout" | "invalid_response" | "api_error" | "client_closed"
 
 const REASONS: ReadonlyArray<UnavailableReason> = [

@@ -82,7 +82,18 @@ export type { VerifyOptions } from "./verify.ts"
 /** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
 export type Secret = string | Redacted.Redacted<string>
 
-/** Options of every `Puguh` layer. */
+/**
+ * Options of every `Puguh` layer.
+ *
+ * @example
+ * ```ts
+ * import { Puguh, type PuguhOptions } from "@gatehouse/sdk/puguh"
+ *
+ * // PUGUH_API_KEY from the environment; the context and timeout from here.
+ * const options: PuguhOptions = { organizationId: "org-uuid", timeout: "5 seconds" }
+ * const layer = Puguh.layerConfig(options)
+ * ```
+ */
 export interface PuguhOptions extends Omit<TransportOptions, "pacing"> {
   /** The API's base URL, without `/api/v1`. @default `PUGUH_BASE_URL` when set, else "https://api-puguh.arsaka.io" */
   readonly baseUrl?: string | undefined
@@ -107,7 +118,21 @@ export interface PuguhOptions extends Omit<TransportOptions, "pacing"> {
   readonly verify?: VerifyOptions | undefined
 }
 
-/** Options of {@linkcode Puguh.layer}: at most one of `apiKey` and `accessToken`. */
+/**
+ * Options of {@linkcode Puguh.layer}: at most one of `apiKey` and `accessToken`.
+ *
+ * @example
+ * ```ts
+ * import { Puguh, type PuguhCredentialOptions } from "@gatehouse/sdk/puguh"
+ *
+ * const options: PuguhCredentialOptions = {
+ *   accessToken: "eyJ...",
+ *   refreshToken: "rt_...",
+ *   onRefresh: (tokens) => console.log("store the new refresh token", tokens.expiresIn),
+ * }
+ * const layer = Puguh.layer(options)
+ * ```
+ */
 export interface PuguhCredentialOptions extends PuguhOptions {
   /** A service key, `pk_live_...`, sent as `X-API-Key`; every call then needs an organization. */
   readonly apiKey?: Secret | undefined
@@ -125,7 +150,18 @@ export interface PuguhCredentialOptions extends PuguhOptions {
   readonly onRefresh?: ((tokens: Tokens) => void) | undefined
 }
 
-/** A page of a list: `page` from 1, `pageSize` 1-100. */
+/**
+ * A page of a list: `page` from 1, `pageSize` 1-100.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type PageOptions, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const second: PageOptions = { page: 2, pageSize: 50 }
+ * const members = Effect.flatMap(Puguh, (puguh) => puguh.organizations.listMembers(undefined, second))
+ * ```
+ */
 export interface PageOptions {
   /** The page, from 1. @default 1 */
   readonly page?: number | undefined
@@ -133,7 +169,18 @@ export interface PageOptions {
   readonly pageSize?: number | undefined
 }
 
-/** Options of `organizations.list`. */
+/**
+ * Options of `organizations.list`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type OrganizationListOptions, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const teams: OrganizationListOptions = { type: "team", search: "acme" }
+ * const orgs = Effect.flatMap(Puguh, (puguh) => puguh.organizations.list(teams))
+ * ```
+ */
 export interface OrganizationListOptions extends PageOptions {
   /** Only `personal` or only `team` organizations. */
   readonly type?: "personal" | "team" | undefined
@@ -141,7 +188,18 @@ export interface OrganizationListOptions extends PageOptions {
   readonly search?: string | undefined
 }
 
-/** `auth.login` */
+/**
+ * `auth.login`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type LoginInput, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const input: LoginInput = { email: "owner@acme.test", password: "puguh-demo-password", mfaCode: "123456" }
+ * const tokens = Effect.flatMap(Puguh, (puguh) => puguh.auth.login(input))
+ * ```
+ */
 export interface LoginInput {
   /** The user's address. */
   readonly email: string
@@ -151,7 +209,18 @@ export interface LoginInput {
   readonly mfaCode?: string | undefined
 }
 
-/** `auth.register` */
+/**
+ * `auth.register`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type RegisterInput } from "@gatehouse/sdk/puguh"
+ *
+ * const input: RegisterInput = { email: "ada@example.test", password: "a long passphrase", fullName: "Ada Lovelace" }
+ * const registration = Effect.flatMap(Puguh, (puguh) => puguh.auth.register(input))
+ * ```
+ */
 export interface RegisterInput {
   /** The address. */
   readonly email: string
@@ -161,7 +230,18 @@ export interface RegisterInput {
   readonly fullName?: string | undefined
 }
 
-/** `organizations.create` */
+/**
+ * `organizations.create`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type CreateOrganization, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const input: CreateOrganization = { name: "Globex", slug: "globex", description: "the other one" }
+ * const org = Effect.flatMap(Puguh, (puguh) => puguh.organizations.create(input))
+ * ```
+ */
 export interface CreateOrganization {
   /** Its name. */
   readonly name: string
@@ -171,7 +251,18 @@ export interface CreateOrganization {
   readonly description?: string | undefined
 }
 
-/** `organizations.update`: the fields given change. */
+/**
+ * `organizations.update`: the fields given change.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type UpdateOrganization } from "@gatehouse/sdk/puguh"
+ *
+ * const input: UpdateOrganization = { name: "Globex Corp", description: null } // orgId: the context's
+ * const org = Effect.flatMap(Puguh, (puguh) => puguh.organizations.update(input))
+ * ```
+ */
 export interface UpdateOrganization {
   /** The organization. @default the context's */
   readonly orgId?: string | undefined
@@ -183,7 +274,18 @@ export interface UpdateOrganization {
   readonly description?: string | null | undefined
 }
 
-/** `organizations.inviteMember` */
+/**
+ * `organizations.inviteMember`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type InviteMember, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const input: InviteMember = { email: "grace@example.test", role: "member" }
+ * const invitation = Effect.flatMap(Puguh, (puguh) => puguh.organizations.inviteMember(input))
+ * ```
+ */
 export interface InviteMember {
   /** The organization. @default the context's */
   readonly orgId?: string | undefined
@@ -193,7 +295,18 @@ export interface InviteMember {
   readonly role: Role
 }
 
-/** `organizations.updateMemberRole` */
+/**
+ * `organizations.updateMemberRole`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type UpdateMemberRole } from "@gatehouse/sdk/puguh"
+ *
+ * const input: UpdateMemberRole = { userId: "user-uuid", role: "admin" }
+ * const member = Effect.flatMap(Puguh, (puguh) => puguh.organizations.updateMemberRole(input))
+ * ```
+ */
 export interface UpdateMemberRole {
   /** The organization. @default the context's */
   readonly orgId?: string | undefined
@@ -203,7 +316,18 @@ export interface UpdateMemberRole {
   readonly role: Role
 }
 
-/** `organizations.removeMember` */
+/**
+ * `organizations.removeMember`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type RemoveMember } from "@gatehouse/sdk/puguh"
+ *
+ * const input: RemoveMember = { orgId: "org-uuid", userId: "user-uuid" }
+ * const removed = Effect.flatMap(Puguh, (puguh) => puguh.organizations.removeMember(input))
+ * ```
+ */
 export interface RemoveMember {
   /** The organization. @default the context's */
   readonly orgId?: string | undefined
@@ -211,7 +335,18 @@ export interface RemoveMember {
   readonly userId: string
 }
 
-/** `applications.create` */
+/**
+ * `applications.create`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type CreateApplication, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const input: CreateApplication = { name: "Acme Mobile", slug: "acme-mobile", environment: "staging" }
+ * const app = Effect.flatMap(Puguh, (puguh) => puguh.applications.create(input))
+ * ```
+ */
 export interface CreateApplication {
   /** The organization. @default the context's */
   readonly orgId?: string | undefined
@@ -225,7 +360,18 @@ export interface CreateApplication {
   readonly description?: string | undefined
 }
 
-/** `applications.update`: the fields given change. */
+/**
+ * `applications.update`: the fields given change.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type UpdateApplication } from "@gatehouse/sdk/puguh"
+ *
+ * const input: UpdateApplication = { appId: "app-uuid", environment: "production" }
+ * const app = Effect.flatMap(Puguh, (puguh) => puguh.applications.update(input))
+ * ```
+ */
 export interface UpdateApplication {
   /** The application. @default the context's */
   readonly appId?: string | undefined
@@ -239,7 +385,18 @@ export interface UpdateApplication {
   readonly description?: string | null | undefined
 }
 
-/** `applications.addMember` */
+/**
+ * `applications.addMember`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type AddApplicationMember, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const input: AddApplicationMember = { userId: "user-uuid", role: "viewer" } // appId: the context's
+ * const member = Effect.flatMap(Puguh, (puguh) => puguh.applications.addMember(input))
+ * ```
+ */
 export interface AddApplicationMember {
   /** The application. @default the context's */
   readonly appId?: string | undefined
@@ -249,7 +406,18 @@ export interface AddApplicationMember {
   readonly role: "admin" | "member" | "viewer"
 }
 
-/** `billing.createSubscription` */
+/**
+ * `billing.createSubscription`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type CreateSubscription, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const input: CreateSubscription = { planId: "plan-uuid", billingCycle: "yearly" }
+ * const subscription = Effect.flatMap(Puguh, (puguh) => puguh.billing.createSubscription(input))
+ * ```
+ */
 export interface CreateSubscription {
   /** The organization. @default the context's */
   readonly orgId?: string | undefined
@@ -261,7 +429,18 @@ export interface CreateSubscription {
   readonly paymentMethodId?: string | undefined
 }
 
-/** `billing.upgrade` */
+/**
+ * `billing.upgrade`
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type UpgradeSubscription } from "@gatehouse/sdk/puguh"
+ *
+ * const input: UpgradeSubscription = { planId: "plan-uuid" }
+ * const subscription = Effect.flatMap(Puguh, (puguh) => puguh.billing.upgrade(input))
+ * ```
+ */
 export interface UpgradeSubscription {
   /** The organization. @default the context's */
   readonly orgId?: string | undefined
@@ -269,7 +448,22 @@ export interface UpgradeSubscription {
   readonly planId: string
 }
 
-/** The organization and application calls act in when they name none. */
+/**
+ * The organization and application calls act in when they name none.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhContext } from "@gatehouse/sdk/puguh"
+ *
+ * const program = Effect.gen(function* () {
+ *   const puguh = yield* Puguh
+ *   yield* puguh.setOrganizationContext("org-uuid")
+ *   const context: PuguhContext = yield* puguh.getContext()
+ *   return context.organizationId // "org-uuid"
+ * })
+ * ```
+ */
 export interface PuguhContext {
   /** Sent as `X-Organization-ID`; the default `orgId`. */
   readonly organizationId?: string | undefined
@@ -277,24 +471,62 @@ export interface PuguhContext {
   readonly applicationId?: string | undefined
 }
 
-/** What a call fails with before any request: a bad argument, or no organization / application to act in. */
+/**
+ * What a call fails with before any request: a bad argument, or no organization / application to act in.
+ *
+ * @example
+ * ```ts
+ * import type { RequestError } from "@gatehouse/sdk/puguh"
+ *
+ * // The errors a call raises before any request: bad input, or no organization/application context.
+ * const beforeRequest = (error: RequestError): string => error._tag
+ * ```
+ */
 export type RequestError = InvalidArgument | MissingContext
 
 /**
  * The errors of a call that takes an argument and acts in a context: an argument refused, no
  * organization or application to act in (both before any request), or the API's.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type CallError, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const report = (error: CallError) => Effect.logError(`${error._tag}: ${error.message}`)
+ * const org = Effect.flatMap(Puguh, (puguh) => puguh.organizations.get()).pipe(Effect.tapError(report))
+ * ```
  */
 export type CallError = PuguhFailure | RequestError
 
 /**
  * The errors of a call that needs no context (sign-in, register, refresh, magic links, a plan):
  * an argument refused before any request, or the API's. Never `MissingContext`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type ArgumentCallError, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const badInput = (error: ArgumentCallError): boolean => error._tag === "InvalidArgument"
+ * const plan = Effect.flatMap(Puguh, (puguh) => puguh.billing.getPlan("")).pipe(Effect.tapError((e) => Effect.log(badInput(e))))
+ * ```
  */
 export type ArgumentCallError = PuguhFailure | InvalidArgument
 
 /**
  * The errors of a call that takes no argument but carries the credential (`setupMfa`: with an API
  * key it needs an organization): no context, or the API's. Never `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type ContextCallError, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * // setupMfa needs a signed-in user: MissingContext otherwise.
+ * const missing = (error: ContextCallError): boolean => error._tag === "MissingContext"
+ * const setup = Effect.flatMap(Puguh, (puguh) => puguh.auth.setupMfa()).pipe(Effect.tapError((e) => Effect.log(missing(e))))
+ * ```
  */
 export type ContextCallError = PuguhFailure | MissingContext
 
@@ -312,7 +544,18 @@ export interface VerifyToken {
   (token: Secret, options?: VerifyOptions): Effect.Effect<AccessTokenClaims, PuguhFailure | InvalidArgument>
 }
 
-/** `client.auth`: sign-in, tokens, magic links and MFA. */
+/**
+ * `client.auth`: sign-in, tokens, magic links and MFA.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhAuth } from "@gatehouse/sdk/puguh"
+ *
+ * const signIn = (auth: PuguhAuth) => auth.login({ email: "owner@acme.test", password: "puguh-demo-password" })
+ * const tokens = Effect.flatMap(Puguh, (puguh) => signIn(puguh.auth))
+ * ```
+ */
 export interface PuguhAuth {
   /** Signs in with a password: tokens. 5 failures lock the account for 15 minutes (`RateLimitError`). */
   readonly login: (input: LoginInput) => Effect.Effect<Tokens, ArgumentCallError>
@@ -339,7 +582,19 @@ export interface PuguhAuth {
   readonly disableMfa: (code: string) => Effect.Effect<MfaStatus, CallError>
 }
 
-/** `client.organizations`: organizations and their members. */
+/**
+ * `client.organizations`: organizations and their members.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhOrganizations } from "@gatehouse/sdk/puguh"
+ *
+ * const names = (organizations: PuguhOrganizations) =>
+ *   Effect.map(organizations.list(), (page) => page.items.map((org) => org.name))
+ * const program = Effect.flatMap(Puguh, (puguh) => names(puguh.organizations))
+ * ```
+ */
 export interface PuguhOrganizations {
   /** A page of the caller's organizations. */
   readonly list: (options?: OrganizationListOptions) => Effect.Effect<Page<Organization>, CallError>
@@ -365,7 +620,18 @@ export interface PuguhOrganizations {
   readonly removeMember: (input: RemoveMember) => Effect.Effect<void, CallError>
 }
 
-/** `client.applications`: an organization's applications and their members. */
+/**
+ * `client.applications`: an organization's applications and their members.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhApplications } from "@gatehouse/sdk/puguh"
+ *
+ * const count = (applications: PuguhApplications) => Effect.map(applications.list(), (page) => page.items.length)
+ * const program = Effect.flatMap(Puguh, (puguh) => count(puguh.applications))
+ * ```
+ */
 export interface PuguhApplications {
   /** A page of an organization's applications (sent as `X-Organization-ID`). */
   readonly list: (orgId?: string, options?: PageOptions) => Effect.Effect<Page<Application>, CallError>
@@ -387,7 +653,18 @@ export interface PuguhApplications {
   readonly addMember: (input: AddApplicationMember) => Effect.Effect<ApplicationMember, CallError>
 }
 
-/** `client.billing`: plans, the subscription's lifecycle, invoices (IDR) and usage. */
+/**
+ * `client.billing`: plans, the subscription's lifecycle, invoices (IDR) and usage.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhBilling } from "@gatehouse/sdk/puguh"
+ *
+ * const cheapest = (billing: PuguhBilling) => Effect.map(billing.getPlans(), (plans) => plans[0])
+ * const program = Effect.flatMap(Puguh, (puguh) => cheapest(puguh.billing))
+ * ```
+ */
 export interface PuguhBilling {
   /** Every plan. */
   readonly getPlans: () => Effect.Effect<ReadonlyArray<Plan>, PuguhFailure>
@@ -418,6 +695,17 @@ export interface PuguhBilling {
  * change made on one fiber applies to every call that starts after it, on any fiber; a call in
  * flight keeps what it read. To act in another organization for one piece of work without
  * touching the others, pass its id.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type PuguhService } from "@gatehouse/sdk/puguh"
+ *
+ * // A function of your own over the whole client.
+ * const plansAndOrgs = (puguh: PuguhService) =>
+ *   Effect.all({ plans: puguh.billing.getPlans(), orgs: puguh.organizations.list() })
+ * const program = Effect.flatMap(Puguh, plansAndOrgs)
+ * ```
  */
 export interface PuguhService {
   /** Sign-in, tokens, magic links and MFA. */

@@ -12,28 +12,105 @@
 import { type Redacted, Schema, SchemaTransformation } from "effect"
 import { defineApi, documentEndpoints } from "../core/endpoint.ts"
 
-/** The production base URL; auth, organizations and applications live under `/api/v1`. */
+/**
+ * The production base URL; auth, organizations and applications live under `/api/v1`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BASE_URL, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * console.log(DEFAULT_BASE_URL) // used without baseUrl or PUGUH_BASE_URL
+ * const layer = Puguh.layer({ apiKey: "pk_live_...", organizationId: "org-uuid", baseUrl: DEFAULT_BASE_URL })
+ * ```
+ */
 export const DEFAULT_BASE_URL = "https://api-puguh.arsaka.io"
 
-/** The `iss` of PUGUH access tokens. INFERRED: the API's base URL. */
+/**
+ * The `iss` of PUGUH access tokens. INFERRED: the API's base URL.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ISSUER, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * // Tokens from a staging issuer instead.
+ * const layer = Puguh.layer({ verify: { issuer: DEFAULT_ISSUER.replace("api-", "staging-") } })
+ * ```
+ */
 export const DEFAULT_ISSUER = "https://api-puguh.arsaka.io"
 
-/** The `aud` of PUGUH access tokens. INFERRED. */
+/**
+ * The `aud` of PUGUH access tokens. INFERRED.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_AUDIENCE, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const layer = Puguh.layer({ verify: { audience: [DEFAULT_AUDIENCE, "my-api"] } })
+ * ```
+ */
 export const DEFAULT_AUDIENCE = "puguh-api"
 
-/** The header an API key travels in. */
+/**
+ * The header an API key travels in.
+ *
+ * @example
+ * ```ts
+ * import { API_KEY_HEADER, ORGANIZATION_HEADER } from "@gatehouse/sdk/puguh"
+ *
+ * // The headers of a call of your own with a service key.
+ * const headers = { [API_KEY_HEADER]: "pk_live_...", [ORGANIZATION_HEADER]: "org-uuid" }
+ * ```
+ */
 export const API_KEY_HEADER = "x-api-key"
 
-/** The organization a call acts in: required with an API key, and by organization-scoped calls. */
+/**
+ * The organization a call acts in: required with an API key, and by organization-scoped calls.
+ *
+ * @example
+ * ```ts
+ * import { ORGANIZATION_HEADER } from "@gatehouse/sdk/puguh"
+ *
+ * // Which organization a request to your backend acts in, as PUGUH's clients send it.
+ * const organizationOf = (request: Request) => request.headers.get(ORGANIZATION_HEADER)
+ * ```
+ */
 export const ORGANIZATION_HEADER = "x-organization-id"
 
-/** The application a call acts on, for application-scoped calls. */
+/**
+ * The application a call acts on, for application-scoped calls.
+ *
+ * @example
+ * ```ts
+ * import { APPLICATION_HEADER } from "@gatehouse/sdk/puguh"
+ *
+ * const applicationOf = (request: Request) => request.headers.get(APPLICATION_HEADER)
+ * ```
+ */
 export const APPLICATION_HEADER = "x-application-id"
 
-/** Page size when none is given. */
+/**
+ * Page size when none is given.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PAGE_SIZE } from "@gatehouse/sdk/puguh"
+ *
+ * console.log(DEFAULT_PAGE_SIZE) // 20: a page's items when none is asked for
+ * ```
+ */
 export const DEFAULT_PAGE_SIZE = 20
 
-/** The largest page the API serves. */
+/**
+ * The largest page the API serves.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MAX_PAGE_SIZE, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const orgs = Effect.flatMap(Puguh, (puguh) => puguh.organizations.list({ pageSize: MAX_PAGE_SIZE }))
+ * ```
+ */
 export const MAX_PAGE_SIZE = 100
 
 /** Any string beyond the known ones; written so that editors still suggest the known literals. */
@@ -42,7 +119,17 @@ export type OpenString = string & Record<never, never>
 /** A member's role in an organization: exactly one `owner`, any number of the others. */
 export type Role = "owner" | "admin" | "member" | "viewer"
 
-/** The roles, from most to least powerful. */
+/**
+ * The roles, from most to least powerful.
+ *
+ * @example
+ * ```ts
+ * import { type Role, ROLES } from "@gatehouse/sdk/puguh"
+ *
+ * // Whether `role` may do what `minimum` may: ROLES runs from most to least powerful.
+ * const atLeast = (role: Role, minimum: Role): boolean => ROLES.indexOf(role) <= ROLES.indexOf(minimum)
+ * ```
+ */
 export const ROLES: ReadonlyArray<Role> = ["owner", "admin", "member", "viewer"]
 
 /** `personal` (one per user, made at registration) or `team`. */

@@ -402,5 +402,22 @@ export const toPuguhError = (failure: Failure): PuguhFailure | InvalidArgument =
   }
 }
 
-/** Whether `value` is one of the errors a PUGUH call fails with. */
+/**
+ * Whether `value` is one of the errors a PUGUH call fails with.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { createMock, PUGUH_DEMO } from "@gatehouse/sdk/mock"
+ * import { isPuguhError, PuguhClient } from "@gatehouse/sdk/puguh"
+ *
+ * const mock = createMock()
+ * await using puguh = PuguhClient.make({ baseUrl: mock.baseUrl("puguh"), fetch: mock.fetch })
+ * try {
+ *   await puguh.auth.login({ email: PUGUH_DEMO.email, password: "wrong" })
+ * } catch (error) {
+ *   if (isPuguhError(error)) console.log(error._tag) // AuthError
+ * }
+ * ```
+ */
 export const isPuguhError = (value: unknown): value is PuguhFailure => value instanceof PuguhError

@@ -17,7 +17,18 @@ import {
 } from "./contract.ts"
 import { AuthError, InvalidArgument, type PuguhFailure } from "./errors.ts"
 
-/** How `verifyToken` checks a token. */
+/**
+ * How `verifyToken` checks a token.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type VerifyOptions } from "@gatehouse/sdk/puguh"
+ *
+ * const strict: VerifyOptions = { audience: "my-api" }
+ * const claims = (token: string) => Effect.flatMap(Puguh, (puguh) => puguh.verifyToken(token, strict))
+ * ```
+ */
 export interface VerifyOptions {
   /** The `iss` required. @default DEFAULT_ISSUER ("https://api-puguh.arsaka.io") */
   readonly issuer?: string | undefined

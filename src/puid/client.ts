@@ -20,10 +20,37 @@ import { RetryPolicy } from "../core/retry.ts"
 import { DEFAULT_ENDPOINT, DEFAULT_SCOPE, MAX_IDS_PER_REQUEST, PuidApi, type Quota } from "./contract.ts"
 import { clientError, type PuidError, toPuidError } from "./errors.ts"
 
-/** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
+/**
+ * A secret as a plain string or already `Redacted`; plain strings are redacted at once.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Puid, type Secret } from "@gatehouse/sdk/puid"
+ *
+ * const apiKey: Secret = Redacted.make("puid_live_...") // or the plain string, redacted at once
+ * const layer = Puid.layer({ apiKey })
+ * ```
+ */
 export type Secret = string | Redacted.Redacted<string>
 
-/** Options of every `Puid` layer. */
+/**
+ * Options of every `Puid` layer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Puid, type PuidOptions } from "@gatehouse/sdk/puid"
+ *
+ * // PUID_API_KEY from the environment; the rest from the options.
+ * const options: PuidOptions = { baseUrl: "http://127.0.0.1:4010/puid/api", pacing: true, timeout: "5 seconds" }
+ * const ids = Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+ *   Effect.provide(Puid.layerConfig(options)),
+ *   Effect.provide(FetchHttpClient.layer),
+ * )
+ * ```
+ */
 export interface PuidOptions extends Omit<TransportOptions, "pacing"> {
   /**
    * The API's base URL, as every gatehouse client names it.
@@ -41,7 +68,18 @@ export interface PuidOptions extends Omit<TransportOptions, "pacing"> {
   readonly pacing?: boolean | Pacing | undefined
 }
 
-/** Options of {@linkcode Puid.layer}: exactly one of `apiKey` and `accessToken`. */
+/**
+ * Options of {@linkcode Puid.layer}: exactly one of `apiKey` and `accessToken`.
+ *
+ * @example
+ * ```ts
+ * import { Puid, type PuidCredentialOptions } from "@gatehouse/sdk/puid"
+ *
+ * const withKey: PuidCredentialOptions = { apiKey: "puid_live_...", baseUrl: "http://127.0.0.1:4010/puid/api" }
+ * const withToken: PuidCredentialOptions = { accessToken: "puid_at_..." }
+ * const layer = Puid.layer(withKey)
+ * ```
+ */
 export interface PuidCredentialOptions extends PuidOptions {
   /** An API key, `puid_live_...`, sent as `X-API-Key`. */
   readonly apiKey?: Secret | undefined
@@ -49,7 +87,21 @@ export interface PuidCredentialOptions extends PuidOptions {
   readonly accessToken?: Secret | undefined
 }
 
-/** Options of {@linkcode Puid.fromClientCredentials}. */
+/**
+ * Options of {@linkcode Puid.fromClientCredentials}.
+ *
+ * @example
+ * ```ts
+ * import { Puid, type PuidClientCredentialsOptions } from "@gatehouse/sdk/puid"
+ *
+ * const options: PuidClientCredentialsOptions = {
+ *   clientId: "client_...",
+ *   clientSecret: "secret_...",
+ *   scope: "puid:generate puid:ordinal",
+ * }
+ * const layer = Puid.fromClientCredentials(options)
+ * ```
+ */
 export interface PuidClientCredentialsOptions extends PuidOptions {
   /** The OAuth2 client id, `client_...`. */
   readonly clientId: string
@@ -59,7 +111,20 @@ export interface PuidClientCredentialsOptions extends PuidOptions {
   readonly scope?: string | undefined
 }
 
-/** The PUID API. */
+/**
+ * The PUID API.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puid, type PuidService } from "@gatehouse/sdk/puid"
+ *
+ * // A function of your own over the service: a batch of ids, and what is left today.
+ * const batch = (puid: PuidService) =>
+ *   Effect.all({ ids: puid.ids(10), quota: puid.quota() })
+ * const program = Effect.flatMap(Puid, batch)
+ * ```
+ */
 export interface PuidService {
   /** Generates `count` ids (1–10), consecutive in the service's counter. Fails with `invalid_count` before any request. */
   readonly ids: (count?: number) => Effect.Effect<ReadonlyArray<string>, PuidError>
@@ -71,7 +136,17 @@ export interface PuidService {
   readonly quota: () => Effect.Effect<Quota, PuidError>
 }
 
-/** The default retry policy: transport failures and 502/503/504, twice. A 429 is the API's design: pace instead. */
+/**
+ * The default retry policy: transport failures and 502/503/504, twice. A 429 is the API's design: pace instead.
+ *
+ * @example
+ * ```ts
+ * import { Puid, PUID_RETRY, RetryPolicy } from "@gatehouse/sdk/puid"
+ *
+ * console.log(PUID_RETRY.times, [...PUID_RETRY.statuses]) // 2 [502, 503, 504]
+ * const patient = Puid.layer({ apiKey: "puid_live_...", retry: RetryPolicy.make({ times: 5, statuses: [502, 503, 504] }) })
+ * ```
+ */
 export const PUID_RETRY: RetryPolicy = RetryPolicy.make({ times: 2, statuses: [502, 503, 504] })
 
 const redact = (secret: Secret): Redacted.Redacted<string> =>
@@ -101,6 +176,14 @@ const unpaced = { paced: false } as const
 /**
  * `pacing: true`: one request per 1.1 s. The API counts a second from the last request it admitted;
  * the 10 % margin absorbs the jitter between leaving the client and reaching the server.
+ *
+ * @example
+ * ```ts
+ * import { Puid, PUID_PACING } from "@gatehouse/sdk/puid"
+ *
+ * console.log(PUID_PACING) // { limit: 1, window: "1100 millis" }: what pacing: true means
+ * const layer = Puid.layer({ apiKey: "puid_live_...", pacing: true })
+ * ```
  */
 export const PUID_PACING: Pacing = { limit: 1, window: "1100 millis" }
 

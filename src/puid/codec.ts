@@ -39,7 +39,20 @@ const unpermute = (value: bigint): bigint => {
   return (left << 64n) | right
 }
 
-/** Thrown by {@linkcode puidToOrdinal} when a character is outside the base62 alphabet. */
+/**
+ * Thrown by {@linkcode puidToOrdinal} when a character is outside the base62 alphabet.
+ *
+ * @example
+ * ```ts
+ * import { InvalidPuidCharacter, puidToOrdinal } from "@gatehouse/sdk/puid"
+ *
+ * try {
+ *   puidToOrdinal("not-a-puid")
+ * } catch (error) {
+ *   if (error instanceof InvalidPuidCharacter) console.log(error.character) // -
+ * }
+ * ```
+ */
 export class InvalidPuidCharacter extends Error {
   /** The first character that is not in `0-9A-Za-z`. */
   readonly character: string

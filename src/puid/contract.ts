@@ -7,16 +7,63 @@
 import { Schema } from "effect"
 import { defineApi, documentEndpoints } from "../core/endpoint.ts"
 
-/** The production endpoint. */
+/**
+ * The production endpoint.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ENDPOINT, Puid } from "@gatehouse/sdk/puid"
+ *
+ * console.log(DEFAULT_ENDPOINT) // https://puid.dev/api: where a layer sends without baseUrl or PUID_BASE_URL
+ * const layer = Puid.layer({ apiKey: "puid_live_...", baseUrl: DEFAULT_ENDPOINT })
+ * ```
+ */
 export const DEFAULT_ENDPOINT = "https://puid.dev/api"
 
-/** The most ids one request may ask for. */
+/**
+ * The most ids one request may ask for.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MAX_IDS_PER_REQUEST, Puid } from "@gatehouse/sdk/puid"
+ *
+ * // As many ids as one request gives; more fails with invalid_count before any request.
+ * const batch = Effect.flatMap(Puid, (puid) => puid.ids(MAX_IDS_PER_REQUEST))
+ * ```
+ */
 export const MAX_IDS_PER_REQUEST = 10
 
-/** The scope a client-credentials token needs to generate ids. */
+/**
+ * The scope a client-credentials token needs to generate ids.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SCOPE, Puid } from "@gatehouse/sdk/puid"
+ *
+ * const layer = Puid.fromClientCredentials({
+ *   clientId: "client_...",
+ *   clientSecret: "secret_...",
+ *   scope: `${DEFAULT_SCOPE} puid:ordinal`,
+ * })
+ * ```
+ */
 export const DEFAULT_SCOPE = "puid:generate"
 
-/** Today's usage, as `quota()` returns it: `limit` and `remaining` are `null` on unlimited plans. */
+/**
+ * Today's usage, as `quota()` returns it: `limit` and `remaining` are `null` on unlimited plans.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puid, type Quota } from "@gatehouse/sdk/puid"
+ *
+ * const left = Effect.map(
+ *   Effect.flatMap(Puid, (puid) => puid.quota()),
+ *   (quota: Quota) => quota.remaining ?? Infinity, // null on an unlimited plan
+ * )
+ * ```
+ */
 export interface Quota {
   /** The principal's plan: `free`, `hobby`, `enterprise`. */
   readonly plan: string

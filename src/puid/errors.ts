@@ -25,6 +25,17 @@ export type PuidClientCode =
 /**
  * The codes a `PuidError` carries: the server's (from the error body) and the client's. A code the
  * server adds later is kept as is, so `code` is open; the known ones are what editors suggest.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puid, type PuidErrorCode } from "@gatehouse/sdk/puid"
+ *
+ * const later = (code: PuidErrorCode | undefined): boolean => code === "rate_limited" || code === "quota_exceeded"
+ * const ids = Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+ *   Effect.catchIf((error) => later(error.code), () => Effect.succeed([])),
+ * )
+ * ```
  */
 export type PuidErrorCode = PuidServerCode | PuidClientCode
 

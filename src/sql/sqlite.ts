@@ -27,7 +27,17 @@ import { Reactivity } from "effect/reactivity"
 import { SqlClient, type SqlConnection, SqlError, Statement } from "effect/sql"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 
-/** Options of {@linkcode SqliteClient.layer}. */
+/**
+ * Options of {@linkcode SqliteClient.layer}.
+ *
+ * @example
+ * ```ts
+ * import { ApiKeys, type SqliteOptions } from "@gatehouse/sdk/apikeys"
+ *
+ * const sqlite: SqliteOptions = { filename: "keys.db", synchronous: "FULL" } // every commit on disk when it returns
+ * const layer = ApiKeys.layerSqlite({ ...sqlite })
+ * ```
+ */
 export interface SqliteOptions {
   /** A file path, or `":memory:"` for a database that lives as long as the layer. */
   readonly filename: string
