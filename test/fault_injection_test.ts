@@ -9,7 +9,7 @@
 // client, told apart by a header.
 import { after, before, describe, it } from "node:test"
 import assert from "node:assert/strict"
-import { Cause, Effect, Exit, Layer } from "effect"
+import { Cause, Effect, Exit, Layer, Stream } from "effect"
 import { type AnyApi, isIdempotent } from "../src/core/endpoint.ts"
 import { fetchLayer } from "../src/core/promise.ts"
 import { RetryPolicy } from "../src/core/retry.ts"
@@ -25,16 +25,26 @@ import { MockClock } from "../mock/clock.ts"
 import { PUID_DEMO, PuidMock } from "../mock/puid/mod.ts"
 import { MachineIdMock } from "../mock/machineid/mod.ts"
 import { APIKEYS_DEMO, ApiKeysMock } from "../mock/apikeys/mod.ts"
-import { AUTHPI_DEMO, AuthPIMock } from "../mock/authpi/mod.ts"
+import { AUTHPI_DEMO, AuthPIMock, isRefusal, type Refusal } from "../mock/authpi/mod.ts"
 import { AuthPI } from "../src/authpi/mod.ts"
 import { AuthPIApi } from "../src/authpi/contract.ts"
+import {
+  parentsOf,
+  type ResourceName,
+  RESOURCES,
+  resources,
+  type ResourceSpec,
+  type Scope,
+} from "../src/authpi/resources.ts"
 import { PUGUH_DEMO, PuguhMock } from "../mock/puguh/mod.ts"
 import { Puguh, type PuguhService } from "../src/puguh/mod.ts"
 import { PuguhApi } from "../src/puguh/contract.ts"
 import { CASE_HEADER, type Fault, type FaultyServer, type Received, serveFaulty } from "./_faulty_server.ts"
 
 /** Each attempt of a call under a fault within this; a late answer comes well after it. */
-const TIMEOUT_MILLIS = 1000
+const TIMEOUT_MILLIS = 2000
+/** Cases at once: enough to overlap the late answers, few enough that a loaded machine answers the rest in time. */
+const CONCURRENCY = 24
 /** The attempts of the setup and the checks: long, as the machine may be loaded. */
 const SLOW_MILLIS = 20_000
 const FAULTS: Readonly<Record<string, Fault>> = {
@@ -56,7 +66,8 @@ const clock = new MockClock()
 const puid = new PuidMock(clock)
 const machineid = new MachineIdMock(clock)
 const apikeys = new ApiKeysMock(clock)
-const authpi = new AuthPIMock(clock)
+// Webhook deliveries answered at once, without the network.
+const authpi = new AuthPIMock(clock, { fetch: () => Promise.resolve(new Response("ok")) })
 const puguh = new PuguhMock(clock)
 const mock: Mock = mountMocks(clock, [puid, machineid, apikeys, authpi, puguh])
 let server: FaultyServer
@@ -127,7 +138,7 @@ const runCase = async <S>(suite: Suite<S>, c: Case<S>, faultName: string) => {
   const exit = await run((s) => c.call(s, made?.value as never, id), TIMEOUT_MILLIS)
   const seen = server.received.filter((r) => r.case === id)
   const struck = seen.find((r) => r.fault !== undefined)
-  assert.ok(struck !== undefined, `${id}: the fault struck no request`)
+  assert.ok(struck !== undefined, `${id}: the fault struck no request: ${exit}`)
   const after = seen.slice(seen.indexOf(struck))
   // Applied at most once: each request not safe to repeat.
   const unsafe = after.filter((r) => r.applied && !safeToRepeat(suite, r))
@@ -154,7 +165,12 @@ const describeSuite = <S>(suite: Suite<S>) =>
   describe(`${suite.api.name} under faults`, () => {
     for (const faultName of Object.keys(FAULTS)) {
       it(`every method under ${faultName}: applied at most once, reported truthfully`, async () => {
-        await Promise.all(suite.cases.map((c) => runCase(suite, c, faultName)))
+        await Effect.runPromise(
+          Effect.forEach(suite.cases, (c) => Effect.promise(() => runCase(suite, c, faultName)), {
+            concurrency: CONCURRENCY,
+            discard: true,
+          }),
+        )
       })
     }
   })
@@ -312,12 +328,209 @@ describeSuite<ApiKeysService>({
   ],
 })
 
-// -- AuthPI: a resource's kinds of call ----------------------------------------------------------
+// -- AuthPI: every method, from the resource table ----------------------------------------------
 
 type AuthPIS = typeof AuthPI.Service
-const issuer = (a: AuthPIS, id: string) => a.issuers.create({ name: id })
-const issuersNamed = (a: AuthPIS, name: string) =>
-  Effect.map(a.issuers.list({ limit: 100 }), (page) => page.data.filter((item) => item.name === name).length)
+const account = AUTHPI_DEMO.accountId
+const state = authpi.state
+/** Fails the setup when the mock refused. */
+const kept = <A>(made: A | Refusal): A => {
+  if (isRefusal(made)) throw new Error(`authpi setup: ${made.description}`)
+  return made
+}
+let markers = 0
+/** A word of its own for each thing a case makes, found back in the state by it. */
+const marker = () => `m${++markers}x`
+/** A valid create body of each row the API creates, `m` in a field the item keeps. */
+const invitation = (m: string) => ({ email_invited: `${m}@example.com`, scopes: ["read"] })
+const bodies: Readonly<Record<string, (m: string) => Record<string, unknown>>> = {
+  webhooks: (m) => ({ name: m, url: "http://127.0.0.1:9/hook", events: ["fault.test"] }),
+  domains: (m) => ({ host: `${m}.example.com` }),
+  notes: (m) => ({ subject_type: "user", subject_id: "usr_1", body: m }),
+  members: (m) => ({ email: `${m}@example.com` }),
+  invitations: invitation,
+  issuerInvitations: invitation,
+  organizationInvitations: invitation,
+  users: (m) => ({ username_type: "email", username: `${m}@example.com`, email: `${m}@example.com` }),
+  authMethods: (m) => ({ name: m, method: "password" }),
+  userVerifiers: (m) => ({ kind: "totp", name: m }),
+  agentVerifiers: (m) => ({ kind: "totp", name: m }),
+}
+const bodyOf = (name: ResourceName, m: string) => (bodies[name] ?? ((m: string) => ({ name: m })))(m)
+/** Items the API cannot create, as the mock's tests seed them. */
+const seeds: Readonly<Record<string, (parents: Record<string, string>) => Record<string, unknown>>> = {
+  events: () => ({ type: "user.created", data: {} }),
+  sessions: () => ({ status: "active", ip: "203.0.113.7", user_agent: "Mozilla/5.0" }),
+  trustedDevices: () => ({ name: "Laptop", last_seen_at: 0 }),
+  deliveries: () => ({
+    event_id: "evt_1",
+    event_type: "user.created",
+    attempt: 1,
+    status: "failed",
+    response_code: 500,
+    duration_ms: 1,
+    next_attempt_at: null,
+  }),
+}
+/** A fresh parent of each kind, made in the state (no request). */
+const parentRows: Readonly<Record<string, ResourceName>> = {
+  issuer_id: "issuers",
+  user_id: "users",
+  agent_id: "agents",
+  org_id: "organizations",
+  webhook_id: "webhooks",
+}
+const parentsFor = (spec: ResourceSpec): Record<string, string> => {
+  const params: Record<string, string> = {}
+  for (const param of parentsOf(spec)) {
+    params[param] = kept(state.create(account, parentRows[param], params, bodyOf(parentRows[param], marker()))).item.id
+  }
+  return params
+}
+/** What a case made: the parents, and the item (its id as the client names it). */
+interface Made {
+  readonly params: Record<string, string>
+  readonly id: string
+}
+const madeItem = (name: ResourceName, spec: ResourceSpec): Made => {
+  const params = parentsFor(spec)
+  if (name === "approvals") {
+    // A user waiting for approval: the approval is named by the user's id.
+    const body = { ...bodyOf("users", marker()), requires_approval: true }
+    return { params, id: kept(state.create(account, "users", params, body)).item.id }
+  }
+  const seed = seeds[name]
+  const item = seed === undefined
+    ? kept(state.create(account, name, params, bodyOf(name, marker()))).item
+    : kept(state.seed(account, name, params, seed(params)))
+  return { params, id: item.id }
+}
+/** The client's object of a row, under `params`. */
+const resourceOf = (a: AuthPIS, spec: ResourceSpec, params: Record<string, string>) => {
+  const p = params
+  const scopes: Record<Scope, () => unknown> = {
+    account: () => a,
+    webhook: () => a.webhook(p.webhook_id),
+    issuer: () => a.issuer(p.issuer_id),
+    user: () => a.issuer(p.issuer_id).user(p.user_id),
+    agent: () => a.issuer(p.issuer_id).agent(p.agent_id),
+    organization: () => a.issuer(p.issuer_id).organization(p.org_id),
+  }
+  return (scopes[spec.scope]() as Record<string, Record<string, (...args: Array<unknown>) => unknown>>)[spec.accessor]
+}
+const itemOf = (name: ResourceName, made: Made) =>
+  state.get(account, name, { account_id: account, ...made.params, [RESOURCES[name].id]: made.id })
+/** An item action's effect on the item, checked after a success. */
+const actionEffects: Readonly<Record<string, Record<string, unknown>>> = {
+  approve: { status: "approved" },
+  reject: { status: "rejected" },
+  revoke: { status: "revoked" },
+  suspend: { status: "suspended" },
+  resend: { status: "pending" },
+  verify: { verified: true },
+}
+const countMarked = (name: ResourceName, m: string) =>
+  state.items(account, name).filter((item) => JSON.stringify(item).includes(`"${m}`)).length
+
+/** The cases of one row: each operation and action it has, a list's `listAll` too. */
+const resourceCases = (name: ResourceName, spec: ResourceSpec): Array<Case<AuthPIS>> => {
+  const setup = () => Effect.sync(() => madeItem(name, spec))
+  const fresh = () => Effect.sync(() => ({ params: parentsFor(spec), id: marker() }))
+  const on = (a: AuthPIS, made: Made) => resourceOf(a, spec, made.params)
+  const cases: Array<Case<AuthPIS>> = []
+  const add = (method: string, c: Omit<Case<AuthPIS>, "method">) => cases.push({ method: `${name}.${method}`, ...c })
+  for (const operation of spec.operations) {
+    switch (operation) {
+      case "list":
+        add("list", { setup, call: (a, made: Made) => on(a, made).list() as Effect.Effect<unknown, unknown> })
+        add("listAll", {
+          setup,
+          call: (a, made: Made) => Stream.runCollect(on(a, made).listAll() as Stream.Stream<unknown, unknown>),
+        })
+        break
+      case "get":
+        add("get", { setup, call: (a, made: Made) => on(a, made).get(made.id) as Effect.Effect<unknown, unknown> })
+        break
+      case "create":
+        // `made.id` is the marker the body carries: one item made when it succeeded, at most one else.
+        add("create", {
+          setup: fresh,
+          call: (a, made: Made) => on(a, made).create(bodyOf(name, made.id)) as Effect.Effect<unknown, unknown>,
+          after: (_, made: Made, succeeded) =>
+            Effect.sync(() => {
+              const count = countMarked(name, made.id)
+              assert.ok(succeeded ? count === 1 : count <= 1, `${count} made`)
+            }),
+        })
+        break
+      case "update": {
+        const m = marker()
+        add("update", {
+          setup,
+          call: (a, made: Made) => on(a, made).update(made.id, bodyOf(name, m)) as Effect.Effect<unknown, unknown>,
+          after: (_, made: Made, succeeded) =>
+            Effect.sync(() =>
+              succeeded && assert.ok(JSON.stringify(itemOf(name, made)).includes(`"${m}`), "not updated")
+            ),
+        })
+        break
+      }
+      case "delete":
+        add("delete", {
+          setup,
+          call: (a, made: Made) => on(a, made).delete(made.id) as Effect.Effect<unknown, unknown>,
+          // A success means it is gone (a webhook stays, `deleted`).
+          after: (_, made: Made, succeeded) =>
+            Effect.sync(() => {
+              const item = itemOf(name, made)
+              if (succeeded) assert.ok(isRefusal(item) || item.status === "deleted", "not deleted")
+            }),
+        })
+        break
+    }
+  }
+  for (const [action, { on: where, method }] of Object.entries(spec.actions ?? {})) {
+    if (where === "collection") {
+      add(action, { setup, call: (a, made: Made) => on(a, made)[action]() as Effect.Effect<unknown, unknown> })
+      continue
+    }
+    add(action, {
+      setup,
+      call: (a, made: Made) => on(a, made)[action](made.id) as Effect.Effect<unknown, unknown>,
+      after: (_, made: Made, succeeded) =>
+        Effect.sync(() => {
+          if (action === "redeliver") {
+            // One delivery seeded; a redelivery adds one, never two.
+            const count = state.items(account, "deliveries").filter((d) =>
+              d.webhook_id === made.params.webhook_id && d.event_id === "evt_1"
+            ).length
+            assert.ok(succeeded ? count === 2 : count <= 2, `${count} deliveries`)
+          } else if (succeeded && method === "POST") {
+            const item = itemOf(name, made) as Record<string, unknown>
+            for (const [field, value] of Object.entries(actionEffects[action] ?? {})) {
+              assert.equal(item[field], value, `${action}: ${field}`)
+            }
+          }
+        }),
+    })
+  }
+  // An account holds only so many of some rows (domains): each case removes what it made.
+  if (spec.limit === undefined || parentsOf(spec).length > 0) return cases
+  return cases.map((c) => ({
+    ...c,
+    after: (a: AuthPIS, made: Made, succeeded: boolean, id: string) =>
+      Effect.ensuring(
+        c.after?.(a, made as never, succeeded, id) ?? Effect.void,
+        Effect.sync(() => {
+          for (const item of state.items(account, name)) {
+            if (item.id === made.id || JSON.stringify(item).includes(`"${made.id}`)) {
+              state.remove(account, name, { account_id: account, [spec.id]: item.id })
+            }
+          }
+        }),
+      ),
+  }))
+}
 
 describeSuite<AuthPIS>({
   api: AuthPIApi,
@@ -335,20 +548,12 @@ describeSuite<AuthPIS>({
       }).pipe(Layer.provide(fetchLayer())),
     )(f),
   cases: [
-    { method: "issuers.list", call: (a) => a.issuers.list() },
-    { method: "issuers.get", setup: issuer, call: (a, made: { id: string }) => a.issuers.get(made.id) },
-    {
-      method: "issuers.create",
-      call: (a, _, id) => issuer(a, id),
-      after: (a, _, succeeded, id) =>
-        Effect.map(issuersNamed(a, id), (made) => assert.ok(succeeded ? made === 1 : made <= 1, `${made} made`)),
-    },
-    {
-      method: "issuers.update",
-      setup: issuer,
-      call: (a, made: { id: string }) => a.issuers.update(made.id, { name: "renamed" }),
-    },
-    { method: "issuers.delete", setup: issuer, call: (a, made: { id: string }) => a.issuers.delete(made.id) },
+    { method: "me", call: (a) => a.me() },
+    { method: "accounts.list", call: (a) => a.accounts.list() },
+    { method: "accounts.listAll", call: (a) => Stream.runCollect(a.accounts.listAll()) },
+    { method: "accounts.get", call: (a) => a.accounts.get(account) },
+    { method: "accounts.update", call: (a) => a.accounts.update(account, { name: "Demo account" }) },
+    ...resources.flatMap(([name, spec]) => resourceCases(name, spec)),
   ],
 })
 
