@@ -1,12 +1,12 @@
-// Fault injection: every client method of PUID, MachineID and the API-keys HTTP client, AuthPI's
-// kinds of call (a resource's list, get, create, update, delete: every resource is built from the
-// same code) and a cross-section of PUGUH's (auth, organizations, applications, billing), under four
-// faults struck on its request, over real sockets (the mock behind a test-side server that makes
-// the faults: see ./_faulty_server.ts). The property: a request not safe to repeat (by its
-// endpoint's definition) is applied at most once, and a call whose request was struck is reported
-// truthfully: a success only when the request was safe to repeat (and was repeated), else a typed
-// error; never a defect, never a success that did not happen. Cases run at once, each on its own
-// client, told apart by a header.
+// Fault injection: every client method of the five APIs (AuthPI's generated from its resource
+// table: each operation, `listAll` and action of every row; PUGUH's every method that sends a
+// request), under four faults struck on its request, over real sockets (the mock behind a test-side
+// server that makes the faults: see ./_faulty_server.ts). The property: a request not safe to
+// repeat (by its endpoint's definition) is applied at most once, and a call whose request was struck
+// is reported truthfully: a success only when the request was safe to repeat (and was repeated),
+// else a typed error; never a defect, never a success that did not happen. Where a call changes
+// state, the state after is checked too (one item per create, the change made when it succeeded).
+// Cases run many at once, each on its own client, told apart by a header.
 import { after, before, describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { Cause, Effect, Exit, Layer, Stream } from "effect"
@@ -36,7 +36,7 @@ import {
   type ResourceSpec,
   type Scope,
 } from "../src/authpi/resources.ts"
-import { PUGUH_DEMO, PuguhMock } from "../mock/puguh/mod.ts"
+import { PUGUH_DEMO, PuguhMock, totp } from "../mock/puguh/mod.ts"
 import { Puguh, type PuguhService } from "../src/puguh/mod.ts"
 import { PuguhApi } from "../src/puguh/contract.ts"
 import { CASE_HEADER, type Fault, type FaultyServer, type Received, serveFaulty } from "./_faulty_server.ts"
@@ -557,28 +557,111 @@ describeSuite<AuthPIS>({
   ],
 })
 
-// -- PUGUH: a cross-section --------------------------------------------------------------------------
+// -- PUGUH: every method ---------------------------------------------------------------------------
 
 let slugs = 0
 /** A slug of its own for each thing a case makes. */
 const slug = () => `case-${++slugs}`
-const organization = (p: PuguhService, id: string) => p.organizations.create({ name: id, slug: slug() })
+const acme = PUGUH_DEMO.organizationId
 const owner = await puguh.state.issueTokens(puguh.state.userByEmail(PUGUH_DEMO.email)!.id)
+/** The access token a case signs in with, by case: a user of its own where the call changes the user. */
+const signedIn = new Map<string, string>()
+/** Makes a user of the case's own, signed in for its calls; returns them. */
+const ownUser = (id: string) =>
+  Effect.promise(async () => {
+    const user = puguh.state.createUser(`${slug()}@example.com`)
+    signedIn.set(id, (await puguh.state.issueTokens(user.id)).accessToken)
+    return user
+  })
+/** A member of Acme of the case's own (not signed in). */
+const acmeMember = () =>
+  Effect.sync(() => {
+    const user = puguh.state.createUser(`${slug()}@example.com`)
+    puguh.state.addMember(acme, user.id, "member")
+    return user
+  })
+const organization = (p: PuguhService, id: string) => p.organizations.create({ name: id, slug: slug() })
+const application = (p: PuguhService, id: string) => p.applications.create({ orgId: acme, name: id, slug: slug() })
+const subscribed = (p: PuguhService, id: string) =>
+  Effect.tap(
+    organization(p, id),
+    (org) => p.billing.createSubscription({ orgId: org.id, planId: "pro", paymentMethodId: "pm_card_visa" }),
+  )
+/** A code of the user's authenticator, now. */
+const code = (secret: string) => Effect.promise(() => totp(secret, clock.now()))
+/** A user of the case's own with MFA set up (not yet on): its authenticator's secret. */
+const mfaSetUp = (id: string) =>
+  Effect.map(ownUser(id), (user) => ({ userId: user.id, secret: puguh.state.setupMfa(user.id).secret }))
+const mfaOn = (id: string) =>
+  Effect.tap(mfaSetUp(id), ({ userId, secret }) =>
+    Effect.promise(async () => {
+      await puguh.state.confirmMfa(userId, await totp(secret, clock.now()))
+      // A code is taken once per 30 s step: the call's is of the next.
+      clock.advance(30_000)
+    }))
 
 describeSuite<PuguhService>({
   api: PuguhApi,
   use: (headers, timeout, f) =>
     using(
       Puguh,
-      Puguh.layer({ accessToken: owner.accessToken, baseUrl: base("puguh"), ...transport(headers, timeout) }).pipe(
-        Layer.provide(fetchLayer()),
-      ),
+      Puguh.layer({
+        accessToken: signedIn.get(headers[CASE_HEADER]) ?? owner.accessToken,
+        baseUrl: base("puguh"),
+        ...transport(headers, timeout),
+      }).pipe(Layer.provide(fetchLayer())),
     )(f),
   cases: [
+    // auth
     { method: "auth.login", call: (p) => p.auth.login({ email: PUGUH_DEMO.email, password: PUGUH_DEMO.password }) },
+    {
+      method: "auth.register",
+      setup: () => Effect.sync(() => `${slug()}@example.com`),
+      call: (p, email: string) => p.auth.register({ email, password: "correct-horse-battery" }),
+      after: (_, email: string, succeeded) =>
+        Effect.sync(() => succeeded && assert.ok(puguh.state.userByEmail(email) !== undefined, "not registered")),
+    },
+    {
+      method: "auth.refreshToken",
+      setup: () => Effect.promise(() => puguh.state.issueTokens(puguh.state.userByEmail(PUGUH_DEMO.email)!.id)),
+      call: (p, made: { refreshToken: string }) => p.auth.refreshToken(made.refreshToken),
+    },
     { method: "auth.validateToken", call: (p) => p.auth.validateToken(owner.accessToken) },
+    {
+      method: "auth.requestMagicLink",
+      setup: (_, id) => Effect.map(ownUser(id), (user) => user.email),
+      call: (p, email: string) => p.auth.requestMagicLink(email),
+      after: (_, email: string, succeeded) =>
+        Effect.sync(() => {
+          const sent = puguh.state.outbox(email).length
+          assert.ok(succeeded ? sent === 1 : sent <= 1, `${sent} links sent`)
+        }),
+    },
+    {
+      method: "auth.verifyMagicLink",
+      setup: (_, id) =>
+        Effect.map(ownUser(id), (user) => {
+          puguh.state.requestMagicLink(user.email, server.url)
+          return puguh.state.outbox(user.email)[0].token
+        }),
+      call: (p, token: string) => p.auth.verifyMagicLink(token),
+    },
+    { method: "auth.setupMfa", setup: (_, id) => ownUser(id), call: (p) => p.auth.setupMfa() },
+    {
+      method: "auth.confirmMfa",
+      setup: (_, id) => mfaSetUp(id),
+      call: (p, made: { secret: string }) => Effect.flatMap(code(made.secret), p.auth.confirmMfa),
+    },
+    {
+      method: "auth.disableMfa",
+      setup: (_, id) => mfaOn(id),
+      call: (p, made: { secret: string }) => Effect.flatMap(code(made.secret), p.auth.disableMfa),
+    },
+    { method: "verifyToken", call: (p) => p.verifyToken(owner.accessToken) },
+    // organizations
     { method: "organizations.list", call: (p) => p.organizations.list() },
-    { method: "organizations.get", call: (p) => p.organizations.get(PUGUH_DEMO.organizationId) },
+    { method: "organizations.listAll", call: (p) => Stream.runCollect(p.organizations.listAll()) },
+    { method: "organizations.get", call: (p) => p.organizations.get(acme) },
     { method: "organizations.create", call: (p, _, id) => organization(p, id) },
     {
       method: "organizations.update",
@@ -590,12 +673,72 @@ describeSuite<PuguhService>({
       setup: organization,
       call: (p, made: { id: string }) => p.organizations.delete(made.id),
     },
-    { method: "applications.list", call: (p) => p.applications.list(PUGUH_DEMO.organizationId) },
+    { method: "organizations.listMembers", call: (p) => p.organizations.listMembers(acme) },
+    { method: "organizations.listAllMembers", call: (p) => Stream.runCollect(p.organizations.listAllMembers(acme)) },
     {
-      method: "applications.create",
-      call: (p, _, id) => p.applications.create({ orgId: PUGUH_DEMO.organizationId, name: id, slug: slug() }),
+      method: "organizations.inviteMember",
+      setup: () => Effect.sync(() => `${slug()}@example.com`),
+      call: (p, email: string) => p.organizations.inviteMember({ orgId: acme, email, role: "viewer" }),
+      after: (_, email: string, succeeded) =>
+        Effect.sync(() => {
+          const invited = puguh.state.invitations(acme).filter((i) => i.email === email).length
+          assert.ok(succeeded ? invited === 1 : invited <= 1, `${invited} invitations`)
+        }),
     },
+    {
+      method: "organizations.updateMemberRole",
+      setup: acmeMember,
+      call: (p, made: { id: string }) =>
+        p.organizations.updateMemberRole({ orgId: acme, userId: made.id, role: "admin" }),
+    },
+    {
+      method: "organizations.removeMember",
+      setup: acmeMember,
+      call: (p, made: { id: string }) => p.organizations.removeMember({ orgId: acme, userId: made.id }),
+    },
+    // applications
+    { method: "applications.list", call: (p) => p.applications.list(acme) },
+    { method: "applications.listAll", call: (p) => Stream.runCollect(p.applications.listAll(acme)) },
+    { method: "applications.get", call: (p) => p.applications.get(PUGUH_DEMO.applicationId) },
+    { method: "applications.create", call: (p, _, id) => application(p, id) },
+    {
+      method: "applications.update",
+      setup: application,
+      call: (p, made: { id: string }) => p.applications.update({ appId: made.id, name: "renamed" }),
+    },
+    {
+      method: "applications.delete",
+      setup: application,
+      call: (p, made: { id: string }) => p.applications.delete(made.id),
+    },
+    { method: "applications.listMembers", call: (p) => p.applications.listMembers(PUGUH_DEMO.applicationId) },
+    {
+      method: "applications.listAllMembers",
+      call: (p) => Stream.runCollect(p.applications.listAllMembers(PUGUH_DEMO.applicationId)),
+    },
+    {
+      method: "applications.addMember",
+      setup: (p, id) => Effect.all({ app: application(p, id), user: acmeMember() }),
+      call: (p, made: { app: { id: string }; user: { id: string } }) =>
+        p.applications.addMember({ appId: made.app.id, userId: made.user.id, role: "viewer" }),
+    },
+    // billing
     { method: "billing.getPlans", call: (p) => p.billing.getPlans() },
-    { method: "billing.getUsage", call: (p) => p.billing.getUsage(PUGUH_DEMO.organizationId) },
+    { method: "billing.getPlan", call: (p) => p.billing.getPlan("pro") },
+    { method: "billing.getSubscription", call: (p) => p.billing.getSubscription(acme) },
+    {
+      method: "billing.createSubscription",
+      setup: organization,
+      call: (p, made: { id: string }) =>
+        p.billing.createSubscription({ orgId: made.id, planId: "pro", paymentMethodId: "pm_card_visa" }),
+    },
+    {
+      method: "billing.upgrade",
+      setup: subscribed,
+      call: (p, made: { id: string }) => p.billing.upgrade({ orgId: made.id, planId: "business" }),
+    },
+    { method: "billing.cancel", setup: subscribed, call: (p, made: { id: string }) => p.billing.cancel(made.id) },
+    { method: "billing.getInvoices", call: (p) => p.billing.getInvoices(acme) },
+    { method: "billing.getUsage", call: (p) => p.billing.getUsage(acme) },
   ],
 })
