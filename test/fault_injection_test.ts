@@ -37,7 +37,7 @@ import {
   type Scope,
 } from "../src/authpi/resources.ts"
 import { PUGUH_DEMO, PuguhMock, totp } from "../mock/puguh/mod.ts"
-import { Puguh, type PuguhService } from "../src/puguh/mod.ts"
+import { type BillingPrefix, Puguh, type PuguhService } from "../src/puguh/mod.ts"
 import { PuguhApi } from "../src/puguh/contract.ts"
 import { CASE_HEADER, type Fault, type FaultyServer, type Received, serveFaulty } from "./_faulty_server.ts"
 
@@ -592,147 +592,159 @@ const mfaOn = (id: string) =>
       clock.advance(30_000)
     }))
 
-describeSuite<PuguhService>({
-  api: PuguhApi,
-  use: (headers, timeout, f) =>
-    using(
-      Puguh,
-      Puguh.layer({
-        accessToken: signedIn.get(headers[CASE_HEADER]) ?? owner.accessToken,
-        baseUrl: base("puguh"),
-        ...transport(headers, timeout),
-      }).pipe(Layer.provide(fetchLayer())),
-    )(f),
-  cases: [
-    // auth
-    { method: "auth.login", call: (p) => p.auth.login({ email: PUGUH_DEMO.email, password: PUGUH_DEMO.password }) },
-    {
-      method: "auth.register",
-      setup: () => Effect.sync(() => `${slug()}@example.com`),
-      call: (p, email: string) => p.auth.register({ email, password: "correct-horse-battery" }),
-      after: (_, email: string, succeeded) =>
-        Effect.sync(() => succeeded && assert.ok(puguh.state.userByEmail(email) !== undefined, "not registered")),
-    },
-    {
-      method: "auth.refreshToken",
-      setup: () => Effect.promise(() => puguh.state.issueTokens(puguh.state.userByEmail(PUGUH_DEMO.email)!.id)),
-      call: (p, made: { refreshToken: string }) => p.auth.refreshToken(made.refreshToken),
-    },
-    { method: "auth.validateToken", call: (p) => p.auth.validateToken(owner.accessToken) },
-    {
-      method: "auth.requestMagicLink",
-      setup: (_, id) => Effect.map(ownUser(id), (user) => user.email),
-      call: (p, email: string) => p.auth.requestMagicLink(email),
-      after: (_, email: string, succeeded) =>
-        Effect.sync(() => {
-          const sent = puguh.state.outbox(email).length
-          assert.ok(succeeded ? sent === 1 : sent <= 1, `${sent} links sent`)
-        }),
-    },
-    {
-      method: "auth.verifyMagicLink",
-      setup: (_, id) =>
-        Effect.map(ownUser(id), (user) => {
-          puguh.state.requestMagicLink(user.email, server.url)
-          return puguh.state.outbox(user.email)[0].token
-        }),
-      call: (p, token: string) => p.auth.verifyMagicLink(token),
-    },
-    { method: "auth.setupMfa", setup: (_, id) => ownUser(id), call: (p) => p.auth.setupMfa() },
-    {
-      method: "auth.confirmMfa",
-      setup: (_, id) => mfaSetUp(id),
-      call: (p, made: { secret: string }) => Effect.flatMap(code(made.secret), p.auth.confirmMfa),
-    },
-    {
-      method: "auth.disableMfa",
-      setup: (_, id) => mfaOn(id),
-      call: (p, made: { secret: string }) => Effect.flatMap(code(made.secret), p.auth.disableMfa),
-    },
-    { method: "verifyToken", call: (p) => p.verifyToken(owner.accessToken) },
-    // organizations
-    { method: "organizations.list", call: (p) => p.organizations.list() },
-    { method: "organizations.listAll", call: (p) => Stream.runCollect(p.organizations.listAll()) },
-    { method: "organizations.get", call: (p) => p.organizations.get(acme) },
-    { method: "organizations.create", call: (p, _, id) => organization(p, id) },
-    {
-      method: "organizations.update",
-      setup: organization,
-      call: (p, made: { id: string }) => p.organizations.update({ orgId: made.id, name: "renamed" }),
-    },
-    {
-      method: "organizations.delete",
-      setup: organization,
-      call: (p, made: { id: string }) => p.organizations.delete(made.id),
-    },
-    { method: "organizations.listMembers", call: (p) => p.organizations.listMembers(acme) },
-    { method: "organizations.listAllMembers", call: (p) => Stream.runCollect(p.organizations.listAllMembers(acme)) },
-    {
-      method: "organizations.inviteMember",
-      setup: () => Effect.sync(() => `${slug()}@example.com`),
-      call: (p, email: string) => p.organizations.inviteMember({ orgId: acme, email, role: "viewer" }),
-      after: (_, email: string, succeeded) =>
-        Effect.sync(() => {
-          const invited = puguh.state.invitations(acme).filter((i) => i.email === email).length
-          assert.ok(succeeded ? invited === 1 : invited <= 1, `${invited} invitations`)
-        }),
-    },
-    {
-      method: "organizations.updateMemberRole",
-      setup: acmeMember,
-      call: (p, made: { id: string }) =>
-        p.organizations.updateMemberRole({ orgId: acme, userId: made.id, role: "admin" }),
-    },
-    {
-      method: "organizations.removeMember",
-      setup: acmeMember,
-      call: (p, made: { id: string }) => p.organizations.removeMember({ orgId: acme, userId: made.id }),
-    },
-    // applications
-    { method: "applications.list", call: (p) => p.applications.list(acme) },
-    { method: "applications.listAll", call: (p) => Stream.runCollect(p.applications.listAll(acme)) },
-    { method: "applications.get", call: (p) => p.applications.get(PUGUH_DEMO.applicationId) },
-    { method: "applications.create", call: (p, _, id) => application(p, id) },
-    {
-      method: "applications.update",
-      setup: application,
-      call: (p, made: { id: string }) => p.applications.update({ appId: made.id, name: "renamed" }),
-    },
-    {
-      method: "applications.delete",
-      setup: application,
-      call: (p, made: { id: string }) => p.applications.delete(made.id),
-    },
-    { method: "applications.listMembers", call: (p) => p.applications.listMembers(PUGUH_DEMO.applicationId) },
-    {
-      method: "applications.listAllMembers",
-      call: (p) => Stream.runCollect(p.applications.listAllMembers(PUGUH_DEMO.applicationId)),
-    },
-    {
-      method: "applications.addMember",
-      setup: (p, id) => Effect.all({ app: application(p, id), user: acmeMember() }),
-      call: (p, made: { app: { id: string }; user: { id: string } }) =>
-        p.applications.addMember({ appId: made.app.id, userId: made.user.id, role: "viewer" }),
-    },
-    // billing
-    { method: "billing.getPlans", call: (p) => p.billing.getPlans() },
-    { method: "billing.getPlan", call: (p) => p.billing.getPlan("pro") },
-    { method: "billing.getSubscription", call: (p) => p.billing.getSubscription(acme) },
-    {
-      method: "billing.createSubscription",
-      setup: organization,
-      call: (p, made: { id: string }) =>
-        p.billing.createSubscription({ orgId: made.id, planId: "pro", paymentMethodId: "pm_card_visa" }),
-    },
-    {
-      method: "billing.upgrade",
-      setup: subscribed,
-      call: (p, made: { id: string }) => p.billing.upgrade({ orgId: made.id, planId: "business" }),
-    },
-    { method: "billing.cancel", setup: subscribed, call: (p, made: { id: string }) => p.billing.cancel(made.id) },
-    { method: "billing.getInvoices", call: (p) => p.billing.getInvoices(acme) },
-    { method: "billing.getUsage", call: (p) => p.billing.getUsage(acme) },
-  ],
+/** The billing calls, served at either prefix. */
+const billing: ReadonlyArray<Case<PuguhService>> = [
+  { method: "billing.getPlans", call: (p) => p.billing.getPlans() },
+  { method: "billing.getPlan", call: (p) => p.billing.getPlan("pro") },
+  { method: "billing.getSubscription", call: (p) => p.billing.getSubscription(acme) },
+  {
+    method: "billing.createSubscription",
+    setup: organization,
+    call: (p, made: { id: string }) =>
+      p.billing.createSubscription({ orgId: made.id, planId: "pro", paymentMethodId: "pm_card_visa" }),
+  },
+  {
+    method: "billing.upgrade",
+    setup: subscribed,
+    call: (p, made: { id: string }) => p.billing.upgrade({ orgId: made.id, planId: "business" }),
+  },
+  { method: "billing.cancel", setup: subscribed, call: (p, made: { id: string }) => p.billing.cancel(made.id) },
+  { method: "billing.getInvoices", call: (p) => p.billing.getInvoices(acme) },
+  { method: "billing.getUsage", call: (p) => p.billing.getUsage(acme) },
+]
+/** PUGUH's suite: its client with `options`, `cases`. */
+const puguhSuite = (cases: ReadonlyArray<Case<PuguhService>>, options: { billingPrefix?: BillingPrefix } = {}) =>
+  describeSuite<PuguhService>({
+    api: PuguhApi,
+    use: (headers, timeout, f) =>
+      using(
+        Puguh,
+        Puguh.layer({
+          accessToken: signedIn.get(headers[CASE_HEADER]) ?? owner.accessToken,
+          baseUrl: base("puguh"),
+          ...options,
+          ...transport(headers, timeout),
+        }).pipe(Layer.provide(fetchLayer())),
+      )(f),
+    cases,
+  })
+
+puguhSuite([
+  // auth
+  { method: "auth.login", call: (p) => p.auth.login({ email: PUGUH_DEMO.email, password: PUGUH_DEMO.password }) },
+  {
+    method: "auth.register",
+    setup: () => Effect.sync(() => `${slug()}@example.com`),
+    call: (p, email: string) => p.auth.register({ email, password: "correct-horse-battery" }),
+    after: (_, email: string, succeeded) =>
+      Effect.sync(() => succeeded && assert.ok(puguh.state.userByEmail(email) !== undefined, "not registered")),
+  },
+  {
+    method: "auth.refreshToken",
+    setup: () => Effect.promise(() => puguh.state.issueTokens(puguh.state.userByEmail(PUGUH_DEMO.email)!.id)),
+    call: (p, made: { refreshToken: string }) => p.auth.refreshToken(made.refreshToken),
+  },
+  { method: "auth.validateToken", call: (p) => p.auth.validateToken(owner.accessToken) },
+  {
+    method: "auth.requestMagicLink",
+    setup: (_, id) => Effect.map(ownUser(id), (user) => user.email),
+    call: (p, email: string) => p.auth.requestMagicLink(email),
+    after: (_, email: string, succeeded) =>
+      Effect.sync(() => {
+        const sent = puguh.state.outbox(email).length
+        assert.ok(succeeded ? sent === 1 : sent <= 1, `${sent} links sent`)
+      }),
+  },
+  {
+    method: "auth.verifyMagicLink",
+    setup: (_, id) =>
+      Effect.map(ownUser(id), (user) => {
+        puguh.state.requestMagicLink(user.email, server.url)
+        return puguh.state.outbox(user.email)[0].token
+      }),
+    call: (p, token: string) => p.auth.verifyMagicLink(token),
+  },
+  { method: "auth.setupMfa", setup: (_, id) => ownUser(id), call: (p) => p.auth.setupMfa() },
+  {
+    method: "auth.confirmMfa",
+    setup: (_, id) => mfaSetUp(id),
+    call: (p, made: { secret: string }) => Effect.flatMap(code(made.secret), p.auth.confirmMfa),
+  },
+  {
+    method: "auth.disableMfa",
+    setup: (_, id) => mfaOn(id),
+    call: (p, made: { secret: string }) => Effect.flatMap(code(made.secret), p.auth.disableMfa),
+  },
+  { method: "verifyToken", call: (p) => p.verifyToken(owner.accessToken) },
+  // organizations
+  { method: "organizations.list", call: (p) => p.organizations.list() },
+  { method: "organizations.listAll", call: (p) => Stream.runCollect(p.organizations.listAll()) },
+  { method: "organizations.get", call: (p) => p.organizations.get(acme) },
+  { method: "organizations.create", call: (p, _, id) => organization(p, id) },
+  {
+    method: "organizations.update",
+    setup: organization,
+    call: (p, made: { id: string }) => p.organizations.update({ orgId: made.id, name: "renamed" }),
+  },
+  {
+    method: "organizations.delete",
+    setup: organization,
+    call: (p, made: { id: string }) => p.organizations.delete(made.id),
+  },
+  { method: "organizations.listMembers", call: (p) => p.organizations.listMembers(acme) },
+  { method: "organizations.listAllMembers", call: (p) => Stream.runCollect(p.organizations.listAllMembers(acme)) },
+  {
+    method: "organizations.inviteMember",
+    setup: () => Effect.sync(() => `${slug()}@example.com`),
+    call: (p, email: string) => p.organizations.inviteMember({ orgId: acme, email, role: "viewer" }),
+    after: (_, email: string, succeeded) =>
+      Effect.sync(() => {
+        const invited = puguh.state.invitations(acme).filter((i) => i.email === email).length
+        assert.ok(succeeded ? invited === 1 : invited <= 1, `${invited} invitations`)
+      }),
+  },
+  {
+    method: "organizations.updateMemberRole",
+    setup: acmeMember,
+    call: (p, made: { id: string }) =>
+      p.organizations.updateMemberRole({ orgId: acme, userId: made.id, role: "admin" }),
+  },
+  {
+    method: "organizations.removeMember",
+    setup: acmeMember,
+    call: (p, made: { id: string }) => p.organizations.removeMember({ orgId: acme, userId: made.id }),
+  },
+  // applications
+  { method: "applications.list", call: (p) => p.applications.list(acme) },
+  { method: "applications.listAll", call: (p) => Stream.runCollect(p.applications.listAll(acme)) },
+  { method: "applications.get", call: (p) => p.applications.get(PUGUH_DEMO.applicationId) },
+  { method: "applications.create", call: (p, _, id) => application(p, id) },
+  {
+    method: "applications.update",
+    setup: application,
+    call: (p, made: { id: string }) => p.applications.update({ appId: made.id, name: "renamed" }),
+  },
+  {
+    method: "applications.delete",
+    setup: application,
+    call: (p, made: { id: string }) => p.applications.delete(made.id),
+  },
+  { method: "applications.listMembers", call: (p) => p.applications.listMembers(PUGUH_DEMO.applicationId) },
+  {
+    method: "applications.listAllMembers",
+    call: (p) => Stream.runCollect(p.applications.listAllMembers(PUGUH_DEMO.applicationId)),
+  },
+  {
+    method: "applications.addMember",
+    setup: (p, id) => Effect.all({ app: application(p, id), user: acmeMember() }),
+    call: (p, made: { app: { id: string }; user: { id: string } }) =>
+      p.applications.addMember({ appId: made.app.id, userId: made.user.id, role: "viewer" }),
+  },
+  ...billing,
+])
+// The same calls at the other prefix the API serves billing under: every endpoint of the definition.
+puguhSuite(billing.map((c) => ({ ...c, method: `${c.method} at /api/v1/billing` })), {
+  billingPrefix: "/api/v1/billing",
 })
 
 // The APIs' cases together under each fault: the waits (a Retry-After, a timeout) overlap.
