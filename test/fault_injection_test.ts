@@ -333,8 +333,8 @@ const kept = <A>(made: A | Refusal): A => {
 let markers = 0
 /** A word of its own for each thing a case makes, found back in the state by it. */
 const marker = () => `m${++markers}x`
-/** A valid create body of each row the API creates, `m` in a field the item keeps. */
 const invitation = (m: string) => ({ email_invited: `${m}@example.com`, scopes: ["read"] })
+/** A valid create body of each row the API creates (`{ name }` unless named here), `m` in a field the item keeps. */
 const bodies: Readonly<Record<string, (m: string) => Record<string, unknown>>> = {
   webhooks: (m) => ({ name: m, url: "http://127.0.0.1:9/hook", events: ["fault.test"] }),
   domains: (m) => ({ host: `${m}.example.com` }),
@@ -350,11 +350,11 @@ const bodies: Readonly<Record<string, (m: string) => Record<string, unknown>>> =
 }
 const bodyOf = (name: ResourceName, m: string) => (bodies[name] ?? ((m: string) => ({ name: m })))(m)
 /** Items the API cannot create, as the mock's tests seed them. */
-const seeds: Readonly<Record<string, (parents: Record<string, string>) => Record<string, unknown>>> = {
-  events: () => ({ type: "user.created", data: {} }),
-  sessions: () => ({ status: "active", ip: "203.0.113.7", user_agent: "Mozilla/5.0" }),
-  trustedDevices: () => ({ name: "Laptop", last_seen_at: 0 }),
-  deliveries: () => ({
+const seeds: Readonly<Record<string, Record<string, unknown>>> = {
+  events: { type: "user.created", data: {} },
+  sessions: { status: "active", ip: "203.0.113.7", user_agent: "Mozilla/5.0" },
+  trustedDevices: { name: "Laptop", last_seen_at: 0 },
+  deliveries: {
     event_id: "evt_1",
     event_type: "user.created",
     attempt: 1,
@@ -362,7 +362,7 @@ const seeds: Readonly<Record<string, (parents: Record<string, string>) => Record
     response_code: 500,
     duration_ms: 1,
     next_attempt_at: null,
-  }),
+  },
 }
 /** A fresh parent of each kind, made in the state (no request). */
 const parentRows: Readonly<Record<string, ResourceName>> = {
@@ -394,12 +394,11 @@ const madeItem = (name: ResourceName, spec: ResourceSpec): Made => {
   const seed = seeds[name]
   const item = seed === undefined
     ? kept(state.create(account, name, params, bodyOf(name, marker()))).item
-    : kept(state.seed(account, name, params, seed(params)))
+    : kept(state.seed(account, name, params, seed))
   return { params, id: item.id }
 }
 /** The client's object of a row, under `params`. */
-const resourceOf = (a: AuthPIS, spec: ResourceSpec, params: Record<string, string>) => {
-  const p = params
+const resourceOf = (a: AuthPIS, spec: ResourceSpec, p: Record<string, string>) => {
   const scopes: Record<Scope, () => unknown> = {
     account: () => a,
     webhook: () => a.webhook(p.webhook_id),
@@ -499,7 +498,9 @@ const resourceCases = (name: ResourceName, spec: ResourceSpec): Array<Case<AuthP
             assert.ok(succeeded ? count === 2 : count <= 2, `${count} deliveries`)
           } else if (succeeded && method === "POST") {
             const item = itemOf(name, made) as Record<string, unknown>
-            for (const [field, value] of Object.entries(actionEffects[action] ?? {})) {
+            const effect = actionEffects[action]
+            assert.ok(effect !== undefined, `${action}: its effect on the item is not named here`)
+            for (const [field, value] of Object.entries(effect)) {
               assert.equal(item[field], value, `${action}: ${field}`)
             }
           }
