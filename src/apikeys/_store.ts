@@ -3,6 +3,8 @@
 // Each row is decoded by a schema (SqlSchema); a statement that fails, or a row that does not decode, fails
 // with `KeyStoreUnavailable`. The statements that race under concurrency are each one atomic statement: the
 // rate-limit count, the use count, and the compare-and-set updates of `replaceMetadata` and `claimForRotation`.
+// MySQL has neither `RETURNING` nor `ON CONFLICT`: there, each of those is its own statement, read back in the
+// same transaction (the row stays locked until it commits), or counted by the rows it changed.
 import { Effect, Option, Schema, SchemaTransformation } from "effect"
 import { SqlClient, type SqlError, SqlSchema } from "effect/sql"
 import {
@@ -124,6 +126,10 @@ const orNotFound = <A, E, R, N>(
  */
 export const makeStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const mysql = sql.onDialectOrElse({ mysql: () => true, orElse: () => false })
+  /** How many rows a MySQL statement matched. */
+  const matched = (statement: { readonly raw: Effect.Effect<unknown, SqlError.SqlError> }) =>
+    Effect.map(statement.raw, (header) => Number((header as { readonly affectedRows?: unknown }).affectedRows ?? 0))
 
   const organization = SqlSchema.findOneOption({
     Request: Schema.String,
@@ -209,7 +215,12 @@ export const makeStore = Effect.gen(function* () {
     Request: Schema.Struct({ keyId: Schema.String, at: Schema.Number }),
     Result: Schema.Struct({ use_count: BigIntColumn }),
     execute: ({ keyId, at }) =>
-      sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
+      mysql
+        ? sql.withTransaction(Effect.andThen(
+          sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId}`,
+          sql`SELECT use_count FROM api_keys WHERE id = ${keyId}`,
+        ))
+        : sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
   })
   const countRequest = SqlSchema.findOneOption({
     Request: Schema.Struct({
@@ -220,7 +231,17 @@ export const makeStore = Effect.gen(function* () {
     }),
     Result: Schema.Struct({ count: BigIntColumn }),
     execute: ({ keyId, window, windowStart, limit }) =>
-      sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
+      mysql
+        ? sql.withTransaction(Effect.gen(function* () {
+          yield* sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
+            VALUES (${keyId}, ${window}, ${windowStart}, 0) ON DUPLICATE KEY UPDATE count = count`
+          const where = sql`key_id = ${keyId} AND window_name = ${window} AND window_start = ${windowStart}`
+          const counted = yield* matched(
+            sql`UPDATE rate_limit_counters SET count = count + 1 WHERE ${where} AND count < ${limit}`,
+          )
+          return counted === 0 ? [] : yield* sql`SELECT count FROM rate_limit_counters WHERE ${where}`
+        }))
+        : sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
         VALUES (${keyId}, ${window}, ${windowStart}, 1)
         ON CONFLICT (key_id, window_name, window_start)
         DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
@@ -235,7 +256,15 @@ export const makeStore = Effect.gen(function* () {
     }),
     Result: KeyRow,
     execute: ({ keyId, previous, metadata, expiresAt }) =>
-      sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt}
+      mysql
+        ? sql.withTransaction(Effect.gen(function* () {
+          const rows = yield* matched(
+            sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt}
+              WHERE id = ${keyId} AND metadata = ${previous}`,
+          )
+          return rows === 0 ? [] : yield* sql`SELECT * FROM api_keys WHERE id = ${keyId}`
+        }))
+        : sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt}
         WHERE id = ${keyId} AND metadata = ${previous} RETURNING *`,
   })
 
@@ -252,7 +281,10 @@ export const makeStore = Effect.gen(function* () {
     /** Links a product to a project; linking twice is a no-op. */
     link: (productId: string, projectId: string): Effect.Effect<void, KeyStoreUnavailable> =>
       stored(Effect.asVoid(
-        sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
+        mysql
+          ? sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
+            ON DUPLICATE KEY UPDATE project_id = project_id`
+          : sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
           ON CONFLICT (project_id, product_id) DO NOTHING`,
       )),
     linked: (projectId: string, productId: string): Effect.Effect<boolean, KeyStoreUnavailable> =>
@@ -323,19 +355,30 @@ export const makeStore = Effect.gen(function* () {
       at: number,
       until: number,
     ): Effect.Effect<boolean, KeyStoreUnavailable> =>
-      stored(Effect.map(
-        sql`UPDATE api_keys SET replaced_by = ${successorId},
+      stored(
+        mysql
+          ? Effect.map(
+            matched(sql`UPDATE api_keys SET replaced_by = ${successorId},
+              revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
+              WHERE id = ${keyId} AND replaced_by IS NULL AND (revoked_at IS NULL OR revoked_at > ${at})`),
+            (rows) => rows > 0,
+          )
+          : Effect.map(
+            sql`UPDATE api_keys SET replaced_by = ${successorId},
           revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
           WHERE id = ${keyId} AND replaced_by IS NULL AND (revoked_at IS NULL OR revoked_at > ${at})
           RETURNING id`,
-        (rows) => rows.length > 0,
-      )),
+            (rows) => rows.length > 0,
+          ),
+      ),
     /** Deletes the key and its counters, and clears the pointer of the key it replaced, in one transaction. */
     deleteKey: (keyId: string): Effect.Effect<void, KeyNotFound | KeyStoreUnavailable> =>
       stored(sql.withTransaction(Effect.gen(function* () {
         yield* sql`UPDATE api_keys SET replaced_by = NULL WHERE replaced_by = ${keyId}`
-        const rows = yield* sql`DELETE FROM api_keys WHERE id = ${keyId} RETURNING id`
-        if (rows.length === 0) return yield* new KeyNotFound({ keyId })
+        const deleted = mysql
+          ? yield* matched(sql`DELETE FROM api_keys WHERE id = ${keyId}`)
+          : (yield* sql`DELETE FROM api_keys WHERE id = ${keyId} RETURNING id`).length
+        if (deleted === 0) return yield* new KeyNotFound({ keyId })
       }))),
     /** Runs `effect` in a transaction. */
     transaction: <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | KeyStoreUnavailable, R> =>

@@ -94,6 +94,7 @@ export {
 } from "./key_format.ts"
 export { migrate, migrations, MIGRATIONS_TABLE } from "./migrations.ts"
 export { SqliteClient, type SqliteOptions } from "../sql/sqlite.ts"
+export { MysqlClient, type MysqlOptions } from "../sql/mysql.ts"
 export {
   apiKeyMiddleware,
   AuthenticatedKey,
