@@ -1,6 +1,6 @@
 /**
- * API keys: issue, scope, validate, rate-limit, track, rotate and revoke keys on SQLite or
- * PostgreSQL, the Effect equivalent of apikeys-platform 0.1.2 (and what 0.2.0 added); request
+ * API keys: issue, scope, validate, rate-limit, track, rotate and revoke keys on SQLite,
+ * PostgreSQL or MySQL (chosen by URL, as the seed: `ApiKeys.layerUrl("sqlite:///keys.db")`), the Effect equivalent of apikeys-platform 0.1.2 (and what 0.2.0 added); request
  * guards for servers; the service's HTTP API and a typed client for it.
  *
  * @example
@@ -94,7 +94,14 @@ export {
 } from "./key_format.ts"
 export { migrate, migrations, MIGRATIONS_TABLE } from "./migrations.ts"
 export { SqliteClient, type SqliteOptions } from "../sql/sqlite.ts"
-export { MysqlClient, type MysqlOptions } from "../sql/mysql.ts"
+export {
+  createTables,
+  DATABASE_SCHEMES,
+  type DatabaseLocation,
+  InvalidDatabaseUrl,
+  parseDatabaseUrl,
+  sqlClientLayer,
+} from "./database_url.ts"
 export {
   apiKeyMiddleware,
   AuthenticatedKey,

@@ -1,6 +1,7 @@
 /**
  * The `ApiKeys` service: organizations, projects, products and API keys on any `effect/sql`
- * `SqlClient` (SQLite through {@linkcode SqliteClient}, PostgreSQL through `@effect/sql-pg`).
+ * `SqlClient` (SQLite through {@linkcode SqliteClient}, PostgreSQL through `@effect/sql-pg`, MySQL
+ * through `mysql2`), or on the database a URL names.
  * This module holds its interface, its options and its layers; `makeApiKeys` builds it.
  *
  * Validation runs in the seed's order (contracts §4.1, §4.4): format (no database access) ->
@@ -10,7 +11,7 @@
  *
  * @module
  */
-import { Context, type Duration, Effect, Layer, type Redacted, type Schema } from "effect"
+import { Config, Context, type Duration, Effect, Layer, type Redacted, type Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { ApiKey, KeyStatus, Organization, Product, Project, RateLimit } from "./contract.ts"
 import {
@@ -29,6 +30,7 @@ import type { Plaintext } from "./key_format.ts"
 import { makeApiKeys } from "./make_api_keys.ts"
 import { migrate } from "./migrations.ts"
 import { SqliteClient, type SqliteOptions } from "../sql/sqlite.ts"
+import { type InvalidDatabaseUrl, sqlClientLayer } from "./database_url.ts"
 
 export { makeApiKeys }
 
@@ -221,8 +223,9 @@ const ApiKeysBase: Context.ServiceClass<ApiKeys, "@gatehouse/sdk/ApiKeys", ApiKe
  * The key service.
  *
  * `ApiKeys.layer` runs on the `SqlClient` you provide (and applies the migrations);
- * `ApiKeys.layerSqlite` brings its own SQLite database, a file or `":memory:"`. For PostgreSQL,
- * provide `PgClient.layer` from `@effect/sql-pg`. A remote key service is `ApiKeysHttp.layer`.
+ * `ApiKeys.layerUrl` on the database a URL names (`sqlite:///keys.db`, `postgres://...`,
+ * `mysql://...`), `ApiKeys.layerConfig` on `APIKEYS_DATABASE_URL`; `ApiKeys.layerSqlite` brings
+ * its own SQLite database, a file or `":memory:"`. A remote key service is `ApiKeysHttp.layer`.
  *
  * @example
  * ```ts
@@ -261,4 +264,21 @@ export class ApiKeys extends ApiKeysBase {
         ),
       ),
     )
+
+  /**
+   * On the database a URL names, as the seed's `APIKeyClient(db_url)`: `sqlite:///keys.db`,
+   * `sqlite://:memory:`, `postgres://` or `postgresql://`, `mysql://` or `mariadb://`, with an
+   * optional `+driver` suffix. An unsupported URL fails with `InvalidDatabaseUrl`.
+   */
+  static readonly layerUrl = (
+    url: string | Redacted.Redacted<string>,
+    options: ApiKeysOptions = {},
+  ): Layer.Layer<ApiKeys, InvalidDatabaseUrl | KeyStoreUnavailable> =>
+    ApiKeys.layer(options).pipe(Layer.provide(sqlClientLayer(url)))
+
+  /** {@linkcode ApiKeys.layerUrl} on the URL in `APIKEYS_DATABASE_URL` (read through `Config`). */
+  static readonly layerConfig = (
+    options: ApiKeysOptions = {},
+  ): Layer.Layer<ApiKeys, InvalidDatabaseUrl | KeyStoreUnavailable | Config.ConfigError> =>
+    Layer.unwrap(Effect.map(Config.Redacted("APIKEYS_DATABASE_URL"), (url) => ApiKeys.layerUrl(url, options)))
 }

@@ -3,18 +3,8 @@
  *
  * `@effect/sql-mysql2`'s v4 release candidate imports `effect/unstable/*`, which effect 4.1.0 no
  * longer has, so this adapter stands in until a stable driver exists. A pool of connections; a
- * transaction holds one of them; errors are classified by MySQL's error numbers.
- *
- * @example
- * ```ts
- * import { Effect, Redacted } from "effect"
- * import { SqlClient } from "effect/sql"
- * import { MysqlClient } from "@gatehouse/sdk/apikeys"
- *
- * const program = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`select 1 as one`).pipe(
- *   Effect.provide(MysqlClient.layer({ url: Redacted.make("mysql://root@127.0.0.1:3306/app") })),
- * )
- * ```
+ * transaction holds one of them; errors are classified by MySQL's error numbers. Users reach it
+ * through a `mysql://` URL (`sqlClientLayer`, `ApiKeys.layerUrl`), which loads `mysql2` only then.
  *
  * @module
  */
@@ -171,21 +161,7 @@ const make = (
     })
   })
 
-/**
- * The `mysql2` `SqlClient`: `MysqlClient.layer({ url })` provides `SqlClient.SqlClient` on MySQL
- * or MariaDB.
- *
- * @example
- * ```ts
- * import { Effect, Redacted } from "effect"
- * import { SqlClient } from "effect/sql"
- * import { MysqlClient } from "@gatehouse/sdk/apikeys"
- *
- * const program = Effect.flatMap(SqlClient.SqlClient, (sql) => sql`select 1 as one`).pipe(
- *   Effect.provide(MysqlClient.layer({ url: Redacted.make("mysql://root@127.0.0.1:3306/app") })),
- * )
- * ```
- */
+/** The `mysql2` `SqlClient`: `MysqlClient.layer({ url })` provides `SqlClient.SqlClient` on MySQL or MariaDB. */
 export const MysqlClient: {
   /** Builds a client in a scope: the pool ends with it. It needs `Reactivity`. */
   readonly make: (
