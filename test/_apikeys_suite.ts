@@ -261,7 +261,17 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
           "InsufficientScope",
         )
         assert.deepEqual(scope.missingScopes, ["write", "admin"])
-        assert.equal((await keys((k) => k.getKey(orgWide.key.id))).useCount, 1, "refusals are not uses")
+        // requiredScope, the seed's single scope, adds to requiredScopes.
+        await keys((k) => k.validateKey(orgWide.plaintext, { requiredScope: "read" }))
+        const single = await fails(
+          Effect.flatMap(
+            service,
+            (k) => k.validateKey(orgWide.plaintext, { requiredScopes: ["read"], requiredScope: "write" }),
+          ),
+          "InsufficientScope",
+        )
+        assert.deepEqual(single.missingScopes, ["write"])
+        assert.equal((await keys((k) => k.getKey(orgWide.key.id))).useCount, 2, "refusals are not uses")
       })
 
       it("follows the seed's order: revoked before expired before scope", async () => {
@@ -273,6 +283,23 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
         await keys((k) => k.revokeKey(created.key.id))
         await fails(Effect.flatMap(service, (k) => k.validateKey(created.plaintext, wrong)), "RevokedKey")
         await fails(Effect.flatMap(service, (k) => k.validateKey("sk_bad", wrong)), "InvalidKey")
+      })
+
+      it("computes retryAfter as upstream does: max(1, whole seconds to the window's end + 1)", async () => {
+        const { org } = await setup()
+        const refusedAfter = async (window: "second" | "hour", elapsed: Duration.Input) => {
+          const created = await keys((k) => k.createKey(org.id, { metadata: { rateLimit: { requests: 1, window } } }))
+          const validate = Effect.flatMap(service, (k) => k.validateKey(created.plaintext))
+          const refused = await okAt(Effect.gen(function* () {
+            yield* TestClock.adjust(elapsed)
+            yield* validate
+            return yield* Effect.flip(validate)
+          }))
+          assert.equal(refused._tag, "QuotaExceeded")
+          return refused._tag === "QuotaExceeded" ? Duration.toMillis(refused.retryAfter) : -1
+        }
+        assert.equal(await refusedAfter("second", "250 millis"), 1_000) // int(0.75) + 1
+        assert.equal(await refusedAfter("hour", "1799500 millis"), 1_801_000) // int(1800.5) + 1
       })
 
       it("enforces the key's rate limit per fixed window, with retryAfter to the window's end", async () => {
@@ -291,7 +318,8 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
         }))
         assert.equal(result.refused._tag, "QuotaExceeded")
         if (result.refused._tag !== "QuotaExceeded") return
-        assert.equal(Duration.toMillis(result.refused.retryAfter), 50_000)
+        // Upstream's delay: max(1, whole seconds to the window's end + 1).
+        assert.equal(Duration.toMillis(result.refused.retryAfter), 51_000)
         assert.deepEqual(result.refused.limit, { requests: 3, window: "minute" })
         assert.equal(result.again.useCount, 4)
       })

@@ -60,7 +60,12 @@ const lifecycle = async (keys: Run) => {
   )
   assert.ok(Redacted.isRedacted(created.plaintext))
   assert.equal((await ok((k) => k.verifyKey(created.plaintext))).id, created.key.id)
-  await ok((k) => k.validateKey(created.plaintext, { productId: product.id }))
+  const missing = failureOf(
+    await keys((k) => k.validateKey(created.plaintext, { requiredScope: "write" })),
+    "InsufficientScope",
+  )
+  assert.deepEqual(missing.missingScopes, ["write"])
+  await ok((k) => k.validateKey(created.plaintext, { productId: product.id, requiredScope: "read" }))
   const quota = failureOf(await keys((k) => k.validateKey(created.plaintext)), "QuotaExceeded")
   assert.ok(quota.retryAfter !== undefined)
   const scope = failureOf(await keys((k) => k.verifyKey("sk_nope")), "InvalidKey")

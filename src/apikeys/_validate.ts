@@ -84,7 +84,10 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
           : yield* store.products.inOrganization(needs.productId, key.org_id)
         if (!reaches) return yield* refuse("product")
       }
-      const missing = (needs.requiredScopes ?? []).filter((scope) => !metadata.scopes.includes(scope))
+      const required = needs.requiredScope === undefined
+        ? needs.requiredScopes ?? []
+        : [...new Set([...(needs.requiredScopes ?? []), needs.requiredScope])]
+      const missing = required.filter((scope) => !metadata.scopes.includes(scope))
       if (missing.length > 0) return yield* refuse("scope", missing)
     })
 
@@ -95,7 +98,9 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
       const start = Math.floor(at / size) * size
       const counted = yield* store.countRequest(key.id, limit.window, start, limit.requests)
       if (counted._tag === "None") {
-        return yield* new QuotaExceeded({ keyId: key.id, limit, retryAfter: Duration.millis(start + size - at) })
+        // Upstream's delay (0.2.0): the whole seconds to the window's end, plus one; at least one.
+        const retryAfter = Duration.seconds(Math.max(1, Math.floor((start + size - at) / 1000) + 1))
+        return yield* new QuotaExceeded({ keyId: key.id, limit, retryAfter })
       }
       // The first request of a window: the earlier windows are over.
       if (counted.value === 1) yield* store.dropCountersBefore(key.id, start)

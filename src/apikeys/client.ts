@@ -161,8 +161,16 @@ const make = (options: ApiKeysHttpClientOptions) =>
         client.send(endpoints.verifyKey, { payload: { key: revealKey(plaintext) } }).pipe(
           only("InvalidKey", "RevokedKey", "ExpiredKey"),
         ),
-      validateKey: (plaintext, validate = {}) =>
-        client.send(endpoints.validateKey, { payload: defined({ key: revealKey(plaintext), ...validate }) }).pipe(
+      validateKey: (plaintext, { requiredScope, ...validate } = {}) =>
+        client.send(endpoints.validateKey, {
+          payload: defined({
+            key: revealKey(plaintext),
+            ...validate,
+            requiredScopes: requiredScope === undefined
+              ? validate.requiredScopes
+              : [...new Set([...(validate.requiredScopes ?? []), requiredScope])],
+          }),
+        }).pipe(
           only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
         ),
       revokeKey: (keyId) =>

@@ -76,6 +76,8 @@ export interface ValidateOptions {
   readonly productId?: string | undefined
   /** Every one of these must be among the key's scopes. */
   readonly requiredScopes?: ReadonlyArray<string> | undefined
+  /** One scope the key must have, as well as `requiredScopes`: the seed's `required_scope`. */
+  readonly requiredScope?: string | undefined
 }
 
 /** Filters of the list calls. */
