@@ -5,7 +5,8 @@ import { inspect } from "node:util"
 import { Duration, Effect, Exit, type Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
-import { ApiKeys, type ApiKeysService } from "../src/apikeys/service.ts"
+import { createHash, createHmac } from "node:crypto"
+import { ApiKeys, type ApiKeysOptions, type ApiKeysService, makeApiKeys } from "../src/apikeys/service.ts"
 
 /** What the suite runs on: the service, and the SqlClient under it (to scan tables). */
 export type SuiteLayer = Layer.Layer<ApiKeys | SqlClient.SqlClient, unknown>
@@ -540,6 +541,106 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
         const key = await keys((k) => k.getKey(old.key.id))
         assert.equal(key.replacedBy, null)
         assert.deepEqual(key.revokedAt, new Date(T0 + 3_600_000), "the grace period still ends")
+      })
+    })
+
+    describe("options and stored form", () => {
+      /** Runs `f` on a second service over the same tables, built with `options`. */
+      const withOptions = <A, E>(options: ApiKeysOptions, f: (keys: ApiKeysService) => Effect.Effect<A, E>) =>
+        okAt(Effect.flatMap(makeApiKeys(options), f))
+      const storedRow = (keyId: string) =>
+        rt().runPromise(Effect.flatMap(
+          SqlClient.SqlClient,
+          (sql) =>
+            sql<
+              { key_prefix: string; key_hash: string }
+            >`SELECT key_prefix, key_hash FROM api_keys WHERE id = ${keyId}`,
+        )).then((rows) => rows[0])
+      const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
+
+      it("stores the token's first 8 characters and the lowercase hex SHA-256 of the whole key", async () => {
+        const { org } = await setup()
+        const created = await keys((k) => k.createKey(org.id))
+        const plaintext = Redacted.value(created.plaintext)
+        assert.match(plaintext, /^sk_[A-Za-z0-9_-]{43}$/)
+        const row = await storedRow(created.key.id)
+        assert.equal(row.key_prefix, plaintext.slice(3, 11))
+        assert.equal(created.key.keyPrefix, plaintext.slice(3, 11))
+        assert.match(row.key_hash, /^[0-9a-f]{64}$/)
+        assert.equal(row.key_hash, sha256(plaintext))
+      })
+
+      it("tags keys with an environment, {prefix}_{env}_{token}, which any service verifies and none can alter", async () => {
+        const { org } = await setup()
+        const created = await withOptions({ environment: "live" }, (k) => k.createKey(org.id))
+        const plaintext = Redacted.value(created.plaintext)
+        assert.match(plaintext, /^sk_live_[A-Za-z0-9_-]{43}$/)
+        const row = await storedRow(created.key.id)
+        assert.equal(row.key_prefix, plaintext.slice(-43, -35), "the prefix is read from the token, after the tag")
+        assert.equal(row.key_hash, sha256(plaintext))
+        assert.equal((await withOptions({ environment: "live" }, (k) => k.validateKey(plaintext))).id, created.key.id)
+        assert.equal((await keys((k) => k.verifyKey(plaintext))).id, created.key.id, "an untagged service reads it")
+        const altered = "sk_test_" + plaintext.slice(-43)
+        assert.equal(
+          (await fails(Effect.flatMap(service, (k) => k.verifyKey(altered)), "InvalidKey")).reason,
+          "not_found",
+        )
+        const untagged = "sk_" + plaintext.slice(-43)
+        assert.equal(
+          (await fails(Effect.flatMap(service, (k) => k.verifyKey(untagged)), "InvalidKey")).reason,
+          "not_found",
+        )
+      })
+
+      it("keyPrefix: new keys start with it, and keys with another prefix are malformed", async () => {
+        const { org } = await setup()
+        const created = await withOptions({ keyPrefix: "pk" }, (k) => k.createKey(org.id))
+        const plaintext = Redacted.value(created.plaintext)
+        assert.match(plaintext, /^pk_[A-Za-z0-9_-]{43}$/)
+        assert.equal((await storedRow(created.key.id)).key_hash, sha256(plaintext))
+        assert.equal((await withOptions({ keyPrefix: "pk" }, (k) => k.verifyKey(plaintext))).id, created.key.id)
+        assert.equal(
+          (await fails(Effect.flatMap(service, (k) => k.verifyKey(plaintext)), "InvalidKey")).reason,
+          "malformed",
+        )
+        const sk = await keys((k) => k.createKey(org.id))
+        const refused = await exit(Effect.flatMap(makeApiKeys({ keyPrefix: "pk" }), (k) => k.verifyKey(sk.plaintext)))
+        assert.equal(failureOf(refused, "InvalidKey").reason, "malformed")
+      })
+
+      it("pepper: the stored hash is HMAC-SHA256 under it, and a service without it finds no key", async () => {
+        const { org } = await setup()
+        const pepper = Redacted.make("server-side secret")
+        const created = await withOptions({ pepper }, (k) => k.createKey(org.id))
+        const plaintext = Redacted.value(created.plaintext)
+        const row = await storedRow(created.key.id)
+        assert.equal(row.key_hash, createHmac("sha256", "server-side secret").update(plaintext).digest("hex"))
+        assert.notEqual(row.key_hash, sha256(plaintext))
+        assert.equal((await withOptions({ pepper }, (k) => k.validateKey(plaintext))).id, created.key.id)
+        assert.equal(
+          (await fails(Effect.flatMap(service, (k) => k.verifyKey(plaintext)), "InvalidKey")).reason,
+          "not_found",
+        )
+        const other = await exit(
+          Effect.flatMap(makeApiKeys({ pepper: Redacted.make("another") }), (k) => k.verifyKey(plaintext)),
+        )
+        assert.equal(failureOf(other, "InvalidKey").reason, "not_found")
+      })
+
+      it("trackUsage: false leaves lastUsedAt and useCount alone, on verify and validate", async () => {
+        const { org } = await setup()
+        const created = await keys((k) => k.createKey(org.id))
+        const untracked = await withOptions({ trackUsage: false }, (k) =>
+          Effect.gen(function* () {
+            yield* k.verifyKey(created.plaintext)
+            return yield* k.validateKey(created.plaintext)
+          }))
+        assert.equal(untracked.useCount, 0)
+        assert.equal(untracked.lastUsedAt, null)
+        const stored = await keys((k) => k.getKey(created.key.id))
+        assert.equal(stored.useCount, 0)
+        assert.equal(stored.lastUsedAt, null)
+        assert.equal((await keys((k) => k.validateKey(created.plaintext))).useCount, 1, "the default service counts")
       })
     })
 

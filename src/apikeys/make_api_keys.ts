@@ -101,7 +101,7 @@ export const makeApiKeys = (
     /** Issues a fresh key at `place`: only its prefix and hash are stored. */
     const insertKey = (place: Place, metadata: KeyMetadata, at: number) =>
       Effect.gen(function* () {
-        const plaintext = generateKey(keyPrefix)
+        const plaintext = generateKey(keyPrefix, options.environment)
         // A fresh key is always well formed.
         const form = storedForm(Redacted.value(plaintext), { keyPrefix, pepper: options.pepper })!
         const key: StoredKey = {

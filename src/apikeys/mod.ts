@@ -85,6 +85,7 @@ export {
   generateKey,
   hashesEqual,
   hashKey,
+  MAX_KEY_LENGTH,
   type Plaintext,
   PREFIX_LENGTH,
   revealKey,

@@ -113,6 +113,11 @@ export interface ApiKeysOptions {
   /** The text before `_` in new keys, and the only one accepted. @default "sk" */
   readonly keyPrefix?: string | undefined
   /**
+   * Tags new keys with an environment, `{keyPrefix}_{environment}_{token}` (`sk_live_...`), as
+   * 0.2.0 does. Keys of every environment verify (the hash covers the tag). @default "" (untagged)
+   */
+  readonly environment?: string | undefined
+  /**
    * A server-side secret: hashes become HMAC-SHA256 under it, so that a leaked table cannot be
    * checked against guessed keys. Changing it invalidates every key. @default none (plain SHA-256, as the seed)
    */
