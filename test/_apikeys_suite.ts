@@ -46,10 +46,11 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
     const fails = async <A, E, T extends string>(effect: Effect.Effect<A, E, ApiKeys | SqlClient.SqlClient>, tag: T) =>
       failureOf(await exit(effect), tag)
 
+    /** An organization of its own (names are unique), with a project, and a product linked to it. */
     const setup = () =>
       keys((k) =>
         Effect.gen(function* () {
-          const org = yield* k.createOrganization("Acme")
+          const org = yield* k.createOrganization(`Acme ${crypto.randomUUID()}`)
           const project = yield* k.createProject(org.id, "v1")
           const product = yield* k.createProduct(org.id, "api")
           yield* k.addProductToProject(product.id, project.id)
@@ -62,7 +63,7 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
       it("creates, gets and lists them, with links", async () => {
         const { org, project, product } = await setup()
         const other = await keys((k) => k.createProduct(org.id, "unlinked"))
-        assert.equal((await keys((k) => k.getOrganization(org.id))).name, "Acme")
+        assert.equal((await keys((k) => k.getOrganization(org.id))).name, org.name)
         assert.deepEqual((await keys((k) => k.getProject(project.id))).orgId, org.id)
         assert.deepEqual((await keys((k) => k.listProjects(org.id))).map((p) => p.name), ["v1"])
         assert.deepEqual(
@@ -73,6 +74,45 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
         await keys((k) => k.addProductToProject(product.id, project.id)) // twice is a no-op
         assert.equal((await keys((k) => k.listProjectProducts(project.id))).length, 1)
         assert.ok((await keys((k) => k.listOrganizations())).some((o) => o.id === org.id))
+      })
+
+      it("keeps names unique: AlreadyExists carries the id that has the name; getOrCreate* returns it", async () => {
+        const { org, project, product } = await setup()
+        const taken = await fails(
+          Effect.flatMap(service, (k) => k.createOrganization(`  ${org.name} `)),
+          "AlreadyExists",
+        )
+        assert.deepEqual([taken.kind, taken.takenName, taken.existingId], ["organization", org.name, org.id])
+        assert.equal(taken.message, `Organization '${org.name}' already exists`)
+        const projectTaken = await fails(Effect.flatMap(service, (k) => k.createProject(org.id, "v1")), "AlreadyExists")
+        assert.deepEqual([projectTaken.kind, projectTaken.existingId], ["project", project.id])
+        const productTaken = await fails(
+          Effect.flatMap(service, (k) => k.createProduct(org.id, "api")),
+          "AlreadyExists",
+        )
+        assert.deepEqual([productTaken.kind, productTaken.existingId], ["product", product.id])
+        // Unique within an organization only, and case counts.
+        const other = await keys((k) => k.createOrganization(org.name.toUpperCase()))
+        assert.notEqual((await keys((k) => k.createProject(other.id, "v1"))).id, project.id)
+
+        assert.deepEqual(await keys((k) => k.getOrCreateOrganization(org.name)), { value: org, created: false })
+        assert.deepEqual(await keys((k) => k.getOrCreateProject(org.id, "v1")), { value: project, created: false })
+        assert.deepEqual(await keys((k) => k.getOrCreateProduct(org.id, "api")), { value: product, created: false })
+        const fresh = await keys((k) => k.getOrCreateProject(org.id, "v2"))
+        assert.equal(fresh.created, true)
+        assert.deepEqual(await keys((k) => k.getProject(fresh.value.id)), fresh.value)
+        const missing = crypto.randomUUID()
+        await fails(Effect.flatMap(service, (k) => k.getOrCreateProduct(missing, "api")), "OrganizationNotFound")
+        await fails(Effect.flatMap(service, (k) => k.getOrCreateOrganization(" ")), "InvalidRequest")
+      })
+
+      it("getOrCreate* under concurrency: one row per name, one call reports it created", async () => {
+        const name = `Race ${crypto.randomUUID()}`
+        const results = await keys((k) =>
+          Effect.all(Array.from({ length: 8 }, () => k.getOrCreateOrganization(name)), { concurrency: "unbounded" })
+        )
+        assert.equal(new Set(results.map((r) => r.value.id)).size, 1)
+        assert.equal(results.filter((r) => r.created).length, 1)
       })
 
       it("fails with the seed's not-found errors, carrying the id", async () => {

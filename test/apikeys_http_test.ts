@@ -42,8 +42,12 @@ const lifecycle = async (keys: Run) => {
     if (Exit.isFailure(exit)) assert.fail(String(exit.cause))
     return exit.value
   }
-  const org = await ok((k) => k.createOrganization("Acme"))
+  const org = await ok((k) => k.createOrganization(`Acme ${crypto.randomUUID()}`))
   const project = await ok((k) => k.createProject(org.id, "v1"))
+  // A taken name travels as 409 AlreadyExists, with the id that has it.
+  assert.equal(failureOf(await keys((k) => k.createOrganization(org.name)), "AlreadyExists").existingId, org.id)
+  assert.equal(failureOf(await keys((k) => k.createProject(org.id, "v1")), "AlreadyExists").existingId, project.id)
+  assert.deepEqual(await ok((k) => k.getOrCreateProject(org.id, "v1")), { value: project, created: false })
   const product = await ok((k) => k.createProduct(org.id, "api"))
   await ok((k) => k.addProductToProject(product.id, project.id))
   assert.deepEqual((await ok((k) => k.listProjectProducts(project.id))).map((p) => p.id), [product.id])

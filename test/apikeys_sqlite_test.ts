@@ -56,8 +56,37 @@ describe("ApiKeys on a SQLite file", () => {
     try {
       const { migrate } = await import("../src/apikeys/migrations.ts")
       const run = () => Effect.runPromise(migrate.pipe(Effect.provide(SqliteClient.layer({ filename }))))
-      assert.deepEqual(await run(), [[1, "create_tables"], [2, "index_replaced_by"]])
+      assert.deepEqual(await run(), [[1, "create_tables"], [2, "index_replaced_by"], [3, "unique_names"]])
       assert.deepEqual(await run(), [])
+    } finally {
+      remove()
+    }
+  })
+
+  it("migration 3 (unique names) refuses a database with duplicate names, and the layer says which migration", async () => {
+    const { filename, remove } = tempFile()
+    try {
+      const { migrations, MIGRATIONS_TABLE } = await import("../src/apikeys/migrations.ts")
+      const version2 = Migrator.make({})({
+        loader: Migrator.fromRecord({
+          "0001_create_tables": migrations["0001_create_tables"],
+          "0002_index_replaced_by": migrations["0002_index_replaced_by"],
+        }),
+        table: MIGRATIONS_TABLE,
+      })
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          yield* version2
+          const sql = yield* SqlClient.SqlClient
+          for (const id of ["o1", "o2"]) {
+            yield* sql`INSERT INTO organizations ${sql.insert({ id, name: "Acme", created_at: 0 })}`
+          }
+        }).pipe(Effect.provide(SqliteClient.layer({ filename }))),
+      )
+      const exit = await Effect.runPromiseExit(
+        Effect.provide(Effect.asVoid(ApiKeys), ApiKeys.layerSqlite({ filename })),
+      )
+      assert.match(failureOf(exit, "KeyStoreUnavailable").detail, /unique_names/)
     } finally {
       remove()
     }
@@ -86,7 +115,7 @@ describe("ApiKeys on a SQLite file", () => {
       )
       const rows = await Effect.runPromise(
         Effect.gen(function* () {
-          assert.deepEqual(yield* migrate, [[2, "index_replaced_by"]])
+          assert.deepEqual(yield* migrate, [[2, "index_replaced_by"], [3, "unique_names"]])
           const sql = yield* SqlClient.SqlClient
           return yield* sql<
             { id: string; replaced_by: string | null }

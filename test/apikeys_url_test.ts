@@ -98,7 +98,7 @@ describe("ApiKeys: the store chosen by URL", () => {
     try {
       const url = `sqlite:///${join(dir, "keys.db")}`
       const applied = await Effect.runPromise(createTables(url))
-      assert.deepEqual(applied.map(([, name]) => name), ["create_tables", "index_replaced_by"])
+      assert.deepEqual(applied.map(([, name]) => name), ["create_tables", "index_replaced_by", "unique_names"])
       assert.deepEqual(await Effect.runPromise(createTables(url)), [])
       assert.ok(await roundTrip(ApiKeys.layerUrl(url, { migrate: false })))
     } finally {

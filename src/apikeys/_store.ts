@@ -15,7 +15,14 @@ import {
   type Project,
   RateLimitWindow,
 } from "./contract.ts"
-import { KeyNotFound, KeyStoreUnavailable, OrganizationNotFound, ProductNotFound, ProjectNotFound } from "./errors.ts"
+import {
+  AlreadyExists,
+  KeyNotFound,
+  KeyStoreUnavailable,
+  OrganizationNotFound,
+  ProductNotFound,
+  ProjectNotFound,
+} from "./errors.ts"
 
 /** A `BIGINT` column: SQLite reads it as a number, `@effect/sql-pg` as a `bigint`, other drivers as text. */
 const BigIntColumn = Schema.Union([
@@ -113,6 +120,26 @@ const stored = <A, E, R>(
         : error as Exclude<E, StorageError>,
   )
 
+/**
+ * An insert of a named row: a name already taken fails with `AlreadyExists`, carrying the id of
+ * the row that has it (`existing` finds it).
+ */
+const uniquelyNamed = <R, R2>(
+  insert: Effect.Effect<void, StorageError, R>,
+  kind: AlreadyExists["kind"],
+  name: string,
+  existing: Effect.Effect<ReadonlyArray<{ readonly id: string }>, SqlError.SqlError, R2>,
+): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable, R | R2> =>
+  stored(Effect.catchIf(
+    insert,
+    (error) => error._tag === "SqlError" && error.reason._tag === "UniqueViolation",
+    (error) =>
+      Effect.flatMap(existing, (rows): Effect.Effect<never, StorageError | AlreadyExists> =>
+        rows.length === 0
+          ? Effect.fail(error)
+          : Effect.fail(new AlreadyExists({ kind, takenName: name, existingId: rows[0].id }))),
+  ))
+
 /** The row, or `notFound()` when there is none. */
 const orNotFound = <A, E, R, N>(
   effect: Effect.Effect<Option.Option<A>, E, R>,
@@ -168,7 +195,14 @@ export const makeStore = Effect.gen(function* () {
         stored(orNotFound(byId(id), () => notFound(id))),
       list: (orgId: string): Effect.Effect<ReadonlyArray<Project>, KeyStoreUnavailable> =>
         stored(byOrganization(orgId)),
-      insert: (row: Project): Effect.Effect<void, KeyStoreUnavailable> => stored(insert(row)),
+      /** Inserts the row; its name must be new in its organization. */
+      insert: (row: Project): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable> =>
+        uniquelyNamed(
+          insert(row),
+          table === "projects" ? "project" : "product",
+          row.name,
+          sql<{ id: string }>`SELECT id FROM ${sql(table)} WHERE org_id = ${row.orgId} AND name = ${row.name}`,
+        ),
       /** Whether the row `id` exists and belongs to `orgId`. */
       inOrganization: (id: string, orgId: string): Effect.Effect<boolean, KeyStoreUnavailable> =>
         stored(Effect.map(
@@ -273,8 +307,14 @@ export const makeStore = Effect.gen(function* () {
       stored(orNotFound(organization(orgId), () => new OrganizationNotFound({ orgId }))),
     organizations: (): Effect.Effect<ReadonlyArray<Organization>, KeyStoreUnavailable> =>
       stored(organizations(undefined)),
-    insertOrganization: (row: Organization): Effect.Effect<void, KeyStoreUnavailable> =>
-      stored(insertOrganization(row)),
+    /** Inserts the organization; its name must be new. */
+    insertOrganization: (row: Organization): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable> =>
+      uniquelyNamed(
+        insertOrganization(row),
+        "organization",
+        row.name,
+        sql<{ id: string }>`SELECT id FROM organizations WHERE name = ${row.name}`,
+      ),
 
     projects: named("projects", (projectId) => new ProjectNotFound({ projectId })),
     products: named("products", (productId) => new ProductNotFound({ productId })),

@@ -20,6 +20,7 @@ import { checkDate, gracePeriodMillis } from "./_input.ts"
 import { type ApiKeysError, type InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
 import { securityHeader } from "../core/endpoint.ts"
 import { ApiKeysApi, decodeError } from "./http_contract.ts"
+import { withGetOrCreate } from "./_get_or_create.ts"
 import { revealKey } from "./key_format.ts"
 import { type ApiKeyCreated, ApiKeys, type ApiKeysService, type KeyMetadataInput, type KeyUpdate } from "./service.ts"
 
@@ -118,15 +119,15 @@ const make = (options: ApiKeysHttpClientOptions) =>
     const client = yield* makeApiClient(api)
     const { endpoints } = ApiKeysApi
 
-    const service: ApiKeysService = {
+    const service: ApiKeysService = withGetOrCreate({
       createOrganization: (name) =>
-        client.send(endpoints.createOrganization, { payload: { name } }).pipe(only("InvalidRequest")),
+        client.send(endpoints.createOrganization, { payload: { name } }).pipe(only("AlreadyExists", "InvalidRequest")),
       getOrganization: (orgId) =>
         client.send(endpoints.getOrganization, { params: { orgId } }).pipe(only("OrganizationNotFound")),
       listOrganizations: () => client.send(endpoints.listOrganizations, {}).pipe(only()),
       createProject: (orgId, name) =>
         client.send(endpoints.createProject, { params: { orgId }, payload: { name } }).pipe(
-          only("OrganizationNotFound", "InvalidRequest"),
+          only("OrganizationNotFound", "AlreadyExists", "InvalidRequest"),
         ),
       getProject: (projectId) =>
         client.send(endpoints.getProject, { params: { projectId } }).pipe(only("ProjectNotFound")),
@@ -134,7 +135,7 @@ const make = (options: ApiKeysHttpClientOptions) =>
         client.send(endpoints.listProjects, { params: { orgId } }).pipe(only("OrganizationNotFound")),
       createProduct: (orgId, name) =>
         client.send(endpoints.createProduct, { params: { orgId }, payload: { name } }).pipe(
-          only("OrganizationNotFound", "InvalidRequest"),
+          only("OrganizationNotFound", "AlreadyExists", "InvalidRequest"),
         ),
       getProduct: (productId) =>
         client.send(endpoints.getProduct, { params: { productId } }).pipe(only("ProductNotFound")),
@@ -216,7 +217,7 @@ const make = (options: ApiKeysHttpClientOptions) =>
           Effect.map(toCreated),
           only("KeyNotFound", "RevokedKey", "ExpiredKey", "InvalidRequest"),
         ),
-    }
+    })
     return ApiKeys.of(service)
   })
 

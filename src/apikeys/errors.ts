@@ -280,6 +280,41 @@ export class KeyNotFound extends KeyNotFoundBase {
   }
 }
 
+type AlreadyExistsFields = {
+  readonly kind: Schema.Literals<readonly ["organization", "project", "product"]>
+  readonly takenName: Schema.String
+  readonly existingId: Schema.String
+}
+
+const AlreadyExistsBase: TaggedErrorClass<AlreadyExists, "AlreadyExists", AlreadyExistsFields> = Schema.TaggedError<
+  AlreadyExists
+>()("AlreadyExists", {
+  kind: Schema.Literals(["organization", "project", "product"]),
+  takenName: Schema.String,
+  existingId: Schema.String,
+})
+
+/**
+ * The name is taken (0.2.0): organization names are unique, and project and product names within
+ * their organization. `takenName` is the name, `existingId` the one that has it; the
+ * `getOrCreate*` calls return that one.
+ *
+ * @example
+ * ```ts
+ * import { AlreadyExists } from "@gatehouse/sdk/apikeys"
+ *
+ * new AlreadyExists({ kind: "organization", takenName: "Acme", existingId: "o1" }).message
+ * // "Organization 'Acme' already exists"
+ * ```
+ */
+export class AlreadyExists extends AlreadyExistsBase {
+  /** What went wrong, in words. */
+  override get message(): string {
+    const what = `${this.kind[0].toUpperCase()}${this.kind.slice(1)} '${this.takenName}' already exists`
+    return this.kind === "organization" ? what : `${what} in this organization`
+  }
+}
+
 type InvalidRequestFields = {
   readonly detail: Schema.String
 }
@@ -377,6 +412,7 @@ export type ApiKeysError =
   | ProjectNotFound
   | ProductNotFound
   | KeyNotFound
+  | AlreadyExists
   | InvalidRequest
 
 /**
@@ -402,6 +438,7 @@ export const ApiKeysErrorJson: Schema.Union<
     typeof ProjectNotFound,
     typeof ProductNotFound,
     typeof KeyNotFound,
+    typeof AlreadyExists,
     typeof InvalidRequest,
     typeof KeyStoreUnavailable,
   ]
@@ -415,6 +452,7 @@ export const ApiKeysErrorJson: Schema.Union<
   ProjectNotFound,
   ProductNotFound,
   KeyNotFound,
+  AlreadyExists,
   InvalidRequest,
   KeyStoreUnavailable,
 ])

@@ -24,6 +24,7 @@ import {
   VerifyKeyBody,
 } from "./contract.ts"
 import {
+  AlreadyExists,
   type ApiKeysError,
   ExpiredKey,
   InsufficientScope,
@@ -47,6 +48,7 @@ const ERRORS_BY_STATUS = [
   [401, [InvalidKey, ExpiredKey]],
   [403, [RevokedKey, InsufficientScope]],
   [404, [OrganizationNotFound, ProjectNotFound, ProductNotFound, KeyNotFound]],
+  [409, [AlreadyExists]],
   [429, [QuotaExceeded]],
   [503, [KeyStoreUnavailable]],
 ] as const
@@ -179,7 +181,7 @@ export const ApiKeysApi = defineApi({
       payload: NameBody,
       success: Organization,
       successStatus: 201,
-      errors: { 400: "invalid name", ...unauthorized, ...unavailable },
+      errors: { 400: "invalid name", ...unauthorized, 409: "AlreadyExists: the name is taken", ...unavailable },
       security: admin,
     },
     // The seed's.
@@ -211,7 +213,13 @@ export const ApiKeysApi = defineApi({
       payload: NameBody,
       success: Project,
       successStatus: 201,
-      errors: { 400: "invalid name", ...unauthorized, 404: "OrganizationNotFound", ...unavailable },
+      errors: {
+        400: "invalid name",
+        ...unauthorized,
+        404: "OrganizationNotFound",
+        409: "AlreadyExists: the organization has one by this name",
+        ...unavailable,
+      },
       security: admin,
     },
     // The seed's.
@@ -233,7 +241,13 @@ export const ApiKeysApi = defineApi({
       payload: NameBody,
       success: Project,
       successStatus: 201,
-      errors: { 400: "invalid name", ...unauthorized, 404: "OrganizationNotFound", ...unavailable },
+      errors: {
+        400: "invalid name",
+        ...unauthorized,
+        404: "OrganizationNotFound",
+        409: "AlreadyExists: the organization has one by this name",
+        ...unavailable,
+      },
       security: admin,
     },
     // INFERRED.

@@ -13,6 +13,7 @@ import { DEFAULT_KEY_PREFIX, generateKey, storedForm } from "./key_format.ts"
 import { decodeMetadata, EMPTY_METADATA, encodeMetadata, updateMetadata } from "./_metadata.ts"
 import { makeStore, type StoredKey, toApiKey } from "./_store.ts"
 import { makeValidator } from "./_validate.ts"
+import { withGetOrCreate } from "./_get_or_create.ts"
 import type { ApiKeyCreated, ApiKeysOptions, ApiKeysService, ListKeysOptions } from "./service.ts"
 
 const DEFAULT_GRACE: Duration.Input = "1 hour"
@@ -137,7 +138,7 @@ export const makeApiKeys = (
         }
       })
 
-    return {
+    return withGetOrCreate({
       createOrganization: (name) =>
         Effect.gen(function* () {
           const organization = {
@@ -231,5 +232,5 @@ export const makeApiKeys = (
             return yield* new RevokedKey({ keyId, revokedAt: current.revoked_at ?? new Date(at) })
           }))
         }),
-    }
+    })
   })

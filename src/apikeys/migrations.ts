@@ -137,6 +137,18 @@ const indexReplacedBy = Effect.gen(function* () {
 })
 
 /**
+ * Names are unique (0.2.0): organizations by name, projects and products by name within their
+ * organization. A database with duplicate names from an earlier version fails this migration, and
+ * says which index: rename the duplicates, then start again.
+ */
+const uniqueNames = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE UNIQUE INDEX ux_organizations_name ON organizations (name)`
+  yield* sql`CREATE UNIQUE INDEX ux_projects_org_id_name ON projects (org_id, name)`
+  yield* sql`CREATE UNIQUE INDEX ux_products_org_id_name ON products (org_id, name)`
+})
+
+/**
  * The migrations, in order, for `Migrator.fromRecord`. An applied migration is never edited: a
  * change is a new one.
  *
@@ -154,6 +166,7 @@ export const migrations: Record<string, Effect.Effect<void, SqlError.SqlError, S
     (sql) => sql.onDialectOrElse({ mysql: () => createTablesMysql, orElse: () => createTables }),
   ),
   "0002_index_replaced_by": indexReplacedBy,
+  "0003_unique_names": uniqueNames,
 }
 
 /**

@@ -24,6 +24,7 @@ export {
   type ApiKeysOptions,
   type ApiKeysService,
   type CreateKeyOptions,
+  type GetOrCreated,
   type KeyMetadataInput,
   type KeyUpdate,
   type ListKeysOptions,
@@ -64,6 +65,7 @@ export {
 } from "./contract.ts"
 export { ApiKeysErrorBody, type ApiKeysErrorTag, Paths } from "./http_contract.ts"
 export {
+  AlreadyExists,
   type ApiKeysError,
   ApiKeysErrorJson,
   ExpiredKey,

@@ -15,6 +15,7 @@ import { Config, Context, type Duration, Effect, Layer, type Redacted, type Sche
 import { SqlClient } from "effect/sql"
 import type { ApiKey, KeyStatus, Organization, Product, Project, RateLimit } from "./contract.ts"
 import {
+  type AlreadyExists,
   type ExpiredKey,
   type InvalidRequest,
   type KeyNotFound,
@@ -80,6 +81,14 @@ export interface ValidateOptions {
   readonly requiredScope?: string | undefined
 }
 
+/** What a `getOrCreate*` call found or made, and whether it made it. */
+export interface GetOrCreated<A> {
+  /** The organization, project or product with the name asked for. */
+  readonly value: A
+  /** `true` when this call created it. */
+  readonly created: boolean
+}
+
 /** Filters of the list calls. */
 export interface ListKeysOptions {
   /** Only keys in this status now. */
@@ -130,28 +139,44 @@ export interface ApiKeysOptions {
 
 /** The key service. Every method can also fail with `KeyStoreUnavailable`. */
 export interface ApiKeysService {
-  /** Creates an organization; its name is trimmed, 1 to 255 characters. */
-  readonly createOrganization: (name: string) => Effect.Effect<Organization, InvalidRequest | KeyStoreUnavailable>
+  /** Creates an organization; its name is trimmed, 1 to 255 characters, and unique. */
+  readonly createOrganization: (
+    name: string,
+  ) => Effect.Effect<Organization, AlreadyExists | InvalidRequest | KeyStoreUnavailable>
+  /** The organization with this name, created if there is none (0.2.0's `get_or_create_organization`). */
+  readonly getOrCreateOrganization: (
+    name: string,
+  ) => Effect.Effect<GetOrCreated<Organization>, InvalidRequest | KeyStoreUnavailable>
   /** The seed's `use_organization`. */
   readonly getOrganization: (orgId: string) => Effect.Effect<Organization, OrganizationNotFound | KeyStoreUnavailable>
   /** Every organization, oldest first. */
   readonly listOrganizations: () => Effect.Effect<ReadonlyArray<Organization>, KeyStoreUnavailable>
-  /** Creates a project in the organization; its name is trimmed, 1 to 255 characters. */
+  /** Creates a project in the organization; its name is trimmed, 1 to 255 characters, and unique there. */
   readonly createProject: (
     orgId: string,
     name: string,
-  ) => Effect.Effect<Project, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Project, OrganizationNotFound | AlreadyExists | InvalidRequest | KeyStoreUnavailable>
+  /** The organization's project with this name, created if there is none. */
+  readonly getOrCreateProject: (
+    orgId: string,
+    name: string,
+  ) => Effect.Effect<GetOrCreated<Project>, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
   /** The project with this id. */
   readonly getProject: (projectId: string) => Effect.Effect<Project, ProjectNotFound | KeyStoreUnavailable>
   /** The organization's projects, oldest first. */
   readonly listProjects: (
     orgId: string,
   ) => Effect.Effect<ReadonlyArray<Project>, OrganizationNotFound | KeyStoreUnavailable>
-  /** Creates a product in the organization; its name is trimmed, 1 to 255 characters. */
+  /** Creates a product in the organization; its name is trimmed, 1 to 255 characters, and unique there. */
   readonly createProduct: (
     orgId: string,
     name: string,
-  ) => Effect.Effect<Product, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Product, OrganizationNotFound | AlreadyExists | InvalidRequest | KeyStoreUnavailable>
+  /** The organization's product with this name, created if there is none. */
+  readonly getOrCreateProduct: (
+    orgId: string,
+    name: string,
+  ) => Effect.Effect<GetOrCreated<Product>, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
   /** The product with this id. */
   readonly getProduct: (productId: string) => Effect.Effect<Product, ProductNotFound | KeyStoreUnavailable>
   /** The organization's products, oldest first. */
