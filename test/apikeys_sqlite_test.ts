@@ -19,6 +19,20 @@ const tempFile = () => {
   return { filename: join(dir, "keys.db"), remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
+describe("ApiKeys after its scope closed", () => {
+  it("fails with KeyStoreClosed, not KeyStoreUnavailable, on calls made or run after the close", async () => {
+    const runtime = ManagedRuntime.make(ApiKeys.layerSqlite({ filename: ":memory:" }))
+    const keys = await runtime.runPromise(Effect.map(ApiKeys, (service) => service))
+    const org = await runtime.runPromise(keys.createOrganization("Acme"))
+    const made = keys.getOrganization(org.id)
+    await runtime.dispose()
+    failureOf(await Effect.runPromiseExit(made), "KeyStoreClosed")
+    failureOf(await Effect.runPromiseExit(keys.verifyKey("sk_" + "A".repeat(43))), "KeyStoreClosed")
+    const closed = failureOf(await Effect.runPromiseExit(keys.createOrganization("Later")), "KeyStoreClosed")
+    assert.equal(closed.message, "The key store is closed: its layer's scope has ended")
+  })
+})
+
 describe("ApiKeys on a SQLite file", () => {
   it("keeps keys, usage and revocations across a restart", async () => {
     const { filename, remove } = tempFile()
@@ -49,6 +63,13 @@ describe("ApiKeys on a SQLite file", () => {
     } finally {
       remove()
     }
+  })
+
+  it("names the path it cannot open", async () => {
+    const filename = join(tmpdir(), `missing-${crypto.randomUUID()}`, "keys.db")
+    const exit = await Effect.runPromiseExit(Effect.provide(Effect.asVoid(ApiKeys), ApiKeys.layerSqlite({ filename })))
+    const error = failureOf(exit, "KeyStoreUnavailable")
+    assert.ok(error.detail.includes(`Cannot open SQLite database '${filename}'`), error.detail)
   })
 
   it("migrates once: a second start applies nothing", async () => {

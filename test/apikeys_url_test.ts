@@ -24,7 +24,7 @@ const roundTrip = (layer: Layer.Layer<ApiKeys, unknown>) =>
   Effect.runPromise(
     Effect.gen(function* () {
       const keys = yield* ApiKeys
-      const org = yield* keys.createOrganization("Acme")
+      const org = yield* keys.createOrganization(`Acme ${crypto.randomUUID()}`)
       const { plaintext } = yield* keys.createKey(org.id, { metadata: { scopes: ["read"] } })
       return (yield* keys.validateKey(plaintext, { requiredScopes: ["read"] })).orgId === org.id
     }).pipe(Effect.provide(layer)),

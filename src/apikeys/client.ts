@@ -1,11 +1,11 @@
 /**
  * The typed HTTP client of a shared key service: the same `ApiKeys` service, answered by a remote
  * HTTP API ({@linkcode handleApiKeysRequest}) over the request pipeline of `src/core`. Errors come
- * back as the same typed errors; an unreachable or failing service is `KeyStoreUnavailable`.
+ * back as the same typed errors; an unreachable or failing service is `KeyStoreUnavailable`, and
+ * a refused credential `Unauthorized`.
  *
  * Give it the admin key to manage keys, or only the validator key where a service just checks
- * them: `verifyKey` and `validateKey` then work, and every other call fails with
- * `KeyStoreUnavailable` (status 401).
+ * them: `verifyKey` and `validateKey` then work, and every other call fails with `Unauthorized`.
  *
  * @module
  */
@@ -17,7 +17,7 @@ import type { Failure } from "../core/failure.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import type { ApiKeyCreatedJson } from "./contract.ts"
 import { checkDate, gracePeriodMillis } from "./_input.ts"
-import { type ApiKeysError, type InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
+import { type ApiKeysError, type InvalidRequest, KeyStoreUnavailable, type StoreError } from "./errors.ts"
 import { securityHeader } from "../core/endpoint.ts"
 import { ApiKeysApi, decodeError } from "./http_contract.ts"
 import { withGetOrCreate } from "./_get_or_create.ts"
@@ -70,22 +70,22 @@ const metadataOf = <M extends { readonly expiresAt?: Date | null | undefined }>(
 
 type Tag = ApiKeysError["_tag"]
 
+const STORE_ERRORS: ReadonlyArray<Tag> = ["KeyStoreUnavailable", "KeyStoreClosed", "Unauthorized"]
+
 /**
- * Narrows the errors of a call to those its operation can fail with (and `KeyStoreUnavailable`):
- * any other error the server sends means it is not the service this client expects.
+ * Narrows the errors of a call to those its operation can fail with (and the `StoreError`s): any
+ * other error the server sends means it is not the service this client expects.
  */
 const only = <const T extends Tag>(...tags: ReadonlyArray<T>) => {
-  const expected = (error: ApiKeysError): error is Extract<ApiKeysError, { readonly _tag: T }> =>
-    (tags as ReadonlyArray<Tag>).includes(error._tag)
+  const expected = (error: ApiKeysError): error is Extract<ApiKeysError, { readonly _tag: T }> | StoreError =>
+    (tags as ReadonlyArray<Tag>).includes(error._tag) || STORE_ERRORS.includes(error._tag)
   return <A>(
     effect: Effect.Effect<A, ApiKeysError>,
-  ): Effect.Effect<A, Extract<ApiKeysError, { readonly _tag: T }> | KeyStoreUnavailable> =>
+  ): Effect.Effect<A, Extract<ApiKeysError, { readonly _tag: T }> | StoreError> =>
     Effect.mapError(
       effect,
       (error) =>
-        error._tag === "KeyStoreUnavailable" || expected(error)
-          ? error
-          : new KeyStoreUnavailable({ detail: `Unexpected ${error._tag} from the key service` }),
+        expected(error) ? error : new KeyStoreUnavailable({ detail: `Unexpected ${error._tag} from the key service` }),
     )
 }
 

@@ -31,12 +31,14 @@ import {
   InvalidKey,
   InvalidRequest,
   KeyNotFound,
+  KeyStoreClosed,
   KeyStoreUnavailable,
   OrganizationNotFound,
   ProductNotFound,
   ProjectNotFound,
   QuotaExceeded,
   RevokedKey,
+  Unauthorized,
 } from "./errors.ts"
 
 /**
@@ -45,12 +47,12 @@ import {
  */
 const ERRORS_BY_STATUS = [
   [400, [InvalidRequest]],
-  [401, [InvalidKey, ExpiredKey]],
+  [401, [InvalidKey, ExpiredKey, Unauthorized]],
   [403, [RevokedKey, InsufficientScope]],
   [404, [OrganizationNotFound, ProjectNotFound, ProductNotFound, KeyNotFound]],
   [409, [AlreadyExists]],
   [429, [QuotaExceeded]],
-  [503, [KeyStoreUnavailable]],
+  [503, [KeyStoreUnavailable, KeyStoreClosed]],
 ] as const
 
 /** The seed's verify answers 400 to every verification failure, with the typed error in the body. */
@@ -84,7 +86,6 @@ export const decodeError = (status: number, body: unknown): ApiKeysError | undef
 /** The `_tag` of an error body: a typed error's, or one of the refusals the server makes by itself. */
 export type ApiKeysErrorTag =
   | ApiKeysError["_tag"]
-  | "Unauthorized"
   | "RouteNotFound"
   | "MethodNotAllowed"
   | "InternalError"
@@ -92,7 +93,6 @@ export type ApiKeysErrorTag =
 
 const ERROR_TAGS = [
   ...ERRORS_BY_STATUS.flatMap(([, errors]) => errors.map((error) => error.identifier)),
-  "Unauthorized",
   "RouteNotFound",
   "MethodNotAllowed",
   "InternalError",

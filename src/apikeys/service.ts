@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { Config, Context, type Duration, Effect, Layer, type Redacted, type Schema } from "effect"
+import { Config, Context, type Duration, Effect, Layer, type Redacted, type Schema, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import type { ApiKey, KeyStatus, Organization, Product, Project, RateLimit } from "./contract.ts"
 import {
@@ -19,11 +19,13 @@ import {
   type ExpiredKey,
   type InvalidRequest,
   type KeyNotFound,
+  KeyStoreClosed,
   KeyStoreUnavailable,
   type OrganizationNotFound,
   type ProductNotFound,
   type ProjectNotFound,
   type RevokedKey,
+  type StoreError,
   type ValidateError,
   type VerifyError,
 } from "./errors.ts"
@@ -137,61 +139,61 @@ export interface ApiKeysOptions {
   readonly migrate?: boolean | undefined
 }
 
-/** The key service. Every method can also fail with `KeyStoreUnavailable`. */
+/** The key service. Every method can also fail with a `StoreError`: the store failed, is closed, or refused us. */
 export interface ApiKeysService {
   /** Creates an organization; its name is trimmed, 1 to 255 characters, and unique. */
   readonly createOrganization: (
     name: string,
-  ) => Effect.Effect<Organization, AlreadyExists | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Organization, AlreadyExists | InvalidRequest | StoreError>
   /** The organization with this name, created if there is none (0.2.0's `get_or_create_organization`). */
   readonly getOrCreateOrganization: (
     name: string,
-  ) => Effect.Effect<GetOrCreated<Organization>, InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<GetOrCreated<Organization>, InvalidRequest | StoreError>
   /** The seed's `use_organization`. */
-  readonly getOrganization: (orgId: string) => Effect.Effect<Organization, OrganizationNotFound | KeyStoreUnavailable>
+  readonly getOrganization: (orgId: string) => Effect.Effect<Organization, OrganizationNotFound | StoreError>
   /** Every organization, oldest first. */
-  readonly listOrganizations: () => Effect.Effect<ReadonlyArray<Organization>, KeyStoreUnavailable>
+  readonly listOrganizations: () => Effect.Effect<ReadonlyArray<Organization>, StoreError>
   /** Creates a project in the organization; its name is trimmed, 1 to 255 characters, and unique there. */
   readonly createProject: (
     orgId: string,
     name: string,
-  ) => Effect.Effect<Project, OrganizationNotFound | AlreadyExists | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Project, OrganizationNotFound | AlreadyExists | InvalidRequest | StoreError>
   /** The organization's project with this name, created if there is none. */
   readonly getOrCreateProject: (
     orgId: string,
     name: string,
-  ) => Effect.Effect<GetOrCreated<Project>, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<GetOrCreated<Project>, OrganizationNotFound | InvalidRequest | StoreError>
   /** The project with this id. */
-  readonly getProject: (projectId: string) => Effect.Effect<Project, ProjectNotFound | KeyStoreUnavailable>
+  readonly getProject: (projectId: string) => Effect.Effect<Project, ProjectNotFound | StoreError>
   /** The organization's projects, oldest first. */
   readonly listProjects: (
     orgId: string,
-  ) => Effect.Effect<ReadonlyArray<Project>, OrganizationNotFound | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<Project>, OrganizationNotFound | StoreError>
   /** Creates a product in the organization; its name is trimmed, 1 to 255 characters, and unique there. */
   readonly createProduct: (
     orgId: string,
     name: string,
-  ) => Effect.Effect<Product, OrganizationNotFound | AlreadyExists | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Product, OrganizationNotFound | AlreadyExists | InvalidRequest | StoreError>
   /** The organization's product with this name, created if there is none. */
   readonly getOrCreateProduct: (
     orgId: string,
     name: string,
-  ) => Effect.Effect<GetOrCreated<Product>, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<GetOrCreated<Product>, OrganizationNotFound | InvalidRequest | StoreError>
   /** The product with this id. */
-  readonly getProduct: (productId: string) => Effect.Effect<Product, ProductNotFound | KeyStoreUnavailable>
+  readonly getProduct: (productId: string) => Effect.Effect<Product, ProductNotFound | StoreError>
   /** The organization's products, oldest first. */
   readonly listProducts: (
     orgId: string,
-  ) => Effect.Effect<ReadonlyArray<Product>, OrganizationNotFound | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<Product>, OrganizationNotFound | StoreError>
   /** Links a product to a project of the same organization; linking twice is a no-op. */
   readonly addProductToProject: (
     productId: string,
     projectId: string,
-  ) => Effect.Effect<void, ProductNotFound | ProjectNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<void, ProductNotFound | ProjectNotFound | InvalidRequest | StoreError>
   /** The products linked to the project, oldest first. */
   readonly listProjectProducts: (
     projectId: string,
-  ) => Effect.Effect<ReadonlyArray<Product>, ProjectNotFound | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<Product>, ProjectNotFound | StoreError>
   /**
    * Issues a key. The project and product must belong to `orgId`, and a product given with a
    * project must be linked to it.
@@ -201,33 +203,33 @@ export interface ApiKeysService {
     options?: CreateKeyOptions,
   ) => Effect.Effect<
     ApiKeyCreated,
-    OrganizationNotFound | ProjectNotFound | ProductNotFound | InvalidRequest | KeyStoreUnavailable
+    OrganizationNotFound | ProjectNotFound | ProductNotFound | InvalidRequest | StoreError
   >
   /** The key, if it exists and is neither revoked nor expired. */
   readonly verifyKey: (plaintext: Plaintext) => Effect.Effect<ApiKey, VerifyError>
   /** `verifyKey`, then what the request needs, then the key's rate limit. */
   readonly validateKey: (plaintext: Plaintext, options?: ValidateOptions) => Effect.Effect<ApiKey, ValidateError>
   /** Revokes now; a key already revoked keeps its first revocation time. */
-  readonly revokeKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | KeyStoreUnavailable>
+  readonly revokeKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | StoreError>
   /** The key with this id, in any status. */
-  readonly getKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | KeyStoreUnavailable>
+  readonly getKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | StoreError>
   /** The organization's keys (all of them, whatever their project), oldest first. */
   readonly listOrgKeys: (
     orgId: string,
     options?: ListKeysOptions,
-  ) => Effect.Effect<ReadonlyArray<ApiKey>, OrganizationNotFound | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<ApiKey>, OrganizationNotFound | StoreError>
   /** The keys placed in the project, oldest first. */
   readonly listProjectKeys: (
     projectId: string,
     options?: ListKeysOptions,
-  ) => Effect.Effect<ReadonlyArray<ApiKey>, ProjectNotFound | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<ApiKey>, ProjectNotFound | StoreError>
   /** Changes the key's metadata; concurrent updates of different fields all apply. */
   readonly updateKey: (
     keyId: string,
     update: KeyUpdate,
-  ) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | StoreError>
   /** Deletes the key and its counters for good; a key it replaced no longer points to it. */
-  readonly deleteKey: (keyId: string) => Effect.Effect<void, KeyNotFound | KeyStoreUnavailable>
+  readonly deleteKey: (keyId: string) => Effect.Effect<void, KeyNotFound | StoreError>
   /**
    * Issues a key with the old key's place and metadata (plus `metadata` changes); the old key
    * keeps validating for the grace period, then fails with `RevokedKey`, and points to the new
@@ -241,10 +243,30 @@ export interface ApiKeysService {
   readonly rotateKey: (
     keyId: string,
     options?: RotateOptions,
-  ) => Effect.Effect<ApiKeyCreated, KeyNotFound | RevokedKey | ExpiredKey | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<ApiKeyCreated, KeyNotFound | RevokedKey | ExpiredKey | InvalidRequest | StoreError>
 }
 
 const unavailableLayer = (error: { readonly message: string }) => new KeyStoreUnavailable({ detail: error.message })
+
+/**
+ * The service, failing with `KeyStoreClosed` once the scope it was built in has closed (its
+ * database is closed then, and every statement would fail as an outage).
+ */
+const closingWithScope = (service: ApiKeysService): Effect.Effect<ApiKeysService, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    let closed = false
+    yield* Effect.addFinalizer(() => Effect.sync(() => (closed = true)))
+    const guard =
+      <Args extends ReadonlyArray<unknown>, A, E, R>(method: (...args: Args) => Effect.Effect<A, E, R>) =>
+      (...args: Args): Effect.Effect<A, E | KeyStoreClosed, R> =>
+        Effect.suspend((): Effect.Effect<A, E | KeyStoreClosed, R> =>
+          closed ? Effect.fail(new KeyStoreClosed()) : method(...args)
+        )
+    // Every member of the service is a method returning an Effect: each one is guarded.
+    return Object.fromEntries(
+      Object.entries(service).map(([name, method]) => [name, guard(method)]),
+    ) as unknown as ApiKeysService
+  })
 
 const ApiKeysBase: Context.ServiceClass<ApiKeys, "@gatehouse/sdk/ApiKeys", ApiKeysService> = Context.Service<
   ApiKeys,
@@ -281,7 +303,7 @@ export class ApiKeys extends ApiKeysBase {
       ApiKeys,
       Effect.andThen(
         options.migrate === false ? Effect.void : Effect.mapError(migrate, unavailableLayer),
-        makeApiKeys(options),
+        Effect.flatMap(makeApiKeys(options), closingWithScope),
       ),
     )
 
