@@ -1,6 +1,6 @@
 // A key's metadata: built from what the caller gives, each field checked, and stored as JSON text.
 import { Effect, Schema } from "effect"
-import { type KeyMetadata, KeyMetadataJson, type RateLimit, WINDOW_MILLIS } from "./contract.ts"
+import { KeyMetadata, KeyMetadataJson, type RateLimit, WINDOW_MILLIS } from "./contract.ts"
 import { InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
 import { checkDate, checkName } from "./_input.ts"
 import type { KeyUpdate } from "./service.ts"
@@ -51,7 +51,19 @@ export const updateMetadata = (metadata: KeyMetadata, update: KeyUpdate): Effect
   })
 
 const encode = Schema.encodeEffect(KeyMetadataJson)
-const decode = Schema.decodeUnknownEffect(KeyMetadataJson)
+const decode = Schema.decodeUnknownEffect(KeyMetadata)
+
+/**
+ * Stored metadata in apikeys-platform's spelling (0.1.2, pydantic's `model_dump(mode="json")`) read
+ * as ours: `null` is an absent field, and a number is a rate limit per minute. So a table the
+ * Python library wrote validates here.
+ */
+const fromSeed = (json: unknown): unknown => {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return json
+  const fields: Record<string, unknown> = Object.fromEntries(Object.entries(json).filter(([, value]) => value !== null))
+  if (typeof fields.rate_limit === "number") fields.rate_limit = { requests: fields.rate_limit, window: "minute" }
+  return fields
+}
 
 /** The JSON text stored in `api_keys.metadata`; `custom` that is not JSON is the caller's error. */
 export const encodeMetadata = (metadata: KeyMetadata): Effect.Effect<string, InvalidRequest> =>
@@ -59,4 +71,7 @@ export const encodeMetadata = (metadata: KeyMetadata): Effect.Effect<string, Inv
 
 /** The metadata a stored JSON text holds; text that does not decode means the store cannot answer. */
 export const decodeMetadata = (text: string): Effect.Effect<KeyMetadata, KeyStoreUnavailable> =>
-  Effect.mapError(decode(text), () => new KeyStoreUnavailable({ detail: "stored data does not decode" }))
+  Effect.try({ try: () => fromSeed(JSON.parse(text)), catch: () => undefined }).pipe(
+    Effect.flatMap(decode),
+    Effect.mapError(() => new KeyStoreUnavailable({ detail: "stored data does not decode" })),
+  )
