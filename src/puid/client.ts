@@ -53,7 +53,10 @@ export interface PuidService {
   readonly ids: (count?: number) => Effect.Effect<ReadonlyArray<string>, PuidError>
   /** Generates one id. */
   readonly id: () => Effect.Effect<string, PuidError>
-  /** Asks the API for the counter value `puid` encodes. `puidToOrdinal` does the same offline. */
+  /**
+   * Asks the API for the counter value `puid` encodes. `puidToOrdinal` does the same offline; an id
+   * it cannot decode (a character outside `0-9A-Za-z`) fails with `invalid_puid` before any request.
+   */
   readonly ordinal: (puid: string) => Effect.Effect<bigint, PuidError>
   /** Today's quota; spends no id. */
   readonly quota: () => Effect.Effect<Quota, PuidError>
