@@ -15,12 +15,52 @@ import { SqliteClient } from "../src/sql/sqlite.ts"
 const PLAINTEXT = "sk_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
 const FIXTURE = new URL("./fixtures/apikeys_python_0_1_2.sql", import.meta.url)
 
+type Row = Record<string, string | null>
+
 /** SQLAlchemy's CHAR(32) hex UUID, dashed as ours. */
-const dashed = (column: string) =>
-  `substr(${column}, 1, 8) || '-' || substr(${column}, 9, 4) || '-' || substr(${column}, 13, 4) || '-' ||
-   substr(${column}, 17, 4) || '-' || substr(${column}, 21)`
-/** SQLAlchemy's DATETIME text (UTC), as our epoch milliseconds. */
-const millis = (column: string) => `CAST(ROUND((julianday(${column}) - 2440587.5) * 86400000) AS INTEGER)`
+const dashed = (hex: string | null) =>
+  hex === null
+    ? null
+    : `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+/** SQLAlchemy's DATETIME text (UTC, no zone), as our epoch milliseconds. */
+const millis = (text: string | null) => text === null ? null : Date.parse(`${text.replace(" ", "T")}Z`)
+
+/** The Python library's rows, as our tables spell them (Deno refuses ATTACH without every permission). */
+const pythonRows = () => {
+  const python = new DatabaseSync(":memory:")
+  python.exec(readFileSync(FIXTURE, "utf8"))
+  const all = (sql: string) => python.prepare(sql).all() as Array<Row>
+  const named = (table: string) =>
+    all(`SELECT * FROM ${table}`).map((row) => ({
+      id: dashed(row.id),
+      name: row.name,
+      ...(row.org_id === undefined ? {} : { org_id: dashed(row.org_id) }),
+      created_at: millis(row.created_at),
+    }))
+  const rows = {
+    organizations: named("organizations"),
+    projects: named("projects"),
+    products: named("products"),
+    project_products: all("SELECT * FROM project_products").map((row) => ({
+      project_id: dashed(row.project_id),
+      product_id: dashed(row.product_id),
+    })),
+    api_keys: all("SELECT * FROM api_keys").map((row) => ({
+      id: dashed(row.id),
+      org_id: dashed(row.org_id),
+      project_id: dashed(row.project_id),
+      product_id: dashed(row.product_id),
+      key_prefix: row.key_prefix,
+      key_hash: row.key_hash,
+      metadata: row.metadata,
+      expires_at: millis((JSON.parse(row.metadata!) as { expires_at: string | null }).expires_at),
+      revoked_at: millis(row.revoked_at),
+      created_at: millis(row.created_at),
+    })),
+  }
+  python.close()
+  return rows
+}
 
 describe("a database written by apikeys-platform 0.1.2", () => {
   it("stores what this library computes: the token's first 8 characters and the SHA-256 of the whole key", () => {
@@ -34,32 +74,16 @@ describe("a database written by apikeys-platform 0.1.2", () => {
 
   it("validates its key here once its rows are copied, metadata JSON as the Python library wrote it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "apikeys-python-"))
-    const pythonFile = join(dir, "python.db")
-    const python = new DatabaseSync(pythonFile)
-    python.exec(readFileSync(FIXTURE, "utf8"))
-    python.close()
     const runtime = ManagedRuntime.make(
       ApiKeys.layer().pipe(Layer.provideMerge(SqliteClient.layer({ filename: join(dir, "keys.db") }))),
     )
     try {
+      const rows = pythonRows()
       await runtime.runPromise(Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
-        yield* sql`ATTACH DATABASE ${pythonFile} AS py`
-        yield* sql.unsafe(`INSERT INTO organizations (id, name, created_at)
-          SELECT ${dashed("id")}, name, ${millis("created_at")} FROM py.organizations`)
-        for (const table of ["projects", "products"]) {
-          yield* sql.unsafe(`INSERT INTO ${table} (id, name, org_id, created_at)
-            SELECT ${dashed("id")}, name, ${dashed("org_id")}, ${millis("created_at")} FROM py.${table}`)
+        for (const [table, list] of Object.entries(rows)) {
+          for (const row of list) yield* sql`INSERT INTO ${sql(table)} ${sql.insert(row)}`
         }
-        yield* sql.unsafe(`INSERT INTO project_products (project_id, product_id)
-          SELECT ${dashed("project_id")}, ${dashed("product_id")} FROM py.project_products`)
-        yield* sql.unsafe(`INSERT INTO api_keys
-          (id, org_id, project_id, product_id, key_prefix, key_hash, metadata, expires_at, revoked_at, created_at)
-          SELECT ${dashed("id")}, ${dashed("org_id")}, ${dashed("project_id")}, ${dashed("product_id")},
-            key_prefix, key_hash, metadata,
-            ${millis("json_extract(metadata, '$.expires_at')")}, ${millis("revoked_at")}, ${millis("created_at")}
-          FROM py.api_keys`)
-        yield* sql`DETACH DATABASE py`
       }))
       const key = await runtime.runPromise(Effect.flatMap(ApiKeys, (keys) =>
         keys.validateKey(PLAINTEXT, {
