@@ -3,7 +3,9 @@
 // Each row is decoded by a schema (SqlSchema); a statement that fails, or a row that does not decode, fails
 // with `KeyStoreUnavailable`. The statements that race under concurrency are each one atomic statement: the
 // rate-limit count (with the use count folded in on PostgreSQL), the use counts, and the compare-and-set of
-// `claimForRotation`; a metadata update holds the key's row (`withKeyLocked`).
+// `claimForRotation`; a metadata update holds the key's row (`withKeyLocked`). MySQL has neither `RETURNING`
+// nor `ON CONFLICT`: there, each of those is its own statements, read back in one transaction (the rows they
+// changed stay locked until it commits), or counted by the rows they changed.
 import { Effect, Option, Schema, SchemaTransformation } from "effect"
 import { SqlClient, type SqlError, SqlSchema } from "effect/sql"
 import {
@@ -14,7 +16,14 @@ import {
   type Project,
   RateLimitWindow,
 } from "./contract.ts"
-import { KeyNotFound, KeyStoreUnavailable, OrganizationNotFound, ProductNotFound, ProjectNotFound } from "./errors.ts"
+import {
+  AlreadyExists,
+  KeyNotFound,
+  KeyStoreUnavailable,
+  OrganizationNotFound,
+  ProductNotFound,
+  ProjectNotFound,
+} from "./errors.ts"
 
 /** A `BIGINT` column: SQLite reads it as a number, `@effect/sql-pg` as a `bigint`, other drivers as text. */
 const BigIntColumn = Schema.Union([
@@ -115,6 +124,26 @@ const stored = <A, E, R>(
         : error as Exclude<E, StorageError>,
   )
 
+/**
+ * An insert of a named row: a name already taken fails with `AlreadyExists`, carrying the id of
+ * the row that has it (`existing` finds it).
+ */
+const uniquelyNamed = <R, R2>(
+  insert: Effect.Effect<void, StorageError, R>,
+  kind: AlreadyExists["kind"],
+  name: string,
+  existing: Effect.Effect<ReadonlyArray<{ readonly id: string }>, SqlError.SqlError, R2>,
+): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable, R | R2> =>
+  stored(Effect.catchIf(
+    insert,
+    (error) => error._tag === "SqlError" && error.reason._tag === "UniqueViolation",
+    (error) =>
+      Effect.flatMap(existing, (rows): Effect.Effect<never, StorageError | AlreadyExists> =>
+        rows.length === 0
+          ? Effect.fail(error)
+          : Effect.fail(new AlreadyExists({ kind, takenName: name, existingId: rows[0].id }))),
+  ))
+
 /** The row, or `notFound()` when there is none. */
 const orNotFound = <A, E, R, N>(
   effect: Effect.Effect<Option.Option<A>, E, R>,
@@ -128,6 +157,10 @@ const orNotFound = <A, E, R, N>(
  */
 export const makeStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const mysql = sql.onDialectOrElse({ mysql: () => true, orElse: () => false })
+  /** How many rows a MySQL statement matched. */
+  const matched = (statement: { readonly raw: Effect.Effect<unknown, SqlError.SqlError> }) =>
+    Effect.map(statement.raw, (header) => Number((header as { readonly affectedRows?: unknown }).affectedRows ?? 0))
 
   const organization = SqlSchema.findOneOption({
     Request: Schema.String,
@@ -166,7 +199,14 @@ export const makeStore = Effect.gen(function* () {
         stored(orNotFound(byId(id), () => notFound(id))),
       list: (orgId: string): Effect.Effect<ReadonlyArray<Project>, KeyStoreUnavailable> =>
         stored(byOrganization(orgId)),
-      insert: (row: Project): Effect.Effect<void, KeyStoreUnavailable> => stored(insert(row)),
+      /** Inserts the row; its name must be new in its organization. */
+      insert: (row: Project): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable> =>
+        uniquelyNamed(
+          insert(row),
+          table === "projects" ? "project" : "product",
+          row.name,
+          sql<{ id: string }>`SELECT id FROM ${sql(table)} WHERE org_id = ${row.orgId} AND name = ${row.name}`,
+        ),
       /** Whether the row `id` exists and belongs to `orgId`. */
       inOrganization: (id: string, orgId: string): Effect.Effect<boolean, KeyStoreUnavailable> =>
         stored(Effect.map(
@@ -212,7 +252,12 @@ export const makeStore = Effect.gen(function* () {
     Request: Schema.Struct({ keyId: Schema.String, at: Schema.Number }),
     Result: Schema.Struct({ use_count: BigIntColumn }),
     execute: ({ keyId, at }) =>
-      sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
+      mysql
+        ? sql.withTransaction(Effect.andThen(
+          sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId}`,
+          sql`SELECT use_count FROM api_keys WHERE id = ${keyId}`,
+        ))
+        : sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
   })
   const CountRequest = Schema.Struct({
     keyId: Schema.String,
@@ -226,17 +271,38 @@ export const makeStore = Effect.gen(function* () {
       ON CONFLICT (key_id, window_name, window_start)
       DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
       RETURNING count`
+  /**
+   * MySQL's count, to run in a transaction: the window's row made sure of, then counted unless full, then read
+   * back (with the key's `use_count` when the use at `at` is recorded too); no row when the window is full.
+   * Recording the use, the key's row is locked first: the counter's insert holds a shared lock on it (its
+   * foreign key), which two such transactions could not both raise to write the use (a deadlock).
+   */
+  const mysqlCount = ({ keyId, window, windowStart, limit }: typeof CountRequest.Type, at?: number) =>
+    Effect.gen(function* () {
+      if (at !== undefined) yield* sql`SELECT id FROM api_keys WHERE id = ${keyId} FOR UPDATE`
+      yield* sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
+        VALUES (${keyId}, ${window}, ${windowStart}, 0) ON DUPLICATE KEY UPDATE count = count`
+      const where = sql`key_id = ${keyId} AND window_name = ${window} AND window_start = ${windowStart}`
+      const counted = yield* matched(
+        sql`UPDATE rate_limit_counters SET count = count + 1 WHERE ${where} AND count < ${limit}`,
+      )
+      if (counted === 0) return []
+      if (at === undefined) return yield* sql`SELECT count FROM rate_limit_counters WHERE ${where}`
+      yield* sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId}`
+      return yield* sql`SELECT c.count, k.use_count FROM rate_limit_counters c
+        LEFT JOIN api_keys k ON k.id = c.key_id WHERE ${where}`
+    })
   const countRequest = SqlSchema.findOneOption({
     Request: CountRequest,
     Result: Schema.Struct({ count: BigIntColumn }),
-    execute: countStatement,
+    execute: (request) => mysql ? sql.withTransaction(mysqlCount(request)) : countStatement(request),
   })
-  /** PostgreSQL: the request counted and the use recorded in one statement, one round trip. */
+  /** The request counted and the use recorded: one statement on PostgreSQL, one transaction on MySQL. */
   const countRequestAndUse = SqlSchema.findOneOption({
     Request: Schema.Struct({ ...CountRequest.fields, at: Schema.Number }),
     Result: Schema.Struct({ count: BigIntColumn, use_count: Schema.NullOr(BigIntColumn) }),
     execute: ({ at, ...request }) =>
-      sql`WITH counted AS (${countStatement(request)}),
+      mysql ? sql.withTransaction(mysqlCount(request, at)) : sql`WITH counted AS (${countStatement(request)}),
         used AS (UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at}
           WHERE id = ${request.keyId} AND EXISTS (SELECT 1 FROM counted) RETURNING use_count)
         SELECT counted.count, used.use_count FROM counted LEFT JOIN used ON true`,
@@ -261,7 +327,13 @@ export const makeStore = Effect.gen(function* () {
     Request: Schema.Struct({ keyId: Schema.String, metadata: Schema.String, expiresAt: Schema.NullOr(Instant) }),
     Result: KeyRow,
     execute: ({ keyId, metadata, expiresAt }) =>
-      sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId} RETURNING *`,
+      mysql
+        // In `withKeyLocked`'s transaction: the row read back is the one written.
+        ? Effect.andThen(
+          sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId}`,
+          sql`SELECT * FROM api_keys WHERE id = ${keyId}`,
+        )
+        : sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId} RETURNING *`,
   })
 
   return {
@@ -269,15 +341,24 @@ export const makeStore = Effect.gen(function* () {
       stored(orNotFound(organization(orgId), () => new OrganizationNotFound({ orgId }))),
     organizations: (): Effect.Effect<ReadonlyArray<Organization>, KeyStoreUnavailable> =>
       stored(organizations(undefined)),
-    insertOrganization: (row: Organization): Effect.Effect<void, KeyStoreUnavailable> =>
-      stored(insertOrganization(row)),
+    /** Inserts the organization; its name must be new. */
+    insertOrganization: (row: Organization): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable> =>
+      uniquelyNamed(
+        insertOrganization(row),
+        "organization",
+        row.name,
+        sql<{ id: string }>`SELECT id FROM organizations WHERE name = ${row.name}`,
+      ),
 
     projects: named("projects", (projectId) => new ProjectNotFound({ projectId })),
     products: named("products", (productId) => new ProductNotFound({ productId })),
     /** Links a product to a project; linking twice is a no-op. */
     link: (productId: string, projectId: string): Effect.Effect<void, KeyStoreUnavailable> =>
       stored(Effect.asVoid(
-        sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
+        mysql
+          ? sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
+            ON DUPLICATE KEY UPDATE project_id = project_id`
+          : sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
           ON CONFLICT (project_id, product_id) DO NOTHING`,
       )),
     linked: (projectId: string, productId: string): Effect.Effect<boolean, KeyStoreUnavailable> =>
@@ -315,7 +396,12 @@ export const makeStore = Effect.gen(function* () {
         pg: () =>
           sql`UPDATE api_keys AS k SET use_count = k.use_count + u.count, last_used_at = GREATEST(k.last_used_at, u.at)
             FROM jsonb_to_recordset(${uses}::jsonb) AS u(id text, count bigint, at bigint) WHERE k.id = u.id`,
-        // SQLite's json_each (a dialect without it needs its own form here).
+        // MySQL 8 and MariaDB 10.6 read the JSON as a table; GREATEST is NULL when either side is.
+        mysql: () =>
+          sql`UPDATE api_keys AS k JOIN JSON_TABLE(${uses}, '$[*]' COLUMNS (
+              id VARCHAR(255) PATH '$.id', count BIGINT PATH '$.count', at BIGINT PATH '$.at')) AS u ON k.id = u.id
+            SET k.use_count = k.use_count + u.count, k.last_used_at = GREATEST(COALESCE(k.last_used_at, 0), u.at)`,
+        // SQLite's json_each.
         orElse: () =>
           sql`UPDATE api_keys SET use_count = use_count + u.count, last_used_at = MAX(COALESCE(last_used_at, 0), u.at)
             FROM (SELECT value ->> 'id' AS id, value ->> 'count' AS count, value ->> 'at' AS at FROM json_each(${uses})) AS u
@@ -339,7 +425,7 @@ export const makeStore = Effect.gen(function* () {
     ): Effect.Effect<Option.Option<{ count: number; useCount?: number }>, KeyStoreUnavailable> => {
       const request = { keyId, window, windowStart, limit }
       if (useAt === undefined) return stored(countRequest(request))
-      const folded = foldsUse
+      const folded = foldsUse || mysql
         ? Effect.map(
           countRequestAndUse({ ...request, at: useAt }),
           Option.map(({ count, use_count }) => ({ count, useCount: use_count ?? undefined })),
@@ -396,19 +482,30 @@ export const makeStore = Effect.gen(function* () {
       at: number,
       until: number,
     ): Effect.Effect<boolean, KeyStoreUnavailable> =>
-      stored(Effect.map(
-        sql`UPDATE api_keys SET replaced_by = ${successorId},
+      stored(
+        mysql
+          ? Effect.map(
+            matched(sql`UPDATE api_keys SET replaced_by = ${successorId},
+              revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
+              WHERE id = ${keyId} AND replaced_by IS NULL AND (revoked_at IS NULL OR revoked_at > ${at})`),
+            (rows) => rows > 0,
+          )
+          : Effect.map(
+            sql`UPDATE api_keys SET replaced_by = ${successorId},
           revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
           WHERE id = ${keyId} AND replaced_by IS NULL AND (revoked_at IS NULL OR revoked_at > ${at})
           RETURNING id`,
-        (rows) => rows.length > 0,
-      )),
+            (rows) => rows.length > 0,
+          ),
+      ),
     /** Deletes the key and its counters, and clears the pointer of the key it replaced, in one transaction. */
     deleteKey: (keyId: string): Effect.Effect<void, KeyNotFound | KeyStoreUnavailable> =>
       stored(sql.withTransaction(Effect.gen(function* () {
         yield* sql`UPDATE api_keys SET replaced_by = NULL WHERE replaced_by = ${keyId}`
-        const rows = yield* sql`DELETE FROM api_keys WHERE id = ${keyId} RETURNING id`
-        if (rows.length === 0) return yield* new KeyNotFound({ keyId })
+        const deleted = mysql
+          ? yield* matched(sql`DELETE FROM api_keys WHERE id = ${keyId}`)
+          : (yield* sql`DELETE FROM api_keys WHERE id = ${keyId} RETURNING id`).length
+        if (deleted === 0) return yield* new KeyNotFound({ keyId })
       }))),
     /** Runs `effect` in a transaction. */
     transaction: <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | KeyStoreUnavailable, R> =>

@@ -10,12 +10,15 @@ import { ApiKeys, type ApiKeysService } from "./service.ts"
 
 const wrap = promiseFacade(ApiKeys, {
   createOrganization: true,
+  getOrCreateOrganization: true,
   getOrganization: true,
   listOrganizations: true,
   createProject: true,
+  getOrCreateProject: true,
   getProject: true,
   listProjects: true,
   createProduct: true,
+  getOrCreateProduct: true,
   getProduct: true,
   listProducts: true,
   addProductToProject: true,
