@@ -312,6 +312,11 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
           "InsufficientScope",
         )
         assert.deepEqual(single.missingScopes, ["write"])
+        const alone = await fails(
+          Effect.flatMap(service, (k) => k.validateKey(orgWide.plaintext, { requiredScope: "admin" })),
+          "InsufficientScope",
+        )
+        assert.deepEqual(alone.missingScopes, ["admin"], "requiredScope alone is checked")
         assert.equal((await keys((k) => k.getKey(orgWide.key.id))).useCount, 2, "refusals are not uses")
       })
 

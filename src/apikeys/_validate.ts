@@ -158,7 +158,7 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
     verify: (plaintext) => Effect.flatMap(lookup(plaintext), used),
     validate: (plaintext, needs) => {
       const checks = needs.orgId !== undefined || needs.projectId !== undefined || needs.productId !== undefined ||
-        needs.requiredScopes !== undefined
+        needs.requiredScopes !== undefined || needs.requiredScope !== undefined
       return Effect.flatMap(lookup(plaintext), (usable) => {
         const limit = usable.metadata.rateLimit
         const answer = limit === undefined ? used(usable) : spend(usable, limit)
