@@ -47,7 +47,7 @@ const createTablesMysql = Effect.gen(function* () {
     product_id ${id},
     key_prefix VARCHAR(8) NOT NULL,
     key_hash VARCHAR(64) NOT NULL UNIQUE,
-    metadata TEXT NOT NULL,
+    metadata MEDIUMTEXT NOT NULL,
     expires_at BIGINT,
     revoked_at BIGINT,
     created_at BIGINT NOT NULL,
