@@ -1,89 +1,127 @@
-// validateKey throughput and p99 latency on SQLite (a file) and PostgreSQL (when DATABASE_URL is set), against a
-// baseline in the same run: the bare hash + indexed lookup (SHA-256, then SELECT by key_hash) on the same SqlClient.
-// Run: deno run -A bench/apikeys_bench.ts   |   bun bench/apikeys_bench.ts   (N=… to change the number of calls)
+// validateKey against a bare indexed lookup, on a SQLite file, SQLite in memory and PostgreSQL (when DATABASE_URL is
+// set): issue 14's table, every ratio taken within one run, the variants interleaved over REPS repetitions (the median
+// of each is kept). 1000 keys in the table; every call is one `Effect.runPromise`, as a server's handler would run it.
+// Run: deno run -A bench/apikeys_bench.ts   |   bun bench/apikeys_bench.ts   (N=… calls per variant and rep, REPS=…)
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { DatabaseSync } from "node:sqlite"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { ApiKeys } from "../src/apikeys/service.ts"
+import { makeApiKeys } from "../src/apikeys/make_api_keys.ts"
+import { migrate } from "../src/apikeys/migrations.ts"
+import type { ApiKeysOptions, ApiKeysService } from "../src/apikeys/service.ts"
 import { SqliteClient } from "../src/sql/sqlite.ts"
 import { hashKey } from "../src/apikeys/key_format.ts"
 
-const N = Number(process.env.N ?? 3000)
+const N = Number(process.env.N ?? 2000)
+const REPS = Number(process.env.REPS ?? 3)
 
-interface Figures {
-  readonly opsPerSecond: number
-  readonly p50: number
-  readonly p99: number
-}
+type Op = () => Promise<unknown>
 
-const measure = async (op: () => Promise<unknown>): Promise<Figures> => {
-  for (let i = 0; i < Math.min(300, N); i++) await op()
-  const times: Array<number> = []
+/** Calls per second of `op`, over N sequential calls. */
+const rate = async (op: Op): Promise<number> => {
   const start = performance.now()
-  for (let i = 0; i < N; i++) {
-    const t = performance.now()
-    await op()
-    times.push(performance.now() - t)
-  }
-  const total = performance.now() - start
-  times.sort((a, b) => a - b)
-  return { opsPerSecond: (N / total) * 1000, p50: times[Math.floor(N * 0.5)], p99: times[Math.floor(N * 0.99)] }
+  for (let i = 0; i < N; i++) await op()
+  return N / ((performance.now() - start) / 1000)
 }
 
-const bench = async (name: string, layer: Layer.Layer<ApiKeys | SqlClient.SqlClient, unknown>) => {
-  const runtime = ManagedRuntime.make(layer)
+const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** Each variant's median calls per second, the variants interleaved in each of REPS repetitions. */
+const measure = async <K extends string>(ops: Record<K, Op>): Promise<Record<K, number>> => {
+  const names = Object.keys(ops) as Array<K>
+  for (const name of names) for (let i = 0; i < Math.min(300, N); i++) await ops[name]() // warm-up
+  const rates = new Map<K, Array<number>>(names.map((name) => [name, []]))
+  for (let rep = 0; rep < REPS; rep++) for (const name of names) rates.get(name)!.push(await rate(ops[name]))
+  return Object.fromEntries(names.map((name) => [name, median(rates.get(name)!)])) as Record<K, number>
+}
+
+const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
+
+/** The table's row of one store; `driver`, when given, is the bare lookup on the database driver itself. */
+const bench = async (
+  name: string,
+  layer: Layer.Layer<SqlClient.SqlClient, unknown>,
+  driver?: (hash: string) => void,
+) => {
+  const scope = Scope.makeUnsafe()
   try {
-    const { plaintext, scoped } = await runtime.runPromise(Effect.gen(function* () {
-      const keys = yield* ApiKeys
-      const org = yield* keys.createOrganization("bench")
-      for (let i = 0; i < 1000; i++) yield* keys.createKey(org.id) // a realistic index
-      const plain = yield* keys.createKey(org.id)
-      const scoped = yield* keys.createKey(org.id, {
-        metadata: { scopes: ["read"], rateLimit: { requests: 1_000_000_000, window: "day" } },
-      })
-      return { plaintext: plain.plaintext, scoped: scoped.plaintext }
+    const context = await run(Layer.buildWithScope(layer, scope))
+    const inScope = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient | Scope.Scope>) =>
+      run(effect.pipe(Effect.provide(context), Effect.provideService(Scope.Scope, scope)))
+    const sql = await inScope(Effect.andThen(migrate, SqlClient.SqlClient))
+    const service = (options: ApiKeysOptions) => inScope(makeApiKeys(options))
+    const defaults = await service({})
+    const untracked = await service({ trackUsage: false })
+    const sync = await service({ trackUsage: "sync" })
+    const { plain, limited } = await run(Effect.gen(function* () {
+      const org = yield* defaults.createOrganization("bench")
+      for (let i = 0; i < 1000; i++) yield* defaults.createKey(org.id) // a realistic index
+      return {
+        plain: (yield* defaults.createKey(org.id)).plaintext,
+        limited: (yield* defaults.createKey(org.id, {
+          metadata: { scopes: ["read"], rateLimit: { requests: 1_000_000_000, window: "day" } },
+        })).plaintext,
+      }
     }))
-    const baseline = await measure(() =>
-      runtime.runPromise(
-        Effect.flatMap(SqlClient.SqlClient, (sql) =>
-          sql`SELECT * FROM api_keys WHERE key_hash = ${hashKey(Redacted.value(plaintext))}`),
-      )
+    const hash = () => hashKey(Redacted.value(plain))
+    const bareRead = () => sql<{ id: string }>`SELECT * FROM api_keys WHERE key_hash = ${hash()}`
+    const validate = (keys: ApiKeysService) => () => run(keys.validateKey(plain))
+    const ops: Record<string, Op> = {
+      bare: () => run(bareRead()),
+      bareUpdate: () =>
+        run(
+          Effect.flatMap(bareRead(), ([row]) =>
+            sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${Date.now()} WHERE id = ${row.id}`),
+        ),
+      defaults: validate(defaults),
+      untracked: validate(untracked),
+      sync: validate(sync),
+      scoped: () => run(defaults.validateKey(limited, { requiredScopes: ["read"] })),
+      ...(driver === undefined ? {} : { driver: () => Promise.resolve(driver(hash())) }),
+    }
+    const r = await measure(ops)
+    const x = (ratio: number) => `${ratio.toFixed(2)}x`
+    const k = (perSecond: number) => `${(perSecond / 1000).toFixed(1)}k/s`
+    console.log(
+      `| ${name} | ${k(r.bare)} | ${k(r.defaults)} | ${x(r.bare / r.defaults)} | ${x(r.bare / r.untracked)} | ${
+        x(r.bare / r.sync)
+      } | ${x(r.bare / r.scoped)} | ${k(r.bareUpdate)} | ${x(r.bareUpdate / r.scoped)} | ${
+        r.driver === undefined ? "-" : `${k(r.driver)}: ${x(r.driver / r.defaults)}`
+      } |`,
     )
-    const validate = await measure(() => runtime.runPromise(Effect.flatMap(ApiKeys, (k) => k.validateKey(plaintext))))
-    const limited = await measure(() =>
-      runtime.runPromise(Effect.flatMap(ApiKeys, (k) => k.validateKey(scoped, { requiredScopes: ["read"] })))
-    )
-    const row = (label: string, f: Figures) =>
-      `| ${name} | ${label} | ${Math.round(f.opsPerSecond)} | ${f.p50.toFixed(3)} | ${f.p99.toFixed(3)} | ${
-        (baseline.opsPerSecond / f.opsPerSecond).toFixed(2)
-      }x |`
-    console.log(row("baseline: SHA-256 + SELECT by key_hash", baseline))
-    console.log(row("validateKey (usage tracking)", validate))
-    console.log(row("validateKey + scope + rate limit", limited))
   } finally {
-    await runtime.dispose()
+    await run(Scope.close(scope, Exit.void))
   }
+}
+
+/** The bare lookup on `node:sqlite` itself: SHA-256, then the indexed SELECT on a prepared statement. */
+const sqliteDriver = (filename: string) => {
+  const db = new DatabaseSync(filename)
+  const select = db.prepare("SELECT * FROM api_keys WHERE key_hash = ?")
+  return (hash: string) => void select.all(hash)
 }
 
 const runtimeName = typeof Bun !== "undefined" ? "Bun" : typeof Deno !== "undefined" ? "Deno" : "Node"
-console.log(`${runtimeName}, ${N} sequential calls each`)
-console.log("| store | operation | ops/s | p50 ms | p99 ms | cost vs baseline |")
-console.log("|---|---|---|---|---|---|")
+console.log(
+  `${runtimeName}, ${N} sequential calls per variant and repetition, median of ${REPS} interleaved repetitions`,
+)
+console.log(
+  '| store | bare SHA-256 + indexed SELECT | `validateKey` (defaults) | cost | `trackUsage: false` | `trackUsage: "sync"` | + scope + rate limit | bare read + one UPDATE | + scope + rate limit vs it | bare on the driver: defaults vs it |',
+)
+console.log("|---|---|---|---|---|---|---|---|---|---|")
 const dir = mkdtempSync(join(tmpdir(), "apikeys-bench-"))
 try {
-  await bench(
-    "SQLite file",
-    ApiKeys.layer().pipe(Layer.provideMerge(SqliteClient.layer({ filename: join(dir, "keys.db") }))),
-  )
+  const filename = join(dir, "keys.db")
+  let driver: ((hash: string) => void) | undefined
+  await bench("SQLite file", SqliteClient.layer({ filename }), (hash) => (driver ??= sqliteDriver(filename))(hash))
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
+await bench("SQLite `:memory:`", SqliteClient.layer({ filename: ":memory:" }))
 const url = process.env.DATABASE_URL
-if (url !== undefined && url !== "") {
-  await bench("PostgreSQL", ApiKeys.layer().pipe(Layer.provideMerge(PgClient.layer({ url: Redacted.make(url) }))))
-}
+if (url !== undefined && url !== "") await bench("PostgreSQL", PgClient.layer({ url: Redacted.make(url) }))
 
 declare const Bun: unknown

@@ -1,7 +1,7 @@
 // The seed's quickstart, in Effect: set up an organization, issue a key, validate a request, guard a server.
 // Run: deno run --allow-read --allow-write --allow-env examples/apikeys.ts
 import { Effect, Redacted } from "effect"
-import { ApiKeys, makeRequestGuard } from "../src/apikeys/mod.ts"
+import { ApiKeys, makeRequestGuard } from "@gatehouse/sdk/apikeys"
 
 const layer = ApiKeys.layerSqlite({ filename: ":memory:" })
 

@@ -2,8 +2,8 @@
 // Against the mock server instead: `deno task mock`, then AuthPI.fromEnv() with
 // AUTHPI_BASE_URL=http://127.0.0.1:4010/authpi and the banner's AUTHPI_API_KEY.
 import { Effect, Stream } from "effect"
-import { createMock } from "../mock/mod.ts"
-import { AuthPI, AuthPIClient, signWebhookPayload, verifyWebhookSignature } from "../src/authpi/mod.ts"
+import { createMock } from "@gatehouse/sdk/mock"
+import { AuthPI, AuthPIClient, signWebhookPayload, verifyWebhookSignature } from "@gatehouse/sdk/authpi"
 
 const mock = createMock()
 const { authpi } = mock

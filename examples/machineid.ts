@@ -7,11 +7,8 @@
  * @module
  */
 import { Effect } from "effect"
-import { mountMocks } from "../mock/app.ts"
-import { MockClock } from "../mock/clock.ts"
-import { MachineIdMock } from "../mock/machineid/mod.ts"
-import { RetryPolicy } from "../mod.ts"
-import { MachineID, MachineIDClient } from "../src/machineid/mod.ts"
+import { MachineIdMock, MockClock, mountMocks } from "@gatehouse/sdk/mock"
+import { MachineID, MachineIDClient, RetryPolicy } from "@gatehouse/sdk/machineid"
 
 const clock = new MockClock()
 const machineid = new MachineIdMock(clock)

@@ -8,10 +8,8 @@
  * @module
  */
 import { Effect, Redacted, Stream } from "effect"
-import { mountMocks } from "../mock/app.ts"
-import { MockClock } from "../mock/clock.ts"
-import { PuguhMock, totp } from "../mock/puguh/mod.ts"
-import { ApiError, Puguh, PuguhClient } from "../src/puguh/mod.ts"
+import { MockClock, mountMocks, PuguhMock, totp } from "@gatehouse/sdk/mock"
+import { ApiError, Puguh, PuguhClient } from "@gatehouse/sdk/puguh"
 
 const clock = new MockClock()
 const puguh = new PuguhMock(clock)

@@ -1,8 +1,8 @@
 // PUID against the bundled mock, in-process: `deno run -A examples/puid.ts`.
 // Against the mock server instead: `deno task mock`, then PUID_ENDPOINT=http://127.0.0.1:4010/puid/api.
 import { Effect } from "effect"
-import { createMock } from "../mock/mod.ts"
-import { Puid, PuidClient, puidToOrdinal } from "../src/puid/mod.ts"
+import { createMock } from "@gatehouse/sdk/mock"
+import { Puid, PuidClient, puidToOrdinal } from "@gatehouse/sdk/puid"
 
 const mock = createMock()
 const endpoint = mock.baseUrl("puid")

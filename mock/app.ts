@@ -51,6 +51,27 @@ export interface Fault {
 /** The journal keeps the most recent requests only, so that a long-running server does not grow. */
 export const JOURNAL_LIMIT = 10_000
 
+/**
+ * The journal's size bound, in bytes of method, URL and headers: the oldest entries go first, so a
+ * flood of large requests keeps it near 16 MiB whatever their count.
+ */
+export const JOURNAL_BYTES = 16 * 1_048_576
+
+/**
+ * The most header bytes (names and values) a request may carry: past it the answer is 431, in the
+ * API's error shape. Node and Bun refuse at about the same size themselves.
+ */
+export const MAX_HEADER_BYTES = 16_384
+
+/** What the journal keeps of one URL or header value, at most: the rest is cut and marked. */
+const JOURNAL_VALUE_CHARS = 2_048
+
+/** A journal entry's value, cut at {@linkcode JOURNAL_VALUE_CHARS}. */
+const cut = (value: string): string =>
+  value.length <= JOURNAL_VALUE_CHARS
+    ? value
+    : `${value.slice(0, JOURNAL_VALUE_CHARS)}…(${value.length - JOURNAL_VALUE_CHARS} more characters)`
+
 /** Headers that carry secrets whatever the API: they never reach the journal. */
 const ALWAYS_SECRET = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
 
@@ -84,6 +105,8 @@ const notFound = (request: Request) =>
     { status: 404 },
   )
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
 /** Where a request goes: an API and the path below its base URL, or nowhere. */
 interface Target {
   readonly api: MockApi
@@ -91,11 +114,14 @@ interface Target {
   readonly baseUrl: string
 }
 
-/** The rest of `pathname` below `prefix` (a prefix of `/` or nothing holds every path), or `undefined`. */
-const under = (pathname: string, prefix: string): string | undefined => {
-  const base = prefix.replace(/\/+$/, "")
+/** `prefix` without its trailing slashes: what {@linkcode under} takes. */
+const trimmed = (prefix: string): string => prefix.replace(/\/+$/, "")
+
+/** The rest of `pathname` below `base` (trimmed; an empty base holds every path), or `undefined`. */
+const under = (pathname: string, base: string): string | undefined => {
   if (base === "") return pathname
-  return pathname === base ? "" : pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : undefined
+  if (!pathname.startsWith(base)) return undefined
+  return pathname.length === base.length ? "" : pathname[base.length] === "/" ? pathname.slice(base.length) : undefined
 }
 
 /** Every mock API in one place, answering in-process. */
@@ -135,64 +161,100 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     ...apis.flatMap((api) => api.definition.secretHeaders),
   ])
   const journal: Array<JournalEntry> = []
+  // The bytes of each entry, oldest first, and their sum: what the journal holds.
+  const journalSizes: Array<number> = []
+  let journalBytes = 0
   let faults: Array<{ fault: Fault; left: number }> = []
 
-  const record = (request: Request): { operation?: string; status?: number } => {
-    const headers: Record<string, string> = {}
-    request.headers.forEach((value, name) => (headers[name] = secretHeaders.has(name) ? "<redacted>" : value))
-    const entry: { -readonly [K in keyof JournalEntry]: JournalEntry[K] } = {
-      method: request.method,
-      url: request.url,
-      headers,
-      at: clock.now(),
-    }
-    journal.push(entry)
-    if (journal.length > JOURNAL_LIMIT) journal.splice(0, journal.length - JOURNAL_LIMIT)
-    return entry
+  /** Drops the oldest entries in one go, down to 90% of both bounds, so that eviction costs O(1) a request. */
+  const evict = () => {
+    let drop = Math.max(0, journal.length - Math.floor(JOURNAL_LIMIT * 0.9))
+    let bytes = journalBytes
+    for (let i = 0; i < drop; i++) bytes -= journalSizes[i]
+    while (bytes > JOURNAL_BYTES * 0.9 && drop < journal.length) bytes -= journalSizes[drop++]
+    journal.splice(0, drop)
+    journalSizes.splice(0, drop)
+    journalBytes = bytes
   }
 
-  const productionRoutes = apis.map((api) => ({ api, base: new URL(api.productionBaseUrl.replace(/\/+$/, "")) }))
+  /** Journals `request` (secrets redacted, long values cut); `headerBytes` is what its headers weigh. */
+  const record = (request: Request): { entry: Mutable<JournalEntry>; headerBytes: number } => {
+    const headers: Record<string, string> = {}
+    let headerBytes = 0
+    let size = 128
+    request.headers.forEach((value, name) => {
+      headerBytes += name.length + value.length
+      const kept = secretHeaders.has(name) ? "<redacted>" : cut(value)
+      headers[name] = kept
+      size += 32 + name.length + kept.length
+    })
+    const url = cut(request.url)
+    const entry: Mutable<JournalEntry> = { method: request.method, url, headers, at: clock.now() }
+    size += url.length
+    journal.push(entry)
+    journalSizes.push(size)
+    journalBytes += size
+    if (journal.length > JOURNAL_LIMIT || journalBytes > JOURNAL_BYTES) evict()
+    return { entry, headerBytes }
+  }
+
+  const productionRoutes = apis.map((api) => {
+    const base = new URL(trimmed(api.productionBaseUrl))
+    const path = trimmed(base.pathname)
+    return { api, origin: base.origin, path, baseUrl: `${base.origin}${path}` }
+  })
+  const mounts = apis.map((api) => ({ api, path: trimmed(api.mount) }))
 
   const isProduction = (url: URL) =>
-    productionRoutes.some(({ base }) => url.origin === base.origin && under(url.pathname, base.pathname) !== undefined)
+    productionRoutes.some((route) => url.origin === route.origin && under(url.pathname, route.path) !== undefined)
 
   /** The API a URL reaches: by its mount on any origin (the server's, the in-process one), or its production URL. */
   const targetOf = (url: URL): Target | undefined => {
-    for (const { api, base } of productionRoutes) {
-      const path = url.origin === base.origin ? under(url.pathname, base.pathname) : undefined
-      if (path !== undefined) return { api, path, baseUrl: `${base.origin}${base.pathname.replace(/\/+$/, "")}` }
+    const { origin, pathname } = url
+    for (const route of productionRoutes) {
+      const path = origin === route.origin ? under(pathname, route.path) : undefined
+      if (path !== undefined) return { api: route.api, path, baseUrl: route.baseUrl }
     }
-    for (const api of apis) {
-      const path = under(url.pathname, api.mount)
-      if (path !== undefined) return { api, path, baseUrl: `${url.origin}${api.mount}` }
+    for (const mount of mounts) {
+      const path = under(pathname, mount.path)
+      if (path !== undefined) return { api: mount.api, path, baseUrl: `${origin}${mount.api.mount}` }
     }
     return undefined
   }
 
-  const takeFault = (request: Request): Fault | undefined => {
-    const pathname = new URL(request.url).pathname
+  const takeFault = (request: Request, pathname: string): Fault | undefined => {
+    if (faults.length === 0) return undefined
     const found = faults.find((f) => f.left > 0 && matches(f.fault, request, pathname))
     if (found === undefined) return undefined
     found.left -= 1
     return found.fault
   }
 
-  const answer = async (request: Request, entry: { operation?: string; status?: number }): Promise<Response> => {
-    const fault = takeFault(request)
-    if (fault?.delayMs !== undefined) await delay(fault.delayMs, request.signal)
-    if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
-    if (fault?.status !== undefined) return faultResponse(fault.status, fault)
-    const target = targetOf(new URL(request.url))
+  const answer = async (request: Request, entry: Mutable<JournalEntry>, headerBytes: number): Promise<Response> => {
+    const url = new URL(request.url)
+    const fault = takeFault(request, url.pathname)
+    if (fault !== undefined) {
+      if (fault.delayMs !== undefined) await delay(fault.delayMs, request.signal)
+      if (fault.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
+      if (fault.status !== undefined) return faultResponse(fault.status, fault)
+    }
+    const target = targetOf(url)
+    if (headerBytes > MAX_HEADER_BYTES) {
+      const message = `The request headers are larger than ${MAX_HEADER_BYTES} bytes`
+      return target === undefined
+        ? Response.json({ error: "headers_too_large", message }, { status: 431 })
+        : target.api.router.refuse(431, message, request, target.baseUrl)
+    }
     if (target === undefined) return notFound(request)
-    const routed = await target.api.router(request, target.path, target.baseUrl)
+    const routed = await target.api.router(request, target.path, target.baseUrl, url)
     entry.operation = routed.operation
     return routed.response
   }
 
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init)
-    const entry = record(request)
-    const response = await answer(request, entry)
+    const { entry, headerBytes } = record(request)
+    const response = await answer(request, entry, headerBytes)
     entry.status = response.status
     return response
   }
@@ -229,6 +291,8 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       for (const api of apis) api.reset()
       faults = []
       journal.length = 0
+      journalSizes.length = 0
+      journalBytes = 0
     },
     interceptGlobalFetch: () => {
       const original = globalThis.fetch

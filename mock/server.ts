@@ -7,6 +7,7 @@
  * @module
  */
 import type { Fault, Mock } from "./app.ts"
+import { serve } from "./serve.ts"
 
 /** Options of {@linkcode serveMock}. */
 export interface ServeOptions {
@@ -28,18 +29,6 @@ export interface MockServer {
 }
 
 type Handler = (request: Request) => Promise<Response>
-
-interface DenoServe {
-  serve(
-    options: { port: number; hostname: string; onListen: () => void },
-    handler: Handler,
-  ): { addr: { port: number }; shutdown(): Promise<void> }
-}
-interface BunServe {
-  serve(options: { port: number; hostname: string; fetch: Handler }): { port: number; stop(force: boolean): void }
-}
-
-const runtime = globalThis as { Deno?: DenoServe; Bun?: BunServe }
 
 /** The JSON object of a control request's body (an empty body is `{}`), or why it is not one. */
 const body = async (request: Request): Promise<Record<string, unknown> | string> => {
@@ -192,10 +181,17 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
   }
 }
 
+/** Whether `url` (absolute) is a control route: its path is `/__mock` or below it. Read without parsing it. */
+const isControl = (url: string): boolean => {
+  const path = url.indexOf("/", url.indexOf("//") + 2)
+  if (path < 0 || !url.startsWith("/__mock", path)) return false
+  const next = url.charAt(path + 7)
+  return next === "" || next === "/" || next === "?" || next === "#"
+}
+
 /** The server's request handler: control routes, then the mock, at the origin it is served at. */
 const handlerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
-  const url = new URL(request.url)
-  if (url.pathname === "/__mock" || url.pathname.startsWith("/__mock/")) return control(mock, request, origin())
+  if (isControl(request.url)) return control(mock, request, origin())
   try {
     return await mock.fetch(request)
   } catch {
@@ -206,32 +202,6 @@ const handlerOf = (mock: Mock, origin: () => string): Handler => async (request)
 // A `drop` fault over HTTP: the body errors, so the runtime resets the connection.
 const dropped = () =>
   new Response(new ReadableStream({ pull: (controller) => controller.error(new Error("mock: connection dropped")) }))
-
-const serveNode = async (handler: Handler, port: number, hostname: string): Promise<MockServer> => {
-  const { createServer } = await import("node:http")
-  const { Readable } = await import("node:stream")
-  const server = createServer(async (req, res) => {
-    const hasBody = req.method !== "GET" && req.method !== "HEAD"
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      body: hasBody ? Readable.toWeb(req) as ReadableStream : undefined,
-      duplex: "half",
-    } as RequestInit)
-    const response = await handler(request)
-    const body = await response.arrayBuffer().catch(() => undefined)
-    if (body === undefined) return void res.destroy()
-    res.writeHead(response.status, Object.fromEntries(response.headers))
-    res.end(Buffer.from(body))
-  })
-  await new Promise<void>((resolve) => server.listen(port, hostname, resolve))
-  const actual = (server.address() as { port: number }).port
-  return {
-    url: `http://${hostname}:${actual}`,
-    port: actual,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  }
-}
 
 /**
  * Serves `mock` over HTTP.
@@ -246,21 +216,11 @@ const serveNode = async (handler: Handler, port: number, hostname: string): Prom
  * ```
  */
 export const serveMock = async (mock: Mock, options: ServeOptions = {}): Promise<MockServer> => {
-  const port = options.port ?? 4010
-  const hostname = options.hostname ?? "127.0.0.1"
-  let url = `http://${hostname}:${port}`
-  const handler = handlerOf(mock, () => url)
-  if (runtime.Deno !== undefined) {
-    const server = runtime.Deno.serve({ port, hostname, onListen: () => {} }, handler)
-    url = `http://${hostname}:${server.addr.port}`
-    return { url, port: server.addr.port, close: () => server.shutdown() }
-  }
-  if (runtime.Bun !== undefined) {
-    const server = runtime.Bun.serve({ port, hostname, fetch: handler })
-    url = `http://${hostname}:${server.port}`
-    return { url, port: server.port, close: () => Promise.resolve(server.stop(true)) }
-  }
-  const server = await serveNode(handler, port, hostname)
+  let url = ""
+  const server = await serve(handlerOf(mock, () => url), {
+    port: options.port ?? 4010,
+    hostname: options.hostname ?? "127.0.0.1",
+  })
   url = server.url
   return server
 }

@@ -587,7 +587,7 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
     describe("options and stored form", () => {
       /** Runs `f` on a second service over the same tables, built with `options`. */
       const withOptions = <A, E>(options: ApiKeysOptions, f: (keys: ApiKeysService) => Effect.Effect<A, E>) =>
-        okAt(Effect.flatMap(makeApiKeys(options), f))
+        okAt(Effect.scoped(Effect.flatMap(makeApiKeys(options), f)))
       const storedRow = (keyId: string) =>
         rt().runPromise(Effect.flatMap(
           SqlClient.SqlClient,
@@ -644,7 +644,9 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
           "malformed",
         )
         const sk = await keys((k) => k.createKey(org.id))
-        const refused = await exit(Effect.flatMap(makeApiKeys({ keyPrefix: "pk" }), (k) => k.verifyKey(sk.plaintext)))
+        const refused = await exit(
+          Effect.scoped(Effect.flatMap(makeApiKeys({ keyPrefix: "pk" }), (k) => k.verifyKey(sk.plaintext))),
+        )
         assert.equal(failureOf(refused, "InvalidKey").reason, "malformed")
       })
 
@@ -662,7 +664,9 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
           "not_found",
         )
         const other = await exit(
-          Effect.flatMap(makeApiKeys({ pepper: Redacted.make("another") }), (k) => k.verifyKey(plaintext)),
+          Effect.scoped(
+            Effect.flatMap(makeApiKeys({ pepper: Redacted.make("another") }), (k) => k.verifyKey(plaintext)),
+          ),
         )
         assert.equal(failureOf(other, "InvalidKey").reason, "not_found")
       })

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
-import { Effect, Exit, Layer, Schema } from "effect"
+import { Cause, Effect, Exit, Layer, Schema } from "effect"
 import { Headers, HttpClient, HttpClientResponse } from "effect/http"
 import { type ApiClient, type ApiDefinition, makeApiClient } from "../src/core/client.ts"
 import { defineApi } from "../src/core/endpoint.ts"
@@ -29,6 +29,14 @@ const Api = defineApi({
       params: Schema.Struct({ id: Schema.String }),
       success: Schema.Struct({ id: Schema.String }),
     },
+    remove: {
+      method: "DELETE",
+      path: "/things/{id}",
+      summary: "a delete",
+      params: Schema.Struct({ id: Schema.String }),
+      success: Schema.Void,
+      successStatus: 204,
+    },
     spend: {
       method: "GET",
       path: "/spend",
@@ -52,10 +60,33 @@ const flaky = (failures: number) => {
   return { seen, fetch }
 }
 
+/** A server whose answers are scripted: a status, or a `TypeError` with a `code` (as fetch rejects). */
+const scripted = (answers: ReadonlyArray<number | { readonly code: string }>) => {
+  const seen: Array<Request> = []
+  const fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    seen.push(new Request(input, init))
+    const answer = answers[seen.length - 1] ?? 200
+    return typeof answer === "number"
+      ? Promise.resolve(
+        answer === 204 || answer === 404
+          ? new Response(null, { status: answer })
+          : Response.json({ id: "t_1" }, { status: answer }),
+      )
+      : Promise.reject(Object.assign(new TypeError("fetch failed"), answer))
+  }) as typeof globalThis.fetch
+  return { seen, fetch }
+}
+
 const run = <A>(
   fetch: typeof globalThis.fetch,
   f: (client: ApiClient<Failure>) => Effect.Effect<A, Failure>,
-) => Effect.runPromiseExit(Effect.scoped(Effect.flatMap(client, f)).pipe(Effect.provide(fetchLayer(fetch))))
+  definition: Partial<ApiDefinition<Failure>> = {},
+) =>
+  Effect.runPromiseExit(
+    Effect.scoped(Effect.flatMap(makeApiClient<Failure>({ ...options, ...definition }), f)).pipe(
+      Effect.provide(fetchLayer(fetch)),
+    ),
+  )
 
 const options: ApiDefinition<Failure> = {
   name: "test",
@@ -65,7 +96,6 @@ const options: ApiDefinition<Failure> = {
   retry: RetryPolicy.make({ times: 3, base: "1 millis", jitter: false, statuses: [503] }),
   toError: (failure: Failure) => failure,
 }
-const client = makeApiClient<Failure>(options)
 
 describe("the client from a definition", () => {
   it("builds the request from the endpoint: method, filled path, encoded body", async () => {
@@ -83,15 +113,48 @@ describe("the client from a definition", () => {
     assert.equal(seen.length, 1)
   })
 
-  it("a POST with an Idempotency-Key is retried, the same key on every attempt", async () => {
+  it("a POST with an Idempotency-Key the API honours is retried, the same key on every attempt", async () => {
     const { seen, fetch } = flaky(2)
     const exit = await run(
       fetch,
       (c) => c.send(Api.endpoints.create, { payload: { name: "x" } }, { headers: { "idempotency-key": "k-1" } }),
+      { idempotencyKeys: true },
     )
     assert.ok(Exit.isSuccess(exit))
     assert.deepEqual(seen.map((r) => r.headers.get("idempotency-key")), ["k-1", "k-1", "k-1"])
     assert.deepEqual(await Promise.all(seen.map((r) => r.text())), Array(3).fill(JSON.stringify({ name: "x" })))
+  })
+
+  it("a POST with an Idempotency-Key the API does not honour is sent once", async () => {
+    const { seen, fetch } = flaky(1)
+    const exit = await run(
+      fetch,
+      (c) => c.send(Api.endpoints.create, { payload: { name: "x" } }, { headers: { "idempotency-key": "k-1" } }),
+    )
+    assert.ok(Exit.isFailure(exit))
+    assert.equal(seen.length, 1)
+  })
+
+  it("a POST whose connection was refused never left, and is sent again; a reset one is not", async () => {
+    const refused = scripted([{ code: "ECONNREFUSED" }, 201])
+    assert.ok(Exit.isSuccess(await run(refused.fetch, (c) => c.send(Api.endpoints.create, { payload: { name: "x" } }))))
+    assert.equal(refused.seen.length, 2)
+    const reset = scripted([{ code: "ECONNRESET" }, 201])
+    const exit = await run(reset.fetch, (c) => c.send(Api.endpoints.create, { payload: { name: "x" } }))
+    assert.ok(Exit.isFailure(exit))
+    assert.equal((Cause.squash(exit.cause) as Failure)._tag, "Transport")
+    assert.equal(reset.seen.length, 1)
+  })
+
+  it("a DELETE that meets 404 after a lost answer succeeds: the lost attempt deleted it", async () => {
+    const lost = scripted([{ code: "ECONNRESET" }, 404])
+    assert.ok(Exit.isSuccess(await run(lost.fetch, (c) => c.send(Api.endpoints.remove, { params: { id: "1" } }))))
+    assert.equal(lost.seen.length, 2)
+    const gone = scripted([404])
+    const exit = await run(gone.fetch, (c) => c.send(Api.endpoints.remove, { params: { id: "1" } }))
+    assert.ok(Exit.isFailure(exit), "a first 404 is a 404")
+    const refused = scripted([{ code: "ECONNREFUSED" }, 404])
+    assert.ok(Exit.isFailure(await run(refused.fetch, (c) => c.send(Api.endpoints.remove, { params: { id: "1" } }))))
   })
 
   it("a GET the definition marks not idempotent is sent once; a plain GET is retried", async () => {

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test"
 import assert from "node:assert/strict"
 import { Effect, Redacted, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { makeApiClient } from "../src/core/client.ts"
 import { defineApi } from "../src/core/endpoint.ts"
 import type { Credential } from "../src/core/credentials.ts"
@@ -97,5 +98,52 @@ describe("bearer credentials with a refresh callback", () => {
     })))
     assert.equal(failure._tag, "Status")
     assert.equal(state.requests.length, 1)
+  })
+})
+
+/** A token endpoint that issues tokens living `expiresIn` seconds, and an API that takes any of them. */
+const tokenServer = (expiresIn: number) => {
+  const state = { issued: 0 }
+  const fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init)
+    if (new URL(request.url).pathname === "/oauth/token") {
+      state.issued += 1
+      return Promise.resolve(Response.json({ access_token: `token-${state.issued}`, expires_in: expiresIn }))
+    }
+    return Promise.resolve(Response.json({ ok: true }))
+  }) as typeof globalThis.fetch
+  return { state, fetch }
+}
+
+describe("client-credentials tokens, on the test clock", () => {
+  const credential: Credential<Failure> = {
+    _tag: "ClientCredentials",
+    clientId: "c",
+    clientSecret: Redacted.make("s"),
+  }
+  /** The token fetches after a call at each of `at` (seconds since the first). */
+  const fetchesAt = (expiresIn: number, at: ReadonlyArray<number>) =>
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function* () {
+        const { state, fetch } = tokenServer(expiresIn)
+        const api = yield* client(credential, fetch)
+        const counts: Array<number> = []
+        let now = 0
+        for (const second of at) {
+          yield* TestClock.adjust(`${(second - now) * 1000} millis`)
+          now = second
+          yield* api.send(endpoints.get, {})
+          counts.push(state.issued)
+        }
+        return counts
+      })).pipe(Effect.provide(TestClock.layer())),
+    )
+
+  it("a token living 20 s is kept for three quarters of its life, not fetched on every call", async () => {
+    assert.deepEqual(await fetchesAt(20, [0, 0, 1, 10, 14, 16, 17, 30, 32]), [1, 1, 1, 1, 1, 2, 2, 2, 3])
+  })
+
+  it("a token living an hour is renewed 30 s before it expires", async () => {
+    assert.deepEqual(await fetchesAt(3600, [0, 1800, 3569, 3571]), [1, 1, 1, 2])
   })
 })

@@ -314,7 +314,7 @@ describe("MachineID client: enforce, the hard gate", () => {
       f.machineid.state.setPlanTier(org, "free")
     }, "DEVICE_LIMIT_REACHED"))
 
-  it("a code it does not know: denied unless allowed is true", async () => {
+  it("a code it does not know denies, whatever allowed says (fail closed)", async () => {
     const f = fixture()
     f.mock.fault({
       path: "/devices/validate",
@@ -330,7 +330,9 @@ describe("MachineID client: enforce, the hard gate", () => {
       status: 200,
       body: { allowed: true, code: "ALLOW_GRACE", request_id: "r" },
     })
-    assert.equal((await f.run(MachineID.enforce("agent"))).code, "ALLOW_GRACE")
+    const unknown = await f.fail(MachineID.enforce("agent"))
+    assert.ok(unknown instanceof ExecutionDenied)
+    assert.equal(unknown.code, "ALLOW_GRACE")
   })
 
   const contradictions: ReadonlyArray<Record<string, unknown>> = [
@@ -340,6 +342,10 @@ describe("MachineID client: enforce, the hard gate", () => {
     { allowed: true, code: "ALLOW", revoked: true },
     { allowed: true, code: "ALLOW", valid: false },
     { allowed: true, code: "NEW_CODE", revoked: true },
+    { allowed: true, code: " DEVICE_REVOKED " },
+    { allowed: true, code: "\tplan_frozen\n" },
+    { allowed: true, code: "ALLOW", status: "denied" },
+    { allowed: true, code: "ALLOW", status: "error" },
   ]
   for (const body of contradictions) {
     it(`a decision that contradicts itself denies: ${JSON.stringify(body)}`, async () => {
@@ -362,6 +368,13 @@ describe("MachineID client: enforce, the hard gate", () => {
       body: { allowed: true, code: "ALLOW", request_id: "r", valid: true, revoked: false, status: "ok" },
     })
     assert.equal((await f.run(MachineID.enforce("agent"))).code, "ALLOW")
+    f.mock.clearFaults()
+    f.mock.fault({
+      path: "/devices/validate",
+      status: 200,
+      body: { allowed: true, code: " allow ", request_id: "r", status: " OK " },
+    })
+    assert.equal((await f.run(MachineID.enforce("agent"))).code, " allow ", "compared after trimming and case")
   })
 
   it("a denial from a non-2xx answer is still a denial", async () => {

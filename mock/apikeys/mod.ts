@@ -121,7 +121,10 @@ export class ApiKeysMock implements MockApi {
   /** A mock in its seeded state, reading `clock`. */
   constructor(clock: MockClock) {
     this.#clock = clock
-    const layer = ApiKeys.layer().pipe(Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })))
+    // Uses written at once: the counters are exact the moment a test reads them, and reset() leaves no use pending.
+    const layer = ApiKeys.layer({ trackUsage: "sync" }).pipe(
+      Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })),
+    )
     // In-memory SQLite cannot fail to open; a failure here is a defect of the mock.
     this.#runtime = ManagedRuntime.make(layer as Layer.Layer<ApiKeys | SqlClient.SqlClient>)
     this.router = makeApiKeysRouter(

@@ -361,7 +361,14 @@ export const authPIRouter = (state: AuthPIState): Router => {
       return undefined
     },
     error: (status, message) => {
-      const code = { 400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 500: "server_error" }[status]
+      const code = {
+        400: "invalid_request",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "request_too_large",
+        431: "headers_too_large",
+        500: "server_error",
+      }[status]
       return fail(new Refusal(status, code, message))
     },
   })

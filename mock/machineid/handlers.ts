@@ -125,7 +125,14 @@ const deviceOf = (device: MockDevice) => ({
 
 const { endpoints } = MachineIdApi
 
-const ERROR_CODES = { 400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "internal_error" } as const
+const ERROR_CODES = {
+  400: "bad_request",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  431: "headers_too_large",
+  500: "internal_error",
+} as const
 
 /** The MachineID router: every endpoint of `MachineIdApi` over `state`. */
 export const machineIdRouter = (state: MachineIdState): Router => {

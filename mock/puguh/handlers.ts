@@ -95,9 +95,11 @@ const validationIssues = (message: string): ReadonlyArray<ValidationIssue> => {
     : [{ loc: [matched[1], ...path], msg: first, type: "value_error" }]
 }
 
-const ROUTER_ERRORS: Readonly<Record<404 | 405 | 500, string>> = {
+const ROUTER_ERRORS: Readonly<Record<404 | 405 | 413 | 431 | 500, string>> = {
   404: "Not Found",
   405: "Method Not Allowed",
+  413: "Request Entity Too Large",
+  431: "Request Header Fields Too Large",
   500: "Internal Server Error",
 }
 

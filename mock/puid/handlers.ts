@@ -46,6 +46,14 @@ const SCOPES = ["puid:generate", "puid:ordinal"]
 
 const { endpoints } = PuidApi
 
+const ROUTER_ERRORS = {
+  400: "bad_request",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  431: "headers_too_large",
+  500: "internal_error",
+} as const
+
 /** The PUID router: every endpoint of `PuidApi` over `state`. */
 export const puidRouter = (state: PuidState): Router =>
   makeRouter(PuidApi, [
@@ -219,7 +227,7 @@ export const puidRouter = (state: PuidState): Router =>
     headers: () => NO_STORE,
     error: (status, message) =>
       status === 404 ? fail(404, { error: "not_found", api: true }) : fail(status, {
-        error: status === 405 ? "method_not_allowed" : status === 500 ? "internal_error" : "bad_request",
+        error: ROUTER_ERRORS[status],
         message,
       }),
   })

@@ -24,10 +24,23 @@ export const checkDate = (field: string, date: Date): Effect.Effect<Date, Invali
 /** The longest name of an organization, project, product or key (the columns' `VARCHAR(255)`). */
 export const MAX_NAME = 255
 
-/** `name` without surrounding spaces, if that is 1 to {@linkcode MAX_NAME} characters. */
+/** `name` without surrounding spaces, if that is 1 to {@linkcode MAX_NAME} characters, none of them NUL. */
 export const checkName = (what: string, name: string): Effect.Effect<string, InvalidRequest> => {
   const trimmed = typeof name === "string" ? name.trim() : ""
-  return trimmed === "" || trimmed.length > MAX_NAME
-    ? Effect.fail(new InvalidRequest({ detail: `${what} name must be 1 to ${MAX_NAME} characters` }))
+  return trimmed === "" || trimmed.length > MAX_NAME || trimmed.includes("\0")
+    ? Effect.fail(new InvalidRequest({ detail: `${what} name must be 1 to ${MAX_NAME} characters, without NUL` }))
     : Effect.succeed(trimmed)
 }
+
+/** Whether `id` can name a row: a string of 1 to {@linkcode MAX_NAME} characters without NUL (a database's TEXT can hold it). */
+export const isId = (id: unknown): id is string =>
+  typeof id === "string" && id !== "" && id.length <= MAX_NAME && !id.includes("\0")
+
+/**
+ * `id`, if it can name a row (see {@linkcode isId}): a JavaScript caller may pass anything, and a NUL
+ * is refused before any statement (PostgreSQL's TEXT cannot hold one).
+ */
+export const checkId = (field: string, id: unknown): Effect.Effect<string, InvalidRequest> =>
+  isId(id) ? Effect.succeed(id) : Effect.fail(
+    new InvalidRequest({ detail: `${field} must be a string of 1 to ${MAX_NAME} characters, without NUL` }),
+  )

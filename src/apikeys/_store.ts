@@ -2,11 +2,12 @@
 //
 // Each row is decoded by a schema (SqlSchema); a statement that fails, or a row that does not decode, fails
 // with `KeyStoreUnavailable`. The statements that race under concurrency are each one atomic statement: the
-// rate-limit count, the use count, and the compare-and-set updates of `replaceMetadata` and `claimForRotation`.
+// rate-limit count (with the use count folded in on PostgreSQL), the use counts, and the compare-and-set of
+// `claimForRotation`; a metadata update holds the key's row (`withKeyLocked`).
 // MySQL has neither `RETURNING` nor `ON CONFLICT`: there, each of those is its own statement, read back in the
 // same transaction (the row stays locked until it commits), or counted by the rows it changed.
 import { Effect, Option, Schema, SchemaTransformation } from "effect"
-import { SqlClient, type SqlError, SqlSchema } from "effect/sql"
+import { SqlClient, SqlError, SqlSchema } from "effect/sql"
 import {
   type ApiKey,
   type KeyMetadata,
@@ -77,6 +78,9 @@ const KeyRow = Schema.Struct({
 
 /** A row of `api_keys`. */
 export type StoredKey = typeof KeyRow.Type
+
+/** Uses to add, per key: how many, and the latest instant. */
+export type UseBatch = ReadonlyArray<{ readonly id: string; readonly count: number; readonly at: number }>
 
 /** Where a key stands at `at`: `revoked` wins over `expired`. */
 const statusOf = (key: StoredKey, at: number): KeyStatus =>
@@ -154,6 +158,20 @@ const orNotFound = <A, E, R, N>(
 export const makeStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const mysql = sql.onDialectOrElse({ mysql: () => true, orElse: () => false })
+  /** MySQL rolls a deadlocked transaction back whole: it is run again, as InnoDB advises. */
+  const retryDeadlock = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+    mysql
+      ? Effect.retry(effect, {
+        while: (error) => SqlError.isSqlError(error) && error.reason._tag === "DeadlockError",
+        times: 10,
+      })
+      : effect
+  /**
+   * MySQL's statements that read back what they wrote run in a transaction of their own (not a savepoint:
+   * a deadlock rolls the whole transaction back), run again on a deadlock.
+   */
+  const transactional = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+    mysql ? retryDeadlock(sql.withTransaction(effect)) : effect
   /** How many rows a MySQL statement matched. */
   const matched = (statement: { readonly raw: Effect.Effect<unknown, SqlError.SqlError> }) =>
     Effect.map(statement.raw, (header) => Number((header as { readonly affectedRows?: unknown }).affectedRows ?? 0))
@@ -226,11 +244,10 @@ export const makeStore = Effect.gen(function* () {
     Result: KeyRow,
     execute: (id) => sql`SELECT * FROM api_keys WHERE id = ${id}`,
   })
-  const keysWithPrefix = SqlSchema.findAll({
-    Request: Schema.String,
-    Result: KeyRow,
-    execute: (prefix) => sql`SELECT * FROM api_keys WHERE key_prefix = ${prefix}`,
-  })
+  // The hot path of every validation: its rows decoded synchronously, at half the cost of an Effect-mode decode.
+  const decodeKeys = Schema.decodeUnknownExit(Schema.Array(KeyRow))
+  const keysWithPrefix = (prefix: string) =>
+    Effect.flatMap(sql`SELECT * FROM api_keys WHERE key_prefix = ${prefix}`, decodeKeys)
   const keysOfOrganization = SqlSchema.findAll({
     Request: Schema.String,
     Result: KeyRow,
@@ -249,57 +266,78 @@ export const makeStore = Effect.gen(function* () {
     Request: Schema.Struct({ keyId: Schema.String, at: Schema.Number }),
     Result: Schema.Struct({ use_count: BigIntColumn }),
     execute: ({ keyId, at }) =>
+      // MySQL: read back in the caller's transaction (`transactional`), which holds the row.
       mysql
-        ? sql.withTransaction(Effect.andThen(
+        ? Effect.andThen(
           sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId}`,
           sql`SELECT use_count FROM api_keys WHERE id = ${keyId}`,
-        ))
+        )
         : sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
   })
-  const countRequest = SqlSchema.findOneOption({
-    Request: Schema.Struct({
-      keyId: Schema.String,
-      window: RateLimitWindow,
-      windowStart: Schema.Number,
-      limit: Schema.Number,
-    }),
-    Result: Schema.Struct({ count: BigIntColumn }),
-    execute: ({ keyId, window, windowStart, limit }) =>
-      mysql
-        ? sql.withTransaction(Effect.gen(function* () {
-          yield* sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
-            VALUES (${keyId}, ${window}, ${windowStart}, 0) ON DUPLICATE KEY UPDATE count = count`
-          const where = sql`key_id = ${keyId} AND window_name = ${window} AND window_start = ${windowStart}`
-          const counted = yield* matched(
-            sql`UPDATE rate_limit_counters SET count = count + 1 WHERE ${where} AND count < ${limit}`,
-          )
-          return counted === 0 ? [] : yield* sql`SELECT count FROM rate_limit_counters WHERE ${where}`
-        }))
-        : sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
-        VALUES (${keyId}, ${window}, ${windowStart}, 1)
-        ON CONFLICT (key_id, window_name, window_start)
-        DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
-        RETURNING count`,
+  const CountRequest = Schema.Struct({
+    keyId: Schema.String,
+    window: RateLimitWindow,
+    windowStart: Schema.Number,
+    limit: Schema.Number,
   })
-  const replaceMetadata = SqlSchema.findOneOption({
-    Request: Schema.Struct({
-      keyId: Schema.String,
-      previous: Schema.String,
-      metadata: Schema.String,
-      expiresAt: Schema.NullOr(Instant),
-    }),
+  const countStatement = ({ keyId, window, windowStart, limit }: typeof CountRequest.Type) =>
+    sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
+      VALUES (${keyId}, ${window}, ${windowStart}, 1)
+      ON CONFLICT (key_id, window_name, window_start)
+      DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
+      RETURNING count`
+  /** MySQL's `countStatement`: the row made sure of, counted unless full, and read back, in one transaction. */
+  const countMysql = ({ keyId, window, windowStart, limit }: typeof CountRequest.Type) =>
+    Effect.gen(function* () {
+      yield* sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
+        VALUES (${keyId}, ${window}, ${windowStart}, 0) ON DUPLICATE KEY UPDATE count = count`
+      const where = sql`key_id = ${keyId} AND window_name = ${window} AND window_start = ${windowStart}`
+      const counted = yield* matched(
+        sql`UPDATE rate_limit_counters SET count = count + 1 WHERE ${where} AND count < ${limit}`,
+      )
+      return counted === 0 ? [] : yield* sql`SELECT count FROM rate_limit_counters WHERE ${where}`
+    })
+  const countRequest = SqlSchema.findOneOption({
+    Request: CountRequest,
+    Result: Schema.Struct({ count: BigIntColumn }),
+    execute: mysql ? countMysql : countStatement,
+  })
+  /** PostgreSQL: the request counted and the use recorded in one statement, one round trip. */
+  const countRequestAndUse = SqlSchema.findOneOption({
+    Request: Schema.Struct({ ...CountRequest.fields, at: Schema.Number }),
+    Result: Schema.Struct({ count: BigIntColumn, use_count: Schema.NullOr(BigIntColumn) }),
+    execute: ({ at, ...request }) =>
+      sql`WITH counted AS (${countStatement(request)}),
+        used AS (UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at}
+          WHERE id = ${request.keyId} AND EXISTS (SELECT 1 FROM counted) RETURNING use_count)
+        SELECT counted.count, used.use_count FROM counted LEFT JOIN used ON true`,
+  })
+  const foldsUse = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+  /** A key's row, held until the transaction ends: `FOR UPDATE`, or SQLite's write lock (`BEGIN IMMEDIATE`). */
+  const keyForUpdate = SqlSchema.findOneOption({
+    Request: Schema.String,
     Result: KeyRow,
-    execute: ({ keyId, previous, metadata, expiresAt }) =>
+    execute: (id) =>
+      sql.onDialectOrElse({
+        sqlite: () => sql`SELECT * FROM api_keys WHERE id = ${id}`,
+        orElse: () => sql`SELECT * FROM api_keys WHERE id = ${id} FOR UPDATE`,
+      }),
+  })
+  const lockingTransaction = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    sql.onDialectOrElse({
+      sqlite: () => Effect.provideService(sql.withTransaction(effect), SqlClient.BeginTransaction, "BEGIN IMMEDIATE"),
+      orElse: () => sql.withTransaction(effect),
+    })
+  const setMetadata = SqlSchema.findOneOption({
+    Request: Schema.Struct({ keyId: Schema.String, metadata: Schema.String, expiresAt: Schema.NullOr(Instant) }),
+    Result: KeyRow,
+    execute: ({ keyId, metadata, expiresAt }) =>
       mysql
-        ? sql.withTransaction(Effect.gen(function* () {
-          const rows = yield* matched(
-            sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt}
-              WHERE id = ${keyId} AND metadata = ${previous}`,
-          )
-          return rows === 0 ? [] : yield* sql`SELECT * FROM api_keys WHERE id = ${keyId}`
-        }))
-        : sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt}
-        WHERE id = ${keyId} AND metadata = ${previous} RETURNING *`,
+        ? Effect.andThen(
+          sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId}`,
+          sql`SELECT * FROM api_keys WHERE id = ${keyId}`,
+        )
+        : sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId} RETURNING *`,
   })
 
   return {
@@ -347,22 +385,74 @@ export const makeStore = Effect.gen(function* () {
     insertKey: (row: StoredKey): Effect.Effect<void, KeyStoreUnavailable> => stored(insertKey(row)),
     /** Counts one use at `at`, in one statement: the key with its new count, or as it was if it is gone. */
     recordUse: (row: StoredKey, at: number): Effect.Effect<StoredKey, KeyStoreUnavailable> =>
-      stored(Effect.map(recordUse({ keyId: row.id, at }), (counted) =>
+      stored(Effect.map(transactional(recordUse({ keyId: row.id, at })), (counted) =>
         Option.match(counted, {
           onNone: () => row,
           onSome: ({ use_count }) => ({ ...row, use_count, last_used_at: new Date(at) }),
         }))),
     /**
+     * Adds uses to many keys in one statement (keys that are gone are skipped); `lastUsedAt` only moves forward.
+     * Its JSON parameter keeps the statement's text, and so its prepared statement, the same for any batch.
+     */
+    addUses: (batch: UseBatch): Effect.Effect<void, KeyStoreUnavailable> => {
+      const uses = JSON.stringify(batch)
+      const statement: Effect.Effect<void, SqlError.SqlError> = sql.onDialectOrElse({
+        // One statement per key, in one transaction: the batch holds the keys used in one interval.
+        mysql: () =>
+          sql.withTransaction(
+            Effect.forEach(batch, ({ id, count, at }) =>
+              sql`UPDATE api_keys SET use_count = use_count + ${count},
+              last_used_at = GREATEST(COALESCE(last_used_at, 0), ${at}) WHERE id = ${id}`, { discard: true }),
+          ),
+        pg: () =>
+          Effect.asVoid(
+            sql`UPDATE api_keys AS k SET use_count = k.use_count + u.count, last_used_at = GREATEST(k.last_used_at, u.at)
+            FROM jsonb_to_recordset(${uses}::jsonb) AS u(id text, count bigint, at bigint) WHERE k.id = u.id`,
+          ),
+        orElse: () =>
+          Effect.asVoid(
+            sql`UPDATE api_keys SET use_count = use_count + u.count, last_used_at = MAX(COALESCE(last_used_at, 0), u.at)
+            FROM (SELECT value ->> 'id' AS id, value ->> 'count' AS count, value ->> 'at' AS at FROM json_each(${uses})) AS u
+            WHERE api_keys.id = u.id`,
+          ),
+      })
+      return stored(statement)
+    },
+    /** Whether `countRequest` records the use in the same statement, at no cost (PostgreSQL). */
+    foldsUse,
+    /**
      * Counts one request in the key's window starting at `windowStart`, unless `limit` are counted
-     * already, in one statement: the new count, or none when the window is full.
+     * already, in one statement: the new count, or none when the window is full. With `useAt`, a use
+     * of the key at that instant is recorded with it (one statement on PostgreSQL, one transaction
+     * elsewhere), and its new `useCount` returned.
      */
     countRequest: (
       keyId: string,
       window: RateLimitWindow,
       windowStart: number,
       limit: number,
-    ): Effect.Effect<Option.Option<number>, KeyStoreUnavailable> =>
-      stored(Effect.map(countRequest({ keyId, window, windowStart, limit }), Option.map(({ count }) => count))),
+      useAt?: number,
+    ): Effect.Effect<Option.Option<{ count: number; useCount?: number }>, KeyStoreUnavailable> => {
+      const request = { keyId, window, windowStart, limit }
+      if (useAt === undefined) return stored(transactional(countRequest(request)))
+      const folded = foldsUse
+        ? Effect.map(
+          countRequestAndUse({ ...request, at: useAt }),
+          Option.map(({ count, use_count }) => ({ count, useCount: use_count ?? undefined })),
+        )
+        : sql.withTransaction(Effect.flatMap(
+          countRequest(request),
+          Option.match({
+            onNone: () => Effect.succeedNone,
+            onSome: ({ count }) =>
+              Effect.map(
+                recordUse({ keyId, at: useAt }),
+                (used) => Option.some({ count, useCount: Option.getOrUndefined(used)?.use_count }),
+              ),
+          }),
+        ))
+      return stored(retryDeadlock(folded))
+    },
     /** Drops the key's counters of windows before `windowStart`. */
     dropCountersBefore: (keyId: string, windowStart: number): Effect.Effect<void, KeyStoreUnavailable> =>
       stored(Effect.asVoid(
@@ -374,16 +464,23 @@ export const makeStore = Effect.gen(function* () {
         sql`UPDATE api_keys SET revoked_at = ${at} WHERE id = ${keyId} AND (revoked_at IS NULL OR revoked_at > ${at})`,
       )),
     /**
-     * Compare-and-set: writes `metadata` (and `expires_at`) if the stored text is still `previous`.
-     * The key as written, or none when another update came first.
+     * Runs `change` on the key's row in a transaction that holds the row, so that concurrent changes of one key
+     * apply one after the other (each sees the one before), and a failure leaves nothing.
      */
-    replaceMetadata: (
+    withKeyLocked: <A, E, R>(
       keyId: string,
-      previous: string,
+      change: (key: StoredKey) => Effect.Effect<A, E, R>,
+    ): Effect.Effect<A, E | KeyNotFound | KeyStoreUnavailable, R> =>
+      stored(
+        lockingTransaction(Effect.flatMap(orNotFound(keyForUpdate(keyId), () => new KeyNotFound({ keyId })), change)),
+      ),
+    /** Writes `metadata` (and `expires_at`, its expiry): the key as written. Run it in `withKeyLocked`. */
+    setMetadata: (
+      keyId: string,
       metadata: string,
       expiresAt: Date | null,
-    ): Effect.Effect<Option.Option<StoredKey>, KeyStoreUnavailable> =>
-      stored(replaceMetadata({ keyId, previous, metadata, expiresAt })),
+    ): Effect.Effect<StoredKey, KeyNotFound | KeyStoreUnavailable> =>
+      stored(orNotFound(setMetadata({ keyId, metadata, expiresAt }), () => new KeyNotFound({ keyId }))),
     /**
      * Compare-and-set: marks `keyId` replaced by `successorId`, its grace period ending at `until`,
      * if it is neither replaced nor revoked at `at`. Of concurrent rotations, only the first to commit

@@ -1,8 +1,8 @@
 // Verification and validation of a presented key, in the seed's order (contracts §4.1, §4.4): format (no
 // database access) -> prefix lookup + constant-time hash comparison -> revoked -> expired -> organization ->
-// project -> product -> scopes; then, beyond the seed, the key's rate limit and its usage counters, each one
-// atomic statement so that concurrent validations lose no update.
-import { Clock, Duration, Effect, type Redacted } from "effect"
+// project -> product -> scopes; then, beyond the seed, the key's rate limit (one atomic statement, exact across
+// processes, which records the use too where that is free) and its use (`_usage.ts`).
+import { Duration, Effect, type Redacted } from "effect"
 import { type ApiKey, type KeyMetadata, type RateLimit, WINDOW_MILLIS } from "./contract.ts"
 import {
   ExpiredKey,
@@ -14,15 +14,17 @@ import {
   type VerifyError,
 } from "./errors.ts"
 import { hashesEqual, type Plaintext, revealKey, storedForm } from "./key_format.ts"
+import { isId } from "./_input.ts"
 import { decodeMetadata } from "./_metadata.ts"
 import { type Store, type StoredKey, toApiKey } from "./_store.ts"
+import type { Usage } from "./_usage.ts"
 import type { ValidateOptions } from "./service.ts"
 
 /** How keys are read and counted: the service's options. */
 export interface ValidatorOptions {
   readonly keyPrefix: string
   readonly pepper: Redacted.Redacted<string> | undefined
-  readonly trackUsage: boolean
+  readonly usage: Usage
 }
 
 /** `verifyKey` and `validateKey` of the service. */
@@ -41,86 +43,123 @@ interface Usable {
 /** Verification and validation on `store`: each check in the seed's order, then the rate limit and the use count. */
 export const makeValidator = (store: Store, options: ValidatorOptions): Validator => {
   const formOptions = { keyPrefix: options.keyPrefix, pepper: options.pepper }
+  const { usage } = options
+  // Where a rate limit is counted anyway, the use goes with it: free on PostgreSQL, one commit for both in sync mode.
+  const useWithCount = usage.mode === "sync" || (usage.mode === "buffered" && store.foldsUse)
 
-  /** Finds the key of a plaintext and checks it is usable now: the seed's `verify_key`. */
-  const lookup = (plaintext: Plaintext) =>
-    Effect.gen(function* () {
+  /** The key of `form`'s hash among `candidates`, each compared in constant time. */
+  const find = (candidates: ReadonlyArray<StoredKey>, hash: string) => {
+    let key: StoredKey | undefined
+    for (const candidate of candidates) {
+      if (hashesEqual(candidate.key_hash, hash)) key = candidate
+    }
+    return key
+  }
+
+  /** The key if it is usable at `at`, its metadata decoded; or why not. */
+  const usableAt = (key: StoredKey | undefined, at: number): Effect.Effect<Usable, VerifyError> => {
+    if (key === undefined) return Effect.fail(new InvalidKey({ reason: "not_found" }))
+    if (key.revoked_at !== null && key.revoked_at.getTime() <= at) {
+      return Effect.fail(new RevokedKey({ keyId: key.id, revokedAt: key.revoked_at }))
+    }
+    if (key.expires_at !== null && key.expires_at.getTime() < at) {
+      return Effect.fail(new ExpiredKey({ keyId: key.id, expiredAt: key.expires_at }))
+    }
+    return Effect.map(decodeMetadata(key.metadata), (metadata) => ({ key, metadata, at }))
+  }
+
+  /**
+   * Finds the key of a plaintext and checks it is usable now: the seed's `verify_key`. The hot path of every
+   * validation, so written as one statement and a few steps rather than a generator.
+   */
+  const lookup = (plaintext: Plaintext): Effect.Effect<Usable, VerifyError> =>
+    Effect.suspend(() => {
       const revealed = revealKey(plaintext)
       const form = typeof revealed === "string" ? storedForm(revealed, formOptions) : undefined
-      if (form === undefined) return yield* new InvalidKey({ reason: "malformed" })
-      const candidates = yield* store.keysWithPrefix(form.prefix)
-      let key: StoredKey | undefined
-      for (const candidate of candidates) {
-        if (hashesEqual(candidate.key_hash, form.hash)) key = candidate
-      }
-      if (key === undefined) return yield* new InvalidKey({ reason: "not_found" })
-      const at = yield* Clock.currentTimeMillis
-      if (key.revoked_at !== null && key.revoked_at.getTime() <= at) {
-        return yield* new RevokedKey({ keyId: key.id, revokedAt: key.revoked_at })
-      }
-      if (key.expires_at !== null && key.expires_at.getTime() < at) {
-        return yield* new ExpiredKey({ keyId: key.id, expiredAt: key.expires_at })
-      }
-      return { key, metadata: yield* decodeMetadata(key.metadata), at } satisfies Usable
+      if (form === undefined) return Effect.fail(new InvalidKey({ reason: "malformed" }))
+      return Effect.flatMap(
+        store.keysWithPrefix(form.prefix),
+        (candidates) =>
+          Effect.clockWith((clock) => usableAt(find(candidates, form.hash), clock.currentTimeMillisUnsafe())),
+      )
     })
 
-  /** Whether the key reaches what the request needs: organization, project, product, scopes. */
-  const checkReach = ({ key, metadata }: Usable, needs: ValidateOptions) =>
+  /**
+   * Whether the key reaches what the request needs: organization, project, product, scopes. What no row can be
+   * (an id that is not a string, or holds a NUL; scopes that are not an array) is reached by no key.
+   */
+  const checkReach = ({ key, metadata }: Usable, needs: ValidateOptions): Effect.Effect<void, ValidateError> =>
     Effect.gen(function* () {
       const refuse = (reason: InsufficientScope["reason"], missingScopes: ReadonlyArray<string> = []) =>
         new InsufficientScope({ keyId: key.id, reason, missingScopes })
       if (needs.orgId !== undefined && needs.orgId !== key.org_id) return yield* refuse("organization")
       if (needs.projectId !== undefined) {
-        const reaches = key.project_id !== null
+        const reaches = !isId(needs.projectId)
+          ? false
+          : key.project_id !== null
           ? key.project_id === needs.projectId
           : yield* store.projects.inOrganization(needs.projectId, key.org_id)
         if (!reaches) return yield* refuse("project")
       }
       if (needs.productId !== undefined) {
-        const reaches = key.product_id !== null
+        const reaches = !isId(needs.productId)
+          ? false
+          : key.product_id !== null
           ? key.product_id === needs.productId
           : key.project_id !== null
           ? yield* store.linked(key.project_id, needs.productId)
           : yield* store.products.inOrganization(needs.productId, key.org_id)
         if (!reaches) return yield* refuse("product")
       }
-      const required = needs.requiredScope === undefined
-        ? needs.requiredScopes ?? []
-        : [...new Set([...(needs.requiredScopes ?? []), needs.requiredScope])]
+      const scopes = needs.requiredScopes ?? []
+      if (!Array.isArray(scopes)) return yield* refuse("scope")
+      const required = needs.requiredScope === undefined ? scopes : [...new Set([...scopes, needs.requiredScope])]
       const missing = required.filter((scope) => !metadata.scopes.includes(scope))
       if (missing.length > 0) return yield* refuse("scope", missing)
     })
 
-  /** Counts one request in the key's current fixed window, unless the window is full. */
-  const spend = (key: StoredKey, limit: RateLimit, at: number) =>
+  /**
+   * Counts one request in the key's current fixed window, unless the window is full; and its use with it when
+   * `useWithCount`. The key as answered.
+   */
+  const spend = ({ key, metadata, at }: Usable, limit: RateLimit) =>
     Effect.gen(function* () {
       const size = WINDOW_MILLIS[limit.window]
       const start = Math.floor(at / size) * size
-      const counted = yield* store.countRequest(key.id, limit.window, start, limit.requests)
+      const counted = yield* store.countRequest(
+        key.id,
+        limit.window,
+        start,
+        limit.requests,
+        useWithCount ? at : undefined,
+      )
       if (counted._tag === "None") {
         // Upstream's delay (0.2.0): the whole seconds to the window's end, plus one; at least one.
         const retryAfter = Duration.seconds(Math.max(1, Math.floor((start + size - at) / 1000) + 1))
         return yield* new QuotaExceeded({ keyId: key.id, limit, retryAfter })
       }
       // The first request of a window: the earlier windows are over.
-      if (counted.value === 1) yield* store.dropCountersBefore(key.id, start)
+      if (counted.value.count === 1) yield* store.dropCountersBefore(key.id, start)
+      const row = useWithCount
+        ? { ...key, use_count: counted.value.useCount ?? key.use_count, last_used_at: new Date(at) }
+        : yield* usage.record(key, at)
+      return toApiKey(row, metadata, at)
     })
 
-  /** The key as answered, after counting its use (unless usage is not tracked). */
+  /** The key as answered, after counting its use. */
   const used = ({ key, metadata, at }: Usable) =>
-    Effect.map(
-      options.trackUsage ? store.recordUse(key, at) : Effect.succeed(key),
-      (row) => toApiKey(row, metadata, at),
-    )
+    Effect.map(usage.record(key, at), (row) => toApiKey(row, metadata, at))
 
   return {
     verify: (plaintext) => Effect.flatMap(lookup(plaintext), used),
-    validate: (plaintext, needs) =>
-      Effect.gen(function* () {
-        const usable = yield* lookup(plaintext)
-        yield* checkReach(usable, needs)
-        if (usable.metadata.rateLimit !== undefined) yield* spend(usable.key, usable.metadata.rateLimit, usable.at)
-        return yield* used(usable)
-      }),
+    validate: (plaintext, needs) => {
+      const checks = needs.orgId !== undefined || needs.projectId !== undefined || needs.productId !== undefined ||
+        needs.requiredScopes !== undefined
+      return Effect.flatMap(lookup(plaintext), (usable) => {
+        const limit = usable.metadata.rateLimit
+        const answer = limit === undefined ? used(usable) : spend(usable, limit)
+        return checks ? Effect.andThen(checkReach(usable, needs), answer) : answer
+      })
+    },
   }
 }

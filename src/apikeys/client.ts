@@ -9,20 +9,36 @@
  *
  * @module
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Clock, Config, ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
+import { missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Failure } from "../core/failure.ts"
 import { RetryPolicy } from "../core/retry.ts"
-import type { ApiKeyCreatedJson } from "./contract.ts"
+import type { ApiKey, ApiKeyCreatedJson } from "./contract.ts"
 import { checkDate, gracePeriodMillis } from "./_input.ts"
-import { type ApiKeysError, type InvalidRequest, KeyStoreUnavailable, type StoreError } from "./errors.ts"
+import {
+  type ApiKeysError,
+  ExpiredKey,
+  InsufficientScope,
+  type InvalidRequest,
+  KeyStoreUnavailable,
+  RevokedKey,
+  type StoreError,
+} from "./errors.ts"
 import { securityHeader } from "../core/endpoint.ts"
 import { ApiKeysApi, decodeError } from "./http_contract.ts"
 import { withGetOrCreate } from "./_get_or_create.ts"
 import { revealKey } from "./key_format.ts"
-import { type ApiKeyCreated, ApiKeys, type ApiKeysService, type KeyMetadataInput, type KeyUpdate } from "./service.ts"
+import {
+  type ApiKeyCreated,
+  ApiKeys,
+  type ApiKeysService,
+  type KeyMetadataInput,
+  type KeyUpdate,
+  type ValidateOptions,
+} from "./service.ts"
 
 /** Options of {@linkcode ApiKeysHttp.layer}. */
 export interface ApiKeysHttpClientOptions extends TransportOptions {
@@ -100,6 +116,45 @@ const credentialOf = (options: ApiKeysHttpClientOptions): Credential<ApiKeysErro
   return { _tag: "Header", name, value: Redacted.isRedacted(secret) ? secret : Redacted.make(secret) }
 }
 
+/** An id or a scope as compared: trimmed, lower case. */
+const normalized = (value: string): string => value.trim().toLowerCase()
+
+/**
+ * A key a verification or validation answered 2xx counts only when every field agrees (fail
+ * closed): its status is `active`, and it reaches what the validation asked for: the organization,
+ * the project and product it is placed on (an org-wide key's reach is the service's say), every
+ * required scope. Anything else is the typed denial it amounts to.
+ */
+/** The options with `requiredScope`, the seed's single scope, folded into `requiredScopes`. */
+const withScope = ({ requiredScope, ...options }: ValidateOptions): ValidateOptions =>
+  requiredScope === undefined
+    ? options
+    : { ...options, requiredScopes: [...new Set([...(options.requiredScopes ?? []), requiredScope])] }
+
+const agreed =
+  (needs: ValidateOptions = {}) => (key: ApiKey): Effect.Effect<ApiKey, RevokedKey | ExpiredKey | InsufficientScope> =>
+    Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now): Effect.Effect<ApiKey, RevokedKey | ExpiredKey | InsufficientScope> => {
+        if (key.status === "revoked") {
+          return Effect.fail(new RevokedKey({ keyId: key.id, revokedAt: key.revokedAt ?? new Date(now) }))
+        }
+        if (key.status !== "active") {
+          return Effect.fail(new ExpiredKey({ keyId: key.id, expiredAt: key.metadata.expiresAt ?? new Date(now) }))
+        }
+        const differs = (asked: string | undefined, placed: string | null) =>
+          asked !== undefined && placed !== null && normalized(asked) !== normalized(placed)
+        const refuse = (reason: InsufficientScope["reason"], missingScopes: ReadonlyArray<string> = []) =>
+          Effect.fail(new InsufficientScope({ keyId: key.id, reason, missingScopes }))
+        if (differs(needs.orgId, key.orgId)) return refuse("organization")
+        if (differs(needs.projectId, key.projectId)) return refuse("project")
+        if (differs(needs.productId, key.productId)) return refuse("product")
+        const scopes = new Set(key.metadata.scopes.map(normalized))
+        const missing = (needs.requiredScopes ?? []).filter((scope) => !scopes.has(normalized(scope)))
+        return missing.length > 0 ? refuse("scope", missing) : Effect.succeed(key)
+      },
+    )
+
 const toCreated = (body: ApiKeyCreatedJson): ApiKeyCreated => ({
   key: body.key,
   plaintext: Redacted.make(body.plaintext, { label: "api key" }),
@@ -160,20 +215,15 @@ const make = (options: ApiKeysHttpClientOptions) =>
       verifyKey: (plaintext) =>
         // The seed's verify answers 400 to every failure; the body still names the typed error.
         client.send(endpoints.verifyKey, { payload: { key: revealKey(plaintext) } }).pipe(
+          Effect.flatMap(agreed()),
           only("InvalidKey", "RevokedKey", "ExpiredKey"),
         ),
-      validateKey: (plaintext, { requiredScope, ...validate } = {}) =>
-        client.send(endpoints.validateKey, {
-          payload: defined({
-            key: revealKey(plaintext),
-            ...validate,
-            requiredScopes: requiredScope === undefined
-              ? validate.requiredScopes
-              : [...new Set([...(validate.requiredScopes ?? []), requiredScope])],
-          }),
-        }).pipe(
-          only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
-        ),
+      validateKey: (plaintext, validate = {}) =>
+        client.send(endpoints.validateKey, { payload: defined({ key: revealKey(plaintext), ...withScope(validate) }) })
+          .pipe(
+            Effect.flatMap(agreed(withScope(validate))),
+            only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
+          ),
       revokeKey: (keyId) =>
         client.send(endpoints.revokeKey, { params: { keyId }, query: {} }).pipe(
           Effect.flatMap((key) =>
@@ -238,9 +288,55 @@ const make = (options: ApiKeysHttpClientOptions) =>
  * ```
  */
 export const ApiKeysHttp: {
+  /** From explicit options; needs an `HttpClient` (`FetchHttpClient.layer`, or the mock's `layer`). */
   readonly layer: (options: ApiKeysHttpClientOptions) => Layer.Layer<ApiKeys, never, HttpClient.HttpClient>
+  /** {@linkcode ApiKeysHttp.layer} with `fetch` as the transport: ready to provide. */
   readonly layerFetch: (options: ApiKeysHttpClientOptions) => Layer.Layer<ApiKeys>
+  /**
+   * From the environment: `APIKEYS_BASE_URL` (required unless `options.baseUrl` is given),
+   * `APIKEYS_ADMIN_KEY` or `APIKEYS_VALIDATOR_KEY` (optional). A blank variable counts as unset; a
+   * missing base URL fails with a `ConfigError` naming the variable, and a set `APIKEYS_*` variable
+   * it does not read (a misspelling) is named in that error, or logged as a warning.
+   */
+  readonly layerConfig: (
+    options?: Partial<ApiKeysHttpClientOptions>,
+  ) => Layer.Layer<ApiKeys, Config.ConfigError, HttpClient.HttpClient>
+  /** {@linkcode ApiKeysHttp.layerConfig} with `fetch` as the transport: ready to provide. */
+  readonly fromEnv: (options?: Partial<ApiKeysHttpClientOptions>) => Layer.Layer<ApiKeys, Config.ConfigError>
 } = {
   layer: (options) => Layer.effect(ApiKeys, make(options)),
-  layerFetch: (options) => Layer.effect(ApiKeys, make(options)).pipe(Layer.provide(FetchHttpClient.layer)),
+  layerFetch: (options) => ApiKeysHttp.layer(options).pipe(Layer.provide(FetchHttpClient.layer)),
+  layerConfig: (options = {}) =>
+    Layer.unwrap(Effect.gen(function* () {
+      const env = yield* Effect.all({
+        baseUrl: optionalText(ENV.baseUrl),
+        adminKey: optionalSecret(ENV.adminKey),
+        validatorKey: optionalSecret(ENV.validatorKey),
+      })
+      const known = Object.values(ENV)
+      const baseUrl = Option.getOrElse(env.baseUrl, () => options.baseUrl)
+      if (baseUrl === undefined) {
+        const message = yield* missingVariables(
+          `Set ${ENV.baseUrl} to the key service's URL; looked for it, found nothing.`,
+          "APIKEYS_",
+          known,
+        )
+        return yield* Effect.fail(new Config.ConfigError(new ConfigProvider.SourceError({ message })))
+      }
+      yield* warnStrayVariables("APIKEYS_", known)
+      return ApiKeysHttp.layer({
+        ...options,
+        baseUrl,
+        adminKey: Option.getOrElse(env.adminKey, () => options.adminKey),
+        validatorKey: Option.getOrElse(env.validatorKey, () => options.validatorKey),
+      })
+    })),
+  fromEnv: (options) => ApiKeysHttp.layerConfig(options).pipe(Layer.provide(FetchHttpClient.layer)),
 }
+
+/** The environment variables {@linkcode ApiKeysHttp.layerConfig} reads. */
+const ENV = {
+  baseUrl: "APIKEYS_BASE_URL",
+  adminKey: "APIKEYS_ADMIN_KEY",
+  validatorKey: "APIKEYS_VALIDATOR_KEY",
+} as const

@@ -46,6 +46,7 @@ import {
   type Reply,
   type Route,
   type Router,
+  type RouterStatus,
 } from "../core/router.ts"
 import type { ApiKey } from "./contract.ts"
 import { type ApiKeysError, ApiKeysErrorJson, InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
@@ -136,7 +137,7 @@ const authorize = (options: ApiKeysHttpOptions) => (endpoint: Endpoint, { reques
 }
 
 /** The errors the router answers by itself, in FastAPI's words and the API's shape. */
-const routerError = (status: 400 | 404 | 405 | 500, message: string): Response => {
+const routerError = (status: RouterStatus, message: string): Response => {
   switch (status) {
     case 400:
       return errorResponse(new InvalidRequest({ detail: message }))
@@ -144,6 +145,10 @@ const routerError = (status: 400 | 404 | 405 | 500, message: string): Response =
       return errorAnswer(404, { detail: "Not Found", _tag: "RouteNotFound" })
     case 405:
       return errorAnswer(405, { detail: "Method Not Allowed", _tag: "MethodNotAllowed" })
+    case 413:
+      return errorAnswer(413, { detail: message, _tag: "PayloadTooLarge" })
+    case 431:
+      return errorAnswer(431, { detail: message, _tag: "HeadersTooLarge" })
     case 500:
       return errorAnswer(500, { detail: "Internal Server Error", _tag: "InternalError" })
   }

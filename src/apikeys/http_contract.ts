@@ -90,6 +90,8 @@ export type ApiKeysErrorTag =
   | ApiKeysError["_tag"]
   | "RouteNotFound"
   | "MethodNotAllowed"
+  | "PayloadTooLarge"
+  | "HeadersTooLarge"
   | "InternalError"
   | (string & Record<never, never>)
 
@@ -97,6 +99,8 @@ const ERROR_TAGS = [
   ...ERRORS_BY_STATUS.flatMap(([, errors]) => errors.map((error) => error.identifier)),
   "RouteNotFound",
   "MethodNotAllowed",
+  "PayloadTooLarge",
+  "HeadersTooLarge",
   "InternalError",
 ]
 

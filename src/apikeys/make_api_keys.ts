@@ -1,25 +1,38 @@
 /**
  * `makeApiKeys`: the key service on the `SqlClient` in context. Each operation checks its input,
- * then runs the store's statements (`_store.ts`); verification and validation are in `_validate.ts`.
+ * then runs the store's statements (`_store.ts`); verification and validation are in `_validate.ts`,
+ * usage tracking in `_usage.ts`.
  *
  * @module
  */
-import { Clock, type Duration, Effect, Redacted } from "effect"
+import { Clock, Duration, Effect, Redacted } from "effect"
+import type { Scope } from "effect"
 import type { SqlClient } from "effect/sql"
 import type { KeyMetadata } from "./contract.ts"
-import { ExpiredKey, InvalidRequest, KeyStoreUnavailable, RevokedKey } from "./errors.ts"
-import { checkName, gracePeriodMillis } from "./_input.ts"
+import { ExpiredKey, InvalidRequest, RevokedKey } from "./errors.ts"
+import { checkId, checkName, gracePeriodMillis } from "./_input.ts"
 import { DEFAULT_KEY_PREFIX, generateKey, storedForm } from "./key_format.ts"
-import { decodeMetadata, EMPTY_METADATA, encodeMetadata, updateMetadata } from "./_metadata.ts"
+import { applyUpdate, checkUpdate, decodeMetadata, EMPTY_METADATA, encodeMetadata } from "./_metadata.ts"
 import { makeStore, type StoredKey, toApiKey } from "./_store.ts"
 import { makeValidator } from "./_validate.ts"
+import { DEFAULT_FLUSH_INTERVAL, makeUsage, type UsageMode } from "./_usage.ts"
 import { withGetOrCreate } from "./_get_or_create.ts"
 import type { ApiKeyCreated, ApiKeysOptions, ApiKeysService, ListKeysOptions } from "./service.ts"
 
 const DEFAULT_GRACE: Duration.Input = "1 hour"
 
-/** Compare-and-set rounds of `updateKey`: each round one of the racing writers wins. */
-const UPDATE_ATTEMPTS = 32
+const usageMode = (trackUsage: ApiKeysOptions["trackUsage"]): UsageMode =>
+  trackUsage === false ? "off" : trackUsage === "sync" ? "sync" : "buffered"
+
+/** `usageFlushInterval`: a positive, finite duration, or a `RangeError` that names the option. */
+const flushInterval = (input: Duration.Input | undefined): Effect.Effect<Duration.Duration> => {
+  if (input === undefined) return Effect.succeed(DEFAULT_FLUSH_INTERVAL)
+  const interval = Number.isNaN(input) ? undefined : Duration.fromInput(input)
+  return interval !== undefined && interval._tag === "Some" && Duration.isFinite(interval.value) &&
+      Duration.toMillis(interval.value) > 0
+    ? Effect.succeed(interval.value)
+    : Effect.die(new RangeError("usageFlushInterval must be a positive, finite duration"))
+}
 
 /** Where a key applies. */
 interface Place {
@@ -29,30 +42,42 @@ interface Place {
 }
 
 /**
- * Builds the service on the `SqlClient` in context (migrations are not run: see `migrate`).
+ * Builds the service on the `SqlClient` in context (migrations are not run: see `migrate`). Buffered
+ * usage tracking (the default) writes uses from a fiber of the scope, and what is left when it closes.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import { makeApiKeys, migrate, SqliteClient } from "@gatehouse/sdk/apikeys"
  *
- * const service = Effect.andThen(migrate, makeApiKeys()).pipe(
- *   Effect.provide(SqliteClient.layer({ filename: ":memory:" })),
- * )
+ * const organizations = Effect.scoped(Effect.gen(function* () {
+ *   yield* migrate
+ *   const keys = yield* makeApiKeys()
+ *   return yield* keys.listOrganizations()
+ * })).pipe(Effect.provide(SqliteClient.layer({ filename: ":memory:" })))
  * ```
  */
 export const makeApiKeys = (
   options: ApiKeysOptions = {},
-): Effect.Effect<ApiKeysService, never, SqlClient.SqlClient> =>
+): Effect.Effect<ApiKeysService, never, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function* () {
     const store = yield* makeStore
     const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
-    const validator = makeValidator(store, {
-      keyPrefix,
-      pepper: options.pepper,
-      trackUsage: options.trackUsage ?? true,
-    })
+    const usage = yield* makeUsage(
+      store,
+      usageMode(options.trackUsage),
+      yield* flushInterval(options.usageFlushInterval),
+    )
+    const validator = makeValidator(store, { keyPrefix, pepper: options.pepper, usage })
     const now = Clock.currentTimeMillis
+    /** A read of keys sees every use this process has counted. */
+    const flushed = <A, E>(read: Effect.Effect<A, E>) => Effect.andThen(usage.flush, read)
+    /** `f` of a checked id: a JavaScript caller may pass anything. */
+    const withId = <A, E>(field: string, id: string, f: (id: string) => Effect.Effect<A, E>) =>
+      Effect.flatMap(checkId(field, id), f)
+    /** An optional id: absent, or checked. */
+    const optionalId = (field: string, id: string | undefined) =>
+      id === undefined ? Effect.succeed(undefined) : checkId(field, id)
 
     const keyOf = (key: StoredKey, at: number) =>
       Effect.map(decodeMetadata(key.metadata), (metadata) => toApiKey(key, metadata, at))
@@ -66,6 +91,7 @@ export const makeApiKeys = (
 
     const createNamed = (table: "projects" | "products", orgId: string, name: string) =>
       Effect.gen(function* () {
+        yield* checkId("orgId", orgId)
         const checked = yield* checkName(table === "projects" ? "project" : "product", name)
         yield* store.organization(orgId)
         const row = { id: crypto.randomUUID(), name: checked, orgId, createdAt: new Date(yield* now) }
@@ -74,7 +100,7 @@ export const makeApiKeys = (
       })
 
     const listNamed = (table: "projects" | "products", orgId: string) =>
-      Effect.andThen(store.organization(orgId), store[table].list(orgId))
+      withId("orgId", orgId, (orgId) => Effect.andThen(store.organization(orgId), store[table].list(orgId)))
 
     /** Checks that a new key's project and product exist, belong to `orgId`, and are linked. */
     const checkPlacement = (orgId: string, projectId: string | undefined, productId: string | undefined) =>
@@ -149,16 +175,18 @@ export const makeApiKeys = (
           yield* store.insertOrganization(organization)
           return organization
         }),
-      getOrganization: (orgId) => store.organization(orgId),
+      getOrganization: (orgId) => withId("orgId", orgId, store.organization),
       listOrganizations: () => store.organizations(),
       createProject: (orgId, name) => createNamed("projects", orgId, name),
-      getProject: (projectId) => store.projects.get(projectId),
+      getProject: (projectId) => withId("projectId", projectId, store.projects.get),
       listProjects: (orgId) => listNamed("projects", orgId),
       createProduct: (orgId, name) => createNamed("products", orgId, name),
-      getProduct: (productId) => store.products.get(productId),
+      getProduct: (productId) => withId("productId", productId, store.products.get),
       listProducts: (orgId) => listNamed("products", orgId),
       addProductToProject: (productId, projectId) =>
         Effect.gen(function* () {
+          yield* checkId("productId", productId)
+          yield* checkId("projectId", projectId)
           const product = yield* store.products.get(productId)
           const project = yield* store.projects.get(projectId)
           if (product.orgId !== project.orgId) {
@@ -169,55 +197,71 @@ export const makeApiKeys = (
           yield* store.link(productId, projectId)
         }),
       listProjectProducts: (projectId) =>
-        Effect.andThen(store.projects.get(projectId), store.projectProducts(projectId)),
+        withId("projectId", projectId, (id) => Effect.andThen(store.projects.get(id), store.projectProducts(id))),
       createKey: (orgId, createOptions = {}) =>
         Effect.gen(function* () {
-          const metadata = yield* updateMetadata(EMPTY_METADATA, createOptions.metadata ?? {})
-          yield* checkPlacement(orgId, createOptions.projectId, createOptions.productId)
+          yield* checkId("orgId", orgId)
+          const projectId = yield* optionalId("projectId", createOptions.projectId)
+          const productId = yield* optionalId("productId", createOptions.productId)
+          const metadata = applyUpdate(EMPTY_METADATA, yield* checkUpdate(createOptions.metadata ?? {}))
+          yield* checkPlacement(orgId, projectId, productId)
           return yield* insertKey(
-            { orgId, projectId: createOptions.projectId ?? null, productId: createOptions.productId ?? null },
+            { orgId, projectId: projectId ?? null, productId: productId ?? null },
             metadata,
             yield* now,
           )
         }),
       verifyKey: validator.verify,
-      validateKey: (plaintext, validateOptions = {}) => validator.validate(plaintext, validateOptions),
+      validateKey: (plaintext, validateOptions) => validator.validate(plaintext, validateOptions ?? {}),
       revokeKey: (keyId) =>
-        Effect.gen(function* () {
-          const at = yield* now
-          yield* store.revoke(keyId, at)
-          return yield* keyOf(yield* store.key(keyId), at)
-        }),
-      getKey: (keyId) => Effect.flatMap(store.key(keyId), (key) => Effect.flatMap(now, (at) => keyOf(key, at))),
+        withId("keyId", keyId, (keyId) =>
+          flushed(store.transaction(Effect.gen(function* () {
+            const at = yield* now
+            yield* store.revoke(keyId, at)
+            return yield* keyOf(yield* store.key(keyId), at)
+          })))),
+      getKey: (keyId) =>
+        withId("keyId", keyId, (keyId) =>
+          flushed(Effect.flatMap(store.key(keyId), (key) =>
+            Effect.flatMap(now, (at) => keyOf(key, at))))),
       listOrgKeys: (orgId, listOptions) =>
-        Effect.gen(function* () {
-          yield* store.organization(orgId)
-          return yield* listKeys(yield* store.keysOfOrganization(orgId), listOptions)
-        }),
+        withId("orgId", orgId, (orgId) =>
+          flushed(Effect.gen(function* () {
+            yield* store.organization(orgId)
+            return yield* listKeys(yield* store.keysOfOrganization(orgId), listOptions)
+          }))),
       listProjectKeys: (projectId, listOptions) =>
-        Effect.gen(function* () {
-          yield* store.projects.get(projectId)
-          return yield* listKeys(yield* store.keysOfProject(projectId), listOptions)
-        }),
+        withId("projectId", projectId, (projectId) =>
+          flushed(Effect.gen(function* () {
+            yield* store.projects.get(projectId)
+            return yield* listKeys(yield* store.keysOfProject(projectId), listOptions)
+          }))),
       updateKey: (keyId, update) =>
         Effect.gen(function* () {
-          // Compare-and-set on the metadata read, so that a concurrent update is never overwritten.
-          for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-            const key = yield* store.key(keyId)
-            const metadata = yield* updateMetadata(yield* decodeMetadata(key.metadata), update)
-            const encoded = yield* encodeMetadata(metadata)
-            const updated = yield* store.replaceMetadata(keyId, key.metadata, encoded, metadata.expiresAt ?? null)
-            if (updated._tag === "Some") return toApiKey(updated.value, metadata, yield* now)
-          }
-          return yield* new KeyStoreUnavailable({ detail: `Key '${keyId}' changed under too many concurrent updates` })
+          yield* checkId("keyId", keyId)
+          const checked = yield* checkUpdate(update)
+          // The row is held from read to write: concurrent updates apply one after the other, each on the last.
+          return yield* flushed(store.withKeyLocked(keyId, (key) =>
+            Effect.gen(function* () {
+              const metadata = applyUpdate(yield* decodeMetadata(key.metadata), checked)
+              const written = yield* store.setMetadata(
+                keyId,
+                yield* encodeMetadata(metadata),
+                metadata.expiresAt ?? null,
+              )
+              return toApiKey(written, metadata, yield* now)
+            })))
         }),
-      deleteKey: (keyId) => store.deleteKey(keyId),
+      deleteKey: (keyId) =>
+        withId("keyId", keyId, store.deleteKey),
       rotateKey: (keyId, rotateOptions = {}) =>
         Effect.gen(function* () {
+          yield* checkId("keyId", keyId)
           const grace = yield* gracePeriodMillis(rotateOptions.gracePeriod ?? DEFAULT_GRACE)
+          const checked = yield* checkUpdate(rotateOptions.metadata ?? {})
           const old = yield* store.key(keyId)
           const at = yield* now
-          const metadata = yield* updateMetadata(yield* decodeMetadata(old.metadata), rotateOptions.metadata ?? {})
+          const metadata = applyUpdate(yield* decodeMetadata(old.metadata), checked)
           yield* checkRotatable(old, metadata, at)
           const until = at + grace
           return yield* store.transaction(Effect.gen(function* () {

@@ -128,6 +128,8 @@ export {
   makeApiKeysWebHandler,
 } from "./http_api.ts"
 export { APIKEYS_RETRY, ApiKeysHttp, type ApiKeysHttpClientOptions, toApiKeysError } from "./client.ts"
+export { ApiKeysClient } from "./promise.ts"
+export type { PromiseClient, WithFetch } from "../core/promise.ts"
 export { RetryPolicy, type RetryPolicyOptions } from "../core/retry.ts"
 export type { Pacing, TransportOptions } from "../core/client.ts"
 export { USER_AGENT, VERSION } from "../core/version.ts"

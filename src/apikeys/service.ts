@@ -6,8 +6,11 @@
  *
  * Validation runs in the seed's order (contracts §4.1, §4.4): format (no database access) ->
  * prefix lookup + constant-time hash comparison -> revoked -> expired -> organization -> project ->
- * product -> scopes; then, beyond the seed, the key's rate limit and its usage counters, each one
- * atomic statement so that concurrent validations lose no update.
+ * product -> scopes; then, beyond the seed, the key's rate limit (one atomic statement, exact across
+ * processes) and its use (`trackUsage`: buffered in memory by default).
+ *
+ * Every input is checked before any statement runs (ids and names are strings without NUL, metadata
+ * is bounded JSON), and a change either completes or leaves nothing.
  *
  * @module
  */
@@ -133,8 +136,24 @@ export interface ApiKeysOptions {
    * checked against guessed keys. Changing it invalidates every key. @default none (plain SHA-256, as the seed)
    */
   readonly pepper?: Redacted.Redacted<string> | undefined
-  /** Record `lastUsedAt` and `useCount` on each successful verification or validation. @default true */
-  readonly trackUsage?: boolean | undefined
+  /**
+   * How `lastUsedAt` and `useCount` record each successful verification or validation:
+   * - `true` (or `"buffered"`): counted in memory, and written for every key in one statement each
+   *   `usageFlushInterval` and when the layer's scope closes. A crash (a killed process, not a closed
+   *   scope) loses at most one interval of `useCount`/`lastUsedAt`. Reads (`getKey`, the lists) write
+   *   what is pending first, so they see every use this process counted; other processes see them
+   *   after the next flush. A key with a rate limit on PostgreSQL records each use with its count, at
+   *   once and at no cost.
+   * - `"sync"`: one `UPDATE` per use, inside the validation (with the rate-limit count in one
+   *   transaction): exact at once for every reader, at the price of a write per validation.
+   * - `false`: not recorded.
+   *
+   * Rate limits are exact across processes in every mode: each request is counted by one atomic statement.
+   * @default true
+   */
+  readonly trackUsage?: boolean | "buffered" | "sync" | undefined
+  /** How often buffered uses are written (see `trackUsage`): a positive duration. @default "1 second" */
+  readonly usageFlushInterval?: Duration.Input | undefined
   /** Apply pending migrations when the layer is built. @default true */
   readonly migrate?: boolean | undefined
 }
@@ -150,7 +169,9 @@ export interface ApiKeysService {
     name: string,
   ) => Effect.Effect<GetOrCreated<Organization>, InvalidRequest | StoreError>
   /** The seed's `use_organization`. */
-  readonly getOrganization: (orgId: string) => Effect.Effect<Organization, OrganizationNotFound | StoreError>
+  readonly getOrganization: (
+    orgId: string,
+  ) => Effect.Effect<Organization, OrganizationNotFound | InvalidRequest | StoreError>
   /** Every organization, oldest first. */
   readonly listOrganizations: () => Effect.Effect<ReadonlyArray<Organization>, StoreError>
   /** Creates a project in the organization; its name is trimmed, 1 to 255 characters, and unique there. */
@@ -164,11 +185,13 @@ export interface ApiKeysService {
     name: string,
   ) => Effect.Effect<GetOrCreated<Project>, OrganizationNotFound | InvalidRequest | StoreError>
   /** The project with this id. */
-  readonly getProject: (projectId: string) => Effect.Effect<Project, ProjectNotFound | StoreError>
+  readonly getProject: (
+    projectId: string,
+  ) => Effect.Effect<Project, ProjectNotFound | InvalidRequest | StoreError>
   /** The organization's projects, oldest first. */
   readonly listProjects: (
     orgId: string,
-  ) => Effect.Effect<ReadonlyArray<Project>, OrganizationNotFound | StoreError>
+  ) => Effect.Effect<ReadonlyArray<Project>, OrganizationNotFound | InvalidRequest | StoreError>
   /** Creates a product in the organization; its name is trimmed, 1 to 255 characters, and unique there. */
   readonly createProduct: (
     orgId: string,
@@ -180,11 +203,13 @@ export interface ApiKeysService {
     name: string,
   ) => Effect.Effect<GetOrCreated<Product>, OrganizationNotFound | InvalidRequest | StoreError>
   /** The product with this id. */
-  readonly getProduct: (productId: string) => Effect.Effect<Product, ProductNotFound | StoreError>
+  readonly getProduct: (
+    productId: string,
+  ) => Effect.Effect<Product, ProductNotFound | InvalidRequest | StoreError>
   /** The organization's products, oldest first. */
   readonly listProducts: (
     orgId: string,
-  ) => Effect.Effect<ReadonlyArray<Product>, OrganizationNotFound | StoreError>
+  ) => Effect.Effect<ReadonlyArray<Product>, OrganizationNotFound | InvalidRequest | StoreError>
   /** Links a product to a project of the same organization; linking twice is a no-op. */
   readonly addProductToProject: (
     productId: string,
@@ -193,7 +218,7 @@ export interface ApiKeysService {
   /** The products linked to the project, oldest first. */
   readonly listProjectProducts: (
     projectId: string,
-  ) => Effect.Effect<ReadonlyArray<Product>, ProjectNotFound | StoreError>
+  ) => Effect.Effect<ReadonlyArray<Product>, ProjectNotFound | InvalidRequest | StoreError>
   /**
    * Issues a key. The project and product must belong to `orgId`, and a product given with a
    * project must be linked to it.
@@ -210,26 +235,29 @@ export interface ApiKeysService {
   /** `verifyKey`, then what the request needs, then the key's rate limit. */
   readonly validateKey: (plaintext: Plaintext, options?: ValidateOptions) => Effect.Effect<ApiKey, ValidateError>
   /** Revokes now; a key already revoked keeps its first revocation time. */
-  readonly revokeKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | StoreError>
+  readonly revokeKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | StoreError>
   /** The key with this id, in any status. */
-  readonly getKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | StoreError>
+  readonly getKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | StoreError>
   /** The organization's keys (all of them, whatever their project), oldest first. */
   readonly listOrgKeys: (
     orgId: string,
     options?: ListKeysOptions,
-  ) => Effect.Effect<ReadonlyArray<ApiKey>, OrganizationNotFound | StoreError>
+  ) => Effect.Effect<ReadonlyArray<ApiKey>, OrganizationNotFound | InvalidRequest | StoreError>
   /** The keys placed in the project, oldest first. */
   readonly listProjectKeys: (
     projectId: string,
     options?: ListKeysOptions,
-  ) => Effect.Effect<ReadonlyArray<ApiKey>, ProjectNotFound | StoreError>
-  /** Changes the key's metadata; concurrent updates of different fields all apply. */
+  ) => Effect.Effect<ReadonlyArray<ApiKey>, ProjectNotFound | InvalidRequest | StoreError>
+  /**
+   * Changes the key's metadata; concurrent updates of one key apply one after the other (each on the
+   * one before), so that updates of different fields all land.
+   */
   readonly updateKey: (
     keyId: string,
     update: KeyUpdate,
   ) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | StoreError>
   /** Deletes the key and its counters for good; a key it replaced no longer points to it. */
-  readonly deleteKey: (keyId: string) => Effect.Effect<void, KeyNotFound | StoreError>
+  readonly deleteKey: (keyId: string) => Effect.Effect<void, KeyNotFound | InvalidRequest | StoreError>
   /**
    * Issues a key with the old key's place and metadata (plus `metadata` changes); the old key
    * keeps validating for the grace period, then fails with `RevokedKey`, and points to the new
@@ -295,7 +323,20 @@ const ApiKeysBase: Context.ServiceClass<ApiKeys, "@gatehouse/sdk/ApiKeys", ApiKe
  * ```
  */
 export class ApiKeys extends ApiKeysBase {
-  /** On the `SqlClient` in context; applies pending migrations first unless `migrate: false`. */
+  /**
+   * On the `SqlClient` in context; applies pending migrations first unless `migrate: false`.
+   *
+   * @example
+   * ```ts
+   * import { Layer, Redacted } from "effect"
+   * import { PgClient } from "@effect/sql-pg"
+   * import { ApiKeys } from "@gatehouse/sdk/apikeys"
+   *
+   * const layer = ApiKeys.layer().pipe(
+   *   Layer.provide(PgClient.layer({ url: Redacted.make("postgres://postgres@127.0.0.1:5432/postgres") })),
+   * )
+   * ```
+   */
   static readonly layer = (
     options: ApiKeysOptions = {},
   ): Layer.Layer<ApiKeys, KeyStoreUnavailable, SqlClient.SqlClient> =>
@@ -307,7 +348,19 @@ export class ApiKeys extends ApiKeysBase {
       ),
     )
 
-  /** On a `node:sqlite` database: a file that survives restarts, or `":memory:"`. */
+  /**
+   * On a `node:sqlite` database: a file that survives restarts, or `":memory:"`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { ApiKeys } from "@gatehouse/sdk/apikeys"
+   *
+   * const orgs = Effect.flatMap(ApiKeys, (keys) => keys.listOrganizations()).pipe(
+   *   Effect.provide(ApiKeys.layerSqlite({ filename: "keys.db" })),
+   * )
+   * ```
+   */
   static readonly layerSqlite = (
     options: ApiKeysOptions & SqliteOptions,
   ): Layer.Layer<ApiKeys, KeyStoreUnavailable> =>

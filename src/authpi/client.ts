@@ -37,7 +37,7 @@ import {
 } from "effect"
 import { FetchHttpClient, type HttpClient, type HttpClientResponse } from "effect/http"
 import { makeApiClient } from "../core/client.ts"
-import { optionalSecret, optionalText } from "../core/config.ts"
+import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import { MAX_RETRIES, RetryPolicy } from "../core/retry.ts"
 import { endpointNamed, makeResource, type Params, readOne, withId } from "./_resource.ts"
@@ -124,12 +124,16 @@ export interface RetriesOptions {
  * ```
  */
 export interface AuthPIOptions {
-  /** The API's base URL. @default "https://api.authpi.dev" */
+  /** The API's base URL. @default `AUTHPI_BASE_URL` when set, else "https://api.authpi.dev" */
   readonly baseUrl?: string | undefined
   /** How long one attempt may take, its body included (a number is milliseconds). @default "30 seconds" */
   readonly timeout?: Duration.Input | undefined
-  /** Headers sent with every request (the credential is set after them). */
+  /** Headers sent with every request (the credential is set after them), as every gatehouse client names them. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** The seed's name for {@linkcode AuthPIOptions.headers}; give one of the two. */
   readonly defaultHeaders?: Readonly<Record<string, string>> | undefined
+  /** A `RetryPolicy`, as every gatehouse client names it; the same as `retries` given one. Give one of the two. */
+  readonly retry?: RetryPolicy | undefined
   /**
    * `true`: GET, HEAD and OPTIONS (and any request with an `Idempotency-Key`) are retried on
    * 429, 502, 503, 504 and dropped connections, 3 times, after 1 s, 2 s, 4 s, or what
@@ -534,13 +538,20 @@ const configure = (options: AuthPICredentialOptions) =>
       return yield* configurationError("options", "The options must be an object.")
     }
     const credential = yield* credentialOf(options)
-    const { accountId, defaultHeaders, transformClient } = options
+    const { accountId, transformClient } = options
+    if (options.headers !== undefined && options.defaultHeaders !== undefined) {
+      return yield* configurationError("headers", "Give headers or its alias defaultHeaders, not both.")
+    }
+    if (options.retry !== undefined && options.retries !== undefined) {
+      return yield* configurationError("retry", "Give retry or its alias retries, not both.")
+    }
+    const defaultHeaders = options.headers ?? options.defaultHeaders
     if (
       accountId !== undefined && (typeof accountId !== "string" || accountId.trim() === "" || /[/.]/.test(accountId))
     ) {
       return yield* configurationError("accountId", "accountId must be an account id, acc_...")
     }
-    const baseUrl = httpUrl(options.baseUrl ?? DEFAULT_BASE_URL)
+    const baseUrl = httpUrl(options.baseUrl ?? (yield* firstSet(ENV.baseUrl)) ?? DEFAULT_BASE_URL)
     if (baseUrl === undefined) return yield* configurationError("baseUrl", "baseUrl must be an absolute http(s) URL.")
     const timeout = Duration.fromInput(options.timeout ?? "30 seconds")
     if (Option.isNone(timeout) || !Duration.isPositive(timeout.value)) {
@@ -560,7 +571,7 @@ const configure = (options: AuthPICredentialOptions) =>
       accountId,
       baseUrl,
       timeout: timeout.value,
-      retry: yield* retryOf(options.retries),
+      retry: yield* retryOf(options.retry ?? options.retries),
       headers: defaultHeaders,
       transformClient,
     }
@@ -631,6 +642,8 @@ const make = (
       transformClient: config.transformClient,
       toError: toAuthPIError,
       secretHeaders: AuthPIApi.secretHeaders,
+      // AuthPI answers a repeated Idempotency-Key with the first result.
+      idempotencyKeys: true,
     })
     const me = () =>
       Effect.mapError(
@@ -682,12 +695,41 @@ const ENV = {
  * ```
  */
 export class AuthPI extends AuthPIBase {
-  /** The service itself, within a scope: its options checked, its pipeline built. */
+  /**
+   * The service itself, within a scope: its options checked, its pipeline built.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { AuthPI } from "@gatehouse/sdk/authpi"
+   *
+   * const issuers = Effect.scoped(Effect.gen(function* () {
+   *   const admin = yield* AuthPI.make({ apiKey: "key_..." })
+   *   return yield* admin.issuers.list({ limit: 10 })
+   * })).pipe(Effect.provide(FetchHttpClient.layer))
+   * ```
+   */
   static readonly make: (
     options: AuthPICredentialOptions,
   ) => Effect.Effect<AuthPIService, ConfigurationError, HttpClient.HttpClient | EffectScope.Scope> = make
 
-  /** From an API key, or an access token with `accountId` (and `onTokenExpired` to refresh it). */
+  /**
+   * From an API key, or an access token with `accountId` (and `onTokenExpired` to refresh it).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { AuthPI } from "@gatehouse/sdk/authpi"
+   *
+   * const layer = AuthPI.layer({ apiKey: "key_...", baseUrl: "http://127.0.0.1:4010/authpi" })
+   * const me = Effect.flatMap(AuthPI, (admin) => admin.me()).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
+   */
   static readonly layer = (
     options: AuthPICredentialOptions,
   ): Layer.Layer<AuthPI, ConfigurationError, HttpClient.HttpClient> => Layer.effect(AuthPI, make(options))
@@ -696,6 +738,19 @@ export class AuthPI extends AuthPIBase {
    * From the environment: `AUTHPI_API_KEY`, or `AUTHPI_ACCESS_TOKEN` with `AUTHPI_ACCOUNT_ID`;
    * `AUTHPI_ACCOUNT_ID` and `AUTHPI_BASE_URL` optional otherwise (over `options`). Fails with
    * `ConfigurationError` naming the variables when none or both credentials are set.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { AuthPI } from "@gatehouse/sdk/authpi"
+   *
+   * // AUTHPI_API_KEY=key_... AUTHPI_BASE_URL=http://127.0.0.1:4010/authpi
+   * const me = Effect.flatMap(AuthPI, (admin) => admin.me()).pipe(
+   *   Effect.provide(AuthPI.layerConfig({ timeout: "10 seconds" })),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layerConfig = (
     options: AuthPIOptions = {},
@@ -708,10 +763,15 @@ export class AuthPI extends AuthPIBase {
         baseUrl: optionalText(ENV.baseUrl),
       })
       const accountId = Option.getOrElse(env.accountId, () => options.accountId)
+      const known = Object.values(ENV)
       if (Option.isNone(apiKey) && Option.isNone(accessToken)) {
         return yield* configurationError(
           `${ENV.apiKey}, ${ENV.accessToken}`,
-          `Set ${ENV.apiKey}, or ${ENV.accessToken} with ${ENV.accountId}.`,
+          yield* missingVariables(
+            `Set ${ENV.apiKey}, or ${ENV.accessToken} with ${ENV.accountId}; looked for both, found neither.`,
+            "AUTHPI_",
+            known,
+          ),
         )
       }
       if (Option.isSome(apiKey) && Option.isSome(accessToken)) {
@@ -721,8 +781,12 @@ export class AuthPI extends AuthPIBase {
         )
       }
       if (Option.isSome(accessToken) && accountId === undefined) {
-        return yield* configurationError(ENV.accountId, `${ENV.accessToken} needs ${ENV.accountId}.`)
+        return yield* configurationError(
+          ENV.accountId,
+          yield* missingVariables(`${ENV.accessToken} needs ${ENV.accountId}.`, "AUTHPI_", known),
+        )
       }
+      yield* warnStrayVariables("AUTHPI_", known)
       return AuthPI.layer({
         ...options,
         apiKey: Option.getOrUndefined(apiKey),
@@ -732,7 +796,17 @@ export class AuthPI extends AuthPIBase {
       })
     }))
 
-  /** {@linkcode AuthPI.layerConfig} with `fetch` as the transport: ready to provide. */
+  /**
+   * {@linkcode AuthPI.layerConfig} with `fetch` as the transport: ready to provide.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { AuthPI } from "@gatehouse/sdk/authpi"
+   *
+   * const me = await Effect.runPromise(Effect.flatMap(AuthPI, (admin) => admin.me()).pipe(Effect.provide(AuthPI.fromEnv())))
+   * ```
+   */
   static readonly fromEnv = (
     options: AuthPIOptions = {},
   ): Layer.Layer<AuthPI, ConfigurationError | Config.ConfigError> =>

@@ -9,6 +9,7 @@
  *       -> withPacing (optional): wait for a turn instead of meeting 429
  *       -> withRetry: the RetryPolicy, only for requests that are safe to repeat; Retry-After
  *       -> withTimeout: each attempt, body included, within the timeout
+ *       -> withSingleDelivery: a request not safe to repeat is never resent by the runtime (Deno)
  *       -> the HttpClient (FetchHttpClient, the mock's, a user's)
  * answer <- 2xx: decoded with the endpoint's success schema | otherwise: the API's error table
  * ```
@@ -17,8 +18,8 @@
  *
  * @module
  */
-import { type Duration, Effect, Schema, type Scope } from "effect"
-import { Headers, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
+import { Context, type Duration, Effect, References, Schema, type Scope, Tracer } from "effect"
+import { Headers, HttpClient, HttpClientError, HttpClientRequest, HttpTraceContext } from "effect/http"
 import { type Answer, failureOf, receive, toAnswer } from "./answer.ts"
 import { type Credential, exchangeClientCredentials, makeAuthenticator } from "./credentials.ts"
 import { type Codec, type Endpoint, fillPath, type Input, isIdempotent, type Success } from "./endpoint.ts"
@@ -30,6 +31,7 @@ import {
   withCredential,
   withPacing,
   withRetry,
+  withSingleDelivery,
   withTimeout,
 } from "./middleware.ts"
 import type { RetryPolicy } from "./retry.ts"
@@ -66,6 +68,11 @@ export interface ApiDefinition<E> extends TransportOptions {
   readonly secretHeaders?: ReadonlyArray<string> | undefined
   /** Path of the OAuth2 token endpoint, for `ClientCredentials`. */
   readonly tokenPath?: string | undefined
+  /**
+   * Whether the API honours an `Idempotency-Key` (answers a repeat with the first result): then a
+   * request that carries one is retried whatever it does. @default false
+   */
+  readonly idempotencyKeys?: boolean | undefined
 }
 
 /** Per-call options. */
@@ -137,6 +144,11 @@ const requestOf = <P extends Endpoint>(
     return request
   })
 
+// Effect's own HTTP span is off for gatehouse's requests: its exit holds the request, credential
+// included, and an exporter serializes it outside the call, where no redaction applies. The call's
+// span stands for it, with its method and route, and carries the trace.
+const untraced = (): boolean => true
+
 /** Joins a base URL and a path, whether or not the base ends with a slash. */
 export const joinUrl = (base: string, path: string): string =>
   path === "" ? base.replace(/\/+$/, "") : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
@@ -154,23 +166,22 @@ export const makeApiClient = <E>(
 
     const requestIdHeader = (api.requestIdHeader ?? "x-request-id").toLowerCase()
     const secrets = (api.secretHeaders ?? []).map((name) => name.toLowerCase())
-    // Appended to the names already redacted (a user's included), and only when there are some:
-    // providing a service costs on every call.
-    const redacting = secrets.length === 0
-      ? <A, E2, R>(effect: Effect.Effect<A, E2, R>) => effect
-      : <A, E2, R>(effect: Effect.Effect<A, E2, R>) =>
-        Effect.flatMap(Headers.CurrentRedactedNames, (current) => {
-          const extra = secrets.filter((name) => !current.includes(name))
-          return extra.length === 0
-            ? effect
-            : Effect.provideService(effect, Headers.CurrentRedactedNames, [...current, ...extra])
-        })
+    // The API's secret headers after the names already redacted (a user's kept), merged once per list seen.
+    let redactedBefore: ReadonlyArray<string | RegExp> | undefined
+    let redacted: ReadonlyArray<string | RegExp> = []
+    const redactedNames = (current: ReadonlyArray<string | RegExp>) => {
+      if (current !== redactedBefore) {
+        redactedBefore = current
+        redacted = [...current, ...secrets.filter((name) => !current.includes(name))]
+      }
+      return redacted
+    }
     const baseUrl = api.baseUrl.replace(/\/+$/, "")
     const headers = { accept: "application/json", "user-agent": USER_AGENT, ...api.headers }
     const prepare = (request: HttpClientRequest.HttpClientRequest) =>
       HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, baseUrl), headers)
 
-    const transport = (yield* HttpClient.HttpClient).pipe(withTimeout(api.timeout))
+    const transport = (yield* HttpClient.HttpClient).pipe(yield* withSingleDelivery, withTimeout(api.timeout))
     const toError = (operation: string) => (error: E | HttpClientError.HttpClientError): E =>
       HttpClientError.isHttpClientError(error) ? api.toError(failureOf(operation, error)) : error
 
@@ -190,29 +201,63 @@ export const makeApiClient = <E>(
 
     const answer = <A, I, RD>(
       operation: string,
+      template: string,
       request: HttpClientRequest.HttpClientRequest,
       schema: Schema.Codec<A, I, RD>,
       options?: CallOptions,
     ): Effect.Effect<Answer<A>, E, RD> => {
-      const call: CallInfo = { idempotent: options?.idempotent, retry: options?.retry, paced: options?.paced }
       const prepared = options?.headers === undefined
         ? prepare(request)
         : HttpClientRequest.setHeaders(prepare(request), options.headers)
-      const exchange = http.execute(prepared).pipe(
-        Effect.flatMap(receive),
-        Effect.provideService(CallContext, call),
-        Effect.mapError(toError(operation)),
-        Effect.flatMap((received) =>
-          Effect.mapError(toAnswer(operation, requestIdHeader, received, schema), api.toError)
-        ),
-      )
-      return Effect.suspend(() =>
-        closed
-          ? Effect.fail(
+      const call: CallInfo = {
+        idempotent: options?.idempotent,
+        idempotencyKey: api.idempotencyKeys === true && prepared.headers["idempotency-key"] !== undefined,
+        retry: options?.retry,
+        paced: options?.paced,
+      }
+      const send = (request: HttpClientRequest.HttpClientRequest, names: ReadonlyArray<string | RegExp>) =>
+        http.execute(request).pipe(
+          Effect.flatMap(receive),
+          Effect.updateContext((context: Context.Context<never>) =>
+            Context.add(
+              Context.add(Context.add(context, CallContext, call), HttpClient.TracerDisabledWhen, untraced),
+              Headers.CurrentRedactedNames,
+              names,
+            )
+          ),
+          Effect.mapError(toError(operation)),
+          Effect.flatMap((received) =>
+            Effect.mapError(toAnswer(operation, requestIdHeader, received, schema), api.toError)
+          ),
+        )
+      return Effect.withFiber((fiber) => {
+        if (closed) {
+          return Effect.fail(
             api.toError({ _tag: "Closed", operation, message: `${api.name} client used after its scope closed` }),
           )
-          : exchange
-      ).pipe(redacting, Effect.withSpan(operation))
+        }
+        const names = redactedNames(fiber.getRef(Headers.CurrentRedactedNames))
+        const propagate = fiber.getRef(HttpClient.TracerPropagationEnabled) && !fiber.getRef(Tracer.DisablePropagation)
+        const traced = (span: Tracer.AnySpan) =>
+          propagate ? HttpClientRequest.setHeaders(prepared, HttpTraceContext.toHeaders(span as Tracer.Span)) : prepared
+        if (!fiber.getRef(References.TracerEnabled) || fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer) {
+          // No tracing backend: no span is made, and the trace of the caller's span, if any, travels on.
+          const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+          return send(parent === undefined ? prepared : traced(parent), names)
+        }
+        return Effect.useSpan(
+          operation,
+          { kind: "client", attributes: { "http.request.method": prepared.method, "url.template": template } },
+          (span) =>
+            Effect.tap(
+              send(traced(span), names),
+              (answer) =>
+                Effect.sync(() =>
+                  span.attribute("http.response.status_code", answer.status)
+                ),
+            ),
+        )
+      })
     }
 
     const exchange = <const P extends Endpoint>(endpoint: P, input: Input<P>, options?: CallOptions) => {
@@ -222,14 +267,16 @@ export const makeApiClient = <E>(
         Effect.mapError(requestOf(endpoint, input), (message) =>
           api.toError({ _tag: "Transport", operation, message, cause: undefined, retryable: false })),
         (request) =>
-          answer(operation, request, endpoint.success as Schema.Codec<Success<P>, unknown>, { ...options, idempotent }),
+          answer(operation, endpoint.path, request, endpoint.success as Schema.Codec<Success<P>, unknown>, {
+            ...options,
+            idempotent,
+          }),
       )
     }
 
     return {
       exchange,
       send: (endpoint, input, options) =>
-        Effect.map(exchange(endpoint, input, options), (a) =>
-          a.value),
+        Effect.map(exchange(endpoint, input, options), (a) => a.value),
     }
   })

@@ -44,8 +44,16 @@ export interface Authenticator<E> {
   readonly renew: (used: Redacted.Redacted<string> | undefined) => Effect.Effect<boolean, E>
 }
 
-/** A token is renewed this long before it expires, so that it never expires in flight. */
+/**
+ * A token is renewed this long before it expires, so that it never expires in flight; one that
+ * lives less than four times as long is renewed after three quarters of its life instead (a 20 s
+ * token is used for 15 s), so that a short-lived token is still reused.
+ */
 export const EXPIRY_SKEW_MILLIS = 30_000
+
+/** When a token that expires at `expiresAt`, seen at `now`, is replaced. */
+const renewalOf = (expiresAt: number, now: number): number =>
+  expiresAt - Math.min(EXPIRY_SKEW_MILLIS, Math.max(0, expiresAt - now) / 4)
 
 const withBearer = (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted<string>) =>
   [HttpClientRequest.bearerToken(request, token), token] as const
@@ -63,21 +71,23 @@ const makeTokenSource = <E>(
   initial?: AccessToken,
 ) =>
   Effect.gen(function* () {
-    let current = initial
+    let current = initial === undefined ? undefined : { token: initial.token, renewAt: initial.expiresAt }
     // Each fetch bumps the generation; a caller that waited through one takes its outcome.
     let generation = 0
     let lastFetch: Exit.Exit<Redacted.Redacted<string>, E> | undefined
     const lock = yield* Semaphore.make(1)
     const fresh = Effect.map(
       Clock.currentTimeMillis,
-      (now) => current !== undefined && now < current.expiresAt - EXPIRY_SKEW_MILLIS ? current.token : undefined,
+      (now) => current !== undefined && now < current.renewAt ? current.token : undefined,
     )
     const replace = (expired: Redacted.Redacted<string> | undefined) =>
       fetchToken(expired).pipe(
-        Effect.map((token) => {
-          current = token
-          return token.token
-        }),
+        Effect.flatMap((token) =>
+          Effect.map(Clock.currentTimeMillis, (now) => {
+            current = { token: token.token, renewAt: renewalOf(token.expiresAt, now) }
+            return token.token
+          })
+        ),
         Effect.exit,
         Effect.flatMap((exit) => {
           generation += 1

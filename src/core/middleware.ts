@@ -5,7 +5,8 @@
  * - {@linkcode withTimeout}: one attempt, its body included, within a duration;
  * - {@linkcode withRetry}: a {@linkcode RetryPolicy}, only for requests that are safe to repeat;
  * - {@linkcode withPacing}: a token bucket that makes callers wait instead of meeting 429;
- * - {@linkcode withCredential}: the credential on every request, and one shared renewal after a 401.
+ * - {@linkcode withCredential}: the credential on every request, and one shared renewal after a 401;
+ * - {@linkcode withSingleDelivery}: no request that is not safe to repeat is resent by the runtime.
  *
  * What a single call says about itself (whether it is safe to repeat, its own retry policy,
  * whether it is paced) travels in {@linkcode CallContext}.
@@ -25,16 +26,21 @@
  *
  * @module
  */
-import { Context, Duration, Effect, Layer, type Redacted } from "effect"
-import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
+import { Context, Duration, Effect, Layer, Option, type Redacted, type Scope } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http"
 import { RateLimiter } from "effect/persistence"
 import type { Authenticator } from "./credentials.ts"
 import { retrying, type RetryInput, type RetryPolicy } from "./retry.ts"
 
 /** What one call tells the pipeline's stages; a stage's own setting applies where a field is absent. */
 export interface CallInfo {
-  /** Whether the request may be sent again after an attempt whose outcome is unknown. */
+  /** Whether the request may be sent again after an attempt whose outcome is unknown. @default by its method */
   readonly idempotent?: boolean | undefined
+  /**
+   * Whether the request carries an `Idempotency-Key` the API honours, which makes any request safe
+   * to repeat. @default whether it carries an `Idempotency-Key`
+   */
+  readonly idempotencyKey?: boolean | undefined
   /** This call's retry policy, in place of the client's. */
   readonly retry?: RetryPolicy | undefined
   /** Whether the client's pacing applies. @default true */
@@ -47,6 +53,31 @@ export const CallContext: Context.Reference<CallInfo> = Context.Reference<CallIn
 })
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"])
+
+const isIdempotent = (call: CallInfo, request: HttpClientRequest.HttpClientRequest): boolean =>
+  call.idempotent ?? SAFE_METHODS.has(request.method)
+
+const hasIdempotencyKey = (call: CallInfo, request: HttpClientRequest.HttpClientRequest): boolean =>
+  call.idempotencyKey ?? request.headers["idempotency-key"] !== undefined
+
+/** Whether the request of `call` may reach the server twice: it is idempotent, or carries an honoured key. */
+export const isSafeToRepeat = (call: CallInfo, request: HttpClientRequest.HttpClientRequest): boolean =>
+  isIdempotent(call, request) || hasIdempotencyKey(call, request)
+
+/** Whether a transport error is a refused connection: the request never left. */
+export const isConnectionRefused = (error: HttpClientError.HttpClientError): boolean => {
+  if (error.reason._tag !== "TransportError") return false
+  // Deno: "...tcp connect error: Connection refused (os error 111)"; Bun: code ECONNREFUSED;
+  // Node: a cause whose code is ECONNREFUSED.
+  let cause: unknown = error.reason.cause
+  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
+    const { code, message } = cause as { readonly code?: unknown; readonly message?: unknown }
+    if (code === "ECONNREFUSED" || code === "ConnectionRefused") return true
+    if (typeof message === "string" && /connection refused|ECONNREFUSED/i.test(message)) return true
+    cause = (cause as { readonly cause?: unknown }).cause
+  }
+  return false
+}
 
 /** Marks a transport error as the end of an attempt's time. */
 export class AttemptTimeout extends Error {
@@ -111,17 +142,24 @@ const isRetryStatus = (value: unknown): value is RetryStatus =>
   typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === "RetryStatus"
 
 /** A failure to reach the server that sending again can help with (not a request that cannot be built). */
-const isTransient = (error: unknown): boolean =>
+const isTransient = (error: unknown): error is HttpClientError.HttpClientError =>
   HttpClientError.isHttpClientError(error) &&
   error.reason._tag !== "InvalidUrlError" && error.reason._tag !== "EncodeError" &&
   error.reason._tag !== "StatusCodeError"
 
+/** The answer a DELETE met on a retry: `404` there means an earlier attempt deleted it. */
+const deleted = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse =>
+  HttpClientResponse.fromWeb(response.request, new Response(null, { status: 204, headers: response.headers }))
+
 /**
  * Retries by `policy` (or the call's own, from {@linkcode CallContext}): answers with a status the
  * policy retries, and transport failures and timeouts. A request is repeated only when it is safe
- * to: it carries an `Idempotency-Key`, or the call says it is idempotent (by default its method
- * is) and the policy covers its method. Each delay is the longer of the backoff and `Retry-After`;
- * when the retries run out the last answer is returned as it came.
+ * to: it carries an `Idempotency-Key` (the API honours), or the call says it is idempotent (by
+ * default its method is) and the policy covers its method; a request whose connection was refused
+ * never left, and is sent again whatever it is. Each delay is the longer of the backoff and
+ * `Retry-After`; when the retries run out the last answer is returned as it came. A DELETE that
+ * meets 404 after an attempt whose outcome is unknown (no answer, or a status retried) succeeds
+ * with a 204: that attempt deleted it.
  */
 export const withRetry = (policy: RetryPolicy): Middleware => <E, R>(client: HttpClient.HttpClient.With<E, R>) =>
   HttpClient.transform(client, (effect, request) =>
@@ -130,23 +168,28 @@ export const withRetry = (policy: RetryPolicy): Middleware => <E, R>(client: Htt
       if (active.times === 0) return effect
       const safe = {
         method: request.method,
-        idempotent: call.idempotent ?? SAFE_METHODS.has(request.method),
-        idempotencyKey: request.headers["idempotency-key"] !== undefined,
+        idempotent: isIdempotent(call, request),
+        idempotencyKey: hasIdempotencyKey(call, request),
       }
       const toInput = (error: E | RetryStatus): RetryInput | undefined =>
         isRetryStatus(error)
           ? { ...safe, status: error.response.status, headers: error.response.headers }
           : isTransient(error)
-          ? { ...safe, status: undefined, headers: undefined }
+          ? { ...safe, status: undefined, headers: undefined, refused: isConnectionRefused(error) }
           : undefined
-      const attempt = Effect.flatMap(
-        effect,
-        (response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryStatus> =>
-          active.statuses.has(response.status)
-            ? Effect.fail({ _tag: "RetryStatus", response })
-            : Effect.succeed(response),
-      )
-      return retrying(attempt, active, toInput).pipe(
+      return Effect.suspend(() => {
+        // Whether an earlier attempt may have reached the server: anything but a refused connection.
+        let uncertain = false
+        const attempt = effect.pipe(
+          Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryStatus> =>
+            active.statuses.has(response.status) ? Effect.fail({ _tag: "RetryStatus", response }) : Effect.succeed(
+              uncertain && response.status === 404 && request.method === "DELETE" ? deleted(response) : response,
+            )
+          ),
+          Effect.tapError((error) => Effect.sync(() => (uncertain ||= toInput(error)?.refused !== true))),
+        )
+        return retrying(attempt, active, toInput)
+      }).pipe(
         Effect.catch((error) => isRetryStatus(error) ? Effect.succeed(error.response) : Effect.fail(error as E)),
       )
     }))
@@ -215,3 +258,49 @@ export const withCredential =
         }),
       Effect.succeed,
     )
+
+interface Runtimes {
+  readonly Deno?: {
+    readonly createHttpClient?: (options: { readonly poolMaxIdlePerHost?: number }) => { readonly close: () => void }
+  }
+  readonly Bun?: unknown
+}
+
+/**
+ * Keeps the runtime from sending twice a request that is not safe to repeat, or whose repeat is
+ * answered differently (a DELETE: 404 the second time). When the reused keep-alive connection a
+ * request went out on closes before the answer, even after the server read (and applied) it,
+ * Deno's `fetch` sends the request again on a new connection, and Bun's does for a GET
+ * (measured, 20 of 20 each: Deno 2.9 any method, Bun 1.4 GET, Node 20 none); a connection's first
+ * request is never resent. So such a request goes out on a connection of its own, through
+ * `FetchHttpClient.RequestInit`: on Deno a `Deno.HttpClient` that keeps no idle connection, on
+ * Bun `keepalive: false`; and only {@linkcode withRetry} repeats it, knowing it did. Other
+ * requests keep the shared pool, and on other runtimes this stage is the identity. A `RequestInit`
+ * of your own is kept, and then yours to get right. Scoped: the `Deno.HttpClient`, made at the
+ * first such request, closes with the scope.
+ */
+export const withSingleDelivery: Effect.Effect<Middleware, never, Scope.Scope> = Effect.suspend(() => {
+  const { Deno, Bun } = globalThis as Runtimes
+  const create = Deno?.createHttpClient
+  let denoClient: { readonly close: () => void } | undefined
+  const fresh: (() => RequestInit) | undefined = create !== undefined
+    ? () => Object.assign({} as RequestInit, { client: denoClient ??= create({ poolMaxIdlePerHost: 0 }) })
+    : Bun !== undefined
+    ? () => ({ keepalive: false })
+    : undefined
+  if (fresh === undefined) return Effect.succeed(<E, R>(client: HttpClient.HttpClient.With<E, R>) => client)
+  return Effect.as(
+    Effect.addFinalizer(() => Effect.sync(() => denoClient?.close())),
+    <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+      HttpClient.transform(
+        client,
+        (effect, request) =>
+          Effect.flatMap(CallContext, (call) =>
+            isSafeToRepeat(call, request) && request.method !== "DELETE" ? effect : Effect.flatMap(
+              Effect.serviceOption(FetchHttpClient.RequestInit),
+              (given) =>
+                Option.isSome(given) ? effect : Effect.provideService(effect, FetchHttpClient.RequestInit, fresh()),
+            )),
+      ),
+  )
+})

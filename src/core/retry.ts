@@ -23,6 +23,11 @@ export interface RetryInput {
   readonly idempotencyKey?: boolean | undefined
   /** The HTTP status, or `undefined` when no response arrived (connection refused, reset, timeout). */
   readonly status: number | undefined
+  /**
+   * Whether the connection was refused: the request provably never left, so sending it is not
+   * sending it twice, whatever it does.
+   */
+  readonly refused?: boolean | undefined
   /** The answer's headers (its `Retry-After`), when one arrived. */
   readonly headers: Headers.Headers | undefined
 }
@@ -141,15 +146,16 @@ export const retryAfter = (headers: Headers.Headers | undefined, now: number): D
 }
 
 /**
- * Whether `policy` tries `input` again (the attempt count is the schedule's business): a request
- * with an `Idempotency-Key` whatever its method, else one that is safe to repeat and whose method
- * the policy covers.
+ * Whether `policy` tries `input` again (the attempt count is the schedule's business). A request
+ * that never left (connection refused) is sent, whatever it is; any other is sent again only when
+ * repeating it is safe: it carries an `Idempotency-Key` the API honours (whatever its method), or
+ * it is idempotent and the policy covers its method.
  */
 export const isRetryable = (policy: RetryPolicy, input: RetryInput, now: number): boolean => {
   if (policy.times === 0) return false
-  if (input.idempotencyKey !== true && !(input.idempotent && policy.methods.has(input.method))) return false
-  if (input.status === undefined) return policy.retryTransportErrors
-  if (!policy.statuses.has(input.status)) return false
+  const safe = input.idempotencyKey === true || (input.idempotent && policy.methods.has(input.method))
+  if (input.status === undefined) return policy.retryTransportErrors && (safe || input.refused === true)
+  if (!safe || !policy.statuses.has(input.status)) return false
   const wait = retryAfter(input.headers, now)
   return wait === undefined || Duration.isLessThanOrEqualTo(wait, policy.maxRetryAfter)
 }

@@ -3,7 +3,11 @@
  * one handler, and the router matches the path (the most specific wins), answers 405 with `Allow`
  * for a wrong method and 404 for an unknown path (both in the API's own error shape), checks the
  * caller, decodes the path parameters, query and body with the endpoint's schemas (400 when they do
- * not decode, or nest too deep), and encodes the handler's answer with its success schema.
+ * not decode, or nest too deep; 413 past {@linkcode MAX_BODY_BYTES}), and encodes the handler's
+ * answer with its success schema.
+ *
+ * It is the mock server's hot path: the routes are compiled once (grouped by segment count, the
+ * most specific first), nothing is parsed twice, and an answer is one `Response` of a string.
  *
  * @module
  */
@@ -88,6 +92,9 @@ export const documentRoutes = (api: AnyApi): ReadonlyArray<Route> => {
   ]
 }
 
+/** The statuses the router answers by itself, in the API's error shape. */
+export type RouterStatus = 400 | 404 | 405 | 413 | 431 | 500
+
 /** How an API's server words the errors the router answers by itself, and who may call what. */
 export interface RouterErrors {
   /**
@@ -95,8 +102,11 @@ export interface RouterErrors {
    * API's 401 or 403) refuses the call, `undefined` lets it through. @default every call goes through
    */
   readonly authorize?: ((endpoint: Endpoint, context: MockRequest) => Response | undefined) | undefined
-  /** The API's error answer for `status` (400 bad input, 404 unknown path, 405 wrong method, 500 a mock bug). */
-  readonly error: (status: 400 | 404 | 405 | 500, message: string, context: MockRequest) => Response
+  /**
+   * The API's error answer for `status`: 400 bad input, 404 unknown path, 405 wrong method, 413 a
+   * body too large, 431 headers too large, 500 a mock bug.
+   */
+  readonly error: (status: RouterStatus, message: string, context: MockRequest) => Response
   /** Headers on every answer the router encodes (`cache-control: no-store`, a request id). */
   readonly headers?: (() => Readonly<Record<string, string>>) | undefined
 }
@@ -107,8 +117,15 @@ export interface Routed {
   readonly operation: string | undefined
 }
 
-/** A compiled router: `path` is the request's path below the API's base URL. */
-export type Router = (request: Request, path: string, baseUrl: string) => Promise<Routed>
+/**
+ * A compiled router: `path` is the request's path below the API's base URL; `url` is the request's
+ * URL when the caller has parsed it already.
+ */
+export interface Router {
+  (request: Request, path: string, baseUrl: string, url?: URL): Promise<Routed>
+  /** The API's own error answer for `status`, for a refusal decided before routing (431 headers too large). */
+  readonly refuse: (status: RouterStatus, message: string, request: Request, baseUrl: string) => Response
+}
 
 interface Compiled {
   readonly route: Route
@@ -157,6 +174,7 @@ const specificity = (entry: Compiled): number =>
   entry.segments.reduce((score, segment, i) => score + ("literal" in segment ? 2 ** (16 - i) : 0), 0)
 
 const decodeSegment = (segment: string): string | undefined => {
+  if (!segment.includes("%")) return segment
   try {
     return decodeURIComponent(segment)
   } catch {
@@ -166,12 +184,53 @@ const decodeSegment = (segment: string): string | undefined => {
 
 const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
 
+/**
+ * The largest request body the router reads, in bytes: past it the answer is the API's 413, before
+ * (`Content-Length`) or while (a chunked body) the body is read, so a hostile body never lands in memory whole.
+ */
+export const MAX_BODY_BYTES = 1_048_576
+
+/** Marks a body past {@linkcode MAX_BODY_BYTES}. */
+const TOO_LARGE = Symbol("too large")
+
+/** The body's text, `TOO_LARGE`, or `undefined` when it could not be read. */
+const readText = async (request: Request): Promise<string | typeof TOO_LARGE | undefined> => {
+  const length = request.headers.get("content-length")
+  if (length !== null) {
+    return Number(length) > MAX_BODY_BYTES ? TOO_LARGE : request.text().catch(() => undefined)
+  }
+  if (request.body === null) return ""
+  const reader = request.body.getReader()
+  const chunks: Array<Uint8Array> = []
+  let size = 0
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.byteLength
+      if (size > MAX_BODY_BYTES) {
+        void reader.cancel().catch(() => {})
+        return TOO_LARGE
+      }
+      chunks.push(read.value)
+    }
+  } catch {
+    return undefined
+  }
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return new TextDecoder().decode(bytes)
+}
+
 /** The body of `request` as the endpoint reads it: JSON, or a form (which also accepts JSON). */
 const readBody = async (
   request: Request,
   type: "json" | "form" | undefined,
-): Promise<Result.Result<unknown, string>> => {
-  const text = await request.text().catch(() => undefined)
+): Promise<Result.Result<unknown, string> | typeof TOO_LARGE> => {
+  const text = await readText(request)
+  if (text === TOO_LARGE) return text
   if (text === undefined) return Result.fail("The request body could not be read")
   const isJson = type !== "form" || (request.headers.get("content-type") ?? "").includes("application/json")
   if (!isJson) return Result.succeed(Object.fromEntries(new URLSearchParams(text)))
@@ -241,25 +300,30 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
     if (same === undefined) patterns.set(route.endpoint.path, [entry])
     else same.push(entry)
   }
-  const bySpecificity = [...patterns.values()].sort((a, b) => specificity(b[0]) - specificity(a[0]))
-  const headers = errors.headers ?? (() => ({}))
+  // By segment count, so that a request is matched only against patterns of its length.
+  const byLength = new Map<number, Array<Array<Compiled>>>()
+  for (const pattern of [...patterns.values()].sort((a, b) => specificity(b[0]) - specificity(a[0]))) {
+    const length = pattern[0].segments.length
+    byLength.set(length, [...byLength.get(length) ?? [], pattern])
+  }
+  const headers = errors.headers
 
   const encode = (entry: Compiled, reply: Reply<unknown>): Response => {
     if (reply instanceof Response) return reply
     const status = reply.status ?? entry.route.endpoint.successStatus ?? 200
-    const init = { status, headers: { ...headers(), ...reply.headers } }
-    if (NULL_BODY_STATUSES.has(status)) return new Response(null, init)
-    const body = entry.encode(reply.value)
+    const extra = headers === undefined ? reply.headers : { ...headers(), ...reply.headers }
+    if (NULL_BODY_STATUSES.has(status)) return new Response(null, { status, headers: extra })
     const type = entry.route.endpoint.successType
+    const body = entry.encode(reply.value)
     return type === undefined
-      ? Response.json(body, init)
-      : new Response(String(body), { ...init, headers: { ...init.headers, "content-type": type } })
+      ? new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...extra } })
+      : new Response(String(body), { status, headers: { ...extra, "content-type": type } })
   }
 
   const run = async (entry: Compiled, raw: Record<string, string>, context: MockRequest): Promise<Response> => {
     const params: Record<string, string> = {}
-    for (const [name, value] of Object.entries(raw)) {
-      const decoded = decodeSegment(value)
+    for (const name in raw) {
+      const decoded = decodeSegment(raw[name])
       if (decoded === undefined) return errors.error(400, `Malformed path parameter ${name}`, context)
       params[name] = decoded
     }
@@ -267,6 +331,9 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
     const refused = errors.authorize?.(endpoint, context)
     if (refused !== undefined) return refused
     const body = entry.payload === undefined ? undefined : await readBody(context.request, endpoint.payloadType)
+    if (body === TOO_LARGE) {
+      return errors.error(413, `The request body is larger than ${MAX_BODY_BYTES} bytes`, context)
+    }
     const decoded = all([
       entry.params?.(params),
       entry.query?.(Object.fromEntries(context.url.searchParams)),
@@ -278,11 +345,13 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
     return badInput === undefined ? encode(entry, reply) : errors.error(400, badInput, context)
   }
 
-  return async (request, path, baseUrl) => {
-    const context: MockRequest = { request, url: new URL(request.url), baseUrl }
+  const route = async (request: Request, path: string, baseUrl: string, url?: URL): Promise<Routed> => {
+    const context: MockRequest = { request, url: url ?? new URL(request.url), baseUrl }
     const segments = path.split("/").filter((s) => s !== "")
     let params: Record<string, string> | undefined
-    const pattern = bySpecificity.find((entries) => (params = matchPath(entries[0], segments)) !== undefined)
+    const pattern = byLength.get(segments.length)?.find((entries) =>
+      (params = matchPath(entries[0], segments)) !== undefined
+    )
     if (pattern === undefined || params === undefined) {
       return { response: errors.error(404, `No route ${request.method} ${path || "/"}`, context), operation: undefined }
     }
@@ -308,4 +377,8 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
       return { response: errors.error(500, message, context), operation }
     }
   }
+  return Object.assign(route, {
+    refuse: (status: RouterStatus, message: string, request: Request, baseUrl: string) =>
+      errors.error(status, message, { request, url: new URL(request.url), baseUrl }),
+  })
 }

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, ConfigProvider, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
+import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import {
   type BatchChange,
@@ -39,7 +40,10 @@ export type Secret = string | Redacted.Redacted<string>
 
 /** Options of every `MachineID` layer. */
 export interface MachineIdOptions extends TransportOptions {
-  /** The API's base URL, without `/api/v1`. @default "https://machineid.io" */
+  /**
+   * The API's base URL, without `/api/v1`.
+   * @default `MACHINEID_BASE_URL` when set, else "https://machineid.io"
+   */
   readonly baseUrl?: string | undefined
   /** How long one attempt may take. @default "10 seconds" */
   readonly timeout?: TransportOptions["timeout"]
@@ -76,8 +80,8 @@ export interface MachineIdService {
    */
   readonly validate: (deviceId: string) => Effect.Effect<Decision, MachineIdError | InvalidArgument>
   /**
-   * The hard gate: succeeds with the decision when it allows (see `isAllowed`: `allowed: true`
-   * that no code or legacy field contradicts, on a 2xx), fails with `ExecutionDenied` when it does
+   * The hard gate: succeeds with the decision when it allows (see `isAllowed`: `allowed: true`,
+   * code `ALLOW`, and every legacy field agreeing, on a 2xx), fails with `ExecutionDenied` when it does
    * not, and with `EnforcementUnavailable` when no decision could be had (fail closed): an error
    * answer, a network failure, or no decision within `enforceTimeout` (15 s by default).
    */
@@ -175,6 +179,7 @@ const contradiction = (decision: Decision): string =>
     `allowed: true, code: ${decision.code}`,
     ...(decision.revoked === true ? ["revoked: true"] : []),
     ...(decision.valid === false ? ["valid: false"] : []),
+    ...(decision.status !== undefined ? [`status: ${decision.status}`] : []),
   ].join(", ")
 
 const denied = (deviceId: string, decision: Decision): ExecutionDenied => {
@@ -205,7 +210,7 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
     const api: ApiDefinition<MachineIdError> = {
       ...options,
       name: "machineid",
-      baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
+      baseUrl: options.baseUrl ?? (yield* firstSet(ENV.baseUrl)) ?? DEFAULT_BASE_URL,
       credential: { _tag: "Header", name: ORG_KEY_HEADER, value: orgKey },
       timeout: options.timeout ?? "10 seconds",
       retry: options.retry ?? MACHINEID_RETRY,
@@ -286,6 +291,9 @@ const make = (options: MachineIdOptions, orgKey: Redacted.Redacted<string>) =>
     })
   })
 
+/** The environment variables MachineID's layers read. */
+const ENV = { orgKey: "MACHINEID_ORG_KEY", baseUrl: "MACHINEID_BASE_URL" } as const
+
 const MachineIDBase: Context.ServiceClass<MachineID, "@gatehouse/sdk/MachineID", MachineIdService> = Context.Service<
   MachineID,
   MachineIdService
@@ -315,7 +323,22 @@ const MachineIDBase: Context.ServiceClass<MachineID, "@gatehouse/sdk/MachineID",
  * ```
  */
 export class MachineID extends MachineIDBase {
-  /** From an org key. Fails with `InvalidArgument` when it is empty or blank. */
+  /**
+   * From an org key. Fails with `InvalidArgument` when it is empty or blank.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * const layer = MachineID.layer({ orgKey: "org_...", baseUrl: "http://127.0.0.1:4010/machineid" })
+   * const decision = Effect.flatMap(MachineID, (machineId) => machineId.validate("agent-01")).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
+   */
   static readonly layer = (
     options: MachineIdKeyOptions,
   ): Layer.Layer<MachineID, InvalidArgument, HttpClient.HttpClient> => {
@@ -330,23 +353,58 @@ export class MachineID extends MachineIDBase {
     )
   }
 
-  /** From the environment: `MACHINEID_ORG_KEY` (required) and `MACHINEID_BASE_URL` (optional). */
+  /**
+   * From the environment: `MACHINEID_ORG_KEY` (required) and `MACHINEID_BASE_URL` (optional, over
+   * `options`). A blank variable counts as unset; a missing org key fails with a `ConfigError` that
+   * names it, and a set `MACHINEID_*` variable it does not read (a misspelling) is named in that
+   * error, or logged as a warning.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * // MACHINEID_ORG_KEY=org_... MACHINEID_BASE_URL=http://127.0.0.1:4010/machineid
+   * const usage = Effect.flatMap(MachineID, (machineId) => machineId.usage()).pipe(
+   *   Effect.provide(MachineID.layerConfig({ timeout: "5 seconds" })),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
+   */
   static readonly layerConfig = (
     options: MachineIdOptions = {},
   ): Layer.Layer<MachineID, InvalidArgument | Config.ConfigError, HttpClient.HttpClient> =>
     Layer.unwrap(Effect.gen(function* () {
-      const env = yield* Config.all({
-        orgKey: Config.Redacted("MACHINEID_ORG_KEY"),
-        baseUrl: Config.option(Config.String("MACHINEID_BASE_URL")),
-      })
+      const env = yield* Effect.all({ orgKey: optionalSecret(ENV.orgKey), baseUrl: optionalText(ENV.baseUrl) })
+      const known = Object.values(ENV)
+      if (Option.isNone(env.orgKey)) {
+        const message = yield* missingVariables(
+          `Set ${ENV.orgKey} to your org key (org_...); looked for it, found nothing.`,
+          "MACHINEID_",
+          known,
+        )
+        return yield* Effect.fail(new Config.ConfigError(new ConfigProvider.SourceError({ message })))
+      }
+      yield* warnStrayVariables("MACHINEID_", known)
       return MachineID.layer({
         ...options,
-        orgKey: env.orgKey,
+        orgKey: env.orgKey.value,
         baseUrl: Option.getOrElse(env.baseUrl, () => options.baseUrl),
       })
     }))
 
-  /** {@linkcode MachineID.layerConfig} with `fetch` as the transport: ready to provide. */
+  /**
+   * {@linkcode MachineID.layerConfig} with `fetch` as the transport: ready to provide.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * const decision = await Effect.runPromise(MachineID.enforce("agent-01").pipe(Effect.provide(MachineID.fromEnv())))
+   * ```
+   */
   static readonly fromEnv = (
     options: MachineIdOptions = {},
   ): Layer.Layer<MachineID, InvalidArgument | Config.ConfigError> =>
@@ -355,6 +413,16 @@ export class MachineID extends MachineIDBase {
   /**
    * The hard gate, from the context: succeeds with the decision on an allow, fails with
    * `ExecutionDenied` on a denial and with `EnforcementUnavailable` when no decision could be had.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * const gate = MachineID.enforce("agent-01").pipe(
+   *   Effect.catchTag("ExecutionDenied", (denied) => Effect.logError(`denied: ${denied.code}`)),
+   * )
+   * ```
    */
   static readonly enforce = (deviceId: string): Effect.Effect<Decision, EnforceError, MachineID> =>
     Effect.flatMap(MachineID, (machineId) => machineId.enforce(deviceId))
@@ -362,6 +430,15 @@ export class MachineID extends MachineIDBase {
   /**
    * Runs `self` only after {@linkcode MachineID.enforce} allows `deviceId`:
    * `work.pipe(MachineID.guard("agent-01"))`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { MachineID } from "@gatehouse/sdk/machineid"
+   *
+   * const work = Effect.log("agent work")
+   * const gated = work.pipe(MachineID.guard("agent-01"), Effect.provide(MachineID.fromEnv()))
+   * ```
    */
   static readonly guard =
     (deviceId: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | EnforceError, R | MachineID> =>

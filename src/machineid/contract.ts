@@ -145,27 +145,31 @@ export const DecisionSchema: Schema.Codec<Decision, DecisionEncoded> = Schema.St
   }),
 ))
 
-const DENY_CODES: ReadonlySet<string> = new Set(KNOWN_DECISION_CODES.filter((code) => code !== "ALLOW"))
+/** A decision field as compared: trimmed, upper case (`" device_revoked "` is `DEVICE_REVOKED`). */
+const normalized = (value: string): string => value.trim().toUpperCase()
 
 /**
- * Whether a decision allows execution, read the way the hard gate reads it: `allowed` is `true`,
- * the code is not one this version knows to deny (`ALLOW` and unknown codes pass), and no legacy
- * field says otherwise (`revoked: true`, `valid: false`). A decision that contradicts itself denies.
+ * Whether a decision allows execution, read the way the hard gate reads it (fail closed): only
+ * when every field agrees, compared after trimming and upper-casing: `allowed` is `true`, the code
+ * is `ALLOW`, and no legacy field says otherwise (`revoked` absent or `false`, `valid` absent or
+ * `true`, `status` absent or `ok`). Anything else denies: a deny code, padded or in any case, a
+ * code this version does not know, a decision that contradicts itself.
  *
  * @example
  * ```ts
  * import { isAllowed } from "@gatehouse/sdk/machineid"
  *
  * isAllowed({ allowed: true, code: "ALLOW", requestId: "r" }) // true
- * isAllowed({ allowed: true, code: "DEVICE_REVOKED", requestId: "r" }) // false
+ * isAllowed({ allowed: true, code: " DEVICE_REVOKED ", requestId: "r" }) // false
  * isAllowed({ allowed: true, code: "ALLOW", requestId: "r", revoked: true }) // false
  * ```
  */
 export const isAllowed = (decision: Decision): boolean =>
   decision.allowed === true &&
-  !DENY_CODES.has(decision.code.toUpperCase()) &&
+  normalized(decision.code) === "ALLOW" &&
   decision.revoked !== true &&
-  decision.valid !== false
+  decision.valid !== false &&
+  (decision.status === undefined || normalized(decision.status) === "OK")
 
 /** An org's plan and device counts, as `register` and `usage` report them. */
 export interface Plan {

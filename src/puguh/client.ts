@@ -21,7 +21,7 @@ import {
 } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiClient, type ApiDefinition, makeApiClient, type TransportOptions } from "../core/client.ts"
-import { optionalSecret, optionalText } from "../core/config.ts"
+import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
 import type { Credential } from "../core/credentials.ts"
 import type { Endpoint, Input, Success } from "../core/endpoint.ts"
 import { MAX_RETRIES, RetryPolicy } from "../core/retry.ts"
@@ -77,7 +77,7 @@ export type Secret = string | Redacted.Redacted<string>
 
 /** Options of every `Puguh` layer. */
 export interface PuguhOptions extends Omit<TransportOptions, "pacing"> {
-  /** The API's base URL, without `/api/v1`. @default "https://api-puguh.arsaka.io" */
+  /** The API's base URL, without `/api/v1`. @default `PUGUH_BASE_URL` when set, else "https://api-puguh.arsaka.io" */
   readonly baseUrl?: string | undefined
   /**
    * The organization a call acts in when it names none and no context is set (the seed's
@@ -1032,7 +1032,7 @@ const configure = (options: PuguhCredentialOptions): Effect.Effect<Configured, C
     if (apiKey !== undefined && accessToken !== undefined) {
       return yield* configurationError("apiKey, accessToken", "Give an apiKey or an accessToken, not both.")
     }
-    const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL
+    const baseUrl = options.baseUrl ?? (yield* firstSet(ENV.baseUrl)) ?? DEFAULT_BASE_URL
     if (!isHttpUrl(baseUrl)) {
       return yield* configurationError("baseUrl", "baseUrl must be an absolute http(s) URL.")
     }
@@ -1150,6 +1150,19 @@ export class Puguh extends PuguhBase {
    * `autoRefresh` without a refresh token, a `timeout` that is not a positive duration, a `retry`
    * that is not a `RetryPolicy`, an unknown `billingPrefix`, an empty `organizationId` /
    * `applicationId`, or `verify` options that cannot be used.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puguh } from "@gatehouse/sdk/puguh"
+   *
+   * const layer = Puguh.layer({ apiKey: "pk_live_...", organizationId: "org-uuid" })
+   * const members = Effect.flatMap(Puguh, (puguh) => puguh.organizations.listMembers()).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layer = (
     options: PuguhCredentialOptions = {},
@@ -1164,6 +1177,19 @@ export class Puguh extends PuguhBase {
    * or both fail with `ConfigurationError` naming the two variables), `PUGUH_BASE_URL` and
    * `PUGUH_ORGANIZATION_ID` (optional). A variable set to an empty or blank value counts as unset.
    * `options` give the rest, and the values the environment does not set.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puguh } from "@gatehouse/sdk/puguh"
+   *
+   * // PUGUH_API_KEY=pk_live_... PUGUH_ORGANIZATION_ID=... PUGUH_BASE_URL=http://127.0.0.1:4010/puguh
+   * const plans = Effect.flatMap(Puguh, (puguh) => puguh.billing.getPlans()).pipe(
+   *   Effect.provide(Puguh.layerConfig({ timeout: "10 seconds" })),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layerConfig = (
     options: PuguhOptions = {},
@@ -1175,10 +1201,15 @@ export class Puguh extends PuguhBase {
         baseUrl: optionalText(ENV.baseUrl),
         organizationId: optionalText(ENV.organizationId),
       })
+      const known = Object.values(ENV)
       if (Option.isNone(apiKey) && Option.isNone(accessToken)) {
         return yield* configurationError(
           `${ENV.apiKey}, ${ENV.accessToken}`,
-          `Set ${ENV.apiKey} (a service key) or ${ENV.accessToken} (a user's token); looked for both, found neither.`,
+          yield* missingVariables(
+            `Set ${ENV.apiKey} (a service key) or ${ENV.accessToken} (a user's token); looked for both, found neither.`,
+            "PUGUH_",
+            known,
+          ),
         )
       }
       if (Option.isSome(apiKey) && Option.isSome(accessToken)) {
@@ -1187,6 +1218,7 @@ export class Puguh extends PuguhBase {
           `${ENV.apiKey} and ${ENV.accessToken} are both set: set one.`,
         )
       }
+      yield* warnStrayVariables("PUGUH_", known)
       return Puguh.layer({
         ...options,
         apiKey: Option.getOrUndefined(apiKey),
@@ -1196,7 +1228,19 @@ export class Puguh extends PuguhBase {
       })
     }))
 
-  /** {@linkcode Puguh.layerConfig} with `fetch` as the transport: ready to provide. */
+  /**
+   * {@linkcode Puguh.layerConfig} with `fetch` as the transport: ready to provide.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Puguh } from "@gatehouse/sdk/puguh"
+   *
+   * const plans = await Effect.runPromise(
+   *   Effect.flatMap(Puguh, (puguh) => puguh.billing.getPlans()).pipe(Effect.provide(Puguh.fromEnv())),
+   * )
+   * ```
+   */
   static readonly fromEnv = (
     options: PuguhOptions = {},
   ): Layer.Layer<Puguh, ConfigurationError | Config.ConfigError> =>

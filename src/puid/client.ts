@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { type Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { type ApiDefinition, makeApiClient, type Pacing, type TransportOptions } from "../core/client.ts"
 import type { Credential } from "../core/credentials.ts"
+import { firstSet, missingVariables, optionalSecret, optionalText, warnStrayVariables } from "../core/config.ts"
 import { securityHeader } from "../core/endpoint.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import { DEFAULT_ENDPOINT, DEFAULT_SCOPE, MAX_IDS_PER_REQUEST, PuidApi, type Quota } from "./contract.ts"
@@ -18,7 +19,12 @@ export type Secret = string | Redacted.Redacted<string>
 
 /** Options of every `Puid` layer. */
 export interface PuidOptions extends Omit<TransportOptions, "pacing"> {
-  /** The API endpoint. @default "https://puid.dev/api" */
+  /**
+   * The API's base URL, as every gatehouse client names it.
+   * @default `PUID_BASE_URL` or `PUID_ENDPOINT` when set, else "https://puid.dev/api"
+   */
+  readonly baseUrl?: string | undefined
+  /** The seed's name for {@linkcode PuidOptions.baseUrl}; give one of the two. */
   readonly endpoint?: string | undefined
   /**
    * Pace requests on the client so that a busy caller waits instead of meeting `rate_limited`:
@@ -108,9 +114,13 @@ const pacingOf = (pacing: PuidOptions["pacing"]): Pacing | undefined =>
 
 const make = (options: PuidOptions, credential: Credential<PuidError>) =>
   Effect.gen(function* () {
-    const endpoint = options.endpoint ?? DEFAULT_ENDPOINT
+    if (options.baseUrl !== undefined && options.endpoint !== undefined && options.baseUrl !== options.endpoint) {
+      return yield* clientError("invalid_endpoint", "Give baseUrl or its alias endpoint, not both.")
+    }
+    const endpoint = options.baseUrl ?? options.endpoint ?? (yield* firstSet(ENV.baseUrl, ENV.endpoint)) ??
+      DEFAULT_ENDPOINT
     if (typeof endpoint !== "string" || httpUrl(endpoint) === undefined) {
-      return yield* clientError("invalid_endpoint", "endpoint must be an absolute http(s) URL.")
+      return yield* clientError("invalid_endpoint", "baseUrl (endpoint) must be an absolute http(s) URL.")
     }
     const api: ApiDefinition<PuidError> = {
       ...options,
@@ -159,6 +169,14 @@ const credentialOf = (options: PuidCredentialOptions): Effect.Effect<Credential<
   )
 }
 
+/** The environment variables PUID's layers read. */
+const ENV = {
+  apiKey: "PUID_API_KEY",
+  accessToken: "PUID_ACCESS_TOKEN",
+  baseUrl: "PUID_BASE_URL",
+  endpoint: "PUID_ENDPOINT",
+} as const
+
 const PuidBase: Context.ServiceClass<Puid, "@gatehouse/sdk/Puid", PuidService> = Context.Service<
   Puid,
   PuidService
@@ -185,7 +203,22 @@ const PuidBase: Context.ServiceClass<Puid, "@gatehouse/sdk/Puid", PuidService> =
  * ```
  */
 export class Puid extends PuidBase {
-  /** From an API key or an access token (exactly one). */
+  /**
+   * From an API key or an access token (exactly one).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puid } from "@gatehouse/sdk/puid"
+   *
+   * const layer = Puid.layer({ apiKey: "puid_live_...", baseUrl: "http://127.0.0.1:4010/puid/api", pacing: true })
+   * const ids = Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
+   */
   static readonly layer = (options: PuidCredentialOptions): Layer.Layer<Puid, PuidError, HttpClient.HttpClient> =>
     Layer.effect(Puid, Effect.flatMap(credentialOf(options), (credential) => make(options, credential)))
 
@@ -193,6 +226,19 @@ export class Puid extends PuidBase {
    * From OAuth2 client credentials: a token is fetched on first use, cached until shortly before
    * it expires, and fetched once for all concurrent callers. Fails with `invalid_client` when the
    * id or secret is missing.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puid } from "@gatehouse/sdk/puid"
+   *
+   * const layer = Puid.fromClientCredentials({ clientId: "client_...", clientSecret: "secret_..." })
+   * const quota = Effect.flatMap(Puid, (puid) => puid.quota()).pipe(
+   *   Effect.provide(layer),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly fromClientCredentials = (
     options: PuidClientCredentialsOptions,
@@ -210,27 +256,69 @@ export class Puid extends PuidBase {
     )
 
   /**
-   * From the environment: `PUID_API_KEY` or `PUID_ACCESS_TOKEN` (exactly one), and
-   * `PUID_ENDPOINT` (optional).
+   * From the environment: `PUID_API_KEY` or `PUID_ACCESS_TOKEN` (exactly one), and the base URL
+   * from `PUID_BASE_URL` or `PUID_ENDPOINT` (optional: over `options`, else production). A blank
+   * variable counts as unset. Fails with `invalid_credentials` naming both variables when neither
+   * or both are set, and with `invalid_endpoint` when the two base URL variables disagree; a set
+   * `PUID_*` variable it does not read (a misspelling) is named in the error, or logged as a warning.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { FetchHttpClient } from "effect/http"
+   * import { Puid } from "@gatehouse/sdk/puid"
+   *
+   * // PUID_API_KEY=puid_live_... PUID_ENDPOINT=http://127.0.0.1:4010/puid/api
+   * const ids = Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+   *   Effect.provide(Puid.layerConfig({ pacing: true })),
+   *   Effect.provide(FetchHttpClient.layer),
+   * )
+   * ```
    */
   static readonly layerConfig = (
     options: PuidOptions = {},
   ): Layer.Layer<Puid, PuidError | Config.ConfigError, HttpClient.HttpClient> =>
     Layer.unwrap(Effect.gen(function* () {
-      const env = yield* Config.all({
-        apiKey: Config.option(Config.Redacted("PUID_API_KEY")),
-        accessToken: Config.option(Config.Redacted("PUID_ACCESS_TOKEN")),
-        endpoint: Config.option(Config.String("PUID_ENDPOINT")),
+      const env = yield* Effect.all({
+        apiKey: optionalSecret(ENV.apiKey),
+        accessToken: optionalSecret(ENV.accessToken),
+        baseUrl: optionalText(ENV.baseUrl),
+        endpoint: optionalText(ENV.endpoint),
       })
+      const known = Object.values(ENV)
+      if (Option.isSome(env.apiKey) === Option.isSome(env.accessToken)) {
+        const message = Option.isSome(env.apiKey)
+          ? `${ENV.apiKey} and ${ENV.accessToken} are both set: set exactly one.`
+          : `Set exactly one of ${ENV.apiKey} (an API key) or ${ENV.accessToken} (an OAuth2 access token); looked for both, found neither.`
+        return yield* clientError("invalid_credentials", yield* missingVariables(message, "PUID_", known))
+      }
+      if (Option.isSome(env.baseUrl) && Option.isSome(env.endpoint) && env.baseUrl.value !== env.endpoint.value) {
+        return yield* clientError(
+          "invalid_endpoint",
+          `${ENV.baseUrl} and ${ENV.endpoint} (its alias) are both set, to different URLs: set one.`,
+        )
+      }
+      yield* warnStrayVariables("PUID_", known)
+      const { endpoint: _endpoint, ...rest } = options
       return Puid.layer({
-        ...options,
+        ...rest,
         apiKey: Option.getOrUndefined(env.apiKey),
         accessToken: Option.getOrUndefined(env.accessToken),
-        endpoint: Option.getOrElse(env.endpoint, () => options.endpoint),
+        baseUrl: Option.getOrElse(Option.orElse(env.baseUrl, () => env.endpoint), () => options.baseUrl ?? _endpoint),
       })
     }))
 
-  /** {@linkcode Puid.layerConfig} with `fetch` as the transport: ready to provide. */
+  /**
+   * {@linkcode Puid.layerConfig} with `fetch` as the transport: ready to provide.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Puid } from "@gatehouse/sdk/puid"
+   *
+   * const ids = await Effect.runPromise(Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(Effect.provide(Puid.fromEnv())))
+   * ```
+   */
   static readonly fromEnv = (options: PuidOptions = {}): Layer.Layer<Puid, PuidError | Config.ConfigError> =>
     Puid.layerConfig(options).pipe(Layer.provide(FetchHttpClient.layer))
 }

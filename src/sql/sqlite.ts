@@ -4,7 +4,9 @@
  *
  * The `@effect/sql-sqlite-*` v4 betas do not run on effect 4.1.0 (STACK.md §9), so this adapter
  * stands in until a stable driver exists. One connection, serialised by a semaphore; foreign keys
- * on; WAL and a busy timeout for files, so that another process can read while this one writes.
+ * on; each statement prepared once and reused; for files, WAL with `synchronous = NORMAL` (see
+ * {@linkcode SqliteOptions.synchronous}) and a busy timeout, so that another process can read while
+ * this one writes.
  *
  * @example
  * ```ts
@@ -31,6 +33,22 @@ export interface SqliteOptions {
   readonly filename: string
   /** How long a write waits for another process's lock, in milliseconds. @default 5000 */
   readonly busyTimeoutMillis?: number | undefined
+  /**
+   * SQLite's `PRAGMA synchronous` for a file. With `"NORMAL"` (in WAL mode) a commit waits for no
+   * fsync: it survives the process crashing, and only a power loss or an operating-system crash can
+   * undo the last commits (never corrupt the file). `"FULL"` syncs every commit, for those who need
+   * each commit on disk when it returns, at the cost of an fsync each. @default "NORMAL"
+   */
+  readonly synchronous?: "OFF" | "NORMAL" | "FULL" | "EXTRA" | undefined
+}
+
+/** Prepared statements kept: the most that differ in text (a batch of N values is its own text). */
+const STATEMENT_CACHE_SIZE = 256
+
+/** A statement prepared once, and whether it returns rows (asked once: `columns()` allocates). */
+interface Prepared {
+  readonly statement: StatementSync
+  readonly returnsRows: boolean
 }
 
 type Row = Record<string, unknown>
@@ -62,6 +80,15 @@ const toParam = (value: unknown): SQLInputValue => {
   return value as SQLInputValue
 }
 
+const SYNCHRONOUS = ["OFF", "NORMAL", "FULL", "EXTRA"] as const
+
+/** `PRAGMA synchronous`'s value: one of SQLite's four, never text spliced in unchecked. */
+const synchronousOf = (value: SqliteOptions["synchronous"]): string => {
+  if (value === undefined) return "NORMAL"
+  if (!SYNCHRONOUS.includes(value)) throw new RangeError(`synchronous must be one of ${SYNCHRONOUS.join(", ")}`)
+  return value
+}
+
 /** Opens the database and builds the client on it; the database closes with the scope. */
 const make = (
   options: SqliteOptions,
@@ -83,33 +110,42 @@ const make = (
       try: () => {
         db.exec("PRAGMA foreign_keys = ON")
         db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMillis ?? 5000))}`)
-        if (options.filename !== ":memory:" && options.filename !== "") db.exec("PRAGMA journal_mode = WAL")
+        if (options.filename !== ":memory:" && options.filename !== "") {
+          db.exec("PRAGMA journal_mode = WAL")
+          db.exec(`PRAGMA synchronous = ${synchronousOf(options.synchronous)}`)
+        }
       },
       catch: toSqlError,
     })
-    const cache = new Map<string, StatementSync>()
-    const prepared = (sql: string): StatementSync => {
-      let statement = cache.get(sql)
-      if (statement === undefined) {
-        statement = db.prepare(sql)
-        cache.set(sql, statement)
-      }
-      return statement
+    const prepare = (sql: string): Prepared => {
+      const statement = db.prepare(sql)
+      return { statement, returnsRows: statement.columns().length > 0 }
     }
-    const run = (statement: () => StatementSync, params: ReadonlyArray<unknown>, raw: boolean) =>
+    const cache = new Map<string, Prepared>()
+    // Least recently used first out (a Map iterates in insertion order): the statements of the hot path stay.
+    const prepared = (sql: string): Prepared => {
+      let entry = cache.get(sql)
+      if (entry === undefined) {
+        entry = prepare(sql)
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!)
+      } else cache.delete(sql)
+      cache.set(sql, entry)
+      return entry
+    }
+    const run = (statement: () => Prepared, params: ReadonlyArray<unknown>, raw: boolean) =>
       Effect.try({
         try: (): ReadonlyArray<Row> | { changes: number | bigint; lastInsertRowid: number | bigint } => {
-          const s = statement()
+          const { statement: s, returnsRows } = statement()
           const args = params.map(toParam)
-          if (s.columns().length > 0) return s.all(...args) as ReadonlyArray<Row>
+          if (returnsRows) return s.all(...args) as ReadonlyArray<Row>
           const result = s.run(...args)
           return raw ? { changes: result.changes, lastInsertRowid: result.lastInsertRowid } : []
         },
         catch: toSqlError,
       })
-    const rows = (statement: () => StatementSync, params: ReadonlyArray<unknown>) =>
+    const rows = (statement: () => Prepared, params: ReadonlyArray<unknown>) =>
       Effect.map(run(statement, params, false), (result) => (Array.isArray(result) ? result : []) as ReadonlyArray<Row>)
-    const values = (statement: () => StatementSync, params: ReadonlyArray<unknown>) =>
+    const values = (statement: () => Prepared, params: ReadonlyArray<unknown>) =>
       Effect.map(rows(statement, params), (all) => all.map((row) => Object.values(row)))
     const transformed = (
       effect: Effect.Effect<ReadonlyArray<Row>, SqlError.SqlError>,
@@ -120,8 +156,8 @@ const make = (
       execute: (sql, params, transform) => transformed(rows(() => prepared(sql), params), transform),
       executeRaw: (sql, params) => run(() => prepared(sql), params, true),
       executeValues: (sql, params) => values(() => prepared(sql), params),
-      executeValuesUnprepared: (sql, params) => values(() => db.prepare(sql), params),
-      executeUnprepared: (sql, params, transform) => transformed(rows(() => db.prepare(sql), params ?? []), transform),
+      executeValuesUnprepared: (sql, params) => values(() => prepare(sql), params),
+      executeUnprepared: (sql, params, transform) => transformed(rows(() => prepare(sql), params ?? []), transform),
       executeStream: (sql, params, transform) =>
         Stream.fromIterableEffect(transformed(rows(() => prepared(sql), params), transform)),
     }
