@@ -18,7 +18,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       for _ in $(seq 1 60); do
         mariadb --socket="$myroot/sock" -uroot -e "CREATE DATABASE IF NOT EXISTS gatehouse;
           CREATE USER IF NOT EXISTS gatehouse@'127.0.0.1' IDENTIFIED BY 'gatehouse';
-          GRANT ALL ON \`gatehouse%\`.* TO gatehouse@'127.0.0.1'" 2>/dev/null && break
+          GRANT ALL ON gatehouse.* TO gatehouse@'127.0.0.1'" 2>/dev/null && break
         sleep 0.5
       done
       if mariadb --socket="$myroot/sock" -uroot -e "SELECT 1" >/dev/null 2>&1; then

@@ -1,6 +1,6 @@
-// The stores a test runs the key service on: SQLite in memory and in a file, PostgreSQL when DATABASE_URL is set and
-// MySQL when MYSQL_URL is (each in a database of the test file's own, so that files running side by side do not share
-// tables).
+// The stores a test runs the key service on: SQLite in memory and in a file, PostgreSQL when DATABASE_URL is set
+// (in a database of the test file's own, so that files running side by side do not share tables), and MySQL when
+// MYSQL_URL is set (its one database: test files run one after the other).
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -8,8 +8,8 @@ import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { MIGRATIONS_TABLE } from "../src/apikeys/migrations.ts"
-import { MysqlClient } from "../src/sql/mysql.ts"
 import { SqliteClient } from "../src/sql/sqlite.ts"
+import { MysqlClient } from "../src/sql/mysql.ts"
 
 /** A store: a fresh, empty database each time `layer` is built. */
 export interface TestStore {
@@ -42,19 +42,6 @@ const postgres = (url: string, database: string): Layer.Layer<SqlClient.SqlClien
   )
 }
 
-/** MySQL's database `{the URL's}_{database}` on the server of `url`, created when missing. */
-const mysql = (url: string, database: string): Layer.Layer<SqlClient.SqlClient, unknown> => {
-  const own = new URL(url)
-  own.pathname = `${own.pathname}_${database}`
-  const create = Layer.effectDiscard(
-    Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE DATABASE IF NOT EXISTS ${sql(own.pathname.slice(1))}`)
-      .pipe(Effect.provide(MysqlClient.layer({ url: Redacted.make(url), maxConnections: 1 }))),
-  )
-  return Layer.provideMerge(dropTables, MysqlClient.layer({ url: Redacted.make(own.toString()) })).pipe(
-    Layer.provide(create),
-  )
-}
-
 /** A SQLite file in a temporary folder, removed with the layer. */
 const sqliteFile: Layer.Layer<SqlClient.SqlClient, unknown> = Layer.unwrap(Effect.gen(function* () {
   const dir = yield* Effect.acquireRelease(
@@ -64,23 +51,23 @@ const sqliteFile: Layer.Layer<SqlClient.SqlClient, unknown> = Layer.unwrap(Effec
   return SqliteClient.layer({ filename: join(dir, "keys.db") })
 }))
 
-/** A variable of the environment, unless unset or blank. */
-const variable = (name: string): string | undefined => {
-  const value = typeof process !== "undefined" ? process.env[name] : undefined
-  return value === undefined || value === "" ? undefined : value
-}
-
-/**
- * SQLite in memory and in a file, PostgreSQL (database `database`) when DATABASE_URL is set, and MySQL (database
- * `{MYSQL_URL's}_{database}`) when MYSQL_URL is.
- */
+/** SQLite in memory and in a file, PostgreSQL (database `database`) when DATABASE_URL is set, MySQL with MYSQL_URL. */
 export const testStores = (database: string): ReadonlyArray<TestStore> => {
-  const pgUrl = variable("DATABASE_URL")
-  const mysqlUrl = variable("MYSQL_URL")
+  const env = (name: string) => {
+    const value = typeof process !== "undefined" ? process.env[name] : undefined
+    return value === undefined || value === "" ? undefined : value
+  }
+  const url = env("DATABASE_URL")
+  const mysql = env("MYSQL_URL")
   return [
     { name: "SQLite in memory", layer: () => SqliteClient.layer({ filename: ":memory:" }) },
     { name: "a SQLite file", layer: () => sqliteFile },
-    ...(pgUrl !== undefined ? [{ name: "PostgreSQL", layer: () => postgres(pgUrl, database) }] : []),
-    ...(mysqlUrl !== undefined ? [{ name: "MySQL", layer: () => mysql(mysqlUrl, database) }] : []),
+    ...(url !== undefined ? [{ name: "PostgreSQL", layer: () => postgres(url, database) }] : []),
+    ...(mysql !== undefined
+      ? [{
+        name: "MySQL",
+        layer: () => Layer.provideMerge(dropTables, MysqlClient.layer({ url: Redacted.make(mysql) })),
+      }]
+      : []),
   ]
 }

@@ -135,8 +135,8 @@ const fromSeed = (json: unknown): unknown => {
   return fields
 }
 
-/** The metadata a stored JSON text holds (in ours or the seed's spelling), or `undefined`. */
-const parse = (text: string): KeyMetadata | undefined => {
+/** The metadata a stored text holds, in our spelling or the seed's; `undefined` when it is not that. */
+const decodeText = (text: string): KeyMetadata | undefined => {
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -176,9 +176,9 @@ const deepFreeze = <A>(value: A): A => {
 export const decodeMetadata = (text: string): Effect.Effect<KeyMetadata, KeyStoreUnavailable> => {
   let metadata = decoded.get(text)
   if (metadata === undefined) {
-    const parsed = parse(text)
-    if (parsed === undefined) return Effect.fail(new KeyStoreUnavailable({ detail: "stored data does not decode" }))
-    metadata = deepFreeze(parsed)
+    const value = decodeText(text)
+    if (value === undefined) return Effect.fail(new KeyStoreUnavailable({ detail: "stored data does not decode" }))
+    metadata = deepFreeze(value)
     if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!)
   } else decoded.delete(text)
   decoded.set(text, metadata)

@@ -3,11 +3,11 @@
 // Each row is decoded by a schema (SqlSchema); a statement that fails, or a row that does not decode, fails
 // with `KeyStoreUnavailable`. The statements that race under concurrency are each one atomic statement: the
 // rate-limit count (with the use count folded in on PostgreSQL), the use counts, and the compare-and-set of
-// `claimForRotation`; a metadata update holds the key's row (`withKeyLocked`). MySQL has neither `RETURNING`
-// nor `ON CONFLICT`: there, each of those is its own statements, read back in one transaction (the rows they
-// changed stay locked until it commits), or counted by the rows they changed.
+// `claimForRotation`; a metadata update holds the key's row (`withKeyLocked`).
+// MySQL has neither `RETURNING` nor `ON CONFLICT`: there, each of those is its own statement, read back in the
+// same transaction (the row stays locked until it commits), or counted by the rows it changed.
 import { Effect, Option, Schema, SchemaTransformation } from "effect"
-import { SqlClient, type SqlError, SqlSchema } from "effect/sql"
+import { SqlClient, SqlError, SqlSchema } from "effect/sql"
 import {
   type ApiKey,
   type KeyMetadata,
@@ -158,6 +158,20 @@ const orNotFound = <A, E, R, N>(
 export const makeStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const mysql = sql.onDialectOrElse({ mysql: () => true, orElse: () => false })
+  /** MySQL rolls a deadlocked transaction back whole: it is run again, as InnoDB advises. */
+  const retryDeadlock = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+    mysql
+      ? Effect.retry(effect, {
+        while: (error) => SqlError.isSqlError(error) && error.reason._tag === "DeadlockError",
+        times: 10,
+      })
+      : effect
+  /**
+   * MySQL's statements that read back what they wrote run in a transaction of their own (not a savepoint:
+   * a deadlock rolls the whole transaction back), run again on a deadlock.
+   */
+  const transactional = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+    mysql ? retryDeadlock(sql.withTransaction(effect)) : effect
   /** How many rows a MySQL statement matched. */
   const matched = (statement: { readonly raw: Effect.Effect<unknown, SqlError.SqlError> }) =>
     Effect.map(statement.raw, (header) => Number((header as { readonly affectedRows?: unknown }).affectedRows ?? 0))
@@ -252,11 +266,12 @@ export const makeStore = Effect.gen(function* () {
     Request: Schema.Struct({ keyId: Schema.String, at: Schema.Number }),
     Result: Schema.Struct({ use_count: BigIntColumn }),
     execute: ({ keyId, at }) =>
+      // MySQL: read back in the caller's transaction (`transactional`), which holds the row.
       mysql
-        ? sql.withTransaction(Effect.andThen(
+        ? Effect.andThen(
           sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId}`,
           sql`SELECT use_count FROM api_keys WHERE id = ${keyId}`,
-        ))
+        )
         : sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
   })
   const CountRequest = Schema.Struct({
@@ -271,38 +286,28 @@ export const makeStore = Effect.gen(function* () {
       ON CONFLICT (key_id, window_name, window_start)
       DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
       RETURNING count`
-  /**
-   * MySQL's count, to run in a transaction: the window's row made sure of, then counted unless full, then read
-   * back (with the key's `use_count` when the use at `at` is recorded too); no row when the window is full.
-   * Recording the use, the key's row is locked first: the counter's insert holds a shared lock on it (its
-   * foreign key), which two such transactions could not both raise to write the use (a deadlock).
-   */
-  const mysqlCount = ({ keyId, window, windowStart, limit }: typeof CountRequest.Type, at?: number) =>
+  /** MySQL's `countStatement`: the row made sure of, counted unless full, and read back, in one transaction. */
+  const countMysql = ({ keyId, window, windowStart, limit }: typeof CountRequest.Type) =>
     Effect.gen(function* () {
-      if (at !== undefined) yield* sql`SELECT id FROM api_keys WHERE id = ${keyId} FOR UPDATE`
       yield* sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
         VALUES (${keyId}, ${window}, ${windowStart}, 0) ON DUPLICATE KEY UPDATE count = count`
       const where = sql`key_id = ${keyId} AND window_name = ${window} AND window_start = ${windowStart}`
       const counted = yield* matched(
         sql`UPDATE rate_limit_counters SET count = count + 1 WHERE ${where} AND count < ${limit}`,
       )
-      if (counted === 0) return []
-      if (at === undefined) return yield* sql`SELECT count FROM rate_limit_counters WHERE ${where}`
-      yield* sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId}`
-      return yield* sql`SELECT c.count, k.use_count FROM rate_limit_counters c
-        LEFT JOIN api_keys k ON k.id = c.key_id WHERE ${where}`
+      return counted === 0 ? [] : yield* sql`SELECT count FROM rate_limit_counters WHERE ${where}`
     })
   const countRequest = SqlSchema.findOneOption({
     Request: CountRequest,
     Result: Schema.Struct({ count: BigIntColumn }),
-    execute: (request) => mysql ? sql.withTransaction(mysqlCount(request)) : countStatement(request),
+    execute: mysql ? countMysql : countStatement,
   })
-  /** The request counted and the use recorded: one statement on PostgreSQL, one transaction on MySQL. */
+  /** PostgreSQL: the request counted and the use recorded in one statement, one round trip. */
   const countRequestAndUse = SqlSchema.findOneOption({
     Request: Schema.Struct({ ...CountRequest.fields, at: Schema.Number }),
     Result: Schema.Struct({ count: BigIntColumn, use_count: Schema.NullOr(BigIntColumn) }),
     execute: ({ at, ...request }) =>
-      mysql ? sql.withTransaction(mysqlCount(request, at)) : sql`WITH counted AS (${countStatement(request)}),
+      sql`WITH counted AS (${countStatement(request)}),
         used AS (UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at}
           WHERE id = ${request.keyId} AND EXISTS (SELECT 1 FROM counted) RETURNING use_count)
         SELECT counted.count, used.use_count FROM counted LEFT JOIN used ON true`,
@@ -328,7 +333,6 @@ export const makeStore = Effect.gen(function* () {
     Result: KeyRow,
     execute: ({ keyId, metadata, expiresAt }) =>
       mysql
-        // In `withKeyLocked`'s transaction: the row read back is the one written.
         ? Effect.andThen(
           sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId}`,
           sql`SELECT * FROM api_keys WHERE id = ${keyId}`,
@@ -381,7 +385,7 @@ export const makeStore = Effect.gen(function* () {
     insertKey: (row: StoredKey): Effect.Effect<void, KeyStoreUnavailable> => stored(insertKey(row)),
     /** Counts one use at `at`, in one statement: the key with its new count, or as it was if it is gone. */
     recordUse: (row: StoredKey, at: number): Effect.Effect<StoredKey, KeyStoreUnavailable> =>
-      stored(Effect.map(recordUse({ keyId: row.id, at }), (counted) =>
+      stored(Effect.map(transactional(recordUse({ keyId: row.id, at })), (counted) =>
         Option.match(counted, {
           onNone: () => row,
           onSome: ({ use_count }) => ({ ...row, use_count, last_used_at: new Date(at) }),
@@ -392,21 +396,27 @@ export const makeStore = Effect.gen(function* () {
      */
     addUses: (batch: UseBatch): Effect.Effect<void, KeyStoreUnavailable> => {
       const uses = JSON.stringify(batch)
-      return stored(Effect.asVoid(sql.onDialectOrElse({
-        pg: () =>
-          sql`UPDATE api_keys AS k SET use_count = k.use_count + u.count, last_used_at = GREATEST(k.last_used_at, u.at)
-            FROM jsonb_to_recordset(${uses}::jsonb) AS u(id text, count bigint, at bigint) WHERE k.id = u.id`,
-        // MySQL 8 and MariaDB 10.6 read the JSON as a table; GREATEST is NULL when either side is.
+      const statement: Effect.Effect<void, SqlError.SqlError> = sql.onDialectOrElse({
+        // One statement per key, in one transaction: the batch holds the keys used in one interval.
         mysql: () =>
-          sql`UPDATE api_keys AS k JOIN JSON_TABLE(${uses}, '$[*]' COLUMNS (
-              id VARCHAR(255) PATH '$.id', count BIGINT PATH '$.count', at BIGINT PATH '$.at')) AS u ON k.id = u.id
-            SET k.use_count = k.use_count + u.count, k.last_used_at = GREATEST(COALESCE(k.last_used_at, 0), u.at)`,
-        // SQLite's json_each.
+          sql.withTransaction(
+            Effect.forEach(batch, ({ id, count, at }) =>
+              sql`UPDATE api_keys SET use_count = use_count + ${count},
+              last_used_at = GREATEST(COALESCE(last_used_at, 0), ${at}) WHERE id = ${id}`, { discard: true }),
+          ),
+        pg: () =>
+          Effect.asVoid(
+            sql`UPDATE api_keys AS k SET use_count = k.use_count + u.count, last_used_at = GREATEST(k.last_used_at, u.at)
+            FROM jsonb_to_recordset(${uses}::jsonb) AS u(id text, count bigint, at bigint) WHERE k.id = u.id`,
+          ),
         orElse: () =>
-          sql`UPDATE api_keys SET use_count = use_count + u.count, last_used_at = MAX(COALESCE(last_used_at, 0), u.at)
+          Effect.asVoid(
+            sql`UPDATE api_keys SET use_count = use_count + u.count, last_used_at = MAX(COALESCE(last_used_at, 0), u.at)
             FROM (SELECT value ->> 'id' AS id, value ->> 'count' AS count, value ->> 'at' AS at FROM json_each(${uses})) AS u
             WHERE api_keys.id = u.id`,
-      })))
+          ),
+      })
+      return stored(statement)
     },
     /** Whether `countRequest` records the use in the same statement, at no cost (PostgreSQL). */
     foldsUse,
@@ -424,8 +434,8 @@ export const makeStore = Effect.gen(function* () {
       useAt?: number,
     ): Effect.Effect<Option.Option<{ count: number; useCount?: number }>, KeyStoreUnavailable> => {
       const request = { keyId, window, windowStart, limit }
-      if (useAt === undefined) return stored(countRequest(request))
-      const folded = foldsUse || mysql
+      if (useAt === undefined) return stored(transactional(countRequest(request)))
+      const folded = foldsUse
         ? Effect.map(
           countRequestAndUse({ ...request, at: useAt }),
           Option.map(({ count, use_count }) => ({ count, useCount: use_count ?? undefined })),
@@ -441,7 +451,7 @@ export const makeStore = Effect.gen(function* () {
               ),
           }),
         ))
-      return stored(folded)
+      return stored(retryDeadlock(folded))
     },
     /** Drops the key's counters of windows before `windowStart`. */
     dropCountersBefore: (keyId: string, windowStart: number): Effect.Effect<void, KeyStoreUnavailable> =>

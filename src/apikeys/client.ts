@@ -125,6 +125,12 @@ const normalized = (value: string): string => value.trim().toLowerCase()
  * the project and product it is placed on (an org-wide key's reach is the service's say), every
  * required scope. Anything else is the typed denial it amounts to.
  */
+/** The options with `requiredScope`, the seed's single scope, folded into `requiredScopes`. */
+const withScope = ({ requiredScope, ...options }: ValidateOptions): ValidateOptions =>
+  requiredScope === undefined
+    ? options
+    : { ...options, requiredScopes: [...new Set([...(options.requiredScopes ?? []), requiredScope])] }
+
 const agreed =
   (needs: ValidateOptions = {}) => (key: ApiKey): Effect.Effect<ApiKey, RevokedKey | ExpiredKey | InsufficientScope> =>
     Effect.flatMap(
@@ -212,19 +218,12 @@ const make = (options: ApiKeysHttpClientOptions) =>
           Effect.flatMap(agreed()),
           only("InvalidKey", "RevokedKey", "ExpiredKey"),
         ),
-      validateKey: (plaintext, { requiredScope, ...rest } = {}) => {
-        // The seed's single required scope travels with the others.
-        const validate = defined({
-          ...rest,
-          requiredScopes: requiredScope === undefined
-            ? rest.requiredScopes
-            : [...new Set([...(rest.requiredScopes ?? []), requiredScope])],
-        })
-        return client.send(endpoints.validateKey, { payload: { key: revealKey(plaintext), ...validate } }).pipe(
-          Effect.flatMap(agreed(validate)),
-          only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
-        )
-      },
+      validateKey: (plaintext, validate = {}) =>
+        client.send(endpoints.validateKey, { payload: defined({ key: revealKey(plaintext), ...withScope(validate) }) })
+          .pipe(
+            Effect.flatMap(agreed(withScope(validate))),
+            only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
+          ),
       revokeKey: (keyId) =>
         client.send(endpoints.revokeKey, { params: { keyId }, query: {} }).pipe(
           Effect.flatMap((key) =>

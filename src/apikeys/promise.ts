@@ -5,7 +5,7 @@
  */
 import { type PromiseClient, promiseFacade, type WithFetch } from "../core/promise.ts"
 import { ApiKeysHttp, type ApiKeysHttpClientOptions } from "./client.ts"
-import { KeyStoreUnavailable } from "./errors.ts"
+import { KeyStoreClosed } from "./errors.ts"
 import { ApiKeys, type ApiKeysService } from "./service.ts"
 
 const wrap = promiseFacade(ApiKeys, {
@@ -33,7 +33,7 @@ const wrap = promiseFacade(ApiKeys, {
   updateKey: true,
   deleteKey: true,
   rotateKey: true,
-}, () => new KeyStoreUnavailable({ detail: "ApiKeysClient used after close()." }))
+}, () => new KeyStoreClosed())
 
 /**
  * `ApiKeysHttp` as Promise methods; they reject with the same typed errors (`InvalidKey`,
