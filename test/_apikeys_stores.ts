@@ -1,5 +1,6 @@
-// The stores a test runs the key service on: SQLite in memory and in a file, and PostgreSQL when DATABASE_URL is set
-// (in a database of the test file's own, so that files running side by side do not share tables).
+// The stores a test runs the key service on: SQLite in memory and in a file, PostgreSQL when DATABASE_URL is set
+// (in a database of the test file's own, so that files running side by side do not share tables), and MySQL when
+// MYSQL_URL is set (its one database: test files run one after the other).
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -8,6 +9,7 @@ import { SqlClient } from "effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { MIGRATIONS_TABLE } from "../src/apikeys/migrations.ts"
 import { SqliteClient } from "../src/sql/sqlite.ts"
+import { MysqlClient } from "../src/sql/mysql.ts"
 
 /** A store: a fresh, empty database each time `layer` is built. */
 export interface TestStore {
@@ -49,12 +51,23 @@ const sqliteFile: Layer.Layer<SqlClient.SqlClient, unknown> = Layer.unwrap(Effec
   return SqliteClient.layer({ filename: join(dir, "keys.db") })
 }))
 
-/** SQLite in memory and in a file, and PostgreSQL (database `database`) when DATABASE_URL is set. */
+/** SQLite in memory and in a file, PostgreSQL (database `database`) when DATABASE_URL is set, MySQL with MYSQL_URL. */
 export const testStores = (database: string): ReadonlyArray<TestStore> => {
-  const url = typeof process !== "undefined" ? process.env.DATABASE_URL : undefined
+  const env = (name: string) => {
+    const value = typeof process !== "undefined" ? process.env[name] : undefined
+    return value === undefined || value === "" ? undefined : value
+  }
+  const url = env("DATABASE_URL")
+  const mysql = env("MYSQL_URL")
   return [
     { name: "SQLite in memory", layer: () => SqliteClient.layer({ filename: ":memory:" }) },
     { name: "a SQLite file", layer: () => sqliteFile },
-    ...(url !== undefined && url !== "" ? [{ name: "PostgreSQL", layer: () => postgres(url, database) }] : []),
+    ...(url !== undefined ? [{ name: "PostgreSQL", layer: () => postgres(url, database) }] : []),
+    ...(mysql !== undefined
+      ? [{
+        name: "MySQL",
+        layer: () => Layer.provideMerge(dropTables, MysqlClient.layer({ url: Redacted.make(mysql) })),
+      }]
+      : []),
   ]
 }

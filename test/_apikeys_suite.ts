@@ -5,7 +5,8 @@ import { inspect } from "node:util"
 import { Duration, Effect, Exit, type Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
-import { ApiKeys, type ApiKeysService } from "../src/apikeys/service.ts"
+import { createHash, createHmac } from "node:crypto"
+import { ApiKeys, type ApiKeysOptions, type ApiKeysService, makeApiKeys } from "../src/apikeys/service.ts"
 
 /** What the suite runs on: the service, and the SqlClient under it (to scan tables). */
 export type SuiteLayer = Layer.Layer<ApiKeys | SqlClient.SqlClient, unknown>
@@ -45,10 +46,11 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
     const fails = async <A, E, T extends string>(effect: Effect.Effect<A, E, ApiKeys | SqlClient.SqlClient>, tag: T) =>
       failureOf(await exit(effect), tag)
 
+    /** An organization of its own (names are unique), with a project, and a product linked to it. */
     const setup = () =>
       keys((k) =>
         Effect.gen(function* () {
-          const org = yield* k.createOrganization("Acme")
+          const org = yield* k.createOrganization(`Acme ${crypto.randomUUID()}`)
           const project = yield* k.createProject(org.id, "v1")
           const product = yield* k.createProduct(org.id, "api")
           yield* k.addProductToProject(product.id, project.id)
@@ -61,7 +63,7 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
       it("creates, gets and lists them, with links", async () => {
         const { org, project, product } = await setup()
         const other = await keys((k) => k.createProduct(org.id, "unlinked"))
-        assert.equal((await keys((k) => k.getOrganization(org.id))).name, "Acme")
+        assert.equal((await keys((k) => k.getOrganization(org.id))).name, org.name)
         assert.deepEqual((await keys((k) => k.getProject(project.id))).orgId, org.id)
         assert.deepEqual((await keys((k) => k.listProjects(org.id))).map((p) => p.name), ["v1"])
         assert.deepEqual(
@@ -72,6 +74,45 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
         await keys((k) => k.addProductToProject(product.id, project.id)) // twice is a no-op
         assert.equal((await keys((k) => k.listProjectProducts(project.id))).length, 1)
         assert.ok((await keys((k) => k.listOrganizations())).some((o) => o.id === org.id))
+      })
+
+      it("keeps names unique: AlreadyExists carries the id that has the name; getOrCreate* returns it", async () => {
+        const { org, project, product } = await setup()
+        const taken = await fails(
+          Effect.flatMap(service, (k) => k.createOrganization(`  ${org.name} `)),
+          "AlreadyExists",
+        )
+        assert.deepEqual([taken.kind, taken.takenName, taken.existingId], ["organization", org.name, org.id])
+        assert.equal(taken.message, `Organization '${org.name}' already exists`)
+        const projectTaken = await fails(Effect.flatMap(service, (k) => k.createProject(org.id, "v1")), "AlreadyExists")
+        assert.deepEqual([projectTaken.kind, projectTaken.existingId], ["project", project.id])
+        const productTaken = await fails(
+          Effect.flatMap(service, (k) => k.createProduct(org.id, "api")),
+          "AlreadyExists",
+        )
+        assert.deepEqual([productTaken.kind, productTaken.existingId], ["product", product.id])
+        // Unique within an organization only, and case counts.
+        const other = await keys((k) => k.createOrganization(org.name.toUpperCase()))
+        assert.notEqual((await keys((k) => k.createProject(other.id, "v1"))).id, project.id)
+
+        assert.deepEqual(await keys((k) => k.getOrCreateOrganization(org.name)), { value: org, created: false })
+        assert.deepEqual(await keys((k) => k.getOrCreateProject(org.id, "v1")), { value: project, created: false })
+        assert.deepEqual(await keys((k) => k.getOrCreateProduct(org.id, "api")), { value: product, created: false })
+        const fresh = await keys((k) => k.getOrCreateProject(org.id, "v2"))
+        assert.equal(fresh.created, true)
+        assert.deepEqual(await keys((k) => k.getProject(fresh.value.id)), fresh.value)
+        const missing = crypto.randomUUID()
+        await fails(Effect.flatMap(service, (k) => k.getOrCreateProduct(missing, "api")), "OrganizationNotFound")
+        await fails(Effect.flatMap(service, (k) => k.getOrCreateOrganization(" ")), "InvalidRequest")
+      })
+
+      it("getOrCreate* under concurrency: one row per name, one call reports it created", async () => {
+        const name = `Race ${crypto.randomUUID()}`
+        const results = await keys((k) =>
+          Effect.all(Array.from({ length: 8 }, () => k.getOrCreateOrganization(name)), { concurrency: "unbounded" })
+        )
+        assert.equal(new Set(results.map((r) => r.value.id)).size, 1)
+        assert.equal(results.filter((r) => r.created).length, 1)
       })
 
       it("fails with the seed's not-found errors, carrying the id", async () => {
@@ -261,7 +302,22 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
           "InsufficientScope",
         )
         assert.deepEqual(scope.missingScopes, ["write", "admin"])
-        assert.equal((await keys((k) => k.getKey(orgWide.key.id))).useCount, 1, "refusals are not uses")
+        // requiredScope, the seed's single scope, adds to requiredScopes.
+        await keys((k) => k.validateKey(orgWide.plaintext, { requiredScope: "read" }))
+        const single = await fails(
+          Effect.flatMap(
+            service,
+            (k) => k.validateKey(orgWide.plaintext, { requiredScopes: ["read"], requiredScope: "write" }),
+          ),
+          "InsufficientScope",
+        )
+        assert.deepEqual(single.missingScopes, ["write"])
+        const alone = await fails(
+          Effect.flatMap(service, (k) => k.validateKey(orgWide.plaintext, { requiredScope: "admin" })),
+          "InsufficientScope",
+        )
+        assert.deepEqual(alone.missingScopes, ["admin"], "requiredScope alone is checked")
+        assert.equal((await keys((k) => k.getKey(orgWide.key.id))).useCount, 2, "refusals are not uses")
       })
 
       it("follows the seed's order: revoked before expired before scope", async () => {
@@ -273,6 +329,23 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
         await keys((k) => k.revokeKey(created.key.id))
         await fails(Effect.flatMap(service, (k) => k.validateKey(created.plaintext, wrong)), "RevokedKey")
         await fails(Effect.flatMap(service, (k) => k.validateKey("sk_bad", wrong)), "InvalidKey")
+      })
+
+      it("computes retryAfter as upstream does: max(1, whole seconds to the window's end + 1)", async () => {
+        const { org } = await setup()
+        const refusedAfter = async (window: "second" | "hour", elapsed: Duration.Input) => {
+          const created = await keys((k) => k.createKey(org.id, { metadata: { rateLimit: { requests: 1, window } } }))
+          const validate = Effect.flatMap(service, (k) => k.validateKey(created.plaintext))
+          const refused = await okAt(Effect.gen(function* () {
+            yield* TestClock.adjust(elapsed)
+            yield* validate
+            return yield* Effect.flip(validate)
+          }))
+          assert.equal(refused._tag, "QuotaExceeded")
+          return refused._tag === "QuotaExceeded" ? Duration.toMillis(refused.retryAfter) : -1
+        }
+        assert.equal(await refusedAfter("second", "250 millis"), 1_000) // int(0.75) + 1
+        assert.equal(await refusedAfter("hour", "1799500 millis"), 1_801_000) // int(1800.5) + 1
       })
 
       it("enforces the key's rate limit per fixed window, with retryAfter to the window's end", async () => {
@@ -291,7 +364,8 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
         }))
         assert.equal(result.refused._tag, "QuotaExceeded")
         if (result.refused._tag !== "QuotaExceeded") return
-        assert.equal(Duration.toMillis(result.refused.retryAfter), 50_000)
+        // Upstream's delay: max(1, whole seconds to the window's end + 1).
+        assert.equal(Duration.toMillis(result.refused.retryAfter), 51_000)
         assert.deepEqual(result.refused.limit, { requests: 3, window: "minute" })
         assert.equal(result.again.useCount, 4)
       })
@@ -512,6 +586,110 @@ export const apiKeysSuite = (name: string, makeLayer: () => SuiteLayer): void =>
         const key = await keys((k) => k.getKey(old.key.id))
         assert.equal(key.replacedBy, null)
         assert.deepEqual(key.revokedAt, new Date(T0 + 3_600_000), "the grace period still ends")
+      })
+    })
+
+    describe("options and stored form", () => {
+      /** Runs `f` on a second service over the same tables, built with `options`. */
+      const withOptions = <A, E>(options: ApiKeysOptions, f: (keys: ApiKeysService) => Effect.Effect<A, E>) =>
+        okAt(Effect.scoped(Effect.flatMap(makeApiKeys(options), f)))
+      const storedRow = (keyId: string) =>
+        rt().runPromise(Effect.flatMap(
+          SqlClient.SqlClient,
+          (sql) =>
+            sql<
+              { key_prefix: string; key_hash: string }
+            >`SELECT key_prefix, key_hash FROM api_keys WHERE id = ${keyId}`,
+        )).then((rows) => rows[0])
+      const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
+
+      it("stores the token's first 8 characters and the lowercase hex SHA-256 of the whole key", async () => {
+        const { org } = await setup()
+        const created = await keys((k) => k.createKey(org.id))
+        const plaintext = Redacted.value(created.plaintext)
+        assert.match(plaintext, /^sk_[A-Za-z0-9_-]{43}$/)
+        const row = await storedRow(created.key.id)
+        assert.equal(row.key_prefix, plaintext.slice(3, 11))
+        assert.equal(created.key.keyPrefix, plaintext.slice(3, 11))
+        assert.match(row.key_hash, /^[0-9a-f]{64}$/)
+        assert.equal(row.key_hash, sha256(plaintext))
+      })
+
+      it("tags keys with an environment, {prefix}_{env}_{token}, which any service verifies and none can alter", async () => {
+        const { org } = await setup()
+        const created = await withOptions({ environment: "live" }, (k) => k.createKey(org.id))
+        const plaintext = Redacted.value(created.plaintext)
+        assert.match(plaintext, /^sk_live_[A-Za-z0-9_-]{43}$/)
+        const row = await storedRow(created.key.id)
+        assert.equal(row.key_prefix, plaintext.slice(-43, -35), "the prefix is read from the token, after the tag")
+        assert.equal(row.key_hash, sha256(plaintext))
+        assert.equal((await withOptions({ environment: "live" }, (k) => k.validateKey(plaintext))).id, created.key.id)
+        assert.equal((await keys((k) => k.verifyKey(plaintext))).id, created.key.id, "an untagged service reads it")
+        const altered = "sk_test_" + plaintext.slice(-43)
+        assert.equal(
+          (await fails(Effect.flatMap(service, (k) => k.verifyKey(altered)), "InvalidKey")).reason,
+          "not_found",
+        )
+        const untagged = "sk_" + plaintext.slice(-43)
+        assert.equal(
+          (await fails(Effect.flatMap(service, (k) => k.verifyKey(untagged)), "InvalidKey")).reason,
+          "not_found",
+        )
+      })
+
+      it("keyPrefix: new keys start with it, and keys with another prefix are malformed", async () => {
+        const { org } = await setup()
+        const created = await withOptions({ keyPrefix: "pk" }, (k) => k.createKey(org.id))
+        const plaintext = Redacted.value(created.plaintext)
+        assert.match(plaintext, /^pk_[A-Za-z0-9_-]{43}$/)
+        assert.equal((await storedRow(created.key.id)).key_hash, sha256(plaintext))
+        assert.equal((await withOptions({ keyPrefix: "pk" }, (k) => k.verifyKey(plaintext))).id, created.key.id)
+        assert.equal(
+          (await fails(Effect.flatMap(service, (k) => k.verifyKey(plaintext)), "InvalidKey")).reason,
+          "malformed",
+        )
+        const sk = await keys((k) => k.createKey(org.id))
+        const refused = await exit(
+          Effect.scoped(Effect.flatMap(makeApiKeys({ keyPrefix: "pk" }), (k) => k.verifyKey(sk.plaintext))),
+        )
+        assert.equal(failureOf(refused, "InvalidKey").reason, "malformed")
+      })
+
+      it("pepper: the stored hash is HMAC-SHA256 under it, and a service without it finds no key", async () => {
+        const { org } = await setup()
+        const pepper = Redacted.make("server-side secret")
+        const created = await withOptions({ pepper }, (k) => k.createKey(org.id))
+        const plaintext = Redacted.value(created.plaintext)
+        const row = await storedRow(created.key.id)
+        assert.equal(row.key_hash, createHmac("sha256", "server-side secret").update(plaintext).digest("hex"))
+        assert.notEqual(row.key_hash, sha256(plaintext))
+        assert.equal((await withOptions({ pepper }, (k) => k.validateKey(plaintext))).id, created.key.id)
+        assert.equal(
+          (await fails(Effect.flatMap(service, (k) => k.verifyKey(plaintext)), "InvalidKey")).reason,
+          "not_found",
+        )
+        const other = await exit(
+          Effect.scoped(
+            Effect.flatMap(makeApiKeys({ pepper: Redacted.make("another") }), (k) => k.verifyKey(plaintext)),
+          ),
+        )
+        assert.equal(failureOf(other, "InvalidKey").reason, "not_found")
+      })
+
+      it("trackUsage: false leaves lastUsedAt and useCount alone, on verify and validate", async () => {
+        const { org } = await setup()
+        const created = await keys((k) => k.createKey(org.id))
+        const untracked = await withOptions({ trackUsage: false }, (k) =>
+          Effect.gen(function* () {
+            yield* k.verifyKey(created.plaintext)
+            return yield* k.validateKey(created.plaintext)
+          }))
+        assert.equal(untracked.useCount, 0)
+        assert.equal(untracked.lastUsedAt, null)
+        const stored = await keys((k) => k.getKey(created.key.id))
+        assert.equal(stored.useCount, 0)
+        assert.equal(stored.lastUsedAt, null)
+        assert.equal((await keys((k) => k.validateKey(created.plaintext))).useCount, 1, "the default service counts")
       })
     })
 

@@ -13,7 +13,8 @@ import type { Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { makeApiKeys } from "../src/apikeys/make_api_keys.ts"
 import { migrate } from "../src/apikeys/migrations.ts"
-import { MAX_CUSTOM_DEPTH } from "../src/apikeys/_metadata.ts"
+import { MAX_CUSTOM_CHARS, MAX_CUSTOM_DEPTH, MAX_SCOPES } from "../src/apikeys/_metadata.ts"
+import { MAX_NAME } from "../src/apikeys/_input.ts"
 import type { ApiKeysService } from "../src/apikeys/service.ts"
 import { SqliteClient } from "../src/sql/sqlite.ts"
 import { failureOf } from "./_apikeys_suite.ts"
@@ -107,6 +108,14 @@ for (const store of testStores("gatehouse_hostile_test")) {
             failureOf(exit, "InvalidRequest")
           }
           assert.equal(yield* count("api_keys"), before)
+          // The largest metadata accepted is stored whole (MySQL's TEXT would cut it at 64 KiB): every scope, and
+          // `custom` at its bound in characters of three UTF-8 bytes.
+          const scopes = Array.from({ length: MAX_SCOPES }, (_, i) => `${i}`.padEnd(MAX_NAME, "s"))
+          const custom = { blob: "€".repeat(MAX_CUSTOM_CHARS - '{"blob":""}'.length) }
+          const largest = yield* keys.createKey(org.id, { metadata: { scopes, custom } })
+          const read = yield* keys.getKey(largest.key.id)
+          assert.deepEqual(read.metadata.scopes, scopes)
+          assert.deepEqual(read.metadata.custom, custom)
         }))
     })
 
@@ -125,7 +134,12 @@ for (const store of testStores("gatehouse_hostile_test")) {
               ["createProject(name)", keys.createProject(org.id, bad)],
               ["getProject", keys.getProject(bad)],
               ["listProjects", keys.listProjects(bad)],
+              ["getOrCreateOrganization", keys.getOrCreateOrganization(bad)],
+              ["getOrCreateProject(orgId)", keys.getOrCreateProject(bad, "v3")],
+              ["getOrCreateProject(name)", keys.getOrCreateProject(org.id, bad)],
               ["createProduct(name)", keys.createProduct(org.id, bad)],
+              ["getOrCreateProduct(orgId)", keys.getOrCreateProduct(bad, "web")],
+              ["getOrCreateProduct(name)", keys.getOrCreateProduct(org.id, bad)],
               ["getProduct", keys.getProduct(bad)],
               ["listProducts", keys.listProducts(bad)],
               ["addProductToProject(productId)", keys.addProductToProject(bad, project.id)],
@@ -158,6 +172,8 @@ for (const store of testStores("gatehouse_hostile_test")) {
               assert.equal(failureOf(refused, "InsufficientScope").reason, "project")
               const product = yield* attempt(keys.validateKey(key.plaintext, { productId: bad }))
               assert.equal(failureOf(product, "InsufficientScope").reason, "product")
+              const scope = yield* attempt(keys.validateKey(key.plaintext, { requiredScope: bad }))
+              assert.equal(failureOf(scope, "InsufficientScope").reason, "scope")
             }
           }
           failureOf(

@@ -42,8 +42,12 @@ const lifecycle = async (keys: Run) => {
     if (Exit.isFailure(exit)) assert.fail(String(exit.cause))
     return exit.value
   }
-  const org = await ok((k) => k.createOrganization("Acme"))
+  const org = await ok((k) => k.createOrganization(`Acme ${crypto.randomUUID()}`))
   const project = await ok((k) => k.createProject(org.id, "v1"))
+  // A taken name travels as 409 AlreadyExists, with the id that has it.
+  assert.equal(failureOf(await keys((k) => k.createOrganization(org.name)), "AlreadyExists").existingId, org.id)
+  assert.equal(failureOf(await keys((k) => k.createProject(org.id, "v1")), "AlreadyExists").existingId, project.id)
+  assert.deepEqual(await ok((k) => k.getOrCreateProject(org.id, "v1")), { value: project, created: false })
   const product = await ok((k) => k.createProduct(org.id, "api"))
   await ok((k) => k.addProductToProject(product.id, project.id))
   assert.deepEqual((await ok((k) => k.listProjectProducts(project.id))).map((p) => p.id), [product.id])
@@ -60,7 +64,12 @@ const lifecycle = async (keys: Run) => {
   )
   assert.ok(Redacted.isRedacted(created.plaintext))
   assert.equal((await ok((k) => k.verifyKey(created.plaintext))).id, created.key.id)
-  await ok((k) => k.validateKey(created.plaintext, { productId: product.id }))
+  const missing = failureOf(
+    await keys((k) => k.validateKey(created.plaintext, { requiredScope: "write" })),
+    "InsufficientScope",
+  )
+  assert.deepEqual(missing.missingScopes, ["write"])
+  await ok((k) => k.validateKey(created.plaintext, { productId: product.id, requiredScope: "read" }))
   const quota = failureOf(await keys((k) => k.validateKey(created.plaintext)), "QuotaExceeded")
   assert.ok(quota.retryAfter !== undefined)
   const scope = failureOf(await keys((k) => k.verifyKey("sk_nope")), "InvalidKey")
@@ -131,16 +140,118 @@ describe("the key service over HTTP (mock under /apikeys, typed client)", () => 
     const bad = await mock.fetch(url("/api/orgs"), { method: "POST", headers: admin, body: "{" })
     assert.equal(bad.status, 400)
     assert.equal((await mock.fetch(url("/api/orgs"))).status, 401)
-    const unavailable = failureOf(
-      await Effect.runPromiseExit(
-        Effect.flatMap(ApiKeys, (k) => k.listOrganizations()).pipe(
-          Effect.provide(ApiKeysHttp.layer({ baseUrl: mock.baseUrl("apikeys") })),
-          Effect.provide(mock.layer),
+    // A missing or wrong admin key is Unauthorized, with the server's words: not an outage.
+    for (const adminKey of [undefined, "wrong"]) {
+      const refused = failureOf(
+        await Effect.runPromiseExit(
+          Effect.flatMap(ApiKeys, (k) => k.listOrganizations()).pipe(
+            Effect.provide(ApiKeysHttp.layer({ baseUrl: mock.baseUrl("apikeys"), adminKey })),
+            Effect.provide(mock.layer),
+          ),
         ),
-      ),
-      "KeyStoreUnavailable",
-    )
-    assert.equal(unavailable.status, 401)
+        "Unauthorized",
+      )
+      assert.equal(refused.detail, "Missing or wrong X-Admin-Key")
+    }
+  })
+})
+
+describe("apikey-server's routes (/v1/keys) on the mock, over HTTP", () => {
+  const url = (path: string) => `${mock.baseUrl("apikeys")}/v1/keys${path}`
+  const admin = { "x-admin-key": APIKEYS_DEMO.adminKey, "content-type": "application/json" }
+  const send = (path: string, method: string, body?: unknown, headers: Record<string, string> = admin) =>
+    mock.fetch(url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  type KeyJson = { id: string; org_id: string; status: string; metadata: Record<string, unknown>; plaintext?: string }
+  const verify = async (key: string) => {
+    const response = await send("/verify", "POST", { key })
+    assert.equal(response.status, 200)
+    return await response.json() as { valid: boolean; key?: KeyJson; reason?: string }
+  }
+
+  it("creates (201, the plaintext beside the key's fields), verifies, lists, revokes (204) and deletes (204)", async () => {
+    apikeys.reset()
+    const created = await send("", "POST", { org_id: APIKEYS_DEMO.orgId, name: "ci", scopes: ["read"] })
+    assert.equal(created.status, 201)
+    const key = await created.json() as KeyJson
+    assert.match(key.plaintext ?? "", /^sk_[A-Za-z0-9_-]{43}$/)
+    assert.equal(key.status, "active")
+    assert.equal(key.org_id, APIKEYS_DEMO.orgId)
+    assert.deepEqual(key.metadata, { name: "ci", scopes: ["read"], custom: {} })
+
+    const valid = await verify(key.plaintext!)
+    assert.equal(valid.valid, true)
+    assert.equal(valid.key?.id, key.id)
+    assert.deepEqual(await verify("sk_" + "Z".repeat(43)), { valid: false, reason: "invalid" })
+    assert.deepEqual(await verify("not a key"), { valid: false, reason: "invalid" })
+
+    const listed = async (query: string) =>
+      ((await (await send(query, "GET")).json()) as ReadonlyArray<KeyJson>).map((k) => k.id)
+    assert.ok((await listed(`?org_id=${APIKEYS_DEMO.orgId}`)).includes(key.id))
+    assert.ok((await listed("")).includes(key.id), "every key without a filter")
+    assert.equal((await send(`?project_id=${crypto.randomUUID()}`, "GET")).status, 404)
+
+    const revoked = await send(`/${key.id}/revoke`, "POST")
+    assert.equal(revoked.status, 204)
+    assert.equal(await revoked.text(), "")
+    assert.deepEqual(await verify(key.plaintext!), { valid: false, reason: "revoked" })
+    assert.equal((await (await send(`/${key.id}`, "GET")).json() as KeyJson).status, "revoked")
+
+    assert.equal((await send(`/${key.id}`, "DELETE")).status, 204)
+    const gone = await send(`/${key.id}`, "GET")
+    assert.equal(gone.status, 404)
+    assert.equal((await gone.json() as { _tag: string })._tag, "KeyNotFound")
+    assert.equal((await send(`/${key.id}/revoke`, "POST")).status, 404)
+    assert.equal((await send(`/${key.id}`, "DELETE")).status, 404)
+  })
+
+  it("answers an expired key {valid: false, reason: expired}; PATCH replaces the metadata as upstream does", async () => {
+    apikeys.reset()
+    const past = new Date(Date.now() - 60_000).toISOString()
+    const expired = await (await send("", "POST", { org_id: APIKEYS_DEMO.orgId, expires_at: past })).json() as KeyJson
+    assert.deepEqual(await verify(expired.plaintext!), { valid: false, reason: "expired" })
+
+    const key = await (await send("", "POST", {
+      org_id: APIKEYS_DEMO.orgId,
+      name: "old",
+      scopes: ["read", "write"],
+      rate_limit: { requests: 5, window: "hour" },
+      custom: { plan: "pro" },
+    })).json() as KeyJson
+    const patched = await send(`/${key.id}`, "PATCH", { scopes: ["read"] })
+    assert.equal(patched.status, 200)
+    assert.deepEqual((await patched.json() as KeyJson).metadata, { scopes: ["read"], custom: {} })
+  })
+
+  it("answers a refused creation 400 (upstream's status) with the typed error in the body", async () => {
+    const missing = crypto.randomUUID()
+    const refused = await send("", "POST", { org_id: missing })
+    assert.equal(refused.status, 400)
+    const body = await refused.json() as { _tag: string; orgId: string; detail: string }
+    assert.deepEqual([body._tag, body.orgId], ["OrganizationNotFound", missing])
+  })
+
+  it("opens verify to the validator key, and every other route to the admin key only", async () => {
+    const validator = { "x-validator-key": APIKEYS_DEMO.validatorKey, "content-type": "application/json" }
+    const verified = await send("/verify", "POST", { key: APIKEYS_DEMO.apiKey }, validator)
+    assert.equal(verified.status, 200)
+    assert.equal((await verified.json() as { valid: boolean }).valid, true)
+    const routes: ReadonlyArray<readonly [string, string, unknown?]> = [
+      ["", "GET"],
+      ["", "POST", { org_id: APIKEYS_DEMO.orgId }],
+      [`/${APIKEYS_DEMO.keyId}`, "GET"],
+      [`/${APIKEYS_DEMO.keyId}`, "PATCH", {}],
+      [`/${APIKEYS_DEMO.keyId}/revoke`, "POST"],
+      [`/${APIKEYS_DEMO.keyId}`, "DELETE"],
+    ]
+    for (const [path, method, body] of routes) {
+      for (const headers of [validator, { "content-type": "application/json" }]) {
+        const refused = await send(path, method, body, headers)
+        assert.equal(refused.status, 401, `${method} ${path}`)
+        assert.equal((await refused.json() as { _tag: string })._tag, "Unauthorized")
+      }
+    }
+    assert.equal((await send("/verify", "POST", { key: APIKEYS_DEMO.apiKey }, {})).status, 401)
+    assert.equal((await send(`/${APIKEYS_DEMO.keyId}`, "GET")).status, 200, "the admin key opens them")
   })
 })
 
@@ -241,8 +352,8 @@ describe("the HTTP API's credentials", () => {
       assert.ok(Exit.isSuccess(validated) && validated.value.id === APIKEYS_DEMO.keyId)
       assert.ok(Exit.isSuccess(await run((k) => k.verifyKey(APIKEYS_DEMO.apiKey))))
       failureOf(await run((k) => k.validateKey("sk_" + "Z".repeat(43))), "InvalidKey")
-      assert.equal(failureOf(await run((k) => k.listOrganizations()), "KeyStoreUnavailable").status, 401)
-      assert.equal(failureOf(await run((k) => k.revokeKey(APIKEYS_DEMO.keyId)), "KeyStoreUnavailable").status, 401)
+      failureOf(await run((k) => k.listOrganizations()), "Unauthorized")
+      failureOf(await run((k) => k.revokeKey(APIKEYS_DEMO.keyId)), "Unauthorized")
       const raw = await mock.fetch(`${mock.baseUrl("apikeys")}/api/keys/${APIKEYS_DEMO.keyId}?purge=true`, {
         method: "DELETE",
         headers: { "x-validator-key": APIKEYS_DEMO.validatorKey },
@@ -331,6 +442,13 @@ describe("the HTTP API from its one definition", () => {
     "PATCH /api/keys/{key_id}",
     "DELETE /api/keys/{key_id}",
     "POST /api/keys/{key_id}/rotate",
+    "POST /v1/keys/verify",
+    "GET /v1/keys",
+    "POST /v1/keys",
+    "GET /v1/keys/{key_id}",
+    "PATCH /v1/keys/{key_id}",
+    "POST /v1/keys/{key_id}/revoke",
+    "DELETE /v1/keys/{key_id}",
     "GET /openapi.json",
     "GET /openapi.yaml",
   ]

@@ -19,6 +19,20 @@ const tempFile = () => {
   return { filename: join(dir, "keys.db"), remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
+describe("ApiKeys after its scope closed", () => {
+  it("fails with KeyStoreClosed, not KeyStoreUnavailable, on calls made or run after the close", async () => {
+    const runtime = ManagedRuntime.make(ApiKeys.layerSqlite({ filename: ":memory:" }))
+    const keys = await runtime.runPromise(Effect.map(ApiKeys, (service) => service))
+    const org = await runtime.runPromise(keys.createOrganization("Acme"))
+    const made = keys.getOrganization(org.id)
+    await runtime.dispose()
+    failureOf(await Effect.runPromiseExit(made), "KeyStoreClosed")
+    failureOf(await Effect.runPromiseExit(keys.verifyKey("sk_" + "A".repeat(43))), "KeyStoreClosed")
+    const closed = failureOf(await Effect.runPromiseExit(keys.createOrganization("Later")), "KeyStoreClosed")
+    assert.equal(closed.message, "The key store is closed: its layer's scope has ended")
+  })
+})
+
 describe("ApiKeys on a SQLite file", () => {
   it("keeps keys, usage and revocations across a restart", async () => {
     const { filename, remove } = tempFile()
@@ -51,13 +65,49 @@ describe("ApiKeys on a SQLite file", () => {
     }
   })
 
+  it("names the path it cannot open", async () => {
+    const filename = join(tmpdir(), `missing-${crypto.randomUUID()}`, "keys.db")
+    const exit = await Effect.runPromiseExit(Effect.provide(Effect.asVoid(ApiKeys), ApiKeys.layerSqlite({ filename })))
+    const error = failureOf(exit, "KeyStoreUnavailable")
+    assert.ok(error.detail.includes(`Cannot open SQLite database '${filename}'`), error.detail)
+  })
+
   it("migrates once: a second start applies nothing", async () => {
     const { filename, remove } = tempFile()
     try {
       const { migrate } = await import("../src/apikeys/migrations.ts")
       const run = () => Effect.runPromise(migrate.pipe(Effect.provide(SqliteClient.layer({ filename }))))
-      assert.deepEqual(await run(), [[1, "create_tables"], [2, "index_replaced_by"]])
+      assert.deepEqual(await run(), [[1, "create_tables"], [2, "index_replaced_by"], [3, "unique_names"]])
       assert.deepEqual(await run(), [])
+    } finally {
+      remove()
+    }
+  })
+
+  it("migration 3 (unique names) refuses a database with duplicate names, and the layer says which migration", async () => {
+    const { filename, remove } = tempFile()
+    try {
+      const { migrations, MIGRATIONS_TABLE } = await import("../src/apikeys/migrations.ts")
+      const version2 = Migrator.make({})({
+        loader: Migrator.fromRecord({
+          "0001_create_tables": migrations["0001_create_tables"],
+          "0002_index_replaced_by": migrations["0002_index_replaced_by"],
+        }),
+        table: MIGRATIONS_TABLE,
+      })
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          yield* version2
+          const sql = yield* SqlClient.SqlClient
+          for (const id of ["o1", "o2"]) {
+            yield* sql`INSERT INTO organizations ${sql.insert({ id, name: "Acme", created_at: 0 })}`
+          }
+        }).pipe(Effect.provide(SqliteClient.layer({ filename }))),
+      )
+      const exit = await Effect.runPromiseExit(
+        Effect.provide(Effect.asVoid(ApiKeys), ApiKeys.layerSqlite({ filename })),
+      )
+      assert.match(failureOf(exit, "KeyStoreUnavailable").detail, /unique_names/)
     } finally {
       remove()
     }
@@ -86,7 +136,7 @@ describe("ApiKeys on a SQLite file", () => {
       )
       const rows = await Effect.runPromise(
         Effect.gen(function* () {
-          assert.deepEqual(yield* migrate, [[2, "index_replaced_by"]])
+          assert.deepEqual(yield* migrate, [[2, "index_replaced_by"], [3, "unique_names"]])
           const sql = yield* SqlClient.SqlClient
           return yield* sql<
             { id: string; replaced_by: string | null }

@@ -1,6 +1,6 @@
 // A key's metadata: built from what the caller gives, each field checked, and stored as JSON text.
 import { Effect, Schema } from "effect"
-import { type KeyMetadata, KeyMetadataJson, type RateLimit, WINDOW_MILLIS } from "./contract.ts"
+import { KeyMetadata, KeyMetadataJson, type RateLimit, WINDOW_MILLIS } from "./contract.ts"
 import { InvalidRequest, KeyStoreUnavailable } from "./errors.ts"
 import { checkDate, checkName, MAX_NAME } from "./_input.ts"
 import type { KeyUpdate } from "./service.ts"
@@ -121,7 +121,31 @@ export const updateMetadata = (metadata: KeyMetadata, update: KeyUpdate): Effect
   Effect.map(checkUpdate(update), (checked) => applyUpdate(metadata, checked))
 
 const encode = Schema.encodeEffect(KeyMetadataJson)
-const decode = Schema.decodeUnknownExit(KeyMetadataJson)
+const decode = Schema.decodeUnknownExit(KeyMetadata)
+
+/**
+ * Stored metadata in apikeys-platform's spelling (0.1.2, pydantic's `model_dump(mode="json")`) read
+ * as ours: `null` is an absent field, and a number is a rate limit per minute. So a table the
+ * Python library wrote validates here.
+ */
+const fromSeed = (json: unknown): unknown => {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return json
+  const fields: Record<string, unknown> = Object.fromEntries(Object.entries(json).filter(([, value]) => value !== null))
+  if (typeof fields.rate_limit === "number") fields.rate_limit = { requests: fields.rate_limit, window: "minute" }
+  return fields
+}
+
+/** The metadata a stored text holds, in our spelling or the seed's; `undefined` when it is not that. */
+const decodeText = (text: string): KeyMetadata | undefined => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const exit = decode(fromSeed(json))
+  return exit._tag === "Success" ? exit.value : undefined
+}
 
 /** The JSON text stored in `api_keys.metadata`; `custom` that is not JSON is the caller's error. */
 export const encodeMetadata = (metadata: KeyMetadata): Effect.Effect<string, InvalidRequest> =>
@@ -152,9 +176,9 @@ const deepFreeze = <A>(value: A): A => {
 export const decodeMetadata = (text: string): Effect.Effect<KeyMetadata, KeyStoreUnavailable> => {
   let metadata = decoded.get(text)
   if (metadata === undefined) {
-    const exit = decode(text)
-    if (exit._tag === "Failure") return Effect.fail(new KeyStoreUnavailable({ detail: "stored data does not decode" }))
-    metadata = deepFreeze(exit.value)
+    const value = decodeText(text)
+    if (value === undefined) return Effect.fail(new KeyStoreUnavailable({ detail: "stored data does not decode" }))
+    metadata = deepFreeze(value)
     if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!)
   } else decoded.delete(text)
   decoded.set(text, metadata)

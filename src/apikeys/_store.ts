@@ -4,8 +4,10 @@
 // with `KeyStoreUnavailable`. The statements that race under concurrency are each one atomic statement: the
 // rate-limit count (with the use count folded in on PostgreSQL), the use counts, and the compare-and-set of
 // `claimForRotation`; a metadata update holds the key's row (`withKeyLocked`).
+// MySQL has neither `RETURNING` nor `ON CONFLICT`: there, each of those is its own statement, read back in the
+// same transaction (the row stays locked until it commits), or counted by the rows it changed.
 import { Effect, Option, Schema, SchemaTransformation } from "effect"
-import { SqlClient, type SqlError, SqlSchema } from "effect/sql"
+import { SqlClient, SqlError, SqlSchema } from "effect/sql"
 import {
   type ApiKey,
   type KeyMetadata,
@@ -14,7 +16,14 @@ import {
   type Project,
   RateLimitWindow,
 } from "./contract.ts"
-import { KeyNotFound, KeyStoreUnavailable, OrganizationNotFound, ProductNotFound, ProjectNotFound } from "./errors.ts"
+import {
+  AlreadyExists,
+  KeyNotFound,
+  KeyStoreUnavailable,
+  OrganizationNotFound,
+  ProductNotFound,
+  ProjectNotFound,
+} from "./errors.ts"
 
 /** A `BIGINT` column: SQLite reads it as a number, `@effect/sql-pg` as a `bigint`, other drivers as text. */
 const BigIntColumn = Schema.Union([
@@ -115,6 +124,26 @@ const stored = <A, E, R>(
         : error as Exclude<E, StorageError>,
   )
 
+/**
+ * An insert of a named row: a name already taken fails with `AlreadyExists`, carrying the id of
+ * the row that has it (`existing` finds it).
+ */
+const uniquelyNamed = <R, R2>(
+  insert: Effect.Effect<void, StorageError, R>,
+  kind: AlreadyExists["kind"],
+  name: string,
+  existing: Effect.Effect<ReadonlyArray<{ readonly id: string }>, SqlError.SqlError, R2>,
+): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable, R | R2> =>
+  stored(Effect.catchIf(
+    insert,
+    (error) => error._tag === "SqlError" && error.reason._tag === "UniqueViolation",
+    (error) =>
+      Effect.flatMap(existing, (rows): Effect.Effect<never, StorageError | AlreadyExists> =>
+        rows.length === 0
+          ? Effect.fail(error)
+          : Effect.fail(new AlreadyExists({ kind, takenName: name, existingId: rows[0].id }))),
+  ))
+
 /** The row, or `notFound()` when there is none. */
 const orNotFound = <A, E, R, N>(
   effect: Effect.Effect<Option.Option<A>, E, R>,
@@ -128,6 +157,24 @@ const orNotFound = <A, E, R, N>(
  */
 export const makeStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const mysql = sql.onDialectOrElse({ mysql: () => true, orElse: () => false })
+  /** MySQL rolls a deadlocked transaction back whole: it is run again, as InnoDB advises. */
+  const retryDeadlock = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+    mysql
+      ? Effect.retry(effect, {
+        while: (error) => SqlError.isSqlError(error) && error.reason._tag === "DeadlockError",
+        times: 10,
+      })
+      : effect
+  /**
+   * MySQL's statements that read back what they wrote run in a transaction of their own (not a savepoint:
+   * a deadlock rolls the whole transaction back), run again on a deadlock.
+   */
+  const transactional = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+    mysql ? retryDeadlock(sql.withTransaction(effect)) : effect
+  /** How many rows a MySQL statement matched. */
+  const matched = (statement: { readonly raw: Effect.Effect<unknown, SqlError.SqlError> }) =>
+    Effect.map(statement.raw, (header) => Number((header as { readonly affectedRows?: unknown }).affectedRows ?? 0))
 
   const organization = SqlSchema.findOneOption({
     Request: Schema.String,
@@ -166,7 +213,14 @@ export const makeStore = Effect.gen(function* () {
         stored(orNotFound(byId(id), () => notFound(id))),
       list: (orgId: string): Effect.Effect<ReadonlyArray<Project>, KeyStoreUnavailable> =>
         stored(byOrganization(orgId)),
-      insert: (row: Project): Effect.Effect<void, KeyStoreUnavailable> => stored(insert(row)),
+      /** Inserts the row; its name must be new in its organization. */
+      insert: (row: Project): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable> =>
+        uniquelyNamed(
+          insert(row),
+          table === "projects" ? "project" : "product",
+          row.name,
+          sql<{ id: string }>`SELECT id FROM ${sql(table)} WHERE org_id = ${row.orgId} AND name = ${row.name}`,
+        ),
       /** Whether the row `id` exists and belongs to `orgId`. */
       inOrganization: (id: string, orgId: string): Effect.Effect<boolean, KeyStoreUnavailable> =>
         stored(Effect.map(
@@ -212,7 +266,13 @@ export const makeStore = Effect.gen(function* () {
     Request: Schema.Struct({ keyId: Schema.String, at: Schema.Number }),
     Result: Schema.Struct({ use_count: BigIntColumn }),
     execute: ({ keyId, at }) =>
-      sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
+      // MySQL: read back in the caller's transaction (`transactional`), which holds the row.
+      mysql
+        ? Effect.andThen(
+          sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId}`,
+          sql`SELECT use_count FROM api_keys WHERE id = ${keyId}`,
+        )
+        : sql`UPDATE api_keys SET use_count = use_count + 1, last_used_at = ${at} WHERE id = ${keyId} RETURNING use_count`,
   })
   const CountRequest = Schema.Struct({
     keyId: Schema.String,
@@ -226,10 +286,21 @@ export const makeStore = Effect.gen(function* () {
       ON CONFLICT (key_id, window_name, window_start)
       DO UPDATE SET count = rate_limit_counters.count + 1 WHERE rate_limit_counters.count < ${limit}
       RETURNING count`
+  /** MySQL's `countStatement`: the row made sure of, counted unless full, and read back, in one transaction. */
+  const countMysql = ({ keyId, window, windowStart, limit }: typeof CountRequest.Type) =>
+    Effect.gen(function* () {
+      yield* sql`INSERT INTO rate_limit_counters (key_id, window_name, window_start, count)
+        VALUES (${keyId}, ${window}, ${windowStart}, 0) ON DUPLICATE KEY UPDATE count = count`
+      const where = sql`key_id = ${keyId} AND window_name = ${window} AND window_start = ${windowStart}`
+      const counted = yield* matched(
+        sql`UPDATE rate_limit_counters SET count = count + 1 WHERE ${where} AND count < ${limit}`,
+      )
+      return counted === 0 ? [] : yield* sql`SELECT count FROM rate_limit_counters WHERE ${where}`
+    })
   const countRequest = SqlSchema.findOneOption({
     Request: CountRequest,
     Result: Schema.Struct({ count: BigIntColumn }),
-    execute: countStatement,
+    execute: mysql ? countMysql : countStatement,
   })
   /** PostgreSQL: the request counted and the use recorded in one statement, one round trip. */
   const countRequestAndUse = SqlSchema.findOneOption({
@@ -261,7 +332,12 @@ export const makeStore = Effect.gen(function* () {
     Request: Schema.Struct({ keyId: Schema.String, metadata: Schema.String, expiresAt: Schema.NullOr(Instant) }),
     Result: KeyRow,
     execute: ({ keyId, metadata, expiresAt }) =>
-      sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId} RETURNING *`,
+      mysql
+        ? Effect.andThen(
+          sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId}`,
+          sql`SELECT * FROM api_keys WHERE id = ${keyId}`,
+        )
+        : sql`UPDATE api_keys SET metadata = ${metadata}, expires_at = ${expiresAt} WHERE id = ${keyId} RETURNING *`,
   })
 
   return {
@@ -269,15 +345,24 @@ export const makeStore = Effect.gen(function* () {
       stored(orNotFound(organization(orgId), () => new OrganizationNotFound({ orgId }))),
     organizations: (): Effect.Effect<ReadonlyArray<Organization>, KeyStoreUnavailable> =>
       stored(organizations(undefined)),
-    insertOrganization: (row: Organization): Effect.Effect<void, KeyStoreUnavailable> =>
-      stored(insertOrganization(row)),
+    /** Inserts the organization; its name must be new. */
+    insertOrganization: (row: Organization): Effect.Effect<void, AlreadyExists | KeyStoreUnavailable> =>
+      uniquelyNamed(
+        insertOrganization(row),
+        "organization",
+        row.name,
+        sql<{ id: string }>`SELECT id FROM organizations WHERE name = ${row.name}`,
+      ),
 
     projects: named("projects", (projectId) => new ProjectNotFound({ projectId })),
     products: named("products", (productId) => new ProductNotFound({ productId })),
     /** Links a product to a project; linking twice is a no-op. */
     link: (productId: string, projectId: string): Effect.Effect<void, KeyStoreUnavailable> =>
       stored(Effect.asVoid(
-        sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
+        mysql
+          ? sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
+            ON DUPLICATE KEY UPDATE project_id = project_id`
+          : sql`INSERT INTO project_products (project_id, product_id) VALUES (${projectId}, ${productId})
           ON CONFLICT (project_id, product_id) DO NOTHING`,
       )),
     linked: (projectId: string, productId: string): Effect.Effect<boolean, KeyStoreUnavailable> =>
@@ -300,7 +385,7 @@ export const makeStore = Effect.gen(function* () {
     insertKey: (row: StoredKey): Effect.Effect<void, KeyStoreUnavailable> => stored(insertKey(row)),
     /** Counts one use at `at`, in one statement: the key with its new count, or as it was if it is gone. */
     recordUse: (row: StoredKey, at: number): Effect.Effect<StoredKey, KeyStoreUnavailable> =>
-      stored(Effect.map(recordUse({ keyId: row.id, at }), (counted) =>
+      stored(Effect.map(transactional(recordUse({ keyId: row.id, at })), (counted) =>
         Option.match(counted, {
           onNone: () => row,
           onSome: ({ use_count }) => ({ ...row, use_count, last_used_at: new Date(at) }),
@@ -311,16 +396,27 @@ export const makeStore = Effect.gen(function* () {
      */
     addUses: (batch: UseBatch): Effect.Effect<void, KeyStoreUnavailable> => {
       const uses = JSON.stringify(batch)
-      return stored(Effect.asVoid(sql.onDialectOrElse({
+      const statement: Effect.Effect<void, SqlError.SqlError> = sql.onDialectOrElse({
+        // One statement per key, in one transaction: the batch holds the keys used in one interval.
+        mysql: () =>
+          sql.withTransaction(
+            Effect.forEach(batch, ({ id, count, at }) =>
+              sql`UPDATE api_keys SET use_count = use_count + ${count},
+              last_used_at = GREATEST(COALESCE(last_used_at, 0), ${at}) WHERE id = ${id}`, { discard: true }),
+          ),
         pg: () =>
-          sql`UPDATE api_keys AS k SET use_count = k.use_count + u.count, last_used_at = GREATEST(k.last_used_at, u.at)
+          Effect.asVoid(
+            sql`UPDATE api_keys AS k SET use_count = k.use_count + u.count, last_used_at = GREATEST(k.last_used_at, u.at)
             FROM jsonb_to_recordset(${uses}::jsonb) AS u(id text, count bigint, at bigint) WHERE k.id = u.id`,
-        // SQLite's json_each (a dialect without it needs its own form here).
+          ),
         orElse: () =>
-          sql`UPDATE api_keys SET use_count = use_count + u.count, last_used_at = MAX(COALESCE(last_used_at, 0), u.at)
+          Effect.asVoid(
+            sql`UPDATE api_keys SET use_count = use_count + u.count, last_used_at = MAX(COALESCE(last_used_at, 0), u.at)
             FROM (SELECT value ->> 'id' AS id, value ->> 'count' AS count, value ->> 'at' AS at FROM json_each(${uses})) AS u
             WHERE api_keys.id = u.id`,
-      })))
+          ),
+      })
+      return stored(statement)
     },
     /** Whether `countRequest` records the use in the same statement, at no cost (PostgreSQL). */
     foldsUse,
@@ -338,7 +434,7 @@ export const makeStore = Effect.gen(function* () {
       useAt?: number,
     ): Effect.Effect<Option.Option<{ count: number; useCount?: number }>, KeyStoreUnavailable> => {
       const request = { keyId, window, windowStart, limit }
-      if (useAt === undefined) return stored(countRequest(request))
+      if (useAt === undefined) return stored(transactional(countRequest(request)))
       const folded = foldsUse
         ? Effect.map(
           countRequestAndUse({ ...request, at: useAt }),
@@ -355,7 +451,7 @@ export const makeStore = Effect.gen(function* () {
               ),
           }),
         ))
-      return stored(folded)
+      return stored(retryDeadlock(folded))
     },
     /** Drops the key's counters of windows before `windowStart`. */
     dropCountersBefore: (keyId: string, windowStart: number): Effect.Effect<void, KeyStoreUnavailable> =>
@@ -396,19 +492,30 @@ export const makeStore = Effect.gen(function* () {
       at: number,
       until: number,
     ): Effect.Effect<boolean, KeyStoreUnavailable> =>
-      stored(Effect.map(
-        sql`UPDATE api_keys SET replaced_by = ${successorId},
+      stored(
+        mysql
+          ? Effect.map(
+            matched(sql`UPDATE api_keys SET replaced_by = ${successorId},
+              revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
+              WHERE id = ${keyId} AND replaced_by IS NULL AND (revoked_at IS NULL OR revoked_at > ${at})`),
+            (rows) => rows > 0,
+          )
+          : Effect.map(
+            sql`UPDATE api_keys SET replaced_by = ${successorId},
           revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ${until} THEN ${until} ELSE revoked_at END
           WHERE id = ${keyId} AND replaced_by IS NULL AND (revoked_at IS NULL OR revoked_at > ${at})
           RETURNING id`,
-        (rows) => rows.length > 0,
-      )),
+            (rows) => rows.length > 0,
+          ),
+      ),
     /** Deletes the key and its counters, and clears the pointer of the key it replaced, in one transaction. */
     deleteKey: (keyId: string): Effect.Effect<void, KeyNotFound | KeyStoreUnavailable> =>
       stored(sql.withTransaction(Effect.gen(function* () {
         yield* sql`UPDATE api_keys SET replaced_by = NULL WHERE replaced_by = ${keyId}`
-        const rows = yield* sql`DELETE FROM api_keys WHERE id = ${keyId} RETURNING id`
-        if (rows.length === 0) return yield* new KeyNotFound({ keyId })
+        const deleted = mysql
+          ? yield* matched(sql`DELETE FROM api_keys WHERE id = ${keyId}`)
+          : (yield* sql`DELETE FROM api_keys WHERE id = ${keyId} RETURNING id`).length
+        if (deleted === 0) return yield* new KeyNotFound({ keyId })
       }))),
     /** Runs `effect` in a transaction. */
     transaction: <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | KeyStoreUnavailable, R> =>

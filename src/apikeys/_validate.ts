@@ -111,8 +111,13 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
           : yield* store.products.inOrganization(needs.productId, key.org_id)
         if (!reaches) return yield* refuse("product")
       }
-      const required = needs.requiredScopes ?? []
-      if (!Array.isArray(required)) return yield* refuse("scope")
+      // A JavaScript caller may pass anything: what is not a list of scopes, or a scope, reaches nothing.
+      const requiredScopes = needs.requiredScopes ?? []
+      const { requiredScope } = needs
+      if (!Array.isArray(requiredScopes) || (requiredScope !== undefined && typeof requiredScope !== "string")) {
+        return yield* refuse("scope")
+      }
+      const required = requiredScope === undefined ? requiredScopes : [...new Set([...requiredScopes, requiredScope])]
       const missing = required.filter((scope) => !metadata.scopes.includes(scope))
       if (missing.length > 0) return yield* refuse("scope", missing)
     })
@@ -133,7 +138,9 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
         useWithCount ? at : undefined,
       )
       if (counted._tag === "None") {
-        return yield* new QuotaExceeded({ keyId: key.id, limit, retryAfter: Duration.millis(start + size - at) })
+        // Upstream's delay (0.2.0): the whole seconds to the window's end, plus one; at least one.
+        const retryAfter = Duration.seconds(Math.max(1, Math.floor((start + size - at) / 1000) + 1))
+        return yield* new QuotaExceeded({ keyId: key.id, limit, retryAfter })
       }
       // The first request of a window: the earlier windows are over.
       if (counted.value.count === 1) yield* store.dropCountersBefore(key.id, start)
@@ -151,7 +158,7 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
     verify: (plaintext) => Effect.flatMap(lookup(plaintext), used),
     validate: (plaintext, needs) => {
       const checks = needs.orgId !== undefined || needs.projectId !== undefined || needs.productId !== undefined ||
-        needs.requiredScopes !== undefined
+        needs.requiredScopes !== undefined || needs.requiredScope !== undefined
       return Effect.flatMap(lookup(plaintext), (usable) => {
         const limit = usable.metadata.rateLimit
         const answer = limit === undefined ? used(usable) : spend(usable, limit)

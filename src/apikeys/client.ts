@@ -1,11 +1,11 @@
 /**
  * The typed HTTP client of a shared key service: the same `ApiKeys` service, answered by a remote
  * HTTP API ({@linkcode handleApiKeysRequest}) over the request pipeline of `src/core`. Errors come
- * back as the same typed errors; an unreachable or failing service is `KeyStoreUnavailable`.
+ * back as the same typed errors; an unreachable or failing service is `KeyStoreUnavailable`, and
+ * a refused credential `Unauthorized`.
  *
  * Give it the admin key to manage keys, or only the validator key where a service just checks
- * them: `verifyKey` and `validateKey` then work, and every other call fails with
- * `KeyStoreUnavailable` (status 401).
+ * them: `verifyKey` and `validateKey` then work, and every other call fails with `Unauthorized`.
  *
  * @module
  */
@@ -25,9 +25,11 @@ import {
   type InvalidRequest,
   KeyStoreUnavailable,
   RevokedKey,
+  type StoreError,
 } from "./errors.ts"
 import { securityHeader } from "../core/endpoint.ts"
 import { ApiKeysApi, decodeError } from "./http_contract.ts"
+import { withGetOrCreate } from "./_get_or_create.ts"
 import { revealKey } from "./key_format.ts"
 import {
   type ApiKeyCreated,
@@ -124,22 +126,22 @@ const metadataOf = <M extends { readonly expiresAt?: Date | null | undefined }>(
 
 type Tag = ApiKeysError["_tag"]
 
+const STORE_ERRORS: ReadonlyArray<Tag> = ["KeyStoreUnavailable", "KeyStoreClosed", "Unauthorized"]
+
 /**
- * Narrows the errors of a call to those its operation can fail with (and `KeyStoreUnavailable`):
- * any other error the server sends means it is not the service this client expects.
+ * Narrows the errors of a call to those its operation can fail with (and the `StoreError`s): any
+ * other error the server sends means it is not the service this client expects.
  */
 const only = <const T extends Tag>(...tags: ReadonlyArray<T>) => {
-  const expected = (error: ApiKeysError): error is Extract<ApiKeysError, { readonly _tag: T }> =>
-    (tags as ReadonlyArray<Tag>).includes(error._tag)
+  const expected = (error: ApiKeysError): error is Extract<ApiKeysError, { readonly _tag: T }> | StoreError =>
+    (tags as ReadonlyArray<Tag>).includes(error._tag) || STORE_ERRORS.includes(error._tag)
   return <A>(
     effect: Effect.Effect<A, ApiKeysError>,
-  ): Effect.Effect<A, Extract<ApiKeysError, { readonly _tag: T }> | KeyStoreUnavailable> =>
+  ): Effect.Effect<A, Extract<ApiKeysError, { readonly _tag: T }> | StoreError> =>
     Effect.mapError(
       effect,
       (error) =>
-        error._tag === "KeyStoreUnavailable" || expected(error)
-          ? error
-          : new KeyStoreUnavailable({ detail: `Unexpected ${error._tag} from the key service` }),
+        expected(error) ? error : new KeyStoreUnavailable({ detail: `Unexpected ${error._tag} from the key service` }),
     )
 }
 
@@ -163,6 +165,12 @@ const normalized = (value: string): string => value.trim().toLowerCase()
  * the project and product it is placed on (an org-wide key's reach is the service's say), every
  * required scope. Anything else is the typed denial it amounts to.
  */
+/** The options with `requiredScope`, the seed's single scope, folded into `requiredScopes`. */
+const withScope = ({ requiredScope, ...options }: ValidateOptions): ValidateOptions =>
+  requiredScope === undefined
+    ? options
+    : { ...options, requiredScopes: [...new Set([...(options.requiredScopes ?? []), requiredScope])] }
+
 const agreed =
   (needs: ValidateOptions = {}) => (key: ApiKey): Effect.Effect<ApiKey, RevokedKey | ExpiredKey | InsufficientScope> =>
     Effect.flatMap(
@@ -206,15 +214,15 @@ const make = (options: ApiKeysHttpClientOptions) =>
     const client = yield* makeApiClient(api)
     const { endpoints } = ApiKeysApi
 
-    const service: ApiKeysService = {
+    const service: ApiKeysService = withGetOrCreate({
       createOrganization: (name) =>
-        client.send(endpoints.createOrganization, { payload: { name } }).pipe(only("InvalidRequest")),
+        client.send(endpoints.createOrganization, { payload: { name } }).pipe(only("AlreadyExists", "InvalidRequest")),
       getOrganization: (orgId) =>
         client.send(endpoints.getOrganization, { params: { orgId } }).pipe(only("OrganizationNotFound")),
       listOrganizations: () => client.send(endpoints.listOrganizations, {}).pipe(only()),
       createProject: (orgId, name) =>
         client.send(endpoints.createProject, { params: { orgId }, payload: { name } }).pipe(
-          only("OrganizationNotFound", "InvalidRequest"),
+          only("OrganizationNotFound", "AlreadyExists", "InvalidRequest"),
         ),
       getProject: (projectId) =>
         client.send(endpoints.getProject, { params: { projectId } }).pipe(only("ProjectNotFound")),
@@ -222,7 +230,7 @@ const make = (options: ApiKeysHttpClientOptions) =>
         client.send(endpoints.listProjects, { params: { orgId } }).pipe(only("OrganizationNotFound")),
       createProduct: (orgId, name) =>
         client.send(endpoints.createProduct, { params: { orgId }, payload: { name } }).pipe(
-          only("OrganizationNotFound", "InvalidRequest"),
+          only("OrganizationNotFound", "AlreadyExists", "InvalidRequest"),
         ),
       getProduct: (productId) =>
         client.send(endpoints.getProduct, { params: { productId } }).pipe(only("ProductNotFound")),
@@ -251,10 +259,11 @@ const make = (options: ApiKeysHttpClientOptions) =>
           only("InvalidKey", "RevokedKey", "ExpiredKey"),
         ),
       validateKey: (plaintext, validate = {}) =>
-        client.send(endpoints.validateKey, { payload: defined({ key: revealKey(plaintext), ...validate }) }).pipe(
-          Effect.flatMap(agreed(validate)),
-          only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
-        ),
+        client.send(endpoints.validateKey, { payload: defined({ key: revealKey(plaintext), ...withScope(validate) }) })
+          .pipe(
+            Effect.flatMap(agreed(withScope(validate))),
+            only("InvalidKey", "RevokedKey", "ExpiredKey", "InsufficientScope", "QuotaExceeded"),
+          ),
       revokeKey: (keyId) =>
         client.send(endpoints.revokeKey, { params: { keyId }, query: {} }).pipe(
           Effect.flatMap((key) =>
@@ -298,7 +307,7 @@ const make = (options: ApiKeysHttpClientOptions) =>
           Effect.map(toCreated),
           only("KeyNotFound", "RevokedKey", "ExpiredKey", "InvalidRequest"),
         ),
-    }
+    })
     return ApiKeys.of(service)
   })
 

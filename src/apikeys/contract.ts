@@ -345,6 +345,35 @@ export interface ApiKeyJson {
   readonly replaced_by: string | null
 }
 
+/** The fields of {@linkcode ApiKey} (internal: the HTTP server spreads them into its own answers). */
+export const API_KEY_FIELDS = {
+  id: Schema.String,
+  orgId: Schema.String,
+  projectId: Schema.NullOr(Schema.String),
+  productId: Schema.NullOr(Schema.String),
+  keyPrefix: Schema.String,
+  metadata: KeyMetadata,
+  status: KeyStatus,
+  revokedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+  lastUsedAt: Schema.NullOr(Timestamp),
+  useCount: Schema.Int,
+  replacedBy: Schema.NullOr(Schema.String),
+}
+
+/** The JSON names of the fields of {@linkcode ApiKey} that are not spelled as in TypeScript (internal). */
+export const API_KEY_JSON_NAMES = {
+  orgId: "org_id",
+  projectId: "project_id",
+  productId: "product_id",
+  keyPrefix: "key_prefix",
+  revokedAt: "revoked_at",
+  createdAt: "created_at",
+  lastUsedAt: "last_used_at",
+  useCount: "use_count",
+  replacedBy: "replaced_by",
+} as const
+
 /**
  * A key as stored: never its plaintext.
  *
@@ -358,30 +387,9 @@ export interface ApiKeyJson {
  * const owner = (key: ApiKey) => key.metadata.custom.user_id
  * ```
  */
-export const ApiKey: Schema.Codec<ApiKey, ApiKeyJson> = Schema.Struct({
-  id: Schema.String,
-  orgId: Schema.String,
-  projectId: Schema.NullOr(Schema.String),
-  productId: Schema.NullOr(Schema.String),
-  keyPrefix: Schema.String,
-  metadata: KeyMetadata,
-  status: KeyStatus,
-  revokedAt: Schema.NullOr(Timestamp),
-  createdAt: Timestamp,
-  lastUsedAt: Schema.NullOr(Timestamp),
-  useCount: Schema.Int,
-  replacedBy: Schema.NullOr(Schema.String),
-}).pipe(Schema.encodeKeys({
-  orgId: "org_id",
-  projectId: "project_id",
-  productId: "product_id",
-  keyPrefix: "key_prefix",
-  revokedAt: "revoked_at",
-  createdAt: "created_at",
-  lastUsedAt: "last_used_at",
-  useCount: "use_count",
-  replacedBy: "replaced_by",
-})).annotate({ identifier: "ApiKey" })
+export const ApiKey: Schema.Codec<ApiKey, ApiKeyJson> = Schema.Struct(API_KEY_FIELDS).pipe(
+  Schema.encodeKeys(API_KEY_JSON_NAMES),
+).annotate({ identifier: "ApiKey" })
 
 /** A new key and, this once, its plaintext. */
 export interface ApiKeyCreatedJson {

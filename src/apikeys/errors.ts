@@ -280,6 +280,41 @@ export class KeyNotFound extends KeyNotFoundBase {
   }
 }
 
+type AlreadyExistsFields = {
+  readonly kind: Schema.Literals<readonly ["organization", "project", "product"]>
+  readonly takenName: Schema.String
+  readonly existingId: Schema.String
+}
+
+const AlreadyExistsBase: TaggedErrorClass<AlreadyExists, "AlreadyExists", AlreadyExistsFields> = Schema.TaggedError<
+  AlreadyExists
+>()("AlreadyExists", {
+  kind: Schema.Literals(["organization", "project", "product"]),
+  takenName: Schema.String,
+  existingId: Schema.String,
+})
+
+/**
+ * The name is taken (0.2.0): organization names are unique, and project and product names within
+ * their organization. `takenName` is the name, `existingId` the one that has it; the
+ * `getOrCreate*` calls return that one.
+ *
+ * @example
+ * ```ts
+ * import { AlreadyExists } from "@gatehouse/sdk/apikeys"
+ *
+ * new AlreadyExists({ kind: "organization", takenName: "Acme", existingId: "o1" }).message
+ * // "Organization 'Acme' already exists"
+ * ```
+ */
+export class AlreadyExists extends AlreadyExistsBase {
+  /** What went wrong, in words. */
+  override get message(): string {
+    const what = `${this.kind[0].toUpperCase()}${this.kind.slice(1)} '${this.takenName}' already exists`
+    return this.kind === "organization" ? what : `${what} in this organization`
+  }
+}
+
 type InvalidRequestFields = {
   readonly detail: Schema.String
 }
@@ -337,6 +372,71 @@ export class KeyStoreUnavailable extends KeyStoreUnavailableBase {
   }
 }
 
+// An error without fields: `{}` is the fields' type, as Schema.TaggedError has it.
+// deno-lint-ignore ban-types
+const KeyStoreClosedBase: TaggedErrorClass<KeyStoreClosed, "KeyStoreClosed", {}> = Schema.TaggedError<
+  KeyStoreClosed
+>()("KeyStoreClosed", {})
+
+/**
+ * The service was used after its layer's scope closed (a disposed `ManagedRuntime`, a finished
+ * `Effect.scoped`): a bug in the caller, not an outage. A guard answers 503.
+ *
+ * @example
+ * ```ts
+ * import { KeyStoreClosed } from "@gatehouse/sdk/apikeys"
+ *
+ * new KeyStoreClosed().message // "The key store is closed: its layer's scope has ended"
+ * ```
+ */
+export class KeyStoreClosed extends KeyStoreClosedBase {
+  /** What went wrong, in words. */
+  override get message(): string {
+    return "The key store is closed: its layer's scope has ended"
+  }
+}
+
+type UnauthorizedFields = {
+  readonly detail: Schema.String
+}
+
+const UnauthorizedBase: TaggedErrorClass<Unauthorized, "Unauthorized", UnauthorizedFields> = Schema.TaggedError<
+  Unauthorized
+>()("Unauthorized", {
+  detail: Schema.String,
+})
+
+/**
+ * The remote key service refused this client's credential: a missing or wrong `X-Admin-Key`, or
+ * a validator key used for a call only the admin key opens. Over HTTP only. A guard answers 503.
+ *
+ * @example
+ * ```ts
+ * import { Unauthorized } from "@gatehouse/sdk/apikeys"
+ *
+ * new Unauthorized({ detail: "Missing or wrong X-Admin-Key" }).message
+ * ```
+ */
+export class Unauthorized extends UnauthorizedBase {
+  /** What went wrong, in words. */
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * Why the key store could not answer at all: it failed, it is closed, or (over HTTP) it refused
+ * the client's credential. Every call of the service can fail with these.
+ *
+ * @example
+ * ```ts
+ * import type { StoreError } from "@gatehouse/sdk/apikeys"
+ *
+ * const outage = (error: StoreError) => error._tag === "KeyStoreUnavailable"
+ * ```
+ */
+export type StoreError = KeyStoreUnavailable | KeyStoreClosed | Unauthorized
+
 /**
  * Why a key did not verify.
  *
@@ -347,7 +447,7 @@ export class KeyStoreUnavailable extends KeyStoreUnavailableBase {
  * const tag = (error: VerifyError) => error._tag
  * ```
  */
-export type VerifyError = InvalidKey | RevokedKey | ExpiredKey | KeyStoreUnavailable
+export type VerifyError = InvalidKey | RevokedKey | ExpiredKey | StoreError
 
 /**
  * Why a key did not validate for a request.
@@ -377,6 +477,7 @@ export type ApiKeysError =
   | ProjectNotFound
   | ProductNotFound
   | KeyNotFound
+  | AlreadyExists
   | InvalidRequest
 
 /**
@@ -402,8 +503,11 @@ export const ApiKeysErrorJson: Schema.Union<
     typeof ProjectNotFound,
     typeof ProductNotFound,
     typeof KeyNotFound,
+    typeof AlreadyExists,
     typeof InvalidRequest,
     typeof KeyStoreUnavailable,
+    typeof KeyStoreClosed,
+    typeof Unauthorized,
   ]
 > = Schema.Union([
   InvalidKey,
@@ -415,6 +519,9 @@ export const ApiKeysErrorJson: Schema.Union<
   ProjectNotFound,
   ProductNotFound,
   KeyNotFound,
+  AlreadyExists,
   InvalidRequest,
   KeyStoreUnavailable,
+  KeyStoreClosed,
+  Unauthorized,
 ])

@@ -138,6 +138,8 @@ export const rejectionAnswer = (rejection: GuardRejection): RejectionAnswer => {
       return { status: 429, body: body(rejection.message), headers: { "retry-after": String(seconds) } }
     }
     case "KeyStoreUnavailable":
+    case "KeyStoreClosed":
+    case "Unauthorized":
       // The cause stays in the server's logs, not in the answer.
       return { status: 503, body: body("Key store unavailable"), headers: { "retry-after": "1" } }
   }

@@ -18,6 +18,10 @@
  * | `DELETE /api/keys/{key_id}` revokes; `?purge=true` deletes (204) | a key | seed (purge: INFERRED) |
  * | `POST /api/keys/verify` | the key, or 400 | seed |
  * | `POST /api/keys/validate` | the key, or 401 / 403 / 429 as the guard answers | INFERRED |
+ * | `POST /v1/keys/verify` | `{ valid: true, key }` or `{ valid: false, reason: expired\|revoked\|invalid }` | apikey-server |
+ * | `GET /v1/keys` (`?org_id=`, `?project_id=`), `POST /v1/keys` (201, the key and its plaintext side by side) | keys | apikey-server |
+ * | `GET`/`PATCH /v1/keys/{key_id}` (PATCH replaces the metadata) | a key | apikey-server |
+ * | `POST /v1/keys/{key_id}/revoke`, `DELETE /v1/keys/{key_id}` | 204 | apikey-server |
  * | `GET /openapi.json`, `GET /openapi.yaml` | this API's OpenAPI document | INFERRED |
  *
  * Errors are `{ "detail": message, "_tag": ..., ...fields }`: FastAPI's `detail`, and the typed
@@ -25,7 +29,7 @@
  * a known path is 405 with `Allow`, an unknown path 404, both in that shape.
  *
  * Two credentials: the admin key (`X-Admin-Key`) opens every route; the validator key
- * (`X-Validator-Key`) opens only `POST /api/keys/verify` and `POST /api/keys/validate`, so that the
+ * (`X-Validator-Key`) opens only the verifications and `POST /api/keys/validate`, so that the
  * services of a fleet can check keys without being able to issue or revoke them. The OpenAPI
  * documents need neither.
  *
@@ -290,9 +294,90 @@ const routes = (run: ApiKeysRunner): ReadonlyArray<Route> => {
           )
         ),
     ),
+    // AKSHILMY/apikey-server's routes.
+    handle(
+      endpoints.serverVerifyKey,
+      ({ payload }) =>
+        serve((keys) => {
+          type Verified = typeof endpoints.serverVerifyKey.success.Type
+          const invalid = (reason: "invalid" | "revoked" | "expired") =>
+            Effect.succeed(ok<Verified>({ valid: false, reason }))
+          return keys.verifyKey(Redacted.make(payload.key)).pipe(
+            Effect.map((key) => ok<Verified>({ valid: true, key })),
+            Effect.catchTags({
+              InvalidKey: () => invalid("invalid"),
+              RevokedKey: () => invalid("revoked"),
+              ExpiredKey: () => invalid("expired"),
+            }),
+          )
+        }),
+    ),
+    handle(
+      endpoints.serverListKeys,
+      ({ query }) => serve((keys) => Effect.map(listed(keys, query), (list) => ok(list))),
+    ),
+    handle(endpoints.serverCreateKey, ({ payload }) => {
+      const { orgId, projectId, productId, metadata, ...flat } = payload
+      return serve((keys) =>
+        keys.createKey(orgId, {
+          projectId: projectId ?? undefined,
+          productId: productId ?? undefined,
+          metadata: { ...flat, ...metadata },
+        }).pipe(
+          Effect.map(({ key, plaintext }) => ok({ ...key, plaintext: Redacted.value(plaintext) }, { status: 201 })),
+          // Upstream answers 400 to every refusal.
+          Effect.catchIf(isRefusal, (error) => Effect.succeed(errorResponse(error, 400))),
+        )
+      )
+    }),
+    handle(
+      endpoints.serverGetKey,
+      ({ params }) => serve((keys) => Effect.map(keys.getKey(params.keyId), (key) => ok(key))),
+    ),
+    handle(
+      endpoints.serverUpdateKey,
+      ({ params, payload: { metadata, ...flat } }) => {
+        // Upstream writes a whole new metadata: a field not given is cleared.
+        const given = { ...flat, ...metadata }
+        const replaced = {
+          name: given.name ?? null,
+          scopes: given.scopes ?? [],
+          rateLimit: given.rateLimit ?? null,
+          expiresAt: given.expiresAt ?? null,
+          custom: given.custom ?? {},
+        }
+        return serve((keys) => Effect.map(keys.updateKey(params.keyId, replaced), (key) => ok(key)))
+      },
+    ),
+    handle(
+      endpoints.serverRevokeKey,
+      ({ params }) => serve((keys) => Effect.as(keys.revokeKey(params.keyId), ok(undefined, { status: 204 }))),
+    ),
+    handle(
+      endpoints.serverDeleteKey,
+      ({ params }) => serve((keys) => Effect.as(keys.deleteKey(params.keyId), ok(undefined, { status: 204 }))),
+    ),
     ...documentRoutes(ApiKeysApi),
   ]
 }
+
+/** `GET /v1/keys`: a project's keys, else an organization's, else every organization's. */
+const listed = (
+  keys: ApiKeysService,
+  query: { readonly orgId?: string; readonly projectId?: string },
+): Effect.Effect<ReadonlyArray<ApiKey>, ApiKeysError> =>
+  query.projectId !== undefined
+    ? keys.listProjectKeys(query.projectId)
+    : query.orgId !== undefined
+    ? keys.listOrgKeys(query.orgId)
+    : Effect.flatMap(
+      keys.listOrganizations(),
+      (orgs) => Effect.map(Effect.forEach(orgs, (org) => keys.listOrgKeys(org.id)), (lists) => lists.flat()),
+    )
+
+/** An error of the request, not of the store: what upstream's `POST /v1/keys` answers 400. */
+const isRefusal = (error: ApiKeysError): boolean =>
+  error._tag !== "KeyStoreUnavailable" && error._tag !== "KeyStoreClosed" && error._tag !== "Unauthorized"
 
 /**
  * The router of the HTTP API, for paths below its base URL: every endpoint of `ApiKeysApi`, its

@@ -11,6 +11,8 @@
 import { Schema, SchemaTransformation } from "effect"
 import { defineApi, documentEndpoints, fillPath } from "../core/endpoint.ts"
 import {
+  API_KEY_FIELDS,
+  API_KEY_JSON_NAMES,
   ApiKey,
   ApiKeyCreatedJson,
   CreateKeyBody,
@@ -24,18 +26,21 @@ import {
   VerifyKeyBody,
 } from "./contract.ts"
 import {
+  AlreadyExists,
   type ApiKeysError,
   ExpiredKey,
   InsufficientScope,
   InvalidKey,
   InvalidRequest,
   KeyNotFound,
+  KeyStoreClosed,
   KeyStoreUnavailable,
   OrganizationNotFound,
   ProductNotFound,
   ProjectNotFound,
   QuotaExceeded,
   RevokedKey,
+  Unauthorized,
 } from "./errors.ts"
 
 /**
@@ -44,11 +49,12 @@ import {
  */
 const ERRORS_BY_STATUS = [
   [400, [InvalidRequest]],
-  [401, [InvalidKey, ExpiredKey]],
+  [401, [InvalidKey, ExpiredKey, Unauthorized]],
   [403, [RevokedKey, InsufficientScope]],
   [404, [OrganizationNotFound, ProjectNotFound, ProductNotFound, KeyNotFound]],
+  [409, [AlreadyExists]],
   [429, [QuotaExceeded]],
-  [503, [KeyStoreUnavailable]],
+  [503, [KeyStoreUnavailable, KeyStoreClosed]],
 ] as const
 
 /** The seed's verify answers 400 to every verification failure, with the typed error in the body. */
@@ -91,7 +97,6 @@ export const decodeError = (status: number, body: unknown): ApiKeysError | undef
  */
 export type ApiKeysErrorTag =
   | ApiKeysError["_tag"]
-  | "Unauthorized"
   | "RouteNotFound"
   | "MethodNotAllowed"
   | "PayloadTooLarge"
@@ -101,7 +106,6 @@ export type ApiKeysErrorTag =
 
 const ERROR_TAGS = [
   ...ERRORS_BY_STATUS.flatMap(([, errors]) => errors.map((error) => error.identifier)),
-  "Unauthorized",
   "RouteNotFound",
   "MethodNotAllowed",
   "PayloadTooLarge",
@@ -173,6 +177,23 @@ const unauthorized = { 401: "missing or wrong X-Admin-Key" }
 const unavailable = { 503: "the key store cannot answer (Retry-After)" }
 const badInput = { 400: "the input does not decode (the field is named)" }
 
+/** apikey-server's answer to `POST /v1/keys`: the key's fields and, this once, its plaintext beside them. */
+const ServerKeyCreated = Schema.Struct({ ...API_KEY_FIELDS, plaintext: Schema.String }).pipe(
+  Schema.encodeKeys(API_KEY_JSON_NAMES),
+).annotate({ identifier: "ServerKeyCreated" })
+
+/** apikey-server's answer to `POST /v1/keys/verify`: always 200, the key or why not. */
+const ServerVerifyResult = Schema.Union([
+  Schema.Struct({ valid: Schema.Literal(true), key: ApiKey }),
+  Schema.Struct({ valid: Schema.Literal(false), reason: Schema.Literals(["expired", "revoked", "invalid"]) }),
+]).annotate({ identifier: "ServerVerifyResult" })
+
+/** `GET /v1/keys?org_id=&project_id=`: a project's keys, else an organization's, else every key. */
+const ServerListQuery = Schema.Struct({
+  orgId: Schema.optionalKey(Schema.String),
+  projectId: Schema.optionalKey(Schema.String),
+}).pipe(Schema.encodeKeys({ orgId: "org_id", projectId: "project_id" }))
+
 /** The key service's HTTP API: the server, the typed client, the mock and the OpenAPI document read it. */
 export const ApiKeysApi = defineApi({
   name: "apikeys",
@@ -203,7 +224,7 @@ export const ApiKeysApi = defineApi({
       payload: NameBody,
       success: Organization,
       successStatus: 201,
-      errors: { 400: "invalid name", ...unauthorized, ...unavailable },
+      errors: { 400: "invalid name", ...unauthorized, 409: "AlreadyExists: the name is taken", ...unavailable },
       security: admin,
     },
     // The seed's.
@@ -235,7 +256,13 @@ export const ApiKeysApi = defineApi({
       payload: NameBody,
       success: Project,
       successStatus: 201,
-      errors: { 400: "invalid name", ...unauthorized, 404: "OrganizationNotFound", ...unavailable },
+      errors: {
+        400: "invalid name",
+        ...unauthorized,
+        404: "OrganizationNotFound",
+        409: "AlreadyExists: the organization has one by this name",
+        ...unavailable,
+      },
       security: admin,
     },
     // The seed's.
@@ -257,7 +284,13 @@ export const ApiKeysApi = defineApi({
       payload: NameBody,
       success: Project,
       successStatus: 201,
-      errors: { 400: "invalid name", ...unauthorized, 404: "OrganizationNotFound", ...unavailable },
+      errors: {
+        400: "invalid name",
+        ...unauthorized,
+        404: "OrganizationNotFound",
+        409: "AlreadyExists: the organization has one by this name",
+        ...unavailable,
+      },
       security: admin,
     },
     // INFERRED.
@@ -435,6 +468,85 @@ export const ApiKeysApi = defineApi({
         404: "KeyNotFound",
         ...unavailable,
       },
+      security: admin,
+    },
+    // AKSHILMY/apikey-server's routes (contracts §4.5). Upstream opens them to an X-API-Key with
+    // the scope read (verify, list, get), write (create, update, revoke) or admin (delete); here
+    // the validator key opens verify, as it opens the other validations, and the admin key all.
+    serverVerifyKey: {
+      method: "POST",
+      path: "/v1/keys/verify",
+      summary: "apikey-server: `{valid: true, key}`, or `{valid: false, reason: expired|revoked|invalid}`",
+      payload: VerifyKeyBody,
+      success: ServerVerifyResult,
+      errors: { ...badInput, 401: "missing or wrong X-Admin-Key or X-Validator-Key", ...unavailable },
+      // Counts a use of the key.
+      idempotent: false,
+      security: adminOrValidator,
+    },
+    serverListKeys: {
+      method: "GET",
+      path: "/v1/keys",
+      summary: "apikey-server: a project's keys (`?project_id=`), an organization's (`?org_id=`), or every key",
+      query: ServerListQuery,
+      success: Schema.Array(ApiKey),
+      errors: { ...unauthorized, 404: "OrganizationNotFound or ProjectNotFound", ...unavailable },
+      security: admin,
+    },
+    serverCreateKey: {
+      method: "POST",
+      path: "/v1/keys",
+      summary: "apikey-server: issue a key; the answer is the key with its plaintext beside its fields",
+      payload: CreateKeyBody,
+      success: ServerKeyCreated,
+      successStatus: 201,
+      errors: {
+        400: "any refusal, as upstream answers it (the typed error in the body)",
+        ...unauthorized,
+        ...unavailable,
+      },
+      security: admin,
+    },
+    serverGetKey: {
+      method: "GET",
+      path: "/v1/keys/{key_id}",
+      summary: "apikey-server: one key",
+      params: KeyParams,
+      success: ApiKey,
+      errors: { ...unauthorized, 404: "KeyNotFound", ...unavailable },
+      security: admin,
+    },
+    serverUpdateKey: {
+      method: "PATCH",
+      path: "/v1/keys/{key_id}",
+      summary: "apikey-server: replace a key's metadata (a field not given is cleared, as upstream does)",
+      params: KeyParams,
+      payload: UpdateKeyBody,
+      success: ApiKey,
+      errors: { ...badInput, ...unauthorized, 404: "KeyNotFound", ...unavailable },
+      idempotent: true,
+      security: admin,
+    },
+    serverRevokeKey: {
+      method: "POST",
+      path: "/v1/keys/{key_id}/revoke",
+      summary: "apikey-server: revoke a key (204)",
+      params: KeyParams,
+      success: Schema.Void,
+      successStatus: 204,
+      errors: { ...unauthorized, 404: "KeyNotFound", ...unavailable },
+      // Revoking twice keeps the first revocation.
+      idempotent: true,
+      security: admin,
+    },
+    serverDeleteKey: {
+      method: "DELETE",
+      path: "/v1/keys/{key_id}",
+      summary: "apikey-server: delete a key for good (204)",
+      params: KeyParams,
+      success: Schema.Void,
+      successStatus: 204,
+      errors: { ...unauthorized, 404: "KeyNotFound", ...unavailable },
       security: admin,
     },
     // INFERRED: this document, JSON and YAML.

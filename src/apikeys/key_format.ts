@@ -4,6 +4,10 @@
  * lowercase hex SHA-256 of the whole key is the stored hash. With a pepper, the hash is an
  * HMAC-SHA256 instead, so that a stolen table cannot be checked against guesses offline.
  *
+ * 0.2.0's environment-tagged keys, `{prefix}_{environment}_{token}` (`sk_live_...`), are read as
+ * upstream reads them: the token is the last 43 characters, and the environment between is a
+ * label that the hash covers, so a key of any environment verifies and none can be altered.
+ *
  * @module
  */
 import { Redacted } from "effect"
@@ -48,6 +52,9 @@ export const PREFIX_LENGTH = 8
  * ```
  */
 export const DEFAULT_KEY_PREFIX = "sk"
+
+/** The longest plaintext read: longer input is malformed, and not hashed. */
+export const MAX_KEY_LENGTH = 256
 
 /**
  * A plaintext key as a caller may hold it.
@@ -97,7 +104,8 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/
 export const revealKey = (key: Plaintext): string => Redacted.isRedacted(key) ? Redacted.value(key) : key
 
 /**
- * A fresh random key, `sk_` + 43 base64url characters, `Redacted` so that it never reaches a log.
+ * A fresh random key, `sk_` + 43 base64url characters (`sk_live_` + 43 with an environment),
+ * `Redacted` so that it never reaches a log.
  *
  * @example
  * ```ts
@@ -107,8 +115,10 @@ export const revealKey = (key: Plaintext): string => Redacted.isRedacted(key) ? 
  * Redacted.value(generateKey()).length // 46
  * ```
  */
-export const generateKey = (keyPrefix: string = DEFAULT_KEY_PREFIX): Redacted.Redacted<string> =>
-  Redacted.make(`${keyPrefix}_${randomBytes(32).toString("base64url")}`, { label: "api key" })
+export const generateKey = (keyPrefix: string = DEFAULT_KEY_PREFIX, environment = ""): Redacted.Redacted<string> =>
+  Redacted.make(`${keyPrefix}_${environment === "" ? "" : `${environment}_`}${randomBytes(32).toString("base64url")}`, {
+    label: "api key",
+  })
 
 /**
  * The hash stored for `plaintext`: hex SHA-256 of the whole key, or hex HMAC-SHA256 with `pepper`.
@@ -126,7 +136,9 @@ export const hashKey = (plaintext: string, pepper?: Redacted.Redacted<string>): 
     : createHmac("sha256", Redacted.value(pepper)).update(plaintext).digest("hex")
 
 /**
- * The stored form of a well-formed key, or `undefined` for a malformed one (checked without I/O).
+ * The stored form of a well-formed key, or `undefined` for a malformed one (checked without I/O):
+ * `{keyPrefix}_{token}` or `{keyPrefix}_{environment}_{token}`, the prefix being the token's first
+ * 8 characters.
  *
  * @example
  * ```ts
@@ -140,8 +152,12 @@ export const storedForm = (
   options: { readonly keyPrefix?: string | undefined; readonly pepper?: Redacted.Redacted<string> | undefined } = {},
 ): StoredForm | undefined => {
   const head = `${options.keyPrefix ?? DEFAULT_KEY_PREFIX}_`
-  if (plaintext.length !== head.length + TOKEN_LENGTH || !plaintext.startsWith(head)) return undefined
-  const token = plaintext.slice(head.length)
+  if (plaintext.length < head.length + TOKEN_LENGTH || plaintext.length > MAX_KEY_LENGTH) return undefined
+  if (!plaintext.startsWith(head)) return undefined
+  // Between the head and the token: nothing, or an environment and its `_`.
+  const environment = plaintext.slice(head.length, plaintext.length - TOKEN_LENGTH)
+  if (environment !== "" && (environment.length < 2 || !environment.endsWith("_"))) return undefined
+  const token = plaintext.slice(plaintext.length - TOKEN_LENGTH)
   if (!TOKEN.test(token)) return undefined
   return { prefix: token.slice(0, PREFIX_LENGTH), hash: hashKey(plaintext, options.pepper) }
 }

@@ -16,6 +16,7 @@ import { applyUpdate, checkUpdate, decodeMetadata, EMPTY_METADATA, encodeMetadat
 import { makeStore, type StoredKey, toApiKey } from "./_store.ts"
 import { makeValidator } from "./_validate.ts"
 import { DEFAULT_FLUSH_INTERVAL, makeUsage, type UsageMode } from "./_usage.ts"
+import { withGetOrCreate } from "./_get_or_create.ts"
 import type { ApiKeyCreated, ApiKeysOptions, ApiKeysService, ListKeysOptions } from "./service.ts"
 
 const DEFAULT_GRACE: Duration.Input = "1 hour"
@@ -127,7 +128,7 @@ export const makeApiKeys = (
     /** Issues a fresh key at `place`: only its prefix and hash are stored. */
     const insertKey = (place: Place, metadata: KeyMetadata, at: number) =>
       Effect.gen(function* () {
-        const plaintext = generateKey(keyPrefix)
+        const plaintext = generateKey(keyPrefix, options.environment)
         // A fresh key is always well formed.
         const form = storedForm(Redacted.value(plaintext), { keyPrefix, pepper: options.pepper })!
         const key: StoredKey = {
@@ -163,7 +164,7 @@ export const makeApiKeys = (
         }
       })
 
-    return {
+    return withGetOrCreate({
       createOrganization: (name) =>
         Effect.gen(function* () {
           const organization = {
@@ -275,5 +276,5 @@ export const makeApiKeys = (
             return yield* new RevokedKey({ keyId, revokedAt: current.revoked_at ?? new Date(at) })
           }))
         }),
-    }
+    })
   })

@@ -1,6 +1,6 @@
 /**
- * API keys: issue, scope, validate, rate-limit, track, rotate and revoke keys on SQLite or
- * PostgreSQL, the Effect equivalent of apikeys-platform 0.1.2 (and what 0.2.0 added); request
+ * API keys: issue, scope, validate, rate-limit, track, rotate and revoke keys on SQLite,
+ * PostgreSQL or MySQL (chosen by URL, as the seed: `ApiKeys.layerUrl("sqlite:///keys.db")`), the Effect equivalent of apikeys-platform 0.1.2 (and what 0.2.0 added); request
  * guards for servers; the service's HTTP API and a typed client for it.
  *
  * @example
@@ -24,6 +24,7 @@ export {
   type ApiKeysOptions,
   type ApiKeysService,
   type CreateKeyOptions,
+  type GetOrCreated,
   type KeyMetadataInput,
   type KeyUpdate,
   type ListKeysOptions,
@@ -64,6 +65,7 @@ export {
 } from "./contract.ts"
 export { ApiKeysErrorBody, type ApiKeysErrorTag, Paths } from "./http_contract.ts"
 export {
+  AlreadyExists,
   type ApiKeysError,
   ApiKeysErrorJson,
   ExpiredKey,
@@ -71,12 +73,15 @@ export {
   InvalidKey,
   InvalidRequest,
   KeyNotFound,
+  KeyStoreClosed,
   KeyStoreUnavailable,
   OrganizationNotFound,
   ProductNotFound,
   ProjectNotFound,
   QuotaExceeded,
   RevokedKey,
+  type StoreError,
+  Unauthorized,
   type ValidateError,
   type VerifyError,
 } from "./errors.ts"
@@ -85,6 +90,7 @@ export {
   generateKey,
   hashesEqual,
   hashKey,
+  MAX_KEY_LENGTH,
   type Plaintext,
   PREFIX_LENGTH,
   revealKey,
@@ -94,6 +100,14 @@ export {
 } from "./key_format.ts"
 export { migrate, migrations, MIGRATIONS_TABLE } from "./migrations.ts"
 export { SqliteClient, type SqliteOptions } from "../sql/sqlite.ts"
+export {
+  createTables,
+  DATABASE_SCHEMES,
+  type DatabaseLocation,
+  InvalidDatabaseUrl,
+  parseDatabaseUrl,
+  sqlClientLayer,
+} from "./database_url.ts"
 export {
   apiKeyMiddleware,
   AuthenticatedKey,

@@ -5,17 +5,20 @@
  */
 import { type PromiseClient, promiseFacade, type WithFetch } from "../core/promise.ts"
 import { ApiKeysHttp, type ApiKeysHttpClientOptions } from "./client.ts"
-import { KeyStoreUnavailable } from "./errors.ts"
+import { KeyStoreClosed } from "./errors.ts"
 import { ApiKeys, type ApiKeysService } from "./service.ts"
 
 const wrap = promiseFacade(ApiKeys, {
   createOrganization: true,
+  getOrCreateOrganization: true,
   getOrganization: true,
   listOrganizations: true,
   createProject: true,
+  getOrCreateProject: true,
   getProject: true,
   listProjects: true,
   createProduct: true,
+  getOrCreateProduct: true,
   getProduct: true,
   listProducts: true,
   addProductToProject: true,
@@ -30,7 +33,7 @@ const wrap = promiseFacade(ApiKeys, {
   updateKey: true,
   deleteKey: true,
   rotateKey: true,
-}, () => new KeyStoreUnavailable({ detail: "ApiKeysClient used after close()." }))
+}, () => new KeyStoreClosed())
 
 /**
  * `ApiKeysHttp` as Promise methods; they reject with the same typed errors (`InvalidKey`,

@@ -1,6 +1,7 @@
 /**
  * The `ApiKeys` service: organizations, projects, products and API keys on any `effect/sql`
- * `SqlClient` (SQLite through {@linkcode SqliteClient}, PostgreSQL through `@effect/sql-pg`).
+ * `SqlClient` (SQLite through {@linkcode SqliteClient}, PostgreSQL through `@effect/sql-pg`, MySQL
+ * through `mysql2`), or on the database a URL names.
  * This module holds its interface, its options and its layers; `makeApiKeys` builds it.
  *
  * Validation runs in the seed's order (contracts §4.1, §4.4): format (no database access) ->
@@ -13,18 +14,21 @@
  *
  * @module
  */
-import { Context, type Duration, Effect, Layer, type Redacted, type Schema } from "effect"
+import { Config, Context, type Duration, Effect, Layer, type Redacted, type Schema, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import type { ApiKey, KeyStatus, Organization, Product, Project, RateLimit } from "./contract.ts"
 import {
+  type AlreadyExists,
   type ExpiredKey,
   type InvalidRequest,
   type KeyNotFound,
+  KeyStoreClosed,
   KeyStoreUnavailable,
   type OrganizationNotFound,
   type ProductNotFound,
   type ProjectNotFound,
   type RevokedKey,
+  type StoreError,
   type ValidateError,
   type VerifyError,
 } from "./errors.ts"
@@ -32,6 +36,7 @@ import type { Plaintext } from "./key_format.ts"
 import { makeApiKeys } from "./make_api_keys.ts"
 import { migrate } from "./migrations.ts"
 import { SqliteClient, type SqliteOptions } from "../sql/sqlite.ts"
+import { type InvalidDatabaseUrl, sqlClientLayer } from "./database_url.ts"
 
 export { makeApiKeys }
 
@@ -141,6 +146,16 @@ export interface ValidateOptions {
   readonly productId?: string | undefined
   /** Every one of these must be among the key's scopes. */
   readonly requiredScopes?: ReadonlyArray<string> | undefined
+  /** One scope the key must have, as well as `requiredScopes`: the seed's `required_scope`. */
+  readonly requiredScope?: string | undefined
+}
+
+/** What a `getOrCreate*` call found or made, and whether it made it. */
+export interface GetOrCreated<A> {
+  /** The organization, project or product with the name asked for. */
+  readonly value: A
+  /** `true` when this call created it. */
+  readonly created: boolean
 }
 
 /**
@@ -220,6 +235,11 @@ export interface ApiKeysOptions {
   /** The text before `_` in new keys, and the only one accepted. @default "sk" */
   readonly keyPrefix?: string | undefined
   /**
+   * Tags new keys with an environment, `{keyPrefix}_{environment}_{token}` (`sk_live_...`), as
+   * 0.2.0 does. Keys of every environment verify (the hash covers the tag). @default "" (untagged)
+   */
+  readonly environment?: string | undefined
+  /**
    * A server-side secret: hashes become HMAC-SHA256 under it, so that a leaked table cannot be
    * checked against guessed keys. Changing it invalidates every key. @default none (plain SHA-256, as the seed)
    */
@@ -247,7 +267,7 @@ export interface ApiKeysOptions {
 }
 
 /**
- * The key service. Every method can also fail with `KeyStoreUnavailable`.
+ * The key service. Every method can also fail with a `StoreError`: the store failed, is closed, or refused us.
  *
  * @example
  * ```ts
@@ -264,49 +284,65 @@ export interface ApiKeysOptions {
  * ```
  */
 export interface ApiKeysService {
-  /** Creates an organization; its name is trimmed, 1 to 255 characters. */
-  readonly createOrganization: (name: string) => Effect.Effect<Organization, InvalidRequest | KeyStoreUnavailable>
+  /** Creates an organization; its name is trimmed, 1 to 255 characters, and unique. */
+  readonly createOrganization: (
+    name: string,
+  ) => Effect.Effect<Organization, AlreadyExists | InvalidRequest | StoreError>
+  /** The organization with this name, created if there is none (0.2.0's `get_or_create_organization`). */
+  readonly getOrCreateOrganization: (
+    name: string,
+  ) => Effect.Effect<GetOrCreated<Organization>, InvalidRequest | StoreError>
   /** The seed's `use_organization`. */
   readonly getOrganization: (
     orgId: string,
-  ) => Effect.Effect<Organization, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Organization, OrganizationNotFound | InvalidRequest | StoreError>
   /** Every organization, oldest first. */
-  readonly listOrganizations: () => Effect.Effect<ReadonlyArray<Organization>, KeyStoreUnavailable>
-  /** Creates a project in the organization; its name is trimmed, 1 to 255 characters. */
+  readonly listOrganizations: () => Effect.Effect<ReadonlyArray<Organization>, StoreError>
+  /** Creates a project in the organization; its name is trimmed, 1 to 255 characters, and unique there. */
   readonly createProject: (
     orgId: string,
     name: string,
-  ) => Effect.Effect<Project, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Project, OrganizationNotFound | AlreadyExists | InvalidRequest | StoreError>
+  /** The organization's project with this name, created if there is none. */
+  readonly getOrCreateProject: (
+    orgId: string,
+    name: string,
+  ) => Effect.Effect<GetOrCreated<Project>, OrganizationNotFound | InvalidRequest | StoreError>
   /** The project with this id. */
   readonly getProject: (
     projectId: string,
-  ) => Effect.Effect<Project, ProjectNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Project, ProjectNotFound | InvalidRequest | StoreError>
   /** The organization's projects, oldest first. */
   readonly listProjects: (
     orgId: string,
-  ) => Effect.Effect<ReadonlyArray<Project>, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
-  /** Creates a product in the organization; its name is trimmed, 1 to 255 characters. */
+  ) => Effect.Effect<ReadonlyArray<Project>, OrganizationNotFound | InvalidRequest | StoreError>
+  /** Creates a product in the organization; its name is trimmed, 1 to 255 characters, and unique there. */
   readonly createProduct: (
     orgId: string,
     name: string,
-  ) => Effect.Effect<Product, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Product, OrganizationNotFound | AlreadyExists | InvalidRequest | StoreError>
+  /** The organization's product with this name, created if there is none. */
+  readonly getOrCreateProduct: (
+    orgId: string,
+    name: string,
+  ) => Effect.Effect<GetOrCreated<Product>, OrganizationNotFound | InvalidRequest | StoreError>
   /** The product with this id. */
   readonly getProduct: (
     productId: string,
-  ) => Effect.Effect<Product, ProductNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<Product, ProductNotFound | InvalidRequest | StoreError>
   /** The organization's products, oldest first. */
   readonly listProducts: (
     orgId: string,
-  ) => Effect.Effect<ReadonlyArray<Product>, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<Product>, OrganizationNotFound | InvalidRequest | StoreError>
   /** Links a product to a project of the same organization; linking twice is a no-op. */
   readonly addProductToProject: (
     productId: string,
     projectId: string,
-  ) => Effect.Effect<void, ProductNotFound | ProjectNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<void, ProductNotFound | ProjectNotFound | InvalidRequest | StoreError>
   /** The products linked to the project, oldest first. */
   readonly listProjectProducts: (
     projectId: string,
-  ) => Effect.Effect<ReadonlyArray<Product>, ProjectNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<Product>, ProjectNotFound | InvalidRequest | StoreError>
   /**
    * Issues a key. The project and product must belong to `orgId`, and a product given with a
    * project must be linked to it.
@@ -316,26 +352,26 @@ export interface ApiKeysService {
     options?: CreateKeyOptions,
   ) => Effect.Effect<
     ApiKeyCreated,
-    OrganizationNotFound | ProjectNotFound | ProductNotFound | InvalidRequest | KeyStoreUnavailable
+    OrganizationNotFound | ProjectNotFound | ProductNotFound | InvalidRequest | StoreError
   >
   /** The key, if it exists and is neither revoked nor expired. */
   readonly verifyKey: (plaintext: Plaintext) => Effect.Effect<ApiKey, VerifyError>
   /** `verifyKey`, then what the request needs, then the key's rate limit. */
   readonly validateKey: (plaintext: Plaintext, options?: ValidateOptions) => Effect.Effect<ApiKey, ValidateError>
   /** Revokes now; a key already revoked keeps its first revocation time. */
-  readonly revokeKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | KeyStoreUnavailable>
+  readonly revokeKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | StoreError>
   /** The key with this id, in any status. */
-  readonly getKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | KeyStoreUnavailable>
+  readonly getKey: (keyId: string) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | StoreError>
   /** The organization's keys (all of them, whatever their project), oldest first. */
   readonly listOrgKeys: (
     orgId: string,
     options?: ListKeysOptions,
-  ) => Effect.Effect<ReadonlyArray<ApiKey>, OrganizationNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<ApiKey>, OrganizationNotFound | InvalidRequest | StoreError>
   /** The keys placed in the project, oldest first. */
   readonly listProjectKeys: (
     projectId: string,
     options?: ListKeysOptions,
-  ) => Effect.Effect<ReadonlyArray<ApiKey>, ProjectNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<ReadonlyArray<ApiKey>, ProjectNotFound | InvalidRequest | StoreError>
   /**
    * Changes the key's metadata; concurrent updates of one key apply one after the other (each on the
    * one before), so that updates of different fields all land.
@@ -343,9 +379,9 @@ export interface ApiKeysService {
   readonly updateKey: (
     keyId: string,
     update: KeyUpdate,
-  ) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<ApiKey, KeyNotFound | InvalidRequest | StoreError>
   /** Deletes the key and its counters for good; a key it replaced no longer points to it. */
-  readonly deleteKey: (keyId: string) => Effect.Effect<void, KeyNotFound | InvalidRequest | KeyStoreUnavailable>
+  readonly deleteKey: (keyId: string) => Effect.Effect<void, KeyNotFound | InvalidRequest | StoreError>
   /**
    * Issues a key with the old key's place and metadata (plus `metadata` changes); the old key
    * keeps validating for the grace period, then fails with `RevokedKey`, and points to the new
@@ -359,10 +395,30 @@ export interface ApiKeysService {
   readonly rotateKey: (
     keyId: string,
     options?: RotateOptions,
-  ) => Effect.Effect<ApiKeyCreated, KeyNotFound | RevokedKey | ExpiredKey | InvalidRequest | KeyStoreUnavailable>
+  ) => Effect.Effect<ApiKeyCreated, KeyNotFound | RevokedKey | ExpiredKey | InvalidRequest | StoreError>
 }
 
 const unavailableLayer = (error: { readonly message: string }) => new KeyStoreUnavailable({ detail: error.message })
+
+/**
+ * The service, failing with `KeyStoreClosed` once the scope it was built in has closed (its
+ * database is closed then, and every statement would fail as an outage).
+ */
+const closingWithScope = (service: ApiKeysService): Effect.Effect<ApiKeysService, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    let closed = false
+    yield* Effect.addFinalizer(() => Effect.sync(() => (closed = true)))
+    const guard =
+      <Args extends ReadonlyArray<unknown>, A, E, R>(method: (...args: Args) => Effect.Effect<A, E, R>) =>
+      (...args: Args): Effect.Effect<A, E | KeyStoreClosed, R> =>
+        Effect.suspend((): Effect.Effect<A, E | KeyStoreClosed, R> =>
+          closed ? Effect.fail(new KeyStoreClosed()) : method(...args)
+        )
+    // Every member of the service is a method returning an Effect: each one is guarded.
+    return Object.fromEntries(
+      Object.entries(service).map(([name, method]) => [name, guard(method)]),
+    ) as unknown as ApiKeysService
+  })
 
 const ApiKeysBase: Context.ServiceClass<ApiKeys, "@gatehouse/sdk/ApiKeys", ApiKeysService> = Context.Service<
   ApiKeys,
@@ -373,8 +429,9 @@ const ApiKeysBase: Context.ServiceClass<ApiKeys, "@gatehouse/sdk/ApiKeys", ApiKe
  * The key service.
  *
  * `ApiKeys.layer` runs on the `SqlClient` you provide (and applies the migrations);
- * `ApiKeys.layerSqlite` brings its own SQLite database, a file or `":memory:"`. For PostgreSQL,
- * provide `PgClient.layer` from `@effect/sql-pg`. A remote key service is `ApiKeysHttp.layer`.
+ * `ApiKeys.layerUrl` on the database a URL names (`sqlite:///keys.db`, `postgres://...`,
+ * `mysql://...`), `ApiKeys.layerConfig` on `APIKEYS_DATABASE_URL`; `ApiKeys.layerSqlite` brings
+ * its own SQLite database, a file or `":memory:"`. A remote key service is `ApiKeysHttp.layer`.
  *
  * @example
  * ```ts
@@ -411,7 +468,7 @@ export class ApiKeys extends ApiKeysBase {
       ApiKeys,
       Effect.andThen(
         options.migrate === false ? Effect.void : Effect.mapError(migrate, unavailableLayer),
-        makeApiKeys(options),
+        Effect.flatMap(makeApiKeys(options), closingWithScope),
       ),
     )
 
@@ -438,4 +495,21 @@ export class ApiKeys extends ApiKeysBase {
         ),
       ),
     )
+
+  /**
+   * On the database a URL names, as the seed's `APIKeyClient(db_url)`: `sqlite:///keys.db`,
+   * `sqlite://:memory:`, `postgres://` or `postgresql://`, `mysql://` or `mariadb://`, with an
+   * optional `+driver` suffix. An unsupported URL fails with `InvalidDatabaseUrl`.
+   */
+  static readonly layerUrl = (
+    url: string | Redacted.Redacted<string>,
+    options: ApiKeysOptions = {},
+  ): Layer.Layer<ApiKeys, InvalidDatabaseUrl | KeyStoreUnavailable> =>
+    ApiKeys.layer(options).pipe(Layer.provide(sqlClientLayer(url)))
+
+  /** {@linkcode ApiKeys.layerUrl} on the URL in `APIKEYS_DATABASE_URL` (read through `Config`). */
+  static readonly layerConfig = (
+    options: ApiKeysOptions = {},
+  ): Layer.Layer<ApiKeys, InvalidDatabaseUrl | KeyStoreUnavailable | Config.ConfigError> =>
+    Layer.unwrap(Effect.map(Config.Redacted("APIKEYS_DATABASE_URL"), (url) => ApiKeys.layerUrl(url, options)))
 }

@@ -19,6 +19,7 @@ import { securityHeader } from "../core/endpoint.ts"
 import { RetryPolicy } from "../core/retry.ts"
 import { DEFAULT_ENDPOINT, DEFAULT_SCOPE, MAX_IDS_PER_REQUEST, PuidApi, type Quota } from "./contract.ts"
 import { clientError, type PuidError, toPuidError } from "./errors.ts"
+import { type InvalidPuidCharacter, puidToOrdinal } from "./codec.ts"
 
 /**
  * A secret as a plain string or already `Redacted`; plain strings are redacted at once.
@@ -130,7 +131,10 @@ export interface PuidService {
   readonly ids: (count?: number) => Effect.Effect<ReadonlyArray<string>, PuidError>
   /** Generates one id. */
   readonly id: () => Effect.Effect<string, PuidError>
-  /** Asks the API for the counter value `puid` encodes. `puidToOrdinal` does the same offline. */
+  /**
+   * Asks the API for the counter value `puid` encodes. `puidToOrdinal` does the same offline; an id
+   * it cannot decode (a character outside `0-9A-Za-z`) fails with `invalid_puid` before any request.
+   */
   readonly ordinal: (puid: string) => Effect.Effect<bigint, PuidError>
   /** Today's quota; spends no id. */
   readonly quota: () => Effect.Effect<Quota, PuidError>
@@ -168,8 +172,16 @@ const httpUrl = (endpoint: string): URL | undefined => {
   }
 }
 
-// URL normalisation would turn these into another path.
-const DOT_SEGMENTS = new Set([".", ".."])
+/** Why `puid` cannot be an id, by the offline codec the service decodes with; `undefined` when it can. */
+const badPuid = (puid: unknown): string | undefined => {
+  if (typeof puid !== "string" || puid === "") return "puid must be a non-empty string."
+  try {
+    puidToOrdinal(puid)
+    return undefined
+  } catch (error) {
+    return `Not a valid PUID: ${(error as InvalidPuidCharacter).message}`
+  }
+}
 
 const unpaced = { paced: false } as const
 
@@ -223,10 +235,12 @@ const make = (options: PuidOptions, credential: Credential<PuidError>) =>
       ids,
       id: () => Effect.map(ids(1), (list) => list[0]),
       // Only ids are rate limited by the API, so only ids are paced.
-      ordinal: (puid) =>
-        typeof puid !== "string" || puid === "" || DOT_SEGMENTS.has(puid)
-          ? Effect.fail(clientError("invalid_puid", "puid must be a non-empty string, not . or .."))
-          : Effect.map(client.send(endpoints.ordinal, { params: { puid } }, unpaced), (body) => body.ordinal),
+      ordinal: (puid) => {
+        const bad = badPuid(puid)
+        return bad !== undefined
+          ? Effect.fail(clientError("invalid_puid", bad))
+          : Effect.map(client.send(endpoints.ordinal, { params: { puid } }, unpaced), (body) => body.ordinal)
+      },
       quota: () => client.send(endpoints.quota, {}, unpaced),
     })
   })

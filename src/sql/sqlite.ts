@@ -104,7 +104,17 @@ const make = (
   options: SqliteOptions,
 ): Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function* () {
-    const db = yield* Effect.try({ try: () => new DatabaseSync(options.filename), catch: toSqlError })
+    const db = yield* Effect.try({
+      try: () => new DatabaseSync(options.filename),
+      catch: (cause) =>
+        new SqlError.SqlError({
+          reason: new SqlError.ConnectionError({
+            cause,
+            message: `Cannot open SQLite database '${options.filename}': ${(cause as Error).message}`,
+            operation: "connect",
+          }),
+        }),
+    })
     yield* Effect.addFinalizer(() => Effect.sync(() => db.isOpen && db.close()))
     yield* Effect.try({
       try: () => {
