@@ -51,7 +51,25 @@ export const MAX_PAGE_SIZE = 100
  */
 export const DEFAULT_PAGE_SIZE = 50
 
-/** The codes of the API's error bodies this version knows; a code the API adds later is kept as is. */
+/**
+ * The codes of the API's error bodies this version knows; a code the API adds later is kept as is.
+ *
+ * @example
+ * ```ts
+ * import type { AuthPIErrorCode } from "@gatehouse/sdk/authpi"
+ *
+ * const advice = (code: AuthPIErrorCode): string => {
+ *   switch (code) {
+ *     case "rate_limited":
+ *       return "slow down"
+ *     case "precondition_failed":
+ *       return "read the resource again, then retry with its new _etag"
+ *     default:
+ *       return code
+ *   }
+ * }
+ * ```
+ */
 export type AuthPIErrorCode =
   | "invalid_request"
   | "invalid_content_type"
@@ -68,7 +86,16 @@ export type AuthPIErrorCode =
   | "server_error"
   | (string & Record<never, never>)
 
-/** An error body: `{ error, error_description, retryable?, currentETag?, fields? }`. */
+/**
+ * An error body: `{ error, error_description, retryable?, currentETag?, fields? }`.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorBody } from "@gatehouse/sdk/authpi"
+ *
+ * const body: ErrorBody = { error: "precondition_failed", error_description: "stale _etag", currentETag: "W/\"3\"" }
+ * ```
+ */
 export interface ErrorBody {
   /** The error code, snake_case. */
   readonly error: AuthPIErrorCode

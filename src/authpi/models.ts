@@ -73,6 +73,14 @@ const secret = opt(Schema.RedactedFromValue(Schema.String))
 /**
  * How a resource travels: the model's fields as JSON, a show-once secret as a plain string (the
  * model holds it `Redacted`). The encoded side of every model schema.
+ *
+ * @example
+ * ```ts
+ * import type { WireResource } from "@gatehouse/sdk/authpi"
+ *
+ * // A resource as the API sends it, before the model schema decodes it
+ * const wire: WireResource = { id: "usr_1", object: "user", status: "active" }
+ * ```
  */
 export interface WireResource {
   /** Every field, as the wire spells it. */
@@ -136,7 +144,16 @@ export const IssuerSchema: Schema.Codec<Issuer, Issuer> = model({
   settings: opt(Schema.Unknown),
 })
 
-/** How a webhook proves itself to the receiver. */
+/**
+ * How a webhook proves itself to the receiver.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookAuthType } from "@gatehouse/sdk/authpi"
+ *
+ * const signed = (auth: WebhookAuthType) => auth === "signature" || auth === "bearer+signature"
+ * ```
+ */
 export type WebhookAuthType = "none" | "bearer" | "signature" | "bearer+signature"
 
 /**
@@ -178,7 +195,17 @@ export const WebhookSchema: Schema.Codec<Webhook, WireResource> = model({
   signature_secret_plain: secret,
 })
 
-/** One attempt to deliver an event to a webhook (`dlv_`). */
+/**
+ * One attempt to deliver an event to a webhook (`dlv_`).
+ *
+ * @example
+ * ```ts
+ * import type { Delivery } from "@gatehouse/sdk/authpi"
+ *
+ * const failed = (deliveries: ReadonlyArray<Delivery>) =>
+ *   deliveries.filter((delivery) => delivery.status === "failed").map((delivery) => delivery.response_code)
+ * ```
+ */
 export interface Delivery extends Resource {
   /** The webhook it was sent to. */
   readonly webhook_id: string
@@ -242,7 +269,16 @@ export const EventSchema: Schema.Codec<Event, Event> = model({
   data: Schema.Unknown,
 })
 
-/** Event counts by type, over the filters given. */
+/**
+ * Event counts by type, over the filters given.
+ *
+ * @example
+ * ```ts
+ * import type { EventAggregate } from "@gatehouse/sdk/authpi"
+ *
+ * const logins = (aggregate: EventAggregate) => aggregate.by_type["user.login"] ?? 0
+ * ```
+ */
 export interface EventAggregate {
   /** Events matching the filters. */
   readonly total: number
@@ -347,7 +383,17 @@ export interface Member extends Resource {
 /** The schema of {@linkcode Member}. */
 export const MemberSchema: Schema.Codec<Member, Member> = model({ email: str, role: str })
 
-/** An invitation, to the account's team or to an organization (`inv_`). */
+/**
+ * An invitation, to the account's team or to an organization (`inv_`).
+ *
+ * @example
+ * ```ts
+ * import type { Invitation } from "@gatehouse/sdk/authpi"
+ *
+ * const pending = (invitations: ReadonlyArray<Invitation>) =>
+ *   invitations.filter((invitation) => invitation.status === "pending").map((invitation) => invitation.email_invited)
+ * ```
+ */
 export interface Invitation extends Resource {
   /** Who is invited. */
   readonly email_invited: string
@@ -406,7 +452,17 @@ export const ApiKeySchema: Schema.Codec<ApiKey, WireResource> = model({
   key_secret_plain: secret,
 })
 
-/** A user of an issuer (`usr_`). */
+/**
+ * A user of an issuer (`usr_`).
+ *
+ * @example
+ * ```ts
+ * import type { User } from "@gatehouse/sdk/authpi"
+ *
+ * const label = (user: User) => user.display_name ?? user.email ?? user.id
+ * const active = (users: ReadonlyArray<User>) => users.filter((user) => user.status === "active" && !user.blocked)
+ * ```
+ */
 export interface User extends Resource {
   /** The issuer it belongs to. */
   readonly issuer_id: string
@@ -440,7 +496,16 @@ export const UserSchema: Schema.Codec<User, User> = model({
   metadata: opt(Schema.Unknown),
 })
 
-/** An AI agent of an issuer (`agt_`). */
+/**
+ * An AI agent of an issuer (`agt_`).
+ *
+ * @example
+ * ```ts
+ * import type { Agent } from "@gatehouse/sdk/authpi"
+ *
+ * const label = (agent: Agent) => `${agent.name} (${agent.provider ?? "?"}/${agent.model ?? "?"})`
+ * ```
+ */
 export interface Agent extends Resource {
   /** The issuer it belongs to. */
   readonly issuer_id: string
@@ -465,7 +530,18 @@ export const AgentSchema: Schema.Codec<Agent, Agent> = model({
   has_verifiers: Schema.Boolean,
 })
 
-/** An OAuth client of an issuer (`c_`); `client_secret_plain` comes once, in the create answer. */
+/**
+ * An OAuth client of an issuer (`c_`); `client_secret_plain` comes once, in the create answer.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { Client } from "@gatehouse/sdk/authpi"
+ *
+ * // The secret is there in the create answer only
+ * const secret = (client: Client) => client.client_secret_plain && Redacted.value(client.client_secret_plain)
+ * ```
+ */
 export interface Client extends Resource {
   /** The issuer it belongs to. */
   readonly issuer_id: string
@@ -487,7 +563,17 @@ export const ClientSchema: Schema.Codec<Client, WireResource> = model({
   client_secret_plain: secret,
 })
 
-/** An organization of an issuer's users (`org_`). */
+/**
+ * An organization of an issuer's users (`org_`).
+ *
+ * @example
+ * ```ts
+ * import type { Organization } from "@gatehouse/sdk/authpi"
+ *
+ * const ssoOnly = (organizations: ReadonlyArray<Organization>) =>
+ *   organizations.filter((organization) => organization.sso_only).map((organization) => organization.name)
+ * ```
+ */
 export interface Organization extends Resource {
   /** The issuer it belongs to. */
   readonly issuer_id: string
@@ -515,7 +601,17 @@ export const OrganizationSchema: Schema.Codec<Organization, Organization> = mode
   invitation_enabled: Schema.Boolean,
 })
 
-/** A user waiting for an administrator's decision (`apr_`), addressed by the user's id. */
+/**
+ * A user waiting for an administrator's decision (`apr_`), addressed by the user's id.
+ *
+ * @example
+ * ```ts
+ * import type { Approval } from "@gatehouse/sdk/authpi"
+ *
+ * const waiting = (approvals: ReadonlyArray<Approval>) =>
+ *   approvals.filter((approval) => approval.status === "pending").map((approval) => approval.user_id)
+ * ```
+ */
 export interface Approval extends Resource {
   /** The user it belongs to. */
   readonly user_id: string
@@ -531,7 +627,16 @@ export const ApprovalSchema: Schema.Codec<Approval, Approval> = model({
   reason: opt(str),
 })
 
-/** How an issuer's users may sign in. */
+/**
+ * How an issuer's users may sign in.
+ *
+ * @example
+ * ```ts
+ * import type { AuthMethodKind } from "@gatehouse/sdk/authpi"
+ *
+ * const passwordless: ReadonlyArray<AuthMethodKind> = ["email-link", "webauthn"]
+ * ```
+ */
 export type AuthMethodKind =
   | "oauth2"
   | "password"
@@ -541,7 +646,17 @@ export type AuthMethodKind =
   | "totp_app"
   | "backup_codes"
 
-/** An authentication method of an issuer (`am_`). */
+/**
+ * An authentication method of an issuer (`am_`).
+ *
+ * @example
+ * ```ts
+ * import type { AuthMethod } from "@gatehouse/sdk/authpi"
+ *
+ * const enabled = (methods: ReadonlyArray<AuthMethod>) =>
+ *   methods.filter((method) => method.enabled).map((method) => method.method)
+ * ```
+ */
 export interface AuthMethod extends Resource {
   /** Its name. */
   readonly name: string
@@ -560,7 +675,16 @@ export const AuthMethodSchema: Schema.Codec<AuthMethod, AuthMethod> = model({
   settings: opt(Schema.Unknown),
 })
 
-/** A group of an issuer's users (`grp_`). */
+/**
+ * A group of an issuer's users (`grp_`).
+ *
+ * @example
+ * ```ts
+ * import type { Group } from "@gatehouse/sdk/authpi"
+ *
+ * const size = (group: Group) => group.member_ids.length
+ * ```
+ */
 export interface Group extends Resource {
   /** Its name. */
   readonly name: string
@@ -576,7 +700,17 @@ export const GroupSchema: Schema.Codec<Group, Group> = model({
   member_ids: strs,
 })
 
-/** A user's sign-in session (`ses_`). */
+/**
+ * A user's sign-in session (`ses_`).
+ *
+ * @example
+ * ```ts
+ * import type { Session } from "@gatehouse/sdk/authpi"
+ *
+ * const live = (sessions: ReadonlyArray<Session>) =>
+ *   sessions.filter((session) => session.status === "active").map((session) => session.user_agent ?? session.id)
+ * ```
+ */
 export interface Session extends Resource {
   /** The user it belongs to. */
   readonly user_id: string
@@ -595,7 +729,18 @@ export const SessionSchema: Schema.Codec<Session, Session> = model({
   user_agent: opt(str),
 })
 
-/** A user's personal token (`tok_`); `token_plain` comes once, in the create answer. */
+/**
+ * A user's personal token (`tok_`); `token_plain` comes once, in the create answer.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { PersonalToken } from "@gatehouse/sdk/authpi"
+ *
+ * // The token is there in the create answer only
+ * const plain = (token: PersonalToken) => token.token_plain && Redacted.value(token.token_plain)
+ * ```
+ */
 export interface PersonalToken extends Resource {
   /** The user it belongs to. */
   readonly user_id: string
@@ -614,7 +759,17 @@ export const PersonalTokenSchema: Schema.Codec<PersonalToken, WireResource> = mo
   token_plain: secret,
 })
 
-/** A device a user chose to trust (`td_`). */
+/**
+ * A device a user chose to trust (`td_`).
+ *
+ * @example
+ * ```ts
+ * import type { TrustedDevice } from "@gatehouse/sdk/authpi"
+ *
+ * const lastSeen = (device: TrustedDevice) =>
+ *   device.last_seen_at == null ? "never" : new Date(device.last_seen_at).toISOString()
+ * ```
+ */
 export interface TrustedDevice extends Resource {
   /** The user it belongs to. */
   readonly user_id: string
@@ -630,7 +785,16 @@ export const TrustedDeviceSchema: Schema.Codec<TrustedDevice, TrustedDevice> = m
   last_seen_at: nullable(Schema.Number),
 })
 
-/** A verifier (a second factor) of a user or an agent (`vrf_`). */
+/**
+ * A verifier (a second factor) of a user or an agent (`vrf_`).
+ *
+ * @example
+ * ```ts
+ * import type { Verifier } from "@gatehouse/sdk/authpi"
+ *
+ * const owner = (verifier: Verifier) => verifier.user_id ?? verifier.agent_id
+ * ```
+ */
 export interface Verifier extends Resource {
   /** The kind of verifier (`totp`, `webauthn`...). */
   readonly kind: string
@@ -649,7 +813,16 @@ export const VerifierSchema: Schema.Codec<Verifier, Verifier> = model({
   agent_id: opt(str),
 })
 
-/** One account the caller reaches, in `GET /v1/me`. */
+/**
+ * One account the caller reaches, in `GET /v1/me`.
+ *
+ * @example
+ * ```ts
+ * import type { MeAccount } from "@gatehouse/sdk/authpi"
+ *
+ * const canWriteUsers = (account: MeAccount) => account.scopes.includes("users:write")
+ * ```
+ */
 export interface MeAccount {
   /** The account. */
   readonly account_id: string
@@ -661,7 +834,16 @@ export interface MeAccount {
   readonly [field: string]: unknown
 }
 
-/** Who is calling: `GET /v1/me`. An API key reaches exactly one account. */
+/**
+ * Who is calling: `GET /v1/me`. An API key reaches exactly one account.
+ *
+ * @example
+ * ```ts
+ * import type { Me } from "@gatehouse/sdk/authpi"
+ *
+ * const accountIds = (me: Me) => me.accounts.map((account) => account.account_id)
+ * ```
+ */
 export interface Me {
   /** What kind it is. */
   readonly type: "api_key" | "user" | "personal_token" | (string & Record<never, never>)

@@ -35,10 +35,28 @@ import {
   WebhookSchema,
 } from "./models.ts"
 
-/** The generic operations of a resource. */
+/**
+ * The generic operations of a resource.
+ *
+ * @example
+ * ```ts
+ * import type { Operation } from "@gatehouse/sdk/authpi"
+ *
+ * const writes: ReadonlyArray<Operation> = ["create", "update", "delete"]
+ * ```
+ */
 export type Operation = "list" | "create" | "get" | "update" | "delete"
 
-/** A list filter: how its query value is read, and the model field it compares (its own name by default). */
+/**
+ * A list filter: how its query value is read, and the model field it compares (its own name by default).
+ *
+ * @example
+ * ```ts
+ * import type { Filter } from "@gatehouse/sdk/authpi"
+ *
+ * const createdAfter: Filter = { kind: "after", field: "created_at" }
+ * ```
+ */
 export interface Filter {
   /** `string`: equal; `boolean`: `true`/`false`; `list`: a comma list, any of; `after`/`before`: `created_at` bounds (Unix ms). */
   readonly kind: "string" | "boolean" | "list" | "after" | "before"
@@ -46,7 +64,16 @@ export interface Filter {
   readonly field?: string | undefined
 }
 
-/** A custom action: an endpoint beyond the generic five. */
+/**
+ * A custom action: an endpoint beyond the generic five.
+ *
+ * @example
+ * ```ts
+ * import type { Action } from "@gatehouse/sdk/authpi"
+ *
+ * const approve: Action = { method: "POST", on: "item", segment: "approve", summary: "Approve a user", event: "approval.approved" }
+ * ```
+ */
 export interface Action {
   /** The HTTP method. */
   readonly method: "GET" | "POST"
@@ -64,10 +91,29 @@ export interface Action {
   readonly event?: string | undefined
 }
 
-/** Where a resource is reached in the client: which scope holds it, under which accessor. */
+/**
+ * Where a resource is reached in the client: which scope holds it, under which accessor.
+ *
+ * @example
+ * ```ts
+ * import { RESOURCES, type Scope } from "@gatehouse/sdk/authpi"
+ *
+ * const scope: Scope = RESOURCES.users.scope // "issuer": reached as admin.issuer(id).users
+ * ```
+ */
 export type Scope = "account" | "issuer" | "organization" | "user" | "agent" | "webhook"
 
-/** One row of the table. */
+/**
+ * One row of the table.
+ *
+ * @example
+ * ```ts
+ * import { RESOURCES, type ResourceSpec } from "@gatehouse/sdk/authpi"
+ *
+ * const users: ResourceSpec = RESOURCES.users
+ * console.log(users.path) // "/issuers/{issuer_id}/users"
+ * ```
+ */
 export interface ResourceSpec {
   /** The noun, singular, for documents and messages: `user`. */
   readonly noun: string

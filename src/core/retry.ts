@@ -37,6 +37,15 @@ export interface RetryInput {
  *
  * Build one with {@linkcode RetryPolicy.make}; {@linkcode RetryPolicy.none} never retries.
  * Every policy is bounded: `schedule` recurs at most `times` times.
+ *
+ * @example
+ * ```ts
+ * import { Puid, RetryPolicy } from "@gatehouse/sdk/puid"
+ *
+ * const policy: RetryPolicy = RetryPolicy.make({ times: 3 })
+ * console.log(policy.times, policy.retryTransportErrors)
+ * const layer = Puid.layer({ apiKey: "puid_live_...", retry: policy })
+ * ```
  */
 export interface RetryPolicy {
   /** How many times a request is tried again after the first attempt. */

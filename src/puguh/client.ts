@@ -79,7 +79,18 @@ import {
 
 export type { VerifyOptions } from "./verify.ts"
 
-/** A secret as a plain string or already `Redacted`; plain strings are redacted at once. */
+/**
+ * A secret as a plain string or already `Redacted`; plain strings are redacted at once.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { Secret } from "@gatehouse/sdk/puguh"
+ *
+ * const plain: Secret = "eyJ..."
+ * const redacted: Secret = Redacted.make("eyJ...")
+ * ```
+ */
 export type Secret = string | Redacted.Redacted<string>
 
 /**
@@ -536,6 +547,15 @@ type Failed = PuguhFailure | InvalidArgument
 /**
  * `verifyToken`: with the client's options it fails only as a token or the key set can
  * (`PuguhFailure`); options of its own may also be refused (`InvalidArgument`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type VerifyToken } from "@gatehouse/sdk/puguh"
+ *
+ * const subject = (verify: VerifyToken) => Effect.map(verify("eyJ..."), (claims) => claims.sub)
+ * const program = Effect.flatMap(Puguh, (p) => subject(p.verifyToken))
+ * ```
  */
 export interface VerifyToken {
   /** Verifies `token` with the client's `verify` options. */

@@ -113,10 +113,30 @@ export const DEFAULT_PAGE_SIZE = 20
  */
 export const MAX_PAGE_SIZE = 100
 
-/** Any string beyond the known ones; written so that editors still suggest the known literals. */
+/**
+ * Any string beyond the known ones; written so that editors still suggest the known literals.
+ *
+ * @example
+ * ```ts
+ * import type { OpenString } from "@gatehouse/sdk/puguh"
+ *
+ * // A known literal, or any string a later API version sends
+ * type Tier = "free" | "pro" | OpenString
+ * const tier: Tier = "enterprise"
+ * ```
+ */
 export type OpenString = string & Record<never, never>
 
-/** A member's role in an organization: exactly one `owner`, any number of the others. */
+/**
+ * A member's role in an organization: exactly one `owner`, any number of the others.
+ *
+ * @example
+ * ```ts
+ * import type { Role } from "@gatehouse/sdk/puguh"
+ *
+ * const canManage = (role: Role) => role === "owner" || role === "admin"
+ * ```
+ */
 export type Role = "owner" | "admin" | "member" | "viewer"
 
 /**
@@ -132,31 +152,95 @@ export type Role = "owner" | "admin" | "member" | "viewer"
  */
 export const ROLES: ReadonlyArray<Role> = ["owner", "admin", "member", "viewer"]
 
-/** `personal` (one per user, made at registration) or `team`. */
+/**
+ * `personal` (one per user, made at registration) or `team`.
+ *
+ * @example
+ * ```ts
+ * import type { OrganizationType } from "@gatehouse/sdk/puguh"
+ *
+ * const deletable = (type: OrganizationType) => type !== "personal" // the personal organization stays
+ * ```
+ */
 export type OrganizationType = "personal" | "team" | OpenString
 
-/** Where an application runs. */
+/**
+ * Where an application runs.
+ *
+ * @example
+ * ```ts
+ * import type { Environment } from "@gatehouse/sdk/puguh"
+ *
+ * const environment: Environment = "staging"
+ * ```
+ */
 export type Environment = "production" | "staging" | "development" | OpenString
 
 /**
  * A subscription's state: `active`; `past_due` (a renewal payment failed); `grace_period` (cancelled,
  * or unpaid past the retries: service continues for 7 days); `cancelled`; `suspended`.
+ *
+ * @example
+ * ```ts
+ * import type { SubscriptionStatus } from "@gatehouse/sdk/puguh"
+ *
+ * const inService = (status: SubscriptionStatus) => status === "active" || status === "past_due" || status === "grace_period"
+ * ```
  */
 export type SubscriptionStatus = "active" | "past_due" | "grace_period" | "cancelled" | "suspended" | OpenString
 
-/** How often a subscription renews. */
+/**
+ * How often a subscription renews.
+ *
+ * @example
+ * ```ts
+ * import type { BillingCycle } from "@gatehouse/sdk/puguh"
+ *
+ * const months = (cycle: BillingCycle) => (cycle === "yearly" ? 12 : 1)
+ * ```
+ */
 export type BillingCycle = "monthly" | "yearly" | OpenString
 
-/** An invoice's state. */
+/**
+ * An invoice's state.
+ *
+ * @example
+ * ```ts
+ * import type { InvoiceStatus } from "@gatehouse/sdk/puguh"
+ *
+ * const due = (status: InvoiceStatus) => status === "open"
+ * ```
+ */
 export type InvoiceStatus = "paid" | "open" | "void" | OpenString
 
-/** An invitation's state: `accepted` when the invitee already had an account (added at once). */
+/**
+ * An invitation's state: `accepted` when the invitee already had an account (added at once).
+ *
+ * @example
+ * ```ts
+ * import type { InvitationStatus } from "@gatehouse/sdk/puguh"
+ *
+ * // `accepted` at once when the invitee already had an account
+ * const added = (status: InvitationStatus) => status === "accepted"
+ * ```
+ */
 export type InvitationStatus = "pending" | "accepted" | OpenString
 
 /** A JSON object as it travels. */
 export type Wire = { readonly [field: string]: unknown }
 
-/** Fields this version does not know, kept as they came (snake_case). */
+/**
+ * Fields this version does not know, kept as they came (snake_case).
+ *
+ * @example
+ * ```ts
+ * import type { Plan, UnknownFields } from "@gatehouse/sdk/puguh"
+ *
+ * // A field the API added after this version stays readable, under its snake_case name
+ * const extra: UnknownFields = { trial_days: 14 }
+ * const trialDays = (plan: Plan) => plan["trial_days"]
+ * ```
+ */
 export type UnknownFields = { readonly [field: string]: unknown }
 
 const open = <T extends string>(known: ReadonlyArray<T>): Schema.Codec<T | OpenString, string> =>
@@ -215,7 +299,18 @@ const NullableString = Schema.optionalKey(Schema.NullOr(Schema.String))
 // Auth
 // ---------------------------------------------------------------------------------------------
 
-/** What login, refresh and a magic link answer: an access token (a JWT) and a refresh token. */
+/**
+ * What login, refresh and a magic link answer: an access token (a JWT) and a refresh token.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type Tokens } from "@gatehouse/sdk/puguh"
+ *
+ * const tokens = Effect.flatMap(Puguh, (p) => p.auth.login({ email: "alice@example.com", password: "..." }))
+ * const expiresAt = (t: Tokens) => Date.now() + t.expiresIn * 1000
+ * ```
+ */
 export interface Tokens {
   /** The access token, an RS256 JWT (1 hour), sent as `Authorization: Bearer`. */
   readonly accessToken: Redacted.Redacted<string>
@@ -235,7 +330,16 @@ export const TokensSchema = wire({
   refreshToken: Secret,
 })
 
-/** The answer of `register`. */
+/**
+ * The answer of `register`.
+ *
+ * @example
+ * ```ts
+ * import type { Registration } from "@gatehouse/sdk/puguh"
+ *
+ * const ids = (registration: Registration) => [registration.userId, registration.organizationId]
+ * ```
+ */
 export interface Registration {
   /** The new user's id. */
   readonly userId: string
@@ -252,7 +356,18 @@ export const RegistrationSchema = wire({
   organizationId: Schema.String,
 })
 
-/** Who a token belongs to, as `validateToken` answers: the README reads `.email` and `.roles`. */
+/**
+ * Who a token belongs to, as `validateToken` answers: the README reads `.email` and `.roles`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Puguh, type UserContext } from "@gatehouse/sdk/puguh"
+ *
+ * const isAdmin = (user: UserContext) => user.roles.includes("admin")
+ * const admin = Effect.flatMap(Puguh, (p) => p.auth.validateToken("eyJ...")).pipe(Effect.map(isAdmin))
+ * ```
+ */
 export interface UserContext extends UnknownFields {
   /** The user's id (the token's `sub`). */
   readonly userId: string
@@ -281,7 +396,16 @@ export const UserContextSchema = openWire({
   expiresAt: Schema.optionalKey(Timestamp),
 })
 
-/** A short answer in words (`{message}`). */
+/**
+ * A short answer in words (`{message}`).
+ *
+ * @example
+ * ```ts
+ * import type { Message } from "@gatehouse/sdk/puguh"
+ *
+ * const show = (answer: Message) => console.log(answer.message)
+ * ```
+ */
 export interface Message {
   /** What happened. */
   readonly message: string
@@ -290,7 +414,18 @@ export interface Message {
 /** `{message}` */
 export const MessageSchema = wire({ message: Schema.String })
 
-/** The answer of `setupMfa`: the TOTP secret, and the same as an `otpauth://` URL to show as a QR code. */
+/**
+ * The answer of `setupMfa`: the TOTP secret, and the same as an `otpauth://` URL to show as a QR code.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { MfaSetup } from "@gatehouse/sdk/puguh"
+ *
+ * // The otpauth:// URL to render as a QR code
+ * const qr = (setup: MfaSetup) => Redacted.value(setup.qrCodeUrl)
+ * ```
+ */
 export interface MfaSetup {
   /** The base32 TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s). */
   readonly secret: Redacted.Redacted<string>
@@ -307,7 +442,16 @@ export const MfaSetupSchema = wire({
   type: Schema.optionalKey(Schema.String),
 })
 
-/** Whether MFA is on, after `confirmMfa` or `disableMfa`. */
+/**
+ * Whether MFA is on, after `confirmMfa` or `disableMfa`.
+ *
+ * @example
+ * ```ts
+ * import type { MfaStatus } from "@gatehouse/sdk/puguh"
+ *
+ * const on = (status: MfaStatus) => status.mfaEnabled
+ * ```
+ */
 export interface MfaStatus {
   /** `true` after `confirmMfa`, `false` after `disableMfa`. */
   readonly mfaEnabled: boolean
@@ -318,7 +462,18 @@ export interface MfaStatus {
 /** `{mfa_enabled, message}` INFERRED. */
 export const MfaStatusSchema = wire({ mfaEnabled: Schema.Boolean, message: Schema.optionalKey(Schema.String) })
 
-/** The claims of a PUGUH access token, as `verifyToken` answers them. */
+/**
+ * The claims of a PUGUH access token, as `verifyToken` answers them.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type AccessTokenClaims, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const subject = (claims: AccessTokenClaims) => `${claims.sub} (${claims.email ?? "no email"})`
+ * const who = Effect.flatMap(Puguh, (p) => p.verifyToken("eyJ...")).pipe(Effect.map(subject))
+ * ```
+ */
 export interface AccessTokenClaims extends UnknownFields {
   /** The user's id. */
   readonly sub: string
@@ -359,7 +514,16 @@ export const AccessTokenClaimsSchema = openWire({
   amr: Schema.optionalKey(Schema.Array(Schema.String)),
 })
 
-/** The public keys access tokens are signed with (RFC 7517). */
+/**
+ * The public keys access tokens are signed with (RFC 7517).
+ *
+ * @example
+ * ```ts
+ * import type { JsonWebKeySet } from "@gatehouse/sdk/puguh"
+ *
+ * const keyIds = (jwks: JsonWebKeySet) => jwks.keys.map((key) => key["kid"])
+ * ```
+ */
 export interface JsonWebKeySet {
   /** RSA public keys, each with its `kid`. */
   readonly keys: ReadonlyArray<Readonly<Record<string, unknown>>>
@@ -374,7 +538,18 @@ export const JsonWebKeySetSchema: Schema.Codec<JsonWebKeySet, JsonWebKeySet> = S
 // Organizations, applications
 // ---------------------------------------------------------------------------------------------
 
-/** One page of a list. */
+/**
+ * One page of a list.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type Organization, type Page, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const names = (page: Page<Organization>) => page.items.map((organization) => organization.name)
+ * const first = Effect.flatMap(Puguh, (p) => p.organizations.list({ page: 1, pageSize: 20 })).pipe(Effect.map(names))
+ * ```
+ */
 export interface Page<A> {
   /** This page's items. */
   readonly items: ReadonlyArray<A>
@@ -405,6 +580,14 @@ export const PageSchema = <A>(item: Schema.Codec<A, Wire>) =>
  * An organization. Lists answer the organization with the caller's `role` in it (the README reads
  * `.name` and `.slug` on each item; the TS docs' `OrganizationWithMembership` nests it instead:
  * INFERRED, flat).
+ *
+ * @example
+ * ```ts
+ * import type { Organization } from "@gatehouse/sdk/puguh"
+ *
+ * const teams = (organizations: ReadonlyArray<Organization>) =>
+ *   organizations.filter((organization) => organization.type === "team").map((organization) => organization.slug)
+ * ```
  */
 export interface Organization extends UnknownFields {
   /** Its id (a UUID). */
@@ -443,7 +626,16 @@ export const OrganizationSchema = openWire({
   updatedAt: Timestamp,
 })
 
-/** A member of an organization. */
+/**
+ * A member of an organization.
+ *
+ * @example
+ * ```ts
+ * import type { Member } from "@gatehouse/sdk/puguh"
+ *
+ * const owner = (members: ReadonlyArray<Member>) => members.find((member) => member.role === "owner")?.email
+ * ```
+ */
 export interface Member {
   /** The member's user id. */
   readonly userId: string
@@ -466,7 +658,17 @@ export const MemberSchema = wire({
   joinedAt: Timestamp,
 })
 
-/** An invitation to an organization. */
+/**
+ * An invitation to an organization.
+ *
+ * @example
+ * ```ts
+ * import type { Invitation } from "@gatehouse/sdk/puguh"
+ *
+ * const pending = (invitations: ReadonlyArray<Invitation>) =>
+ *   invitations.filter((invitation) => invitation.status === "pending").map((invitation) => invitation.email)
+ * ```
+ */
 export interface Invitation {
   /** Its id. */
   readonly id: string
@@ -501,7 +703,17 @@ export const InvitationSchema = wire({
   expiresAt: Timestamp,
 })
 
-/** An application of an organization. */
+/**
+ * An application of an organization.
+ *
+ * @example
+ * ```ts
+ * import type { Application } from "@gatehouse/sdk/puguh"
+ *
+ * const production = (applications: ReadonlyArray<Application>) =>
+ *   applications.filter((application) => application.environment === "production")
+ * ```
+ */
 export interface Application extends UnknownFields {
   /** Its id (a UUID). */
   readonly id: string
@@ -533,7 +745,17 @@ export const ApplicationSchema = openWire({
   updatedAt: Timestamp,
 })
 
-/** A member of an application. */
+/**
+ * A member of an application.
+ *
+ * @example
+ * ```ts
+ * import type { ApplicationMember } from "@gatehouse/sdk/puguh"
+ *
+ * const viewers = (members: ReadonlyArray<ApplicationMember>) =>
+ *   members.filter((member) => member.role === "viewer").map((member) => member.userId)
+ * ```
+ */
 export interface ApplicationMember {
   /** The application. */
   readonly applicationId: string
@@ -560,7 +782,18 @@ export const ApplicationMemberSchema = wire({
 // Billing
 // ---------------------------------------------------------------------------------------------
 
-/** A plan: the README reads `.name` and `.price`. Prices are whole rupiah (IDR). */
+/**
+ * A plan: the README reads `.name` and `.price`. Prices are whole rupiah (IDR).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type Plan, Puguh } from "@gatehouse/sdk/puguh"
+ *
+ * const label = (plan: Plan) => `${plan.name}: ${plan.price} ${plan.currency}/month`
+ * const labels = Effect.flatMap(Puguh, (p) => p.billing.getPlans()).pipe(Effect.map((plans) => plans.map(label)))
+ * ```
+ */
 export interface Plan extends UnknownFields {
   /** Its id: `free`, `pro`, `business`, `enterprise`. */
   readonly id: string
@@ -589,7 +822,17 @@ export const PlanSchema = openWire({
   limits: Schema.optionalKey(Schema.Record(Schema.String, Schema.NullOr(Schema.Int))),
 })
 
-/** An organization's subscription. */
+/**
+ * An organization's subscription.
+ *
+ * @example
+ * ```ts
+ * import type { Subscription } from "@gatehouse/sdk/puguh"
+ *
+ * const renews = (subscription: Subscription) =>
+ *   subscription.status === "active" ? subscription.currentPeriodEnd : subscription.gracePeriodEndsAt
+ * ```
+ */
 export interface Subscription extends UnknownFields {
   /** Its id, `sub_...`. */
   readonly id: string
@@ -630,7 +873,17 @@ export const SubscriptionSchema = openWire({
   gracePeriodEndsAt: NullableString,
 })
 
-/** An invoice. */
+/**
+ * An invoice.
+ *
+ * @example
+ * ```ts
+ * import type { Invoice } from "@gatehouse/sdk/puguh"
+ *
+ * const unpaid = (invoices: ReadonlyArray<Invoice>) =>
+ *   invoices.filter((invoice) => invoice.paidAt === null).reduce((sum, invoice) => sum + invoice.amount, 0)
+ * ```
+ */
 export interface Invoice extends UnknownFields {
   /** Its id, `inv_...`. */
   readonly id: string
@@ -665,7 +918,19 @@ export const InvoiceSchema = openWire({
 /** `{items: [...]}` */
 const ItemsSchema = <A>(item: Schema.Codec<A, Wire>) => Schema.Struct({ items: Schema.Array(item) })
 
-/** An organization's usage in the current period, against its plan's limits. */
+/**
+ * An organization's usage in the current period, against its plan's limits.
+ *
+ * @example
+ * ```ts
+ * import type { Usage } from "@gatehouse/sdk/puguh"
+ *
+ * const callsLeft = (usage: Usage) => {
+ *   const limit = usage.limits?.["api_calls"]
+ *   return limit == null ? Infinity : limit - usage.apiCalls
+ * }
+ * ```
+ */
 export interface Usage extends UnknownFields {
   /** The organization. */
   readonly organizationId: string
@@ -698,7 +963,16 @@ export const UsageSchema = openWire({
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/** One item of a 422's `detail` list (FastAPI's shape). */
+/**
+ * One item of a 422's `detail` list (FastAPI's shape).
+ *
+ * @example
+ * ```ts
+ * import type { ValidationIssue } from "@gatehouse/sdk/puguh"
+ *
+ * const line = (issue: ValidationIssue) => `${issue.loc.join(".")}: ${issue.msg}`
+ * ```
+ */
 export interface ValidationIssue {
   /** Where: `["body", "email"]`, `["query", "page_size"]`, `["header", "x-organization-id"]`. */
   readonly loc: ReadonlyArray<string | number>
@@ -708,7 +982,16 @@ export interface ValidationIssue {
   readonly type: string
 }
 
-/** The body of every error answer: FastAPI's `{"detail": ...}`. INFERRED: the optional `code`. */
+/**
+ * The body of every error answer: FastAPI's `{"detail": ...}`. INFERRED: the optional `code`.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorBody } from "@gatehouse/sdk/puguh"
+ *
+ * const body: ErrorBody = { detail: "Organization not found", code: "not_found" }
+ * ```
+ */
 export interface ErrorBody {
   /** A message, or (on a 422) the list of what failed validation. */
   readonly detail: string | ReadonlyArray<ValidationIssue>
@@ -894,7 +1177,17 @@ const billingUnder = <const S extends string>(
     Object.entries(billing).map(([name, spec]) => [`${name}${suffix}`, { ...spec, path: `${prefix}${spec.path}` }]),
   ) as never
 
-/** Where billing lives: the billing guide shows `/billing/...`, every other path is under `/api/v1`. */
+/**
+ * Where billing lives: the billing guide shows `/billing/...`, every other path is under `/api/v1`.
+ *
+ * @example
+ * ```ts
+ * import type { BillingPrefix } from "@gatehouse/sdk/puguh"
+ *
+ * // Billing at /api/v1/billing, like every other path, when the deployment serves it there
+ * const prefix: BillingPrefix = "/api/v1/billing"
+ * ```
+ */
 export type BillingPrefix = "/billing" | "/api/v1/billing"
 
 /**

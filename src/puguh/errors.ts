@@ -28,7 +28,16 @@ import {
   ValidationIssueSchema,
 } from "./contract.ts"
 
-/** The tags of the errors a call fails with. */
+/**
+ * The tags of the errors a call fails with.
+ *
+ * @example
+ * ```ts
+ * import type { PuguhErrorTag } from "@gatehouse/sdk/puguh"
+ *
+ * const retryable = (tag: PuguhErrorTag) => tag === "RateLimitError" || tag === "NetworkError"
+ * ```
+ */
 export type PuguhErrorTag = "ApiError" | "AuthError" | "RateLimitError" | "NetworkError"
 
 const TAGS: ReadonlyArray<PuguhErrorTag> = ["ApiError", "AuthError", "RateLimitError", "NetworkError"]
@@ -36,6 +45,22 @@ const TAGS: ReadonlyArray<PuguhErrorTag> = ["ApiError", "AuthError", "RateLimitE
 /**
  * The codes an error may carry: the API's (the error body's `code`: INFERRED, the mock sends them)
  * and the client's own. Any other string the API sends is kept as is.
+ *
+ * @example
+ * ```ts
+ * import type { PuguhErrorCode } from "@gatehouse/sdk/puguh"
+ *
+ * const advice = (code: PuguhErrorCode): string => {
+ *   switch (code) {
+ *     case "mfa_required":
+ *       return "ask for the TOTP code, then log in again with it"
+ *     case "token_expired":
+ *       return "refresh the token"
+ *     default:
+ *       return code
+ *   }
+ * }
+ * ```
  */
 export type PuguhErrorCode =
   | "invalid_credentials"
@@ -193,7 +218,16 @@ const RateLimitErrorBase: Schema.Class<RateLimitError, Schema.Struct<RateLimitEr
  */
 export class RateLimitError extends RateLimitErrorBase {}
 
-/** Why no answer arrived. */
+/**
+ * Why no answer arrived.
+ *
+ * @example
+ * ```ts
+ * import type { NetworkFailure } from "@gatehouse/sdk/puguh"
+ *
+ * const describe = (reason: NetworkFailure) => (reason === "timeout" ? "no answer in time" : "could not connect")
+ * ```
+ */
 export type NetworkFailure = "timeout" | "connection"
 
 type NetworkErrorFields = Omit<PuguhErrorFields, "_tag"> & {
@@ -224,7 +258,25 @@ const NetworkErrorBase: Schema.Class<NetworkError, Schema.Struct<NetworkErrorFie
  */
 export class NetworkError extends NetworkErrorBase {}
 
-/** Every error a PUGUH call can fail with once a request is on its way. */
+/**
+ * Every error a PUGUH call can fail with once a request is on its way.
+ *
+ * @example
+ * ```ts
+ * import type { PuguhFailure } from "@gatehouse/sdk/puguh"
+ *
+ * const describe = (error: PuguhFailure): string => {
+ *   switch (error._tag) {
+ *     case "NetworkError":
+ *       return `unreachable (${error.reason})`
+ *     case "RateLimitError":
+ *       return "rate limited"
+ *     default:
+ *       return `${error.status ?? "?"}: ${error.message}`
+ *   }
+ * }
+ * ```
+ */
 export type PuguhFailure = ApiError | AuthError | RateLimitError | NetworkError
 
 type InvalidArgumentFields = { readonly argument: Schema.String; readonly message: Schema.String }
@@ -248,7 +300,16 @@ const InvalidArgumentBase: TaggedErrorClass<InvalidArgument, "InvalidArgument", 
  */
 export class InvalidArgument extends InvalidArgumentBase {}
 
-/** The context a call needed. */
+/**
+ * The context a call needed.
+ *
+ * @example
+ * ```ts
+ * import type { ContextKind } from "@gatehouse/sdk/puguh"
+ *
+ * const hint = (kind: ContextKind) => kind === "organization" ? "call setOrganizationContext first" : "call setApplicationContext first"
+ * ```
+ */
 export type ContextKind = "organization" | "application"
 
 type MissingContextFields = {

@@ -90,7 +90,17 @@ const wrap = promiseFacade(PuguhFlat, {
   verifyToken: true,
 }, () => new ApiError({ code: "client_closed", message: "PuguhClient used after close()." }))
 
-/** `organizations` as Promises; `listAll` and `listAllMembers` iterate every page. */
+/**
+ * `organizations` as Promises; `listAll` and `listAllMembers` iterate every page.
+ *
+ * @example
+ * ```ts
+ * import { PuguhClient } from "@gatehouse/sdk/puguh"
+ *
+ * await using puguh = PuguhClient.make({ accessToken: "eyJ..." })
+ * for await (const organization of puguh.organizations.listAll()) console.log(organization.name)
+ * ```
+ */
 export type PromisedOrganizations = Promised<Omit<PuguhOrganizations, "listAll" | "listAllMembers">> & {
   /** Every organization of the caller, page after page. */
   readonly listAll: (options?: OrganizationListOptions) => AsyncIterable<Organization>
@@ -98,7 +108,17 @@ export type PromisedOrganizations = Promised<Omit<PuguhOrganizations, "listAll" 
   readonly listAllMembers: (orgId?: string, options?: PageOptions) => AsyncIterable<Member>
 }
 
-/** `applications` as Promises; `listAll` and `listAllMembers` iterate every page. */
+/**
+ * `applications` as Promises; `listAll` and `listAllMembers` iterate every page.
+ *
+ * @example
+ * ```ts
+ * import { PuguhClient } from "@gatehouse/sdk/puguh"
+ *
+ * await using puguh = PuguhClient.make({ accessToken: "eyJ...", organizationId: "org-uuid" })
+ * for await (const application of puguh.applications.listAll()) console.log(application.slug)
+ * ```
+ */
 export type PromisedApplications = Promised<Omit<PuguhApplications, "listAll" | "listAllMembers">> & {
   /** Every application of an organization, page after page. */
   readonly listAll: (orgId?: string, options?: PageOptions) => AsyncIterable<Application>
@@ -106,7 +126,18 @@ export type PromisedApplications = Promised<Omit<PuguhApplications, "listAll" | 
   readonly listAllMembers: (appId?: string, options?: PageOptions) => AsyncIterable<ApplicationMember>
 }
 
-/** The PUGUH client as Promises: the service's surface, and `close`. */
+/**
+ * The PUGUH client as Promises: the service's surface, and `close`.
+ *
+ * @example
+ * ```ts
+ * import { PuguhClient, type PuguhPromiseClient } from "@gatehouse/sdk/puguh"
+ *
+ * const planNames = async (puguh: PuguhPromiseClient) => (await puguh.billing.getPlans()).map((plan) => plan.name)
+ * await using puguh = PuguhClient.make({ accessToken: "eyJ..." })
+ * console.log(await planNames(puguh))
+ * ```
+ */
 export type PuguhPromiseClient = Promised<Omit<PuguhService, "auth" | "organizations" | "applications" | "billing">> & {
   /** Sign-in, tokens, magic links and MFA. */
   readonly auth: Promised<PuguhService["auth"]>
