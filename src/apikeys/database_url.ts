@@ -15,7 +15,17 @@ import { KeyStoreUnavailable } from "./errors.ts"
 import { migrate } from "./migrations.ts"
 import { SqliteClient } from "../sql/sqlite.ts"
 
-/** The schemes a database URL may have, without their `+driver` suffix. */
+/**
+ * The schemes a database URL may have, without their `+driver` suffix.
+ *
+ * @example
+ * ```ts
+ * import { DATABASE_SCHEMES } from "@gatehouse/sdk/apikeys"
+ *
+ * // "postgresql+asyncpg://..." is supported: its scheme, without the driver, is "postgresql".
+ * const supported = (url: string): boolean => DATABASE_SCHEMES.includes(url.split(/[+:]/)[0])
+ * ```
+ */
 export const DATABASE_SCHEMES: ReadonlyArray<string> = ["sqlite", "postgres", "postgresql", "mysql", "mariadb"]
 
 type InvalidDatabaseUrlFields = {
@@ -48,7 +58,19 @@ export class InvalidDatabaseUrl extends InvalidDatabaseUrlBase {
   }
 }
 
-/** Where a database URL points: a SQLite file (or `":memory:"`), or a server's URL with its canonical scheme. */
+/**
+ * Where a database URL points: a SQLite file (or `":memory:"`), or a server's URL with its canonical scheme.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { type DatabaseLocation, parseDatabaseUrl } from "@gatehouse/sdk/apikeys"
+ *
+ * const describe = (location: DatabaseLocation): string =>
+ *   location.dialect === "sqlite" ? `SQLite at ${location.filename}` : `a ${location.dialect} server`
+ * const where = Effect.map(parseDatabaseUrl("sqlite:///keys.db"), describe) // "SQLite at keys.db"
+ * ```
+ */
 export type DatabaseLocation =
   | { readonly dialect: "sqlite"; readonly filename: string }
   | { readonly dialect: "pg" | "mysql"; readonly url: Redacted.Redacted<string> }

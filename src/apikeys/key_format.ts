@@ -53,7 +53,17 @@ export const PREFIX_LENGTH = 8
  */
 export const DEFAULT_KEY_PREFIX = "sk"
 
-/** The longest plaintext read: longer input is malformed, and not hashed. */
+/**
+ * The longest plaintext read: longer input is malformed, and not hashed.
+ *
+ * @example
+ * ```ts
+ * import { MAX_KEY_LENGTH } from "@gatehouse/sdk/apikeys"
+ *
+ * // A longer header is malformed: it is refused without being hashed.
+ * const plausible = (header: string): boolean => header.length <= MAX_KEY_LENGTH
+ * ```
+ */
 export const MAX_KEY_LENGTH = 256
 
 /**

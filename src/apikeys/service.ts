@@ -150,7 +150,18 @@ export interface ValidateOptions {
   readonly requiredScope?: string | undefined
 }
 
-/** What a `getOrCreate*` call found or made, and whether it made it. */
+/**
+ * What a `getOrCreate*` call found or made, and whether it made it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApiKeys, type GetOrCreated, type Organization } from "@gatehouse/sdk/apikeys"
+ *
+ * const report = ({ value, created }: GetOrCreated<Organization>) => `${value.name}: ${created ? "created" : "found"}`
+ * const acme = Effect.map(Effect.flatMap(ApiKeys, (keys) => keys.getOrCreateOrganization("acme")), report)
+ * ```
+ */
 export interface GetOrCreated<A> {
   /** The organization, project or product with the name asked for. */
   readonly value: A

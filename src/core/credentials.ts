@@ -9,7 +9,18 @@ import { type HttpClient, type HttpClientError, HttpClientRequest } from "effect
 import { receive, toAnswer } from "./answer.ts"
 import type { Failure } from "./failure.ts"
 
-/** How a client proves who it is. `E` is the API's error, for credentials that make requests. */
+/**
+ * How a client proves who it is. `E` is the API's error, for credentials that make requests.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { Credential } from "@gatehouse/sdk"
+ *
+ * const apiKey: Credential = { _tag: "Header", name: "x-api-key", value: Redacted.make("puid_live_...") }
+ * const oauth: Credential = { _tag: "ClientCredentials", clientId: "my-app", clientSecret: Redacted.make("...") }
+ * ```
+ */
 export type Credential<E = never> =
   | { readonly _tag: "None" }
   | { readonly _tag: "Header"; readonly name: string; readonly value: Redacted.Redacted<string> }
@@ -26,7 +37,17 @@ export type Credential<E = never> =
     readonly scope?: string | undefined
   }
 
-/** An access token and the instant (epoch millis) after which it is no longer used. */
+/**
+ * An access token and the instant (epoch millis) after which it is no longer used.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { AccessToken } from "@gatehouse/sdk"
+ *
+ * const token: AccessToken = { token: Redacted.make("eyJ..."), expiresAt: Date.now() + 3_600_000 }
+ * ```
+ */
 export interface AccessToken {
   /** The token, as a bearer token. */
   readonly token: Redacted.Redacted<string>
@@ -34,7 +55,24 @@ export interface AccessToken {
   readonly expiresAt: number
 }
 
-/** Applies a credential to requests, and renews it after a 401. */
+/**
+ * Applies a credential to requests, and renews it after a 401.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { HttpClientRequest } from "effect/http"
+ * import { type Authenticator, withCredential } from "@gatehouse/sdk"
+ *
+ * // A fixed bearer token, never renewed: a 401 is returned as it came.
+ * const token = Redacted.make("static-token")
+ * const fixed: Authenticator<never> = {
+ *   authorize: (request) => Effect.succeed([HttpClientRequest.bearerToken(request, token), token] as const),
+ *   renew: () => Effect.succeed(false),
+ * }
+ * const authenticated = withCredential(fixed)
+ * ```
+ */
 export interface Authenticator<E> {
   /** The request with its credential, and the token it carries (to tell `renew` which one failed). */
   readonly authorize: (

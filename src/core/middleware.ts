@@ -32,7 +32,17 @@ import { RateLimiter } from "effect/persistence"
 import type { Authenticator } from "./credentials.ts"
 import { retryingAfter, type RetryInput, type RetryPolicy } from "./retry.ts"
 
-/** What one call tells the pipeline's stages; a stage's own setting applies where a field is absent. */
+/**
+ * What one call tells the pipeline's stages; a stage's own setting applies where a field is absent.
+ *
+ * @example
+ * ```ts
+ * import { type CallInfo, RetryPolicy } from "@gatehouse/sdk"
+ *
+ * // A POST the API de-duplicates: safe to send again, with its own retries, and not paced.
+ * const call: CallInfo = { idempotent: true, retry: RetryPolicy.make({ times: 5 }), paced: false }
+ * ```
+ */
 export interface CallInfo {
   /** Whether the request may be sent again after an attempt whose outcome is unknown. @default by its method */
   readonly idempotent?: boolean | undefined
@@ -47,7 +57,22 @@ export interface CallInfo {
   readonly paced?: boolean | undefined
 }
 
-/** The current call's {@linkcode CallInfo}, provided around a request by the client that sends it. */
+/**
+ * The current call's {@linkcode CallInfo}, provided around a request by the client that sends it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpClient } from "effect/http"
+ * import { CallContext, type Middleware } from "@gatehouse/sdk"
+ *
+ * // A stage that logs, for each request, whether its call says it is idempotent.
+ * const logCalls: Middleware = (client) =>
+ *   HttpClient.transform(client, (effect, request) =>
+ *     Effect.flatMap(CallContext, (call) =>
+ *       Effect.andThen(Effect.log(`${request.method} ${request.url} idempotent=${call.idempotent}`), effect)))
+ * ```
+ */
 export const CallContext: Context.Reference<CallInfo> = Context.Reference<CallInfo>("@gatehouse/sdk/CallContext", {
   defaultValue: () => ({}),
 })
@@ -88,7 +113,20 @@ export class AttemptTimeout extends Error {
 export const isAttemptTimeout = (error: HttpClientError.HttpClientError): boolean =>
   error.reason._tag === "TransportError" && error.reason.cause instanceof AttemptTimeout
 
-/** A stage of the pipeline: an `HttpClient` in, the same client with one more concern out. */
+/**
+ * A stage of the pipeline: an `HttpClient` in, the same client with one more concern out.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpClient } from "effect/http"
+ * import type { Middleware } from "@gatehouse/sdk"
+ *
+ * // A stage that logs each request before it is sent.
+ * const logged: Middleware = (client) =>
+ *   HttpClient.transform(client, (effect, request) => Effect.andThen(Effect.log(`${request.method} ${request.url}`), effect))
+ * ```
+ */
 export type Middleware<E2 = never, R2 = never> = <E, R>(
   client: HttpClient.HttpClient.With<E, R>,
 ) => HttpClient.HttpClient.With<E | E2, R | R2>
@@ -134,6 +172,18 @@ const within = <A, E, R>(
  * body in memory, so a body that stalls counts against the attempt, and a connection lost
  * mid-body fails the attempt (and can be retried) like a refused one. Past it the attempt fails
  * with a `TransportError` whose cause is an {@linkcode AttemptTimeout}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient, HttpClient } from "effect/http"
+ * import { withTimeout } from "@gatehouse/sdk"
+ *
+ * const program = Effect.gen(function* () {
+ *   const client = withTimeout("5 seconds")(yield* HttpClient.HttpClient)
+ *   return yield* client.get("https://api.example.com/health")
+ * }).pipe(Effect.provide(FetchHttpClient.layer))
+ * ```
  */
 export const withTimeout = (duration: Duration.Input): Middleware => {
   const limit = Duration.fromInputUnsafe(duration)
@@ -188,6 +238,19 @@ const deleted = (response: HttpClientResponse.HttpClientResponse): HttpClientRes
  * `Retry-After`; when the retries run out the last answer is returned as it came. A DELETE that
  * meets 404 after an attempt whose outcome is unknown (no answer, or a status retried) succeeds
  * with a 204: that attempt deleted it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient, HttpClient } from "effect/http"
+ * import { RetryPolicy, withRetry, withTimeout } from "@gatehouse/sdk"
+ *
+ * // Each attempt within 5 seconds, and up to 3 retries of a GET that timed out or met 503.
+ * const program = Effect.gen(function* () {
+ *   const client = withRetry(RetryPolicy.make({ times: 3 }))(withTimeout("5 seconds")(yield* HttpClient.HttpClient))
+ *   return yield* client.get("https://api.example.com/health")
+ * }).pipe(Effect.provide(FetchHttpClient.layer))
+ * ```
  */
 export const withRetry = (policy: RetryPolicy): Middleware => <E, R>(client: HttpClient.HttpClient.With<E, R>) =>
   HttpClient.transform(client, (effect, request) =>
@@ -252,6 +315,20 @@ export interface Pacing {
  * turn, outside the timeout of its attempts, unless its call says `paced: false`. A token bucket
  * spaces requests evenly, where a fixed window lets two through on either side of its edge, which
  * a "one per second since the last request" server refuses.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient, HttpClient } from "effect/http"
+ * import { withPacing } from "@gatehouse/sdk"
+ *
+ * // At most 5 requests a second: the sixth waits its turn.
+ * const program = Effect.gen(function* () {
+ *   const paced = yield* withPacing({ limit: 5, window: "1 second" }, "api.example.com")
+ *   const client = paced(yield* HttpClient.HttpClient)
+ *   return yield* Effect.forEach([1, 2, 3, 4, 5, 6], (n) => client.get(`https://api.example.com/items/${n}`))
+ * }).pipe(Effect.provide(FetchHttpClient.layer))
+ * ```
  */
 export const withPacing = (pacing: Pacing, key: string): Effect.Effect<Middleware> => {
   const limiter = RateLimiter.makeWithRateLimiter.pipe(
@@ -282,6 +359,22 @@ export const withPacing = (pacing: Pacing, key: string): Effect.Effect<Middlewar
 /**
  * Puts the credential on every request, and after a 401 renews it once (one renewal shared by
  * every caller that met the same 401) and sends the request again, once.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+ * import { withCredential } from "@gatehouse/sdk"
+ *
+ * const token = Redacted.make("static-token")
+ * const program = Effect.gen(function* () {
+ *   const client = withCredential({
+ *     authorize: (request) => Effect.succeed([HttpClientRequest.bearerToken(request, token), token] as const),
+ *     renew: () => Effect.succeed(false),
+ *   })(yield* HttpClient.HttpClient)
+ *   return yield* client.get("https://api.example.com/me")
+ * }).pipe(Effect.provide(FetchHttpClient.layer))
+ * ```
  */
 export const withCredential =
   <E2>(authenticator: Authenticator<E2>): Middleware<E2> =>
@@ -323,6 +416,19 @@ interface Runtimes {
  * requests keep the shared pool, and on other runtimes this stage is the identity. A `RequestInit`
  * of your own is kept, and then yours to get right. Scoped: the `Deno.HttpClient`, made at the
  * first such request, closes with the scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient, HttpClient } from "effect/http"
+ * import { withSingleDelivery } from "@gatehouse/sdk"
+ *
+ * // The POST goes out on a connection of its own, so the runtime never sends it twice.
+ * const program = Effect.gen(function* () {
+ *   const client = (yield* withSingleDelivery)(yield* HttpClient.HttpClient)
+ *   return yield* client.post("https://api.example.com/charges")
+ * }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
+ * ```
  */
 export const withSingleDelivery: Effect.Effect<Middleware, never, Scope.Scope> = Effect.suspend(() => {
   const { Deno, Bun } = globalThis as Runtimes

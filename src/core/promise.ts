@@ -57,7 +57,21 @@ export type PromiseClient<S> = Promised<S> & {
 // Looked up on every request, so that a `fetch` installed later (an interceptor, a mock) is used.
 const globalFetch: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init)
 
-/** `FetchHttpClient.layer` on `fetch`, or on the given one (the mock's, a proxy's). */
+/**
+ * `FetchHttpClient.layer` on `fetch`, or on the given one (the mock's, a proxy's).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { fetchLayer } from "@gatehouse/sdk"
+ * import { Puid } from "@gatehouse/sdk/puid"
+ *
+ * const ids = Effect.flatMap(Puid, (puid) => puid.ids(3)).pipe(
+ *   Effect.provide(Puid.layer({ apiKey: "puid_live_..." })),
+ *   Effect.provide(fetchLayer()),
+ * )
+ * ```
+ */
 export const fetchLayer = (fetch?: typeof globalThis.fetch): Layer.Layer<HttpClient.HttpClient> =>
   FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetch ?? globalFetch)))
 
@@ -66,7 +80,22 @@ const settle = <A, E>(exit: Exit.Exit<A, E>): A => {
   throw Cause.squash(exit.cause)
 }
 
-/** The methods of service `S` that return an Effect: each named once, so a facade misses none. */
+/**
+ * The methods of service `S` that return an Effect: each named once, so a facade misses none.
+ *
+ * @example
+ * ```ts
+ * import type { Effect } from "effect"
+ * import type { MethodNames } from "@gatehouse/sdk"
+ *
+ * interface Greeter {
+ *   readonly greet: (name: string) => Effect.Effect<string>
+ *   readonly language: string
+ * }
+ * // `language` returns no Effect, so it is not named; leaving out `greet` would not compile.
+ * const methods: MethodNames<Greeter> = { greet: true }
+ * ```
+ */
 export type MethodNames<S> = {
   readonly [K in keyof S as S[K] extends (...args: never) => Effect.Effect<unknown, unknown, unknown> ? K : never]: true
 }

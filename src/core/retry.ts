@@ -10,7 +10,18 @@
 import { Clock, Duration, Effect, Option, Schedule } from "effect"
 import { Headers } from "effect/http"
 
-/** A decision the retry loop asks about: a response with a status, or a transport failure. */
+/**
+ * A decision the retry loop asks about: a response with a status, or a transport failure.
+ *
+ * @example
+ * ```ts
+ * import { isRetryable, type RetryInput, RetryPolicy } from "@gatehouse/sdk"
+ *
+ * // A GET that met 503 without `Retry-After`: does the policy try it again?
+ * const input: RetryInput = { method: "GET", idempotent: true, status: 503, headers: undefined }
+ * const again: boolean = isRetryable(RetryPolicy.make({ times: 3 }), input, Date.now())
+ * ```
+ */
 export interface RetryInput {
   /** The request method. */
   readonly method: string
@@ -169,6 +180,18 @@ export const retryAfter = (headers: Headers.Headers | undefined, now: number): D
  * that never left (connection refused) is sent, whatever it is; any other is sent again only when
  * repeating it is safe: it carries an `Idempotency-Key` the API honours (whatever its method), or
  * it is idempotent and the policy covers its method.
+ *
+ * @example
+ * ```ts
+ * import { isRetryable, RetryPolicy } from "@gatehouse/sdk"
+ *
+ * // A POST with no `Idempotency-Key` is never sent twice: `false`.
+ * const again = isRetryable(
+ *   RetryPolicy.make({ times: 3 }),
+ *   { method: "POST", idempotent: false, status: 503, headers: undefined },
+ *   Date.now(),
+ * )
+ * ```
  */
 export const isRetryable = (policy: RetryPolicy, input: RetryInput, now: number): boolean => {
   if (policy.times === 0) return false
