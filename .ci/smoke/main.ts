@@ -17,7 +17,7 @@ const program = Effect.gen(function* () {
   console.log("machineid decision:", (yield* machineId.validate("smoke-01")).code)
 
   const keys = yield* ApiKeys
-  const org = yield* keys.createOrganization("Smoke")
+  const { value: org } = yield* keys.getOrCreateOrganization("Smoke") // names are unique: each runtime's app shares it
   const { key, plaintext } = yield* keys.createKey(org.id, { metadata: { scopes: ["read"] } })
   const validated = yield* keys.validateKey(Redacted.value(plaintext), { requiredScopes: ["read"] })
   console.log("apikeys validated:", validated.id === key.id)
