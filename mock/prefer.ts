@@ -7,7 +7,6 @@
  *
  * @module
  */
-import type { Endpoint } from "../src/core/endpoint.ts"
 import type { Routed } from "../src/core/router.ts"
 import type { MockApi } from "./api.ts"
 
@@ -20,27 +19,6 @@ const preferences = (header: string): ReadonlyMap<string, string> =>
     }),
   )
 
-const patterns = new WeakMap<MockApi, ReadonlyArray<{ endpoint: Endpoint; segments: ReadonlyArray<string> }>>()
-
-/** The endpoint of `api` a request for `path` with `method` reaches, literal segments first. */
-const endpointAt = (api: MockApi, method: string, path: string): Endpoint | undefined => {
-  let compiled = patterns.get(api)
-  if (compiled === undefined) {
-    compiled = api.definition.all
-      .map((endpoint) => ({ endpoint, segments: endpoint.path.split("/").filter((s) => s !== "") }))
-      .sort((a, b) =>
-        b.segments.filter((s) => !s.startsWith("{")).length - a.segments.filter((s) => !s.startsWith("{")).length
-      )
-    patterns.set(api, compiled)
-  }
-  const segments = path.split("/").filter((s) => s !== "")
-  const wanted = method === "HEAD" ? "GET" : method
-  return compiled.find(({ endpoint, segments: pattern }) =>
-    endpoint.method === wanted && pattern.length === segments.length &&
-    pattern.every((segment, i) => segment.startsWith("{") || segment === segments[i])
-  )?.endpoint
-}
-
 /**
  * The answer a request's `Prefer` header forces, or `undefined` when the mock answers as usual
  * (no header, no `code=`, the success status, or a path and method of no endpoint).
@@ -52,7 +30,7 @@ export const preferredAnswer = (api: MockApi, path: string, request: Request): R
   const code = preferred.get("code")
   const example = preferred.get("example")
   if (code === undefined && example === undefined) return undefined
-  const endpoint = endpointAt(api, request.method, path)
+  const endpoint = api.router.endpointAt(request.method, path)
   if (endpoint === undefined) return undefined
   const operation = `${api.name}.${endpoint.name}`
   if (example !== undefined) {

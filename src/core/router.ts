@@ -125,6 +125,8 @@ export interface Router {
   (request: Request, path: string, baseUrl: string, url?: URL): Promise<Routed>
   /** The API's own error answer for `status`, for a refusal decided before routing (431 headers too large). */
   readonly refuse: (status: RouterStatus, message: string, request: Request, baseUrl: string) => Response
+  /** The endpoint a request with `method` for `path` (below the base URL) reaches, as routing finds it. */
+  readonly endpointAt: (method: string, path: string) => Endpoint | undefined
 }
 
 interface Compiled {
@@ -345,19 +347,29 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
     return badInput === undefined ? encode(entry, reply) : errors.error(400, badInput, context)
   }
 
-  const route = async (request: Request, path: string, baseUrl: string, url?: URL): Promise<Routed> => {
-    const context: MockRequest = { request, url: url ?? new URL(request.url), baseUrl }
+  /** The routes of the most specific pattern that `path` matches, with its path parameters. */
+  const lookup = (path: string) => {
     const segments = path.split("/").filter((s) => s !== "")
     let params: Record<string, string> | undefined
     const pattern = byLength.get(segments.length)?.find((entries) =>
       (params = matchPath(entries[0], segments)) !== undefined
     )
-    if (pattern === undefined || params === undefined) {
+    return pattern === undefined || params === undefined ? undefined : { pattern, params }
+  }
+  // HEAD is GET without the body (RFC 9110 §9.3.2), wherever the API serves GET.
+  const entryFor = (pattern: ReadonlyArray<Compiled>, method: string) => {
+    const wanted = method === "HEAD" ? "GET" : method
+    return pattern.find((e) => e.route.endpoint.method === wanted)
+  }
+
+  const route = async (request: Request, path: string, baseUrl: string, url?: URL): Promise<Routed> => {
+    const context: MockRequest = { request, url: url ?? new URL(request.url), baseUrl }
+    const found = lookup(path)
+    if (found === undefined) {
       return { response: errors.error(404, `No route ${request.method} ${path || "/"}`, context), operation: undefined }
     }
-    // HEAD is GET without the body (RFC 9110 §9.3.2), wherever the API serves GET.
-    const method = request.method === "HEAD" ? "GET" : request.method
-    const entry = pattern.find((e) => e.route.endpoint.method === method)
+    const { pattern, params } = found
+    const entry = entryFor(pattern, request.method)
     if (entry === undefined) {
       const response = errors.error(405, `${request.method} is not allowed on ${path}`, context)
       response.headers.set("allow", pattern.map((e) => e.route.endpoint.method).join(", "))
@@ -380,5 +392,9 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
   return Object.assign(route, {
     refuse: (status: RouterStatus, message: string, request: Request, baseUrl: string) =>
       errors.error(status, message, { request, url: new URL(request.url), baseUrl }),
+    endpointAt: (method: string, path: string) => {
+      const found = lookup(path)
+      return found === undefined ? undefined : entryFor(found.pattern, method)?.route.endpoint
+    },
   })
 }
