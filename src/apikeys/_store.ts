@@ -102,7 +102,7 @@ const isNullableString = (value: unknown): value is string | null => value === n
  * A row of `api_keys` as `KeyRow` decodes it, read column by column in the shapes SQLite and PostgreSQL answer
  * with (text, `null`, integers as numbers or `bigint`s); any other shape (MySQL's integers as text, a row that
  * does not decode) goes through the schema, which stays the one definition of the row. The hot path of every
- * validation: a fifth of the cost of the schema's interpreter.
+ * validation: about a tenth of the cost of the schema's interpreter (0.5 µs against 5 µs a row on Deno).
  */
 export const decodeKeyRow = (row: unknown): Exit.Exit<StoredKey, Schema.SchemaError> => {
   if (typeof row !== "object" || row === null) return decodeKeyRowSchema(row)

@@ -2,7 +2,7 @@
 // in memory and written for every key in one statement per interval and when the service's scope closes
 // ("buffered", the default). Buffered, a crash loses at most one interval of uses; rate limits stay exact either way,
 // as they are their own atomic statement (see `_validate.ts`).
-import { Duration, Effect, Schedule, Semaphore } from "effect"
+import { Context, Duration, Effect, Schedule, Semaphore } from "effect"
 import type { Scope } from "effect"
 import type { KeyStoreUnavailable } from "./errors.ts"
 import type { Store, StoredKey, UseBatch } from "./_store.ts"
@@ -32,6 +32,12 @@ export interface Usage {
    */
   readonly discard: Effect.Effect<void>
 }
+
+/**
+ * The uses of the `ApiKeys` service beside it in context: for the key-service mock, whose reset replaces every row
+ * under a running service (`ApiKeys.layer` does not provide it).
+ */
+export class UsageBuffer extends Context.Service<UsageBuffer, Usage>()("@gatehouse/sdk/apikeys/UsageBuffer") {}
 
 interface Pending {
   count: number
