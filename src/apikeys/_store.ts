@@ -24,6 +24,7 @@ import {
   ProductNotFound,
   ProjectNotFound,
 } from "./errors.ts"
+import { undecodable } from "./_metadata.ts"
 
 /** A `BIGINT` column: SQLite reads it as a number, `@effect/sql-pg` as a `bigint`, other drivers as text. */
 const BigIntColumn = Schema.Union([
@@ -169,17 +170,15 @@ const isStorageError = (error: unknown): error is StorageError =>
   typeof error === "object" && error !== null && "_tag" in error &&
   (error._tag === "SqlError" || error._tag === "SchemaError")
 
+/** What a storage failure is to a caller. */
+const unavailable = (error: StorageError): KeyStoreUnavailable =>
+  error._tag === "SqlError" ? new KeyStoreUnavailable({ detail: error.message }) : undecodable()
+
 /** Storage failures become `KeyStoreUnavailable`; the typed errors pass through. */
 const stored = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, Exclude<E, StorageError> | KeyStoreUnavailable, R> =>
-  Effect.mapError(
-    effect,
-    (error) =>
-      isStorageError(error)
-        ? new KeyStoreUnavailable({ detail: error._tag === "SqlError" ? error.message : "stored data does not decode" })
-        : error as Exclude<E, StorageError>,
-  )
+  Effect.mapError(effect, (error) => isStorageError(error) ? unavailable(error) : error as Exclude<E, StorageError>)
 
 /**
  * An insert of a named row: a name already taken fails with `AlreadyExists`, carrying the id of
@@ -301,12 +300,17 @@ export const makeStore = Effect.gen(function* () {
     Result: KeyRow,
     execute: (id) => sql`SELECT * FROM api_keys WHERE id = ${id}`,
   })
-  // The hot path of every validation: one indexed read (`key_hash` is unique), its row decoded synchronously.
-  const keyWithHash = (hash: string) =>
-    Effect.flatMap(
-      sql`SELECT * FROM api_keys WHERE key_hash = ${hash}`,
-      (rows) => rows.length === 0 ? Exit.succeed(undefined) : decodeKeyRow(rows[0]),
-    )
+  // The hot path of every validation: one indexed read (`key_hash` is unique), its row decoded synchronously, and
+  // its failures made `KeyStoreUnavailable`, in one step.
+  const keyWithHash = (hash: string): Effect.Effect<StoredKey | undefined, KeyStoreUnavailable> =>
+    Effect.matchEffect(sql`SELECT * FROM api_keys WHERE key_hash = ${hash}`, {
+      onFailure: (error) => Effect.fail(unavailable(error)),
+      onSuccess: (rows): Exit.Exit<StoredKey | undefined, KeyStoreUnavailable> => {
+        if (rows.length === 0) return Exit.succeed(undefined)
+        const decoded = decodeKeyRow(rows[0])
+        return Exit.isSuccess(decoded) ? Exit.succeed(decoded.value) : Exit.fail(undecodable())
+      },
+    })
   const keysOfOrganization = SqlSchema.findAll({
     Request: Schema.String,
     Result: KeyRow,
@@ -435,7 +439,7 @@ export const makeStore = Effect.gen(function* () {
     key: (keyId: string): Effect.Effect<StoredKey, KeyNotFound | KeyStoreUnavailable> =>
       stored(orNotFound(key(keyId), () => new KeyNotFound({ keyId }))),
     /** The key whose stored hash is `hash`, if any. */
-    keyWithHash: (hash: string): Effect.Effect<StoredKey | undefined, KeyStoreUnavailable> => stored(keyWithHash(hash)),
+    keyWithHash,
     keysOfOrganization: (orgId: string): Effect.Effect<ReadonlyArray<StoredKey>, KeyStoreUnavailable> =>
       stored(keysOfOrganization(orgId)),
     keysOfProject: (projectId: string): Effect.Effect<ReadonlyArray<StoredKey>, KeyStoreUnavailable> =>
