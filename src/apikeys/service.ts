@@ -5,7 +5,7 @@
  * This module holds its interface, its options and its layers; `makeApiKeys` builds it.
  *
  * Validation runs in the seed's order (contracts §4.1, §4.4): format (no database access) ->
- * prefix lookup + constant-time hash comparison -> revoked -> expired -> organization -> project ->
+ * lookup by the key's hash (unique and indexed) -> revoked -> expired -> organization -> project ->
  * product -> scopes; then, beyond the seed, the key's rate limit (one atomic statement, exact across
  * processes) and its use (`trackUsage`: buffered in memory by default).
  *
