@@ -151,7 +151,10 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
       return toApiKey(row, metadata, at)
     })
 
-  /** The key as answered, its use counted: when called, where uses are counted in memory (a step of `lookup`). */
+  /**
+   * The key as answered, its use counted. Where uses are counted in memory, that happens when `used` is called: within
+   * `lookup`'s step, once the key is known usable, never ahead of it.
+   */
   const used = ({ key, metadata, at }: Usable): Effect.Effect<ApiKey, KeyStoreUnavailable> =>
     usage.recordInMemory === undefined
       ? Effect.map(usage.record(key, at), (row) => toApiKey(row, metadata, at))
