@@ -45,6 +45,8 @@ export interface JournalEntry {
   readonly method: string
   /** The URL as the caller sent it: the origin it reached the mock at. */
   readonly url: string
+  /** The URL's path, without its query: what patterns match. */
+  readonly path: string
   /** Lower-case header names; the values of every API's secret headers are replaced by `<redacted>`. */
   readonly headers: Readonly<Record<string, string>>
   /** When it arrived, on the mock clock. */
@@ -376,8 +378,8 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     journalBytes = bytes
   }
 
-  /** Journals `request` (secrets redacted, long values cut); `headerBytes` is what its headers weigh. */
-  const record = (request: Request): { entry: Mutable<JournalEntry>; headerBytes: number } => {
+  /** Journals `request` at `path` (secrets redacted, long values cut); `headerBytes` is what its headers weigh. */
+  const record = (request: Request, path: string): { entry: Mutable<JournalEntry>; headerBytes: number } => {
     const headers: Record<string, string> = {}
     let headerBytes = 0
     let size = 128
@@ -388,8 +390,9 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       size += 32 + name.length + kept.length
     })
     const url = cut(request.url)
-    const entry: Mutable<JournalEntry> = { method: request.method, url, headers, at: clock.now() }
-    size += url.length
+    const kept = cut(path)
+    const entry: Mutable<JournalEntry> = { method: request.method, url, path: kept, headers, at: clock.now() }
+    size += url.length + kept.length
     journal.push(entry)
     journalSizes.push(size)
     journalBytes += size
@@ -433,8 +436,12 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     return found.fault
   }
 
-  const answer = async (request: Request, entry: Mutable<JournalEntry>, headerBytes: number): Promise<Response> => {
-    const url = new URL(request.url)
+  const answer = async (
+    request: Request,
+    url: URL,
+    entry: Mutable<JournalEntry>,
+    headerBytes: number,
+  ): Promise<Response> => {
     const target = targetOf(url)
     entry.api = target?.api.name
     const fault = faults.length === 0 ? undefined : takeFault(request, url.pathname, entry.api)
@@ -461,10 +468,11 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
 
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init)
-    const { entry, headerBytes } = record(request)
+    const url = new URL(request.url)
+    const { entry, headerBytes } = record(request, url.pathname)
     const started = performance.now()
     try {
-      const response = await answer(request, entry, headerBytes)
+      const response = await answer(request, url, entry, headerBytes)
       entry.status = response.status
       return response
     } finally {
@@ -476,7 +484,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
   const requests = (query: RequestPattern & { readonly limit?: number | undefined } = {}) => {
     const found = journal.filter((entry) =>
       (query.status === undefined || query.status === entry.status) &&
-      matches(query, entry.method, new URL(entry.url).pathname, entry.api)
+      matches(query, entry.method, entry.path, entry.api)
     )
     return query.limit === undefined ? found : found.slice(Math.max(0, found.length - query.limit))
   }

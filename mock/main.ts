@@ -140,16 +140,25 @@ lines.push("", `index      ${server.url}/`, `control    ${server.url}/__mock  (G
 console.log(lines.join("\n"))
 
 // One line per request: the path without its query (which may carry a token), never a header.
+// The lines of the requests answered in one turn of the event loop are written together.
+let pending: Array<string> = []
+const flush = () => {
+  if (pending.length === 0) return
+  console.log(pending.join("\n"))
+  pending = []
+}
 if (flags.quiet === undefined) {
   mock.observe((entry) => {
     const ms = entry.durationMs === undefined ? "" : ` ${entry.durationMs.toFixed(1)}ms`
-    console.log(`${entry.method} ${new URL(entry.url).pathname} ${entry.status ?? "dropped"}${ms} ${entry.api ?? "-"}`)
+    if (pending.length === 0) setTimeout(flush, 0)
+    pending.push(`${entry.method} ${entry.path} ${entry.status ?? "dropped"}${ms} ${entry.api ?? "-"}`)
   })
 }
 
 // Ctrl-C or a stop from an orchestrator: close the server, save the state, then exit cleanly.
 const stop = () =>
   void server.close().then(() => {
+    flush()
     try {
       if (stateFile !== undefined) saveState(stateFile)
     } catch (error) {

@@ -342,18 +342,18 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
   }
 }
 
-/** Whether `url` (absolute) is a control route: its path is `/__mock` or below it. Read without parsing it. */
-const isControl = (url: string): boolean => {
+/** Whether the path of `url` (absolute) is `prefix` (`allowBelow`: or below it). Read without parsing the URL. */
+const pathIs = (url: string, prefix: string, allowBelow: boolean): boolean => {
   const path = url.indexOf("/", url.indexOf("//") + 2)
-  if (path < 0 || !url.startsWith("/__mock", path)) return false
-  const next = url.charAt(path + 7)
-  return next === "" || next === "/" || next === "?" || next === "#"
+  if (path < 0 || !url.startsWith(prefix, path)) return false
+  const next = url.charAt(path + prefix.length)
+  return next === "" || next === "?" || next === "#" || (allowBelow && next === "/")
 }
 
 /** The server's request handler: control routes, then the mock, at the origin it is served at. */
 const handlerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
-  if (isControl(request.url)) return control(mock, request, origin())
-  if ((request.method === "GET" || request.method === "HEAD") && new URL(request.url).pathname === "/") {
+  if (pathIs(request.url, "/__mock", true)) return control(mock, request, origin())
+  if ((request.method === "GET" || request.method === "HEAD") && pathIs(request.url, "/", false)) {
     return wantsJson(request)
       ? Response.json(liveIndexOf(mock, origin()))
       : new Response(indexHtml(indexOf(mock, origin())), { headers: { "content-type": "text/html; charset=utf-8" } })
