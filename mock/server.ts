@@ -350,8 +350,58 @@ const pathIs = (url: string, prefix: string, allowBelow: boolean): boolean => {
   return next === "" || next === "?" || next === "#" || (allowBelow && next === "/")
 }
 
-/** The server's request handler: control routes, then the mock, at the origin it is served at. */
-const handlerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
+/**
+ * A CORS preflight's answer: any origin may call any route with any method and headers, as a mock
+ * a browser app on another port (a dev server) calls must allow.
+ */
+const preflight = (request: Request, origin: string): Response =>
+  new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-origin": origin,
+      "access-control-allow-credentials": "true",
+      "access-control-allow-methods": request.headers.get("access-control-request-method")!,
+      "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "",
+      "access-control-max-age": "600",
+      vary: "origin",
+    },
+  })
+
+/** `response`, readable by a page of `origin`: every header it carries exposed (`Retry-After`, `ETag`, a request id). */
+const withCors = (response: Response, origin: string): Response => {
+  const exposed: Array<string> = []
+  response.headers.forEach((_, name) => void exposed.push(name))
+  const add = (headers: Headers) => {
+    headers.set("access-control-allow-origin", origin)
+    headers.set("access-control-allow-credentials", "true")
+    headers.set("access-control-expose-headers", exposed.join(", "))
+    headers.append("vary", "origin")
+  }
+  try {
+    add(response.headers)
+    return response
+  } catch { // a response whose headers are immutable (Response.redirect): copied
+    const headers = new Headers(response.headers)
+    add(headers)
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  }
+}
+
+/** The server's request handler: CORS for requests from a browser page, then {@linkcode answerOf}'s answer. */
+const handlerOf = (mock: Mock, origin: () => string): Handler => {
+  const answer = answerOf(mock, origin)
+  return (request) => {
+    const from = request.headers.get("origin")
+    if (from === null) return answer(request)
+    if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
+      return Promise.resolve(preflight(request, from))
+    }
+    return answer(request).then((response) => withCors(response, from))
+  }
+}
+
+/** Control routes, then the index page, then the mock, at the origin it is served at. */
+const answerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
   if (pathIs(request.url, "/__mock", true)) return control(mock, request, origin())
   if ((request.method === "GET" || request.method === "HEAD") && pathIs(request.url, "/", false)) {
     return wantsJson(request)

@@ -459,3 +459,50 @@ describe("latency and faults in code", () => {
     for (const bad of [-1, [20, 10], Number.NaN] as const) assert.throws(() => local.setLatency(bad), RangeError)
   })
 })
+
+describe("CORS, for a browser app served from another origin", () => {
+  const page = "http://localhost:5173"
+
+  it("a preflight is 204 allowing the origin, the method and the headers asked for", async () => {
+    const answer = await send("OPTIONS", "/puid/api/v1/ids?n=1", undefined, {
+      origin: page,
+      "access-control-request-method": "GET",
+      "access-control-request-headers": "x-api-key, content-type",
+    })
+    assert.equal(answer.status, 204)
+    assert.equal(answer.headers.get("access-control-allow-origin"), page)
+    assert.equal(answer.headers.get("access-control-allow-credentials"), "true")
+    assert.equal(answer.headers.get("access-control-allow-methods"), "GET")
+    assert.equal(answer.headers.get("access-control-allow-headers"), "x-api-key, content-type")
+    assert.equal(answer.headers.get("vary"), "origin")
+    assert.equal(mock.requests({ method: "OPTIONS" }).length, 0) // answered before the mock: not journalled
+  })
+
+  it("answers from an origin expose their headers (a request id, Retry-After) to the page", async () => {
+    await control("POST", "/reset")
+    const first = await send("GET", "/puid/api/v1/ids?n=1", undefined, {
+      "x-api-key": mock.puid.demo.apiKey,
+      origin: page,
+    })
+    const limited = await send("GET", "/puid/api/v1/ids?n=1", undefined, {
+      "x-api-key": mock.puid.demo.apiKey,
+      origin: page,
+    })
+    assert.deepEqual([first.status, limited.status], [200, 429])
+    assert.equal(limited.headers.get("access-control-allow-origin"), page)
+    const exposed = limited.headers.get("access-control-expose-headers")!.split(", ")
+    assert.ok(exposed.includes("retry-after"), exposed.join())
+    assert.ok(exposed.includes("content-type"), exposed.join())
+    await Promise.all([first.body?.cancel(), limited.body?.cancel()])
+  })
+
+  it("a request without Origin gets no CORS headers, and OPTIONS without a preflight reaches the API", async () => {
+    const plain = await puidQuota()
+    assert.equal(plain.headers.get("access-control-allow-origin"), null)
+    await plain.body?.cancel()
+    const options = await send("OPTIONS", "/puid/api/v1/quota", undefined, { origin: page })
+    assert.equal(options.status, 405)
+    assert.equal(options.headers.get("access-control-allow-origin"), page)
+    assert.equal((await options.json()).error, "method_not_allowed")
+  })
+})
