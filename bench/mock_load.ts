@@ -414,7 +414,7 @@ async function main(): Promise<void> {
     report(routes, targets, results)
     for (const target of targets.filter((target) => startups.has(target.name))) {
       const startup = `${target.name}: first answer ${startups.get(target.name)!.toFixed(0)} ms after spawn (warm)`
-      if (flags.wide === "0") {
+      if (Number(flags.wide) === 0) {
         console.log(startup)
         continue
       }
