@@ -563,7 +563,8 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
           api.restore!(snapshot[api.name])
         } catch (error) {
           for (const [done, state] of before) done.restore!(state)
-          throw new Error(`${api.name}: ${error instanceof Error ? error.message : String(error)}`)
+          const why = error instanceof Error ? error.message : String(error)
+          throw new Error(`${api.name}: ${why.replace(/\s*\n\s*/g, " ")}`)
         }
       }
     },

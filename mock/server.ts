@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { type Fault, JOURNAL_LIMIT, type Latency, type Mock, type RequestPattern } from "./app.ts"
+import { type Fault, JOURNAL_LIMIT, type Latency, MAX_HEADER_BYTES, type Mock, type RequestPattern } from "./app.ts"
 import { faultJson, indexHtml, indexOf, liveIndexOf, wantsJson } from "./index_page.ts"
 import { serve } from "./serve.ts"
 import { controlBody, unknownField } from "./control_body.ts"
-import { MAX_JSON_DEPTH } from "../src/core/router.ts"
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH, readText, TOO_LARGE } from "../src/core/router.ts"
 
 /** A journal query: a request pattern and how many of the most recent matches. */
 type JournalQuery = RequestPattern & { readonly limit?: number | undefined }
@@ -267,6 +267,25 @@ const methodNotAllowed = (method: string, path: string, allowed: ReadonlyArray<s
  * method is 405 with `Allow`.
  */
 const control = async (mock: Mock, request: Request, origin: string): Promise<Response> => {
+  // The bounds of every API hold here too: headers (431), then the body, read once, bounded (413).
+  let headerBytes = 0
+  request.headers.forEach((value, name) => void (headerBytes += name.length + value.length))
+  if (headerBytes > MAX_HEADER_BYTES) {
+    return Response.json({
+      error: "headers_too_large",
+      message: `The request headers are larger than ${MAX_HEADER_BYTES} bytes`,
+    }, { status: 431 })
+  }
+  if (request.body !== null) {
+    const text = await readText(request)
+    if (text === TOO_LARGE) {
+      return Response.json({
+        error: "payload_too_large",
+        message: `The request body is larger than ${MAX_BODY_BYTES} bytes`,
+      }, { status: 413 })
+    }
+    request = new Request(request.url, { method: request.method, headers: request.headers, body: text ?? "" })
+  }
   const url = new URL(request.url)
   const path = url.pathname.replace(/\/+$/, "")
   const route = `${request.method} ${path}`
@@ -282,9 +301,12 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       return Response.json({ ...indexOf(mock, origin), control: { ...CONTROL_ROUTES, ...apiControlRoutes(mock) } })
     case "GET /__mock/health":
       return Response.json({ status: "ok", apis: mock.apis.map((api) => api.name), now: mock.clock.now() })
-    case "POST /__mock/reset":
+    case "POST /__mock/reset": {
+      const input = await controlBody(request, [])
+      if (typeof input === "string") return badRequest(input)
       mock.reset()
       return new Response(null, { status: 204 })
+    }
     case "POST /__mock/clock": {
       const input = await controlBody(request)
       if (typeof input === "string") return badRequest(input)
@@ -336,8 +358,14 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       const allowed = CONTROL_ROUTES[path]
       if (allowed !== undefined) return methodNotAllowed(request.method, path, Object.keys(allowed))
       const api = mock.apis.find((api) => path.startsWith(`/__mock/${api.name}/`))
-      const answer = await api?.control?.(request, path.slice(`/__mock/${api.name}/`.length))
-      return answer ?? notFound(`no control route ${route}`)
+      if (api === undefined) return notFound(`no control route ${route}`)
+      const rest = path.slice(`/__mock/${api.name}/`.length)
+      const answer = await api.control?.(request, rest)
+      if (answer !== undefined) return answer
+      const methods = api.controlRoutes?.[rest]
+      return methods === undefined
+        ? notFound(`no control route ${route}`)
+        : methodNotAllowed(request.method, path, Object.keys(methods))
     }
   }
 }

@@ -506,3 +506,52 @@ describe("CORS, for a browser app served from another origin", () => {
     assert.equal((await options.json()).error, "method_not_allowed")
   })
 })
+
+describe("the control API's own checks", () => {
+  it("a wrong method on an API's own control route is 405 with Allow", async () => {
+    for (
+      const [method, path, allow] of [
+        ["GET", "/__mock/puid/keys", "POST"],
+        ["GET", "/__mock/puguh/keys/rotate", "POST"],
+        ["DELETE", "/__mock/puguh/outbox", "GET"],
+      ] as const
+    ) {
+      const answer = await send(method, path)
+      assert.equal(answer.status, 405, `${method} ${path}`)
+      assert.equal(answer.headers.get("allow"), allow, path)
+      assert.equal((await answer.json()).error, "method_not_allowed")
+    }
+    assert.equal((await send("GET", "/__mock/puid/nothing-here")).status, 404)
+  })
+
+  it("bodies past 1 MiB are 413 and headers past 16 KiB 431, as on the APIs; the clock did not move", async () => {
+    await control("POST", "/reset")
+    const before = (await control("GET", "/health")).body.now
+    const big = await send("POST", "/__mock/clock", `{"advanceMs": 1000, "x": "${"a".repeat(1_100_000)}"}`)
+    assert.equal(big.status, 413)
+    assert.equal((await big.json()).error, "payload_too_large")
+    const chunked = await fetch(`${server.url}/__mock/clock`, {
+      method: "POST",
+      body: new Blob([`{"advanceMs": 1000, "x": "${"a".repeat(1_100_000)}"}`]).stream(),
+      // @ts-ignore: Deno and Bun need it for a stream body
+      duplex: "half",
+    })
+    assert.equal(chunked.status, 413)
+    await chunked.body?.cancel()
+    const headers = await send("GET", "/__mock/health", undefined, { "x-big": "h".repeat(20_000) })
+    assert.equal(headers.status, 431)
+    const refusal = await headers.text() // empty where the runtime (Bun) refuses first
+    if (refusal !== "") assert.equal(JSON.parse(refusal).error, "headers_too_large")
+    const moved = (await control("GET", "/health")).body.now - before
+    assert.ok(moved < 1000, `the clock moved ${moved} ms: an advance got through`)
+  })
+
+  it("reset takes no fields, and PUT /__mock/state refuses a field an API's state does not have", async () => {
+    assert.match((await control("POST", "/reset", { x: 1 })).body.message, /unknown field x/)
+    const typo = await control("PUT", "/state", { puid: { apiKeyz: [] } })
+    assert.equal(typo.status, 400)
+    assert.match(typo.body.message, /^puid: .*apiKeyz/)
+    assert.doesNotMatch(typo.body.message, /\n/)
+    assert.equal((await puidQuota()).status, 200, "the demo key still works: nothing changed")
+  })
+})

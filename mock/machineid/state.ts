@@ -219,7 +219,9 @@ const MachineIdSnapshotSchema = Schema.Struct({
   })),
 })
 
-const decodeSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema)
+const decodeSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema, {
+  onExcessProperty: "error",
+})
 
 /**
  * The most orgs `createOrg` keeps (`POST /api/v1/org/create` needs no credential): past it the

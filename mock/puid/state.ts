@@ -197,7 +197,9 @@ const PuidSnapshotSchema = Schema.Struct({
   usage: Schema.optionalKey(entries(Schema.Number)),
 })
 
-const decodeSnapshot: (input: unknown) => Partial<PuidSnapshot> = Schema.decodeUnknownSync(PuidSnapshotSchema)
+const decodeSnapshot: (input: unknown) => Partial<PuidSnapshot> = Schema.decodeUnknownSync(PuidSnapshotSchema, {
+  onExcessProperty: "error",
+})
 
 /**
  * The most OAuth clients dynamic registration (unauthenticated) keeps: past it the oldest

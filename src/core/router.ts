@@ -193,10 +193,13 @@ const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
 export const MAX_BODY_BYTES = 1_048_576
 
 /** Marks a body past {@linkcode MAX_BODY_BYTES}. */
-const TOO_LARGE = Symbol("too large")
+export const TOO_LARGE: unique symbol = Symbol("too large")
 
-/** The body's text, `TOO_LARGE`, or `undefined` when it could not be read. */
-const readText = async (request: Request): Promise<string | typeof TOO_LARGE | undefined> => {
+/**
+ * The body's text, `TOO_LARGE` past {@linkcode MAX_BODY_BYTES} (read no further), or `undefined`
+ * when it could not be read.
+ */
+export const readText = async (request: Request): Promise<string | typeof TOO_LARGE | undefined> => {
   const length = request.headers.get("content-length")
   if (length !== null) {
     return Number(length) > MAX_BODY_BYTES ? TOO_LARGE : request.text().catch(() => undefined)
@@ -279,6 +282,13 @@ const all = (
     values.push(result === undefined ? undefined : result.success)
   }
   return Result.succeed(values)
+}
+
+/** The answer to HEAD: GET's status and headers, its body's length, no body. */
+const headOf = async (response: Response): Promise<Response> => {
+  const headers = new Headers(response.headers)
+  if (response.body !== null) headers.set("content-length", String((await response.arrayBuffer()).byteLength))
+  return new Response(null, { status: response.status, headers })
 }
 
 /**
@@ -378,12 +388,7 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
     const operation = `${api.name}.${entry.route.endpoint.name}`
     try {
       const response = await run(entry, params, context)
-      return {
-        response: request.method === "HEAD"
-          ? new Response(null, { status: response.status, headers: response.headers })
-          : response,
-        operation,
-      }
+      return { response: request.method === "HEAD" ? await headOf(response) : response, operation }
     } catch (error) {
       const message = `The mock failed on ${operation}: ${error instanceof Error ? error.message : String(error)}`
       return { response: errors.error(500, message, context), operation }
