@@ -226,13 +226,17 @@ const draw = (latency: Latency): number =>
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304])
 
-/** A `status` fault's answer: its body, else the API's own error body for the status. */
-const faultResponse = (status: number, fault: Fault, api: MockApi | undefined) => {
+/** A `status` fault's answer: its body, else the error body the endpoint reached gives for the status. */
+const faultResponse = (status: number, fault: Fault, request: Request, target: Target | undefined) => {
   const init = { status, headers: fault.headers }
   if (NULL_BODY_STATUSES.has(status)) return new Response(null, init)
   if (fault.body === undefined) {
-    const answer = api?.errorResponse(status, "forced by a mock fault") ??
-      Response.json({ error: "mock_fault" }, { status })
+    const endpoint = target?.api.router.endpointAt(request.method, target.path)
+    const answer = target?.api.errorResponse(status, "forced by a mock fault", {
+      endpoint,
+      request,
+      baseUrl: target.baseUrl,
+    }) ?? Response.json({ error: "mock_fault" }, { status })
     for (const [name, value] of Object.entries(fault.headers ?? {})) answer.headers.set(name, value)
     return answer
   }
@@ -448,7 +452,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     const wait = fault?.delayMs ?? (target === undefined ? undefined : latency)
     if (wait !== undefined) await delay(draw(wait), request.signal)
     if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
-    if (fault?.status !== undefined) return faultResponse(fault.status, fault, target?.api)
+    if (fault?.status !== undefined) return faultResponse(fault.status, fault, request, target)
     if (headerBytes > MAX_HEADER_BYTES) {
       const message = `The request headers are larger than ${MAX_HEADER_BYTES} bytes`
       return target === undefined
@@ -456,7 +460,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
         : target.api.router.refuse(431, message, request, target.baseUrl)
     }
     if (target === undefined) return notFound(request)
-    const preferred = preferredAnswer(target.api, target.path, request)
+    const preferred = preferredAnswer(target.api, target.path, request, target.baseUrl)
     if (preferred !== undefined) {
       entry.operation = preferred.operation
       return preferred.response
@@ -506,6 +510,14 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
         fault.status !== undefined && !(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599)
       ) {
         throw new RangeError(`a fault's status must be an integer from 200 to 599, not ${fault.status}`)
+      }
+      if (
+        fault.status !== undefined && fault.status < 400 && fault.body === undefined &&
+        !NULL_BODY_STATUSES.has(fault.status)
+      ) {
+        throw new RangeError(
+          `a fault's status below 400 needs its body: the APIs have no error body for ${fault.status}`,
+        )
       }
       if (fault.probability !== undefined && !(fault.probability >= 0 && fault.probability <= 1)) {
         throw new RangeError(`a fault's probability must be from 0 to 1, not ${fault.probability}`)

@@ -42,7 +42,7 @@ export {
   mountMocks,
   type RequestPattern,
 } from "./app.ts"
-export type { MockApi } from "./api.ts"
+export type { ErrorContext, MockApi } from "./api.ts"
 export { MockClock } from "./clock.ts"
 export { PUID_DEMO, PuidMock, PuidState } from "./puid/mod.ts"
 export { MACHINEID_DEMO, MachineIdMock, MachineIdState } from "./machineid/mod.ts"

@@ -134,6 +134,12 @@ const faultOf = (mock: Mock, input: Record<string, unknown>): Fault | string => 
   const pattern = patternOf(mock, { ...input, status: undefined })
   if (typeof pattern === "string") return pattern
   if (input.status !== undefined && !isStatus(input.status)) return "status must be an integer from 200 to 599"
+  if (
+    input.status !== undefined && (input.status as number) < 400 && input.body === undefined &&
+    ![204, 205, 304].includes(input.status as number)
+  ) {
+    return "a status below 400 needs a body: the APIs have no error body for it"
+  }
   const delayMs = input.delayMs === undefined ? undefined : latencyOf(input.delayMs)
   if (typeof delayMs === "string") return delayMs
   if (input.times !== undefined && !(isCount(input.times, 1_000_000) && (input.times as number) >= 1)) {
@@ -144,6 +150,9 @@ const faultOf = (mock: Mock, input: Record<string, unknown>): Fault | string => 
     return "probability must be a number above 0, at most 1"
   }
   if (input.drop !== undefined && typeof input.drop !== "boolean") return "drop must be true or false"
+  if (input.drop === true && input.status !== undefined) {
+    return "give drop or status, not both: a dropped connection has no status"
+  }
   const headers = input.headers
   if (headers !== undefined) {
     if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {

@@ -299,6 +299,73 @@ describe("Prefer: code= forces a documented status, as Prism does", () => {
     assert.deepEqual(journal.map((e) => e.operation), ["puid.ids", "puid.ids", "machineid.revoke"])
   })
 
+  it("the forced body is the one the endpoint reached gives for that status", async () => {
+    await control("POST", "/reset")
+    const quota = await json(
+      await send("GET", "/puid/api/v1/ids", undefined, {
+        prefer: "code=402",
+        "x-api-key": mock.puid.demo.apiKey,
+      }),
+    )
+    assert.equal(quota.status, 402)
+    assert.deepEqual(
+      { ...quota.body, message: undefined },
+      {
+        error: "quota_exceeded",
+        message: undefined,
+        used: 1000,
+        limit: 1000,
+        plan: "free",
+        upgrade_url: `${server.url}/upgrade`,
+      },
+    )
+    const limited = await json(await send("GET", "/puid/api/v1/ids", undefined, { prefer: "code=429" }))
+    assert.equal(limited.body.upgrade_url, `${server.url}/upgrade`)
+
+    const decision = await json(
+      await send("POST", "/machineid/api/v1/devices/validate", { deviceId: "d1" }, { prefer: "code=401" }),
+    )
+    assert.equal(decision.status, 401)
+    assert.equal(decision.body.allowed, false)
+    assert.equal(decision.body.code, "ORG_KEY_INVALID")
+    assert.equal(decision.body.error, "invalid_org_key")
+
+    const fault = await control("POST", "/faults", { api: "authpi", path: "/v1/me", status: 401, times: 1 })
+    assert.equal(fault.status, 201)
+    const authpi = await send("GET", "/authpi/v1/me")
+    assert.equal(authpi.status, 401)
+    assert.match(authpi.headers.get("www-authenticate") ?? "", /error="invalid_token"/)
+    assert.equal((await authpi.json()).error, "invalid_token")
+
+    const login = await send("POST", "/puguh/api/v1/auth/login", { email: "a@b.c", password: "x" }, {
+      prefer: "code=401",
+      "content-type": "application/json",
+    })
+    assert.equal(login.status, 401)
+    assert.match(login.headers.get("www-authenticate") ?? "", /^Bearer/)
+    assert.equal((await login.json()).code, "invalid_credentials")
+  })
+
+  it("a status that is not a number, or a fault of a status below 400 without a body, is refused", async () => {
+    const word = await json(await send("GET", "/puid/api/v1/ids", undefined, { prefer: "code=abc" }))
+    assert.equal(word.status, 400)
+    assert.match(word.body.message, /code=abc is not an HTTP status code/)
+    const ok = await control("POST", "/faults", { path: "/v1/quota", status: 200 })
+    assert.equal(ok.status, 400)
+    assert.match(ok.body.message, /below 400 needs a body/)
+    const both = await control("POST", "/faults", { path: "/v1/quota", status: 503, drop: true })
+    assert.equal(both.status, 400)
+    assert.throws(() => mock.fault({ path: "/v1/quota", status: 302 }), RangeError)
+    const withBody = await control("POST", "/faults", {
+      path: "/v1/quota",
+      status: 200,
+      body: { fine: true },
+      times: 1,
+    })
+    assert.equal(withBody.status, 201)
+    assert.deepEqual(await (await puidQuota()).json(), { fine: true })
+  })
+
   it("the success status leaves the answer to the mock; example= is refused, as there are no named examples", async () => {
     await control("POST", "/reset")
     const ok = await send("GET", "/puid/api/v1/quota", undefined, {

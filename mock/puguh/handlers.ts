@@ -41,6 +41,7 @@ import {
 } from "../../src/core/router.ts"
 import type { MockInvoice, MockPlan, MockSubscription } from "./billing.ts"
 import { forbidden, invalid, Problem, unauthorized } from "./problem.ts"
+import type { ErrorContext } from "../api.ts"
 import type {
   IssuedTokens,
   MockApplication,
@@ -63,11 +64,21 @@ const answerHeaders = () => ({ "x-request-id": crypto.randomUUID() })
 const errorResponse = (status: number, body: ErrorBody, headers: Readonly<Record<string, string>> = {}) =>
   Response.json(encodeError(body), { status, headers: { ...answerHeaders(), ...headers } })
 
-/** PUGUH's error answer for any `status` (a forced fault, `Prefer: code=`): FastAPI's `detail`. */
-export const puguhError = (status: number, message: string): Response =>
-  status === 422
-    ? errorResponse(422, { detail: validationIssues(message) })
-    : errorResponse(status, { detail: message }, status === 429 ? { "retry-after": "1" } : {})
+/**
+ * PUGUH's error answer for any `status` (a forced fault, `Prefer: code=`): FastAPI's `detail`; a
+ * 401 with `WWW-Authenticate`, and the code the endpoint reached gives (`invalid_credentials` on login).
+ */
+export const puguhError = (status: number, message: string, context?: ErrorContext): Response => {
+  if (status === 422) return errorResponse(422, { detail: validationIssues(message) })
+  if (status === 401) return problemResponse(unauthorized(message, UNAUTHORIZED_CODES[context?.endpoint?.name ?? ""]))
+  return errorResponse(status, { detail: message }, status === 429 ? { "retry-after": "1" } : {})
+}
+
+/** The code of each endpoint's 401 that has one. */
+const UNAUTHORIZED_CODES: Readonly<Record<string, string>> = {
+  login: "invalid_credentials",
+  refreshToken: "invalid_token",
+}
 
 const problemResponse = (problem: Problem) => errorResponse(problem.status, problem.body, problem.headers)
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { RequestHandler } from "msw"
-import { type MockApi, mswHandlers } from "../api.ts"
+import { type ErrorContext, type MockApi, mswHandlers } from "../api.ts"
 import { controlBody } from "../control_body.ts"
 import type { AnyApi } from "../../src/core/endpoint.ts"
 import type { Router } from "../../src/core/router.ts"
@@ -135,8 +135,8 @@ export class PuguhMock implements MockApi {
     this.state.reset()
   }
 
-  errorResponse(status: number, message: string): Response {
-    return puguhError(status, message)
+  errorResponse(status: number, message: string, context?: ErrorContext): Response {
+    return puguhError(status, message, context)
   }
 
   readonly controlRoutes: Readonly<Record<string, Readonly<Record<string, string>>>> = {
