@@ -439,11 +439,20 @@ const handlerOf = (mock: Mock, origin: () => string): Handler => {
 
 /** Control routes, then the index page, then the mock, at the origin it is served at. */
 const answerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
-  if (pathIs(request.url, "/__mock", true)) return control(mock, request, origin())
-  if ((request.method === "GET" || request.method === "HEAD") && pathIs(request.url, "/", false)) {
-    return wantsJson(request)
+  if (pathIs(request.url, "/__mock", true)) {
+    if (request.method !== "HEAD") return control(mock, request, origin())
+    // HEAD is GET without the body (RFC 9110 §9.3.2), on the control API too.
+    const answer = await control(mock, new Request(request.url, { headers: request.headers }), origin())
+    return new Response(null, { status: answer.status, headers: answer.headers })
+  }
+  if (pathIs(request.url, "/", false)) {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return methodNotAllowed(request.method, "/", ["GET", "HEAD"])
+    }
+    const page = wantsJson(request)
       ? Response.json(liveIndexOf(mock, origin()))
       : new Response(indexHtml(indexOf(mock, origin())), { headers: { "content-type": "text/html; charset=utf-8" } })
+    return request.method === "HEAD" ? new Response(null, { headers: page.headers }) : page
   }
   try {
     return await mock.fetch(request)

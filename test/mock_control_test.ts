@@ -622,3 +622,30 @@ describe("the control API's own checks", () => {
     assert.equal((await puidQuota()).status, 200, "the demo key still works: nothing changed")
   })
 })
+
+describe("HEAD and the index's methods", () => {
+  it("HEAD works on the control API and the index; another method on / is 405", async () => {
+    const head = await send("HEAD", "/__mock/health")
+    assert.equal(head.status, 200)
+    assert.equal(await head.text(), "")
+    const index = await send("HEAD", "/")
+    assert.equal(index.status, 200)
+    assert.match(index.headers.get("content-type") ?? "", /text\/html/)
+    const post = await send("POST", "/")
+    assert.equal(post.status, 405)
+    assert.equal(post.headers.get("allow"), "GET, HEAD")
+    await post.body?.cancel()
+  })
+
+  it("the index answers JSON only when Accept weighs it above HTML", async () => {
+    const typeFor = async (accept: string) => {
+      const answer = await send("GET", "/", undefined, { accept })
+      await answer.body?.cancel()
+      return answer.headers.get("content-type")?.split(";")[0]
+    }
+    assert.equal(await typeFor("application/json"), "application/json")
+    assert.equal(await typeFor("application/json;q=0.9, text/html;q=0.1"), "application/json")
+    assert.equal(await typeFor("text/html;q=0.9, application/json;q=0.5"), "text/html")
+    assert.equal(await typeFor("*/*"), "text/html")
+  })
+})
