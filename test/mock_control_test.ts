@@ -619,6 +619,10 @@ describe("the control API's own checks", () => {
     assert.equal(typo.status, 400)
     assert.match(typo.body.message, /^puid: .*apiKeyz/)
     assert.doesNotMatch(typo.body.message, /\n/)
+    const org = { orgKey: "org_twice", tier: "free" }
+    const twice = await control("PUT", "/state", { machineid: { orgs: [org, org] } })
+    assert.equal(twice.status, 400)
+    assert.equal(twice.body.message, "machineid: orgs: org_twice is given twice")
     assert.equal((await puidQuota()).status, 200, "the demo key still works: nothing changed")
   })
 })
@@ -647,5 +651,21 @@ describe("HEAD and the index's methods", () => {
     assert.equal(await typeFor("application/json;q=0.9, text/html;q=0.1"), "application/json")
     assert.equal(await typeFor("text/html;q=0.9, application/json;q=0.5"), "text/html")
     assert.equal(await typeFor("*/*"), "text/html")
+  })
+})
+
+describe("PUGUH's 422s name the fields as they travel", () => {
+  it("a bad ?page_size= is at [query, page_size], not the TypeScript name", async () => {
+    const signIn = await send("POST", "/puguh/api/v1/auth/login", {
+      email: mock.puguh.demo.email,
+      password: mock.puguh.demo.password,
+    }, { "content-type": "application/json" })
+    const { access_token } = await signIn.json()
+    const answer = await send("GET", "/puguh/api/v1/organizations?page_size=1000", undefined, {
+      authorization: `Bearer ${access_token}`,
+    })
+    assert.equal(answer.status, 422)
+    const { detail } = await answer.json()
+    assert.deepEqual(detail[0].loc, ["query", "page_size"])
   })
 })

@@ -27,6 +27,7 @@ import {
   type Tokens,
   type Usage,
   type ValidationIssue,
+  wireName,
 } from "../../src/puguh/contract.ts"
 import type { Endpoint, Input, Success } from "../../src/core/endpoint.ts"
 import {
@@ -106,7 +107,12 @@ const validationIssues = (message: string): ReadonlyArray<ValidationIssue> => {
   }
   const [first, ...rest] = matched[2].split("\n")
   const at = rest.map((line) => line.trim()).find((line) => line.startsWith("at "))
-  const path = at === undefined ? [] : (JSON.parse(at.slice(3)) as ReadonlyArray<string | number>)
+  // The schema's path names the TypeScript fields: the caller sent their wire names.
+  const path = at === undefined
+    ? []
+    : (JSON.parse(at.slice(3)) as ReadonlyArray<string | number>).map((key) =>
+      typeof key === "string" ? wireName(key) : key
+    )
   return first === "Missing key"
     ? [{ loc: [matched[1], ...path], msg: "Field required", type: "missing" }]
     : [{ loc: [matched[1], ...path], msg: first, type: "value_error" }]
