@@ -461,9 +461,12 @@ const answerOf = (mock: Mock, origin: () => string): Handler => async (request) 
   }
 }
 
-// A `drop` fault over HTTP: the body errors, so the runtime resets the connection.
+/**
+ * A `drop` fault over HTTP: the body errors, so the runtime resets the connection. The runtime logs
+ * the reason, a string: one line, no stack, as nothing went wrong.
+ */
 const dropped = () =>
-  new Response(new ReadableStream({ pull: (controller) => controller.error(new Error("mock: connection dropped")) }))
+  new Response(new ReadableStream({ pull: (controller) => controller.error("mock: connection dropped by a fault") }))
 
 /**
  * Serves `mock` over HTTP.
