@@ -27,6 +27,7 @@ import {
   type MockRequest,
   ok,
   type Reply,
+  respondJson,
   type Router,
 } from "../../src/core/router.ts"
 import { errorCode, type ErrorContext } from "../api.ts"
@@ -42,7 +43,7 @@ const encodeError = Schema.encodeSync(ErrorBodySchema)
 
 /** A MachineID error answer: `{ status: "error", error, message }`. */
 const fail = (status: number, body: ErrorBody) =>
-  Response.json(encodeError({ status: "error", ...body }), { status, headers: answerHeaders() })
+  respondJson(encodeError({ status: "error", ...body }), status, answerHeaders())
 
 /**
  * MachineID's error answer for any `status` (a forced fault, `Prefer: code=`), as the endpoint

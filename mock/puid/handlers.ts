@@ -8,7 +8,7 @@
 import { Result, Schema } from "effect"
 import { DEFAULT_SCOPE, type ErrorBody, MAX_IDS_PER_REQUEST, PuidApi } from "../../src/puid/contract.ts"
 import { ordinalToPuid, puidToOrdinal } from "../../src/puid/codec.ts"
-import { documentRoutes, handle, handleRaw, makeRouter, ok, type Router } from "../../src/core/router.ts"
+import { documentRoutes, handle, handleRaw, makeRouter, ok, respondJson, type Router } from "../../src/core/router.ts"
 import {
   FREE_DAILY_LIMIT,
   type GrantResult,
@@ -27,8 +27,11 @@ const NO_STORE = { "cache-control": "no-store" }
 const encodeError = Schema.encodeSync(PuidApi.errorBody)
 
 /** A PUID error answer: `{ error, message, ...extra }` with `cache-control: no-store`. */
-const fail = (status: number, body: ErrorBody, headers: Record<string, string> = {}) =>
-  Response.json(encodeError(body), { status, headers: { ...NO_STORE, ...headers } })
+const fail = (status: number, body: ErrorBody, headers?: Record<string, string>) => {
+  const response = respondJson(encodeError(body), status, NO_STORE)
+  for (const name in headers) response.headers.set(name, headers[name])
+  return response
+}
 
 /**
  * PUID's error answer for any `status` (a forced fault, `Prefer: code=`), as the server words it:

