@@ -92,7 +92,7 @@ const refresh = async () => {
       (e) => new Date(e.at).toISOString().slice(11, 23),
       (e) => e.api ?? "-",
       (e) => e.method,
-      (e) => new URL(e.url).pathname,
+      (e) => e.path,
       (e) => e.status ?? "dropped",
       (e) => e.durationMs === undefined ? "" : e.durationMs + " ms",
     ])
