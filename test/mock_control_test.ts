@@ -591,6 +591,23 @@ describe("the control API's own checks", () => {
     assert.equal((await send("GET", "/__mock/puid/nothing-here")).status, 404)
   })
 
+  it("PUGUH's control routes refuse in the control API's shape: an unknown organization 404, a bad query 400", async () => {
+    const unknown = await control("POST", "/puguh/billing/suspend", { organizationId: "org_nope" })
+    assert.equal(unknown.status, 404)
+    assert.equal(unknown.body.error, "not_found")
+    assert.equal((await control("POST", "/puguh/api-keys", {})).body.message, "organizationId is required")
+    const bogus = await control("GET", "/puguh/outbox?bogus=1")
+    assert.equal(bogus.status, 400)
+    assert.match(bogus.body.message, /unknown query parameter bogus/)
+    assert.equal((await control("GET", "/puguh/outbox?email=")).status, 400)
+  })
+
+  it("AuthPI's items route names the parent a resource needs", async () => {
+    const users = await control("POST", "/authpi/items", { resource: "users" })
+    assert.equal(users.status, 400)
+    assert.equal(users.body.message, "params.issuer_id is required for users")
+  })
+
   it("bodies past 1 MiB are 413 and headers past 16 KiB 431, as on the APIs; the clock did not move", async () => {
     await control("POST", "/reset")
     const before = (await control("GET", "/health")).body.now
