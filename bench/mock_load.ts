@@ -12,7 +12,7 @@
  * `--peers DIR`). Java 17 runs WireMock; Node 22 comes from the `node@22` npm package.
  *
  * It also prints, for each gatehouse runtime, the time from spawning the server to its first answer
- * (the second start, warm), and the errors of a `--wide`-connection run (1,000 by default) on the
+ * (the second start, warm), and the errors of a `--wide`-connection run (1,000 by default; `--wide 0` skips it) on the
  * first route.
  *
  * `deno task bench:mock [--duration 10] [--connections 64] [--reps 3] [--targets deno,bun,node,bare,prism,wiremock]
@@ -413,11 +413,14 @@ async function main(): Promise<void> {
     }
     report(routes, targets, results)
     for (const target of targets.filter((target) => startups.has(target.name))) {
+      const startup = `${target.name}: first answer ${startups.get(target.name)!.toFixed(0)} ms after spawn (warm)`
+      if (Number(flags.wide) === 0) {
+        console.log(startup)
+        continue
+      }
       const wide = await load(peers, target, routes[0], 5, flags.wide)
       console.log(
-        `${target.name}: first answer ${
-          startups.get(target.name)!.toFixed(0)
-        } ms after spawn (warm); ${flags.wide} connections on ${routes[0].name}: ${wide.errors} errors, ${
+        `${startup}; ${flags.wide} connections on ${routes[0].name}: ${wide.errors} errors, ${
           wide.rps.toFixed(0)
         } req/s, p99 ${wide.p99} ms`,
       )

@@ -7,8 +7,31 @@
  */
 import type { RequestHandler } from "msw"
 import { http } from "msw/http"
-import type { AnyApi } from "../src/core/endpoint.ts"
+import type { AnyApi, Endpoint } from "../src/core/endpoint.ts"
 import type { Router } from "../src/core/router.ts"
+
+/**
+ * The request a forced error answers, for {@linkcode MockApi.errorResponse}.
+ *
+ * @example
+ * ```ts
+ * import { createMock, type ErrorContext } from "@gatehouse/sdk/mock"
+ *
+ * const mock = createMock()
+ * const request = new Request(`${mock.baseUrl("puid")}/v1/ids`)
+ * const context: ErrorContext = { request, baseUrl: mock.baseUrl("puid"), endpoint: undefined }
+ * const answer = mock.puid.errorResponse(402, "forced", context)
+ * console.log((await answer.json()).upgrade_url)
+ * ```
+ */
+export interface ErrorContext {
+  /** The endpoint the request reached, if any. */
+  readonly endpoint: Endpoint | undefined
+  /** The request. */
+  readonly request: Request
+  /** The API's base URL as the caller reached it. */
+  readonly baseUrl: string
+}
 
 /**
  * One API's mock, as mounted on the mock app.
@@ -38,9 +61,10 @@ export interface MockApi {
   readonly reset: () => void
   /**
    * The API's own error answer for `status`, in its error shape: what a `status` fault without a
-   * body and `Prefer: code=` answer.
+   * body and `Prefer: code=` answer. With `context`, the answer the endpoint it reached gives for
+   * that status (a PUID 402 with the caller's quota, MachineID's 401 decision on validate).
    */
-  readonly errorResponse: (status: number, message: string) => Response
+  readonly errorResponse: (status: number, message: string, context?: ErrorContext) => Response
   /**
    * The state as JSON, for `--state`, `--seed` and `GET /__mock/state`; `restore` takes it back.
    * An API without them always starts in its seeded state.

@@ -45,6 +45,8 @@ export interface JournalEntry {
   readonly method: string
   /** The URL as the caller sent it: the origin it reached the mock at. */
   readonly url: string
+  /** The URL's path, without its query: what patterns match. */
+  readonly path: string
   /** Lower-case header names; the values of every API's secret headers are replaced by `<redacted>`. */
   readonly headers: Readonly<Record<string, string>>
   /** When it arrived, on the mock clock. */
@@ -224,13 +226,17 @@ const draw = (latency: Latency): number =>
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304])
 
-/** A `status` fault's answer: its body, else the API's own error body for the status. */
-const faultResponse = (status: number, fault: Fault, api: MockApi | undefined) => {
+/** A `status` fault's answer: its body, else the error body the endpoint reached gives for the status. */
+const faultResponse = (status: number, fault: Fault, request: Request, target: Target | undefined) => {
   const init = { status, headers: fault.headers }
   if (NULL_BODY_STATUSES.has(status)) return new Response(null, init)
   if (fault.body === undefined) {
-    const answer = api?.errorResponse(status, "forced by a mock fault") ??
-      Response.json({ error: "mock_fault" }, { status })
+    const endpoint = target?.api.router.endpointAt(request.method, target.path)
+    const answer = target?.api.errorResponse(status, "forced by a mock fault", {
+      endpoint,
+      request,
+      baseUrl: target.baseUrl,
+    }) ?? Response.json({ error: "mock_fault" }, { status })
     for (const [name, value] of Object.entries(fault.headers ?? {})) answer.headers.set(name, value)
     return answer
   }
@@ -376,8 +382,8 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     journalBytes = bytes
   }
 
-  /** Journals `request` (secrets redacted, long values cut); `headerBytes` is what its headers weigh. */
-  const record = (request: Request): { entry: Mutable<JournalEntry>; headerBytes: number } => {
+  /** Journals `request` at `path` (secrets redacted, long values cut); `headerBytes` is what its headers weigh. */
+  const record = (request: Request, path: string): { entry: Mutable<JournalEntry>; headerBytes: number } => {
     const headers: Record<string, string> = {}
     let headerBytes = 0
     let size = 128
@@ -388,8 +394,9 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       size += 32 + name.length + kept.length
     })
     const url = cut(request.url)
-    const entry: Mutable<JournalEntry> = { method: request.method, url, headers, at: clock.now() }
-    size += url.length
+    const kept = cut(path)
+    const entry: Mutable<JournalEntry> = { method: request.method, url, path: kept, headers, at: clock.now() }
+    size += url.length + kept.length
     journal.push(entry)
     journalSizes.push(size)
     journalBytes += size
@@ -433,15 +440,19 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     return found.fault
   }
 
-  const answer = async (request: Request, entry: Mutable<JournalEntry>, headerBytes: number): Promise<Response> => {
-    const url = new URL(request.url)
+  const answer = async (
+    request: Request,
+    url: URL,
+    entry: Mutable<JournalEntry>,
+    headerBytes: number,
+  ): Promise<Response> => {
     const target = targetOf(url)
     entry.api = target?.api.name
     const fault = faults.length === 0 ? undefined : takeFault(request, url.pathname, entry.api)
     const wait = fault?.delayMs ?? (target === undefined ? undefined : latency)
     if (wait !== undefined) await delay(draw(wait), request.signal)
     if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
-    if (fault?.status !== undefined) return faultResponse(fault.status, fault, target?.api)
+    if (fault?.status !== undefined) return faultResponse(fault.status, fault, request, target)
     if (headerBytes > MAX_HEADER_BYTES) {
       const message = `The request headers are larger than ${MAX_HEADER_BYTES} bytes`
       return target === undefined
@@ -449,7 +460,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
         : target.api.router.refuse(431, message, request, target.baseUrl)
     }
     if (target === undefined) return notFound(request)
-    const preferred = preferredAnswer(target.api, target.path, request)
+    const preferred = preferredAnswer(target.api, target.path, request, target.baseUrl)
     if (preferred !== undefined) {
       entry.operation = preferred.operation
       return preferred.response
@@ -461,10 +472,11 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
 
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init)
-    const { entry, headerBytes } = record(request)
+    const url = new URL(request.url)
+    const { entry, headerBytes } = record(request, url.pathname)
     const started = performance.now()
     try {
-      const response = await answer(request, entry, headerBytes)
+      const response = await answer(request, url, entry, headerBytes)
       entry.status = response.status
       return response
     } finally {
@@ -476,7 +488,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
   const requests = (query: RequestPattern & { readonly limit?: number | undefined } = {}) => {
     const found = journal.filter((entry) =>
       (query.status === undefined || query.status === entry.status) &&
-      matches(query, entry.method, new URL(entry.url).pathname, entry.api)
+      matches(query, entry.method, entry.path, entry.api)
     )
     return query.limit === undefined ? found : found.slice(Math.max(0, found.length - query.limit))
   }
@@ -498,6 +510,14 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
         fault.status !== undefined && !(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599)
       ) {
         throw new RangeError(`a fault's status must be an integer from 200 to 599, not ${fault.status}`)
+      }
+      if (
+        fault.status !== undefined && fault.status < 400 && fault.body === undefined &&
+        !NULL_BODY_STATUSES.has(fault.status)
+      ) {
+        throw new RangeError(
+          `a fault's status below 400 needs its body: the APIs have no error body for ${fault.status}`,
+        )
       }
       if (fault.probability !== undefined && !(fault.probability >= 0 && fault.probability <= 1)) {
         throw new RangeError(`a fault's probability must be from 0 to 1, not ${fault.probability}`)
@@ -555,7 +575,8 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
           api.restore!(snapshot[api.name])
         } catch (error) {
           for (const [done, state] of before) done.restore!(state)
-          throw new Error(`${api.name}: ${error instanceof Error ? error.message : String(error)}`)
+          const why = error instanceof Error ? error.message : String(error)
+          throw new Error(`${api.name}: ${why.replace(/\s*\n\s*/g, " ")}`)
         }
       }
     },

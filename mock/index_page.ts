@@ -92,7 +92,7 @@ const refresh = async () => {
       (e) => new Date(e.at).toISOString().slice(11, 23),
       (e) => e.api ?? "-",
       (e) => e.method,
-      (e) => new URL(e.url).pathname,
+      (e) => e.path,
       (e) => e.status ?? "dropped",
       (e) => e.durationMs === undefined ? "" : e.durationMs + " ms",
     ])
@@ -156,5 +156,16 @@ ${apis}
 /** Whether `request` asks for JSON rather than a page. */
 export const wantsJson = (request: Request): boolean => {
   const accept = request.headers.get("accept") ?? ""
-  return accept.includes("application/json") && !accept.includes("text/html")
+  return quality(accept, "application/json") > quality(accept, "text/html")
+}
+
+/** The weight `accept` gives `type` (RFC 9110 §12.5.1): its `q`, 1 by default, 0 when it is not listed. */
+const quality = (accept: string, type: string): number => {
+  for (const part of accept.split(",")) {
+    const [media, ...params] = part.split(";").map((s) => s.trim().toLowerCase())
+    if (media !== type) continue
+    const q = params.find((p) => p.startsWith("q="))
+    return q === undefined ? 1 : Number(q.slice(2)) || 0
+  }
+  return 0
 }

@@ -83,9 +83,10 @@ if (flags.help !== undefined) {
   console.log(USAGE)
   runtime.process!.exit(0)
 }
+const portFrom = flags.port !== undefined ? "--port" : "MOCK_PORT"
 const portText = flags.port ?? runtime.process?.env.MOCK_PORT ?? "4010"
 const port = Number(portText)
-if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be an integer from 0 to 65535, not ${portText}`)
+if (!/^\d+$/.test(portText) || port > 65535) fail(`${portFrom} must be an integer from 0 to 65535, not ${portText}`)
 const hostname = flags.host ?? "127.0.0.1"
 const apis = flags.apis?.split(",").map((name) => name.trim())
 const unknownApi = apis?.find((name) => !MOCK_APIS.includes(name))
@@ -105,17 +106,28 @@ const loading = <A>(flag: string, file: string | undefined, build: () => A): A =
 const seed = flags.seed === undefined ? undefined : readState("seed", flags.seed)
 const mock = loading("seed", flags.seed, () => createMock({ apis, seed }))
 // A saved state is where the last run stopped; `POST /__mock/reset` still goes back to the seed.
+// The states of the APIs not served this time (`--apis`) are kept, and written back on save.
 const stateFile = flags.state
+let unserved: Record<string, unknown> = {}
 if (stateFile !== undefined && existsSync(stateFile)) {
   const served = new Set(mock.apis.map((api) => api.name))
-  const state = Object.entries(readState("state", stateFile)).filter(([name]) => served.has(name))
-  loading("state", stateFile, () => mock.restore(Object.fromEntries(state)))
+  const state = readState("state", stateFile)
+  const unknown = Object.keys(state).find((name) => !MOCK_APIS.includes(name))
+  if (unknown !== undefined) {
+    fail(`--state ${stateFile}: no mock API named ${unknown} (the APIs: ${MOCK_APIS.join(", ")})`)
+  }
+  unserved = Object.fromEntries(Object.entries(state).filter(([name]) => !served.has(name)))
+  loading(
+    "state",
+    stateFile,
+    () => mock.restore(Object.fromEntries(Object.entries(state).filter(([name]) => served.has(name)))),
+  )
 }
 if (flags.latency !== undefined) mock.setLatency(Number(flags.latency))
 
 /** Writes the state to the `--state` file, whole or not at all. */
 const saveState = (file: string) => {
-  writeFileSync(`${file}.tmp`, JSON.stringify(mock.snapshot(), null, 2))
+  writeFileSync(`${file}.tmp`, JSON.stringify({ ...unserved, ...mock.snapshot() }, null, 2))
   renameSync(`${file}.tmp`, file)
 }
 // Saved once now, so that a file that cannot be written is refused before the server starts, not
@@ -131,25 +143,41 @@ const server = await serveMock(mock, { port, hostname }).catch((error: unknown) 
   return runtime.process!.exit(1)
 })
 
-const lines = [`gatehouse mock listening on ${server.url}`, ""]
+// On every interface (0.0.0.0, ::), this machine's callers reach it at 127.0.0.1.
+const shown = hostname === "0.0.0.0" || hostname === "::"
+  ? server.url.replace(/\/\/.*:(\d+)$/, "//127.0.0.1:$1")
+  : server.url
+const lines = [
+  `gatehouse mock listening on ${server.url}${shown === server.url ? "" : ` (${shown} from this machine)`}`,
+  "",
+]
 for (const api of mock.apis) {
-  lines.push(`${api.name.padEnd(10)} ${server.url}${api.mount}`)
+  lines.push(`${api.name.padEnd(10)} ${shown}${api.mount}`)
   for (const [name, value] of Object.entries(api.demo)) lines.push(`${"".padEnd(10)} ${name}: ${value}`)
 }
-lines.push("", `index      ${server.url}/`, `control    ${server.url}/__mock  (GET it for every control route)`)
+lines.push("", `index      ${shown}/`, `control    ${shown}/__mock  (GET it for every control route)`)
 console.log(lines.join("\n"))
 
 // One line per request: the path without its query (which may carry a token), never a header.
+// The lines of the requests answered in one turn of the event loop are written together.
+let pending: Array<string> = []
+const flush = () => {
+  if (pending.length === 0) return
+  console.log(pending.join("\n"))
+  pending = []
+}
 if (flags.quiet === undefined) {
   mock.observe((entry) => {
     const ms = entry.durationMs === undefined ? "" : ` ${entry.durationMs.toFixed(1)}ms`
-    console.log(`${entry.method} ${new URL(entry.url).pathname} ${entry.status ?? "dropped"}${ms} ${entry.api ?? "-"}`)
+    if (pending.length === 0) setTimeout(flush, 0)
+    pending.push(`${entry.method} ${entry.path} ${entry.status ?? "dropped"}${ms} ${entry.api ?? "-"}`)
   })
 }
 
 // Ctrl-C or a stop from an orchestrator: close the server, save the state, then exit cleanly.
 const stop = () =>
   void server.close().then(() => {
+    flush()
     try {
       if (stateFile !== undefined) saveState(stateFile)
     } catch (error) {

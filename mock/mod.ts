@@ -42,7 +42,7 @@ export {
   mountMocks,
   type RequestPattern,
 } from "./app.ts"
-export type { MockApi } from "./api.ts"
+export type { ErrorContext, MockApi } from "./api.ts"
 export { MockClock } from "./clock.ts"
 export { PUID_DEMO, PuidMock, PuidState } from "./puid/mod.ts"
 export { MACHINEID_DEMO, MachineIdMock, MachineIdState } from "./machineid/mod.ts"
@@ -125,8 +125,9 @@ export const MOCK_APIS: ReadonlyArray<string> = ["puid", "machineid", "apikeys",
 
 /**
  * Builds the mock of every API (or of `options.apis` only), in its seeded state (or
- * `options.seed`'s). An unknown API name throws a `RangeError` naming it; a seed that is not a
- * state throws an `Error` naming the API.
+ * `options.seed`'s; a seed's APIs that are not served are left out). An unknown API name, in
+ * `apis` or in the seed, throws a `RangeError` naming it; a seed that is not a state (an unknown
+ * field included) throws an `Error` naming the API.
  *
  * @example
  * ```ts
@@ -141,7 +142,7 @@ export const MOCK_APIS: ReadonlyArray<string> = ["puid", "machineid", "apikeys",
  * ```
  */
 export const createMock = (options: CreateMockOptions = {}): GatehouseMock => {
-  const unknown = options.apis?.find((name) => !MOCK_APIS.includes(name))
+  const unknown = [...options.apis ?? [], ...Object.keys(options.seed ?? {})].find((name) => !MOCK_APIS.includes(name))
   if (unknown !== undefined) throw new RangeError(`no mock API named ${unknown} (the APIs: ${MOCK_APIS.join(", ")})`)
   const clock = new MockClock()
   const puid = new PuidMock(clock)

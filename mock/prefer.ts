@@ -23,7 +23,7 @@ const preferences = (header: string): ReadonlyMap<string, string> =>
  * The answer a request's `Prefer` header forces, or `undefined` when the mock answers as usual
  * (no header, no `code=`, the success status, or a path and method of no endpoint).
  */
-export const preferredAnswer = (api: MockApi, path: string, request: Request): Routed | undefined => {
+export const preferredAnswer = (api: MockApi, path: string, request: Request, baseUrl: string): Routed | undefined => {
   const header = request.headers.get("prefer")
   if (header === null) return undefined
   const preferred = preferences(header)
@@ -39,6 +39,9 @@ export const preferredAnswer = (api: MockApi, path: string, request: Request): R
   }
   const success = endpoint.successStatus ?? 200
   const documented = [success, ...Object.keys(endpoint.errors ?? {}).map(Number)]
+  if (code !== undefined && !/^[1-5]\d\d$/.test(code)) {
+    return { response: api.errorResponse(400, `Prefer: code=${code} is not an HTTP status code`), operation }
+  }
   const status = Number(code)
   if (status === success) return undefined
   if (!documented.includes(status)) {
@@ -47,5 +50,6 @@ export const preferredAnswer = (api: MockApi, path: string, request: Request): R
     }`
     return { response: api.errorResponse(400, message), operation }
   }
-  return { response: api.errorResponse(status, `forced by Prefer: code=${status}`), operation }
+  const context = { endpoint, request, baseUrl }
+  return { response: api.errorResponse(status, `forced by Prefer: code=${status}`, context), operation }
 }

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { type Fault, JOURNAL_LIMIT, type Latency, type Mock, type RequestPattern } from "./app.ts"
+import { type Fault, JOURNAL_LIMIT, type Latency, MAX_HEADER_BYTES, type Mock, type RequestPattern } from "./app.ts"
 import { faultJson, indexHtml, indexOf, liveIndexOf, wantsJson } from "./index_page.ts"
 import { serve } from "./serve.ts"
 import { controlBody, unknownField } from "./control_body.ts"
-import { MAX_JSON_DEPTH } from "../src/core/router.ts"
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH, readText, TOO_LARGE } from "../src/core/router.ts"
 
 /** A journal query: a request pattern and how many of the most recent matches. */
 type JournalQuery = RequestPattern & { readonly limit?: number | undefined }
@@ -134,6 +134,12 @@ const faultOf = (mock: Mock, input: Record<string, unknown>): Fault | string => 
   const pattern = patternOf(mock, { ...input, status: undefined })
   if (typeof pattern === "string") return pattern
   if (input.status !== undefined && !isStatus(input.status)) return "status must be an integer from 200 to 599"
+  if (
+    input.status !== undefined && (input.status as number) < 400 && input.body === undefined &&
+    ![204, 205, 304].includes(input.status as number)
+  ) {
+    return "a status below 400 needs a body: the APIs have no error body for it"
+  }
   const delayMs = input.delayMs === undefined ? undefined : latencyOf(input.delayMs)
   if (typeof delayMs === "string") return delayMs
   if (input.times !== undefined && !(isCount(input.times, 1_000_000) && (input.times as number) >= 1)) {
@@ -144,6 +150,9 @@ const faultOf = (mock: Mock, input: Record<string, unknown>): Fault | string => 
     return "probability must be a number above 0, at most 1"
   }
   if (input.drop !== undefined && typeof input.drop !== "boolean") return "drop must be true or false"
+  if (input.drop === true && input.status !== undefined) {
+    return "give drop or status, not both: a dropped connection has no status"
+  }
   const headers = input.headers
   if (headers !== undefined) {
     if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
@@ -267,6 +276,25 @@ const methodNotAllowed = (method: string, path: string, allowed: ReadonlyArray<s
  * method is 405 with `Allow`.
  */
 const control = async (mock: Mock, request: Request, origin: string): Promise<Response> => {
+  // The bounds of every API hold here too: headers (431), then the body, read once, bounded (413).
+  let headerBytes = 0
+  request.headers.forEach((value, name) => void (headerBytes += name.length + value.length))
+  if (headerBytes > MAX_HEADER_BYTES) {
+    return Response.json({
+      error: "headers_too_large",
+      message: `The request headers are larger than ${MAX_HEADER_BYTES} bytes`,
+    }, { status: 431 })
+  }
+  if (request.body !== null) {
+    const text = await readText(request)
+    if (text === TOO_LARGE) {
+      return Response.json({
+        error: "payload_too_large",
+        message: `The request body is larger than ${MAX_BODY_BYTES} bytes`,
+      }, { status: 413 })
+    }
+    request = new Request(request.url, { method: request.method, headers: request.headers, body: text ?? "" })
+  }
   const url = new URL(request.url)
   const path = url.pathname.replace(/\/+$/, "")
   const route = `${request.method} ${path}`
@@ -282,9 +310,12 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       return Response.json({ ...indexOf(mock, origin), control: { ...CONTROL_ROUTES, ...apiControlRoutes(mock) } })
     case "GET /__mock/health":
       return Response.json({ status: "ok", apis: mock.apis.map((api) => api.name), now: mock.clock.now() })
-    case "POST /__mock/reset":
+    case "POST /__mock/reset": {
+      const input = await controlBody(request, [])
+      if (typeof input === "string") return badRequest(input)
       mock.reset()
       return new Response(null, { status: 204 })
+    }
     case "POST /__mock/clock": {
       const input = await controlBody(request)
       if (typeof input === "string") return badRequest(input)
@@ -336,27 +367,92 @@ const control = async (mock: Mock, request: Request, origin: string): Promise<Re
       const allowed = CONTROL_ROUTES[path]
       if (allowed !== undefined) return methodNotAllowed(request.method, path, Object.keys(allowed))
       const api = mock.apis.find((api) => path.startsWith(`/__mock/${api.name}/`))
-      const answer = await api?.control?.(request, path.slice(`/__mock/${api.name}/`.length))
-      return answer ?? notFound(`no control route ${route}`)
+      if (api === undefined) return notFound(`no control route ${route}`)
+      const rest = path.slice(`/__mock/${api.name}/`.length)
+      const answer = await api.control?.(request, rest)
+      if (answer !== undefined) return answer
+      const methods = api.controlRoutes?.[rest]
+      return methods === undefined
+        ? notFound(`no control route ${route}`)
+        : methodNotAllowed(request.method, path, Object.keys(methods))
     }
   }
 }
 
-/** Whether `url` (absolute) is a control route: its path is `/__mock` or below it. Read without parsing it. */
-const isControl = (url: string): boolean => {
+/** Whether the path of `url` (absolute) is `prefix` (`allowBelow`: or below it). Read without parsing the URL. */
+const pathIs = (url: string, prefix: string, allowBelow: boolean): boolean => {
   const path = url.indexOf("/", url.indexOf("//") + 2)
-  if (path < 0 || !url.startsWith("/__mock", path)) return false
-  const next = url.charAt(path + 7)
-  return next === "" || next === "/" || next === "?" || next === "#"
+  if (path < 0 || !url.startsWith(prefix, path)) return false
+  const next = url.charAt(path + prefix.length)
+  return next === "" || next === "?" || next === "#" || (allowBelow && next === "/")
 }
 
-/** The server's request handler: control routes, then the mock, at the origin it is served at. */
-const handlerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
-  if (isControl(request.url)) return control(mock, request, origin())
-  if ((request.method === "GET" || request.method === "HEAD") && new URL(request.url).pathname === "/") {
-    return wantsJson(request)
+/**
+ * A CORS preflight's answer: any origin may call any route with any method and headers, as a mock
+ * a browser app on another port (a dev server) calls must allow.
+ */
+const preflight = (request: Request, origin: string): Response =>
+  new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-origin": origin,
+      "access-control-allow-credentials": "true",
+      "access-control-allow-methods": request.headers.get("access-control-request-method")!,
+      "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "",
+      "access-control-max-age": "600",
+      vary: "origin",
+    },
+  })
+
+/** `response`, readable by a page of `origin`: every header it carries exposed (`Retry-After`, `ETag`, a request id). */
+const withCors = (response: Response, origin: string): Response => {
+  const exposed: Array<string> = []
+  response.headers.forEach((_, name) => void exposed.push(name))
+  const add = (headers: Headers) => {
+    headers.set("access-control-allow-origin", origin)
+    headers.set("access-control-allow-credentials", "true")
+    headers.set("access-control-expose-headers", exposed.join(", "))
+    headers.append("vary", "origin")
+  }
+  try {
+    add(response.headers)
+    return response
+  } catch { // a response whose headers are immutable (Response.redirect): copied
+    const headers = new Headers(response.headers)
+    add(headers)
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+  }
+}
+
+/** The server's request handler: CORS for requests from a browser page, then {@linkcode answerOf}'s answer. */
+const handlerOf = (mock: Mock, origin: () => string): Handler => {
+  const answer = answerOf(mock, origin)
+  return (request) => {
+    const from = request.headers.get("origin")
+    if (from === null) return answer(request)
+    if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
+      return Promise.resolve(preflight(request, from))
+    }
+    return answer(request).then((response) => withCors(response, from))
+  }
+}
+
+/** Control routes, then the index page, then the mock, at the origin it is served at. */
+const answerOf = (mock: Mock, origin: () => string): Handler => async (request) => {
+  if (pathIs(request.url, "/__mock", true)) {
+    if (request.method !== "HEAD") return control(mock, request, origin())
+    // HEAD is GET without the body (RFC 9110 §9.3.2), on the control API too.
+    const answer = await control(mock, new Request(request.url, { headers: request.headers }), origin())
+    return new Response(null, { status: answer.status, headers: answer.headers })
+  }
+  if (pathIs(request.url, "/", false)) {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return methodNotAllowed(request.method, "/", ["GET", "HEAD"])
+    }
+    const page = wantsJson(request)
       ? Response.json(liveIndexOf(mock, origin()))
       : new Response(indexHtml(indexOf(mock, origin())), { headers: { "content-type": "text/html; charset=utf-8" } })
+    return request.method === "HEAD" ? new Response(null, { headers: page.headers }) : page
   }
   try {
     return await mock.fetch(request)
@@ -365,9 +461,12 @@ const handlerOf = (mock: Mock, origin: () => string): Handler => async (request)
   }
 }
 
-// A `drop` fault over HTTP: the body errors, so the runtime resets the connection.
+/**
+ * A `drop` fault over HTTP: the body errors, so the runtime resets the connection. The runtime logs
+ * the reason, a string: one line, no stack, as nothing went wrong.
+ */
 const dropped = () =>
-  new Response(new ReadableStream({ pull: (controller) => controller.error(new Error("mock: connection dropped")) }))
+  new Response(new ReadableStream({ pull: (controller) => controller.error("mock: connection dropped by a fault") }))
 
 /**
  * Serves `mock` over HTTP.

@@ -1506,7 +1506,13 @@ describe("AuthPI mock: the edge, the document, the server", () => {
       assert.equal(badResource.status, 400)
       assert.match((await badResource.json()).message, /resource/)
       const missingParent = await control("items", { resource: "sessions", params: { issuer_id: f.demo.issuerId } })
-      assert.equal(missingParent.status, 404)
+      assert.equal(missingParent.status, 400)
+      assert.equal((await missingParent.json()).message, "params.user_id is required for sessions")
+      const unknownParent = await control("items", {
+        resource: "sessions",
+        params: { issuer_id: f.demo.issuerId, user_id: "usr_nope" },
+      })
+      assert.equal(unknownParent.status, 404)
       assert.equal((await control("items", { resource: "sessions", params: [1] })).status, 400)
 
       await f.post(`${f.A}/webhooks`, { name: "Down", url: "http://127.0.0.1:9/", events: ["*"] })

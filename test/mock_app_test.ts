@@ -107,12 +107,14 @@ describe("every API's mock has the one shape", () => {
     assert.equal((await create(deep(10))).status, 201)
   })
 
-  it("HEAD works wherever GET does, without a body", async () => {
+  it("HEAD works wherever GET does, without a body but with its length", async () => {
     const mock = createMock()
     for (const api of mock.apis) {
       const head = await mock.fetch(`${mock.baseUrl(api.name)}/openapi.json`, { method: "HEAD" })
       assert.equal(head.status, 200, api.name)
       assert.equal(await head.text(), "")
+      const get = await mock.fetch(`${mock.baseUrl(api.name)}/openapi.json`)
+      assert.equal(head.headers.get("content-length"), String((await get.arrayBuffer()).byteLength), api.name)
       const wrong = await mock.fetch(`${mock.baseUrl(api.name)}/openapi.json`, { method: "DELETE" })
       assert.equal(wrong.headers.get("allow"), "GET")
     }

@@ -67,10 +67,17 @@ describe("the mock's command line", () => {
     assert.match(stderr, /unknown option --bogus/)
   })
 
-  it("a port that is not a number is refused with exit 2", () => {
+  it("a port that is not a number is refused with exit 2, naming where it came from", () => {
     const { status, stderr } = cli("--port", "abc")
     assert.equal(status, 2)
     assert.match(stderr, /--port must be an integer from 0 to 65535, not abc/)
+    const fromEnv = spawnSync(process.execPath, runtimeArgs([]), {
+      encoding: "utf8",
+      timeout: 90_000,
+      env: { ...process.env, MOCK_PORT: "abc" },
+    })
+    assert.equal(fromEnv.status, 2)
+    assert.match(fromEnv.stderr, /MOCK_PORT must be an integer from 0 to 65535, not abc/)
   })
 
   it("a busy port is one line and exit 1, no stack trace", async () => {
@@ -95,6 +102,12 @@ describe("the mock's command line", () => {
         [["--seed", write(dir, "list.json", "[]")], /must be a JSON object of states by API name/],
         [["--seed", write(dir, "puid.json", '{"puid":{"next":"x"}}')], /--seed .*puid\.json: puid: /],
         [["--seed", write(dir, "puguh.json", '{"puguh":{}}')], /puguh: its state cannot be restored/],
+        [["--seed", write(dir, "nope.json", '{"nope":{}}')], /--seed .*nope\.json: no mock API named nope/],
+        [["--seed", write(dir, "typo.json", '{"puid":{"apiKeyz":[]}}')], /--seed .*typo\.json: puid: .*apiKeyz/],
+        [
+          ["--state", write(dir, "nope-state.json", '{"nope":{}}')],
+          /--state .*nope-state\.json: no mock API named nope/,
+        ],
         // refused at start, not found out on exit with the state lost
         [["--state", join(dir, "absent", "state.json")], /--state .*state\.json: .*(No such file|ENOENT)/],
       ]
@@ -184,6 +197,36 @@ describe("the mock's command line", () => {
         assert.equal(await org(), "frozen", "a reset comes back to the seed")
       } finally {
         assert.equal(await seeded.stop(), 0)
+      }
+    } finally {
+      rmSync(dir, { recursive: true })
+    }
+  })
+})
+
+describe("--state with --apis", () => {
+  it("keeps the saved state of the APIs not served, and writes it back on exit", async () => {
+    const dir = scratch()
+    const stateFile = join(dir, "state.json")
+    try {
+      const all = await startServer("--state", stateFile, "--quiet")
+      await (await fetch(`${all.url}/__mock/machineid/orgs/org_demo_pro`, {
+        method: "PATCH",
+        body: '{"planState":"frozen"}',
+      })).body?.cancel()
+      assert.equal(await all.stop(), 0)
+
+      const puidOnly = await startServer("--state", stateFile, "--apis", "puid", "--quiet")
+      assert.equal(await puidOnly.stop(), 0)
+      const saved = JSON.parse(readFileSync(stateFile, "utf8"))
+      assert.deepEqual(Object.keys(saved).sort(), ["apikeys", "authpi", "machineid", "puid"])
+
+      const again = await startServer("--state", stateFile, "--quiet")
+      try {
+        const org = await (await fetch(`${again.url}/__mock/machineid/orgs/org_demo_pro`)).json()
+        assert.equal(org.planState, "frozen")
+      } finally {
+        assert.equal(await again.stop(), 0)
       }
     } finally {
       rmSync(dir, { recursive: true })

@@ -299,6 +299,73 @@ describe("Prefer: code= forces a documented status, as Prism does", () => {
     assert.deepEqual(journal.map((e) => e.operation), ["puid.ids", "puid.ids", "machineid.revoke"])
   })
 
+  it("the forced body is the one the endpoint reached gives for that status", async () => {
+    await control("POST", "/reset")
+    const quota = await json(
+      await send("GET", "/puid/api/v1/ids", undefined, {
+        prefer: "code=402",
+        "x-api-key": mock.puid.demo.apiKey,
+      }),
+    )
+    assert.equal(quota.status, 402)
+    assert.deepEqual(
+      { ...quota.body, message: undefined },
+      {
+        error: "quota_exceeded",
+        message: undefined,
+        used: 1000,
+        limit: 1000,
+        plan: "free",
+        upgrade_url: `${server.url}/upgrade`,
+      },
+    )
+    const limited = await json(await send("GET", "/puid/api/v1/ids", undefined, { prefer: "code=429" }))
+    assert.equal(limited.body.upgrade_url, `${server.url}/upgrade`)
+
+    const decision = await json(
+      await send("POST", "/machineid/api/v1/devices/validate", { deviceId: "d1" }, { prefer: "code=401" }),
+    )
+    assert.equal(decision.status, 401)
+    assert.equal(decision.body.allowed, false)
+    assert.equal(decision.body.code, "ORG_KEY_INVALID")
+    assert.equal(decision.body.error, "invalid_org_key")
+
+    const fault = await control("POST", "/faults", { api: "authpi", path: "/v1/me", status: 401, times: 1 })
+    assert.equal(fault.status, 201)
+    const authpi = await send("GET", "/authpi/v1/me")
+    assert.equal(authpi.status, 401)
+    assert.match(authpi.headers.get("www-authenticate") ?? "", /error="invalid_token"/)
+    assert.equal((await authpi.json()).error, "invalid_token")
+
+    const login = await send("POST", "/puguh/api/v1/auth/login", { email: "a@b.c", password: "x" }, {
+      prefer: "code=401",
+      "content-type": "application/json",
+    })
+    assert.equal(login.status, 401)
+    assert.match(login.headers.get("www-authenticate") ?? "", /^Bearer/)
+    assert.equal((await login.json()).code, "invalid_credentials")
+  })
+
+  it("a status that is not a number, or a fault of a status below 400 without a body, is refused", async () => {
+    const word = await json(await send("GET", "/puid/api/v1/ids", undefined, { prefer: "code=abc" }))
+    assert.equal(word.status, 400)
+    assert.match(word.body.message, /code=abc is not an HTTP status code/)
+    const ok = await control("POST", "/faults", { path: "/v1/quota", status: 200 })
+    assert.equal(ok.status, 400)
+    assert.match(ok.body.message, /below 400 needs a body/)
+    const both = await control("POST", "/faults", { path: "/v1/quota", status: 503, drop: true })
+    assert.equal(both.status, 400)
+    assert.throws(() => mock.fault({ path: "/v1/quota", status: 302 }), RangeError)
+    const withBody = await control("POST", "/faults", {
+      path: "/v1/quota",
+      status: 200,
+      body: { fine: true },
+      times: 1,
+    })
+    assert.equal(withBody.status, 201)
+    assert.deepEqual(await (await puidQuota()).json(), { fine: true })
+  })
+
   it("the success status leaves the answer to the mock; example= is refused, as there are no named examples", async () => {
     await control("POST", "/reset")
     const ok = await send("GET", "/puid/api/v1/quota", undefined, {
@@ -457,5 +524,165 @@ describe("latency and faults in code", () => {
     assert.equal(local.machineid.state.isOrgKey(local.machineid.demo.proOrgKey), false)
     assert.throws(() => createMock({ seed: { machineid: { orgs: "x" } } }), /^Error: machineid: /)
     for (const bad of [-1, [20, 10], Number.NaN] as const) assert.throws(() => local.setLatency(bad), RangeError)
+  })
+})
+
+describe("CORS, for a browser app served from another origin", () => {
+  const page = "http://localhost:5173"
+
+  it("a preflight is 204 allowing the origin, the method and the headers asked for", async () => {
+    const answer = await send("OPTIONS", "/puid/api/v1/ids?n=1", undefined, {
+      origin: page,
+      "access-control-request-method": "GET",
+      "access-control-request-headers": "x-api-key, content-type",
+    })
+    assert.equal(answer.status, 204)
+    assert.equal(answer.headers.get("access-control-allow-origin"), page)
+    assert.equal(answer.headers.get("access-control-allow-credentials"), "true")
+    assert.equal(answer.headers.get("access-control-allow-methods"), "GET")
+    assert.equal(answer.headers.get("access-control-allow-headers"), "x-api-key, content-type")
+    assert.equal(answer.headers.get("vary"), "origin")
+    assert.equal(mock.requests({ method: "OPTIONS" }).length, 0) // answered before the mock: not journalled
+  })
+
+  it("answers from an origin expose their headers (a request id, Retry-After) to the page", async () => {
+    await control("POST", "/reset")
+    const first = await send("GET", "/puid/api/v1/ids?n=1", undefined, {
+      "x-api-key": mock.puid.demo.apiKey,
+      origin: page,
+    })
+    const limited = await send("GET", "/puid/api/v1/ids?n=1", undefined, {
+      "x-api-key": mock.puid.demo.apiKey,
+      origin: page,
+    })
+    assert.deepEqual([first.status, limited.status], [200, 429])
+    assert.equal(limited.headers.get("access-control-allow-origin"), page)
+    const exposed = limited.headers.get("access-control-expose-headers")!.split(", ")
+    assert.ok(exposed.includes("retry-after"), exposed.join())
+    assert.ok(exposed.includes("content-type"), exposed.join())
+    await Promise.all([first.body?.cancel(), limited.body?.cancel()])
+  })
+
+  it("a request without Origin gets no CORS headers, and OPTIONS without a preflight reaches the API", async () => {
+    const plain = await puidQuota()
+    assert.equal(plain.headers.get("access-control-allow-origin"), null)
+    await plain.body?.cancel()
+    const options = await send("OPTIONS", "/puid/api/v1/quota", undefined, { origin: page })
+    assert.equal(options.status, 405)
+    assert.equal(options.headers.get("access-control-allow-origin"), page)
+    assert.equal((await options.json()).error, "method_not_allowed")
+  })
+})
+
+describe("the control API's own checks", () => {
+  it("a wrong method on an API's own control route is 405 with Allow", async () => {
+    for (
+      const [method, path, allow] of [
+        ["GET", "/__mock/puid/keys", "POST"],
+        ["GET", "/__mock/puguh/keys/rotate", "POST"],
+        ["DELETE", "/__mock/puguh/outbox", "GET"],
+      ] as const
+    ) {
+      const answer = await send(method, path)
+      assert.equal(answer.status, 405, `${method} ${path}`)
+      assert.equal(answer.headers.get("allow"), allow, path)
+      assert.equal((await answer.json()).error, "method_not_allowed")
+    }
+    assert.equal((await send("GET", "/__mock/puid/nothing-here")).status, 404)
+  })
+
+  it("PUGUH's control routes refuse in the control API's shape: an unknown organization 404, a bad query 400", async () => {
+    const unknown = await control("POST", "/puguh/billing/suspend", { organizationId: "org_nope" })
+    assert.equal(unknown.status, 404)
+    assert.equal(unknown.body.error, "not_found")
+    assert.equal((await control("POST", "/puguh/api-keys", {})).body.message, "organizationId is required")
+    const bogus = await control("GET", "/puguh/outbox?bogus=1")
+    assert.equal(bogus.status, 400)
+    assert.match(bogus.body.message, /unknown query parameter bogus/)
+    assert.equal((await control("GET", "/puguh/outbox?email=")).status, 400)
+  })
+
+  it("AuthPI's items route names the parent a resource needs", async () => {
+    const users = await control("POST", "/authpi/items", { resource: "users" })
+    assert.equal(users.status, 400)
+    assert.equal(users.body.message, "params.issuer_id is required for users")
+  })
+
+  it("bodies past 1 MiB are 413 and headers past 16 KiB 431, as on the APIs; the clock did not move", async () => {
+    await control("POST", "/reset")
+    const before = (await control("GET", "/health")).body.now
+    const big = await send("POST", "/__mock/clock", `{"advanceMs": 1000, "x": "${"a".repeat(1_100_000)}"}`)
+    assert.equal(big.status, 413)
+    assert.equal((await big.json()).error, "payload_too_large")
+    const chunked = await fetch(`${server.url}/__mock/clock`, {
+      method: "POST",
+      body: new Blob([`{"advanceMs": 1000, "x": "${"a".repeat(1_100_000)}"}`]).stream(),
+      // @ts-ignore: Deno and Bun need it for a stream body
+      duplex: "half",
+    })
+    assert.equal(chunked.status, 413)
+    await chunked.body?.cancel()
+    const headers = await send("GET", "/__mock/health", undefined, { "x-big": "h".repeat(20_000) })
+    assert.equal(headers.status, 431)
+    const refusal = await headers.text() // empty where the runtime (Bun) refuses first
+    if (refusal !== "") assert.equal(JSON.parse(refusal).error, "headers_too_large")
+    const moved = (await control("GET", "/health")).body.now - before
+    assert.ok(moved < 1000, `the clock moved ${moved} ms: an advance got through`)
+  })
+
+  it("reset takes no fields, and PUT /__mock/state refuses a field an API's state does not have", async () => {
+    assert.match((await control("POST", "/reset", { x: 1 })).body.message, /unknown field x/)
+    const typo = await control("PUT", "/state", { puid: { apiKeyz: [] } })
+    assert.equal(typo.status, 400)
+    assert.match(typo.body.message, /^puid: .*apiKeyz/)
+    assert.doesNotMatch(typo.body.message, /\n/)
+    const org = { orgKey: "org_twice", tier: "free" }
+    const twice = await control("PUT", "/state", { machineid: { orgs: [org, org] } })
+    assert.equal(twice.status, 400)
+    assert.equal(twice.body.message, "machineid: orgs: org_twice is given twice")
+    assert.equal((await puidQuota()).status, 200, "the demo key still works: nothing changed")
+  })
+})
+
+describe("HEAD and the index's methods", () => {
+  it("HEAD works on the control API and the index; another method on / is 405", async () => {
+    const head = await send("HEAD", "/__mock/health")
+    assert.equal(head.status, 200)
+    assert.equal(await head.text(), "")
+    const index = await send("HEAD", "/")
+    assert.equal(index.status, 200)
+    assert.match(index.headers.get("content-type") ?? "", /text\/html/)
+    const post = await send("POST", "/")
+    assert.equal(post.status, 405)
+    assert.equal(post.headers.get("allow"), "GET, HEAD")
+    await post.body?.cancel()
+  })
+
+  it("the index answers JSON only when Accept weighs it above HTML", async () => {
+    const typeFor = async (accept: string) => {
+      const answer = await send("GET", "/", undefined, { accept })
+      await answer.body?.cancel()
+      return answer.headers.get("content-type")?.split(";")[0]
+    }
+    assert.equal(await typeFor("application/json"), "application/json")
+    assert.equal(await typeFor("application/json;q=0.9, text/html;q=0.1"), "application/json")
+    assert.equal(await typeFor("text/html;q=0.9, application/json;q=0.5"), "text/html")
+    assert.equal(await typeFor("*/*"), "text/html")
+  })
+})
+
+describe("PUGUH's 422s name the fields as they travel", () => {
+  it("a bad ?page_size= is at [query, page_size], not the TypeScript name", async () => {
+    const signIn = await send("POST", "/puguh/api/v1/auth/login", {
+      email: mock.puguh.demo.email,
+      password: mock.puguh.demo.password,
+    }, { "content-type": "application/json" })
+    const { access_token } = await signIn.json()
+    const answer = await send("GET", "/puguh/api/v1/organizations?page_size=1000", undefined, {
+      authorization: `Bearer ${access_token}`,
+    })
+    assert.equal(answer.status, 422)
+    const { detail } = await answer.json()
+    assert.deepEqual(detail[0].loc, ["query", "page_size"])
   })
 })

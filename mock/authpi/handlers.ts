@@ -66,12 +66,23 @@ export const authpiError = (status: number, message: string): Response =>
   fail(
     new Refusal(
       status,
-      status === 400 ? "invalid_request" : status >= 500 ? "server_error" : errorCode(status),
+      AUTHPI_CODES[status] ?? (status >= 500 ? "server_error" : errorCode(status)),
       message,
       {},
-      status === 429 ? { "retry-after": "1" } : {},
+      status === 429
+        ? { "retry-after": "1" }
+        : status === 401
+        ? { "www-authenticate": 'Bearer realm="authpi", error="invalid_token"' }
+        : {},
     ),
   )
+
+/** AuthPI's own codes where they are not the usual one for the status. */
+const AUTHPI_CODES: Readonly<Record<number, string>> = {
+  400: "invalid_request",
+  401: "invalid_token",
+  403: "access_denied",
+}
 
 const etag = (item: Item): Record<string, string> => ({ etag: `"${item.updated_at}"` })
 

@@ -272,6 +272,9 @@ export class AuthPIMock implements MockApi {
         if (!isRecord(params) || !Object.values(params).every((v) => typeof v === "string")) {
           return badRequest("params must be an object of strings (the parents: issuer_id, user_id...)")
         }
+        const parents = [...RESOURCES[resource as keyof typeof RESOURCES].path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])
+        const missing = parents.find((name) => (params as Record<string, unknown>)[name] === undefined)
+        if (missing !== undefined) return badRequest(`params.${missing} is required for ${resource}`)
         const fields = body.fields ?? {}
         if (!isRecord(fields)) return badRequest("fields must be an object")
         const created = this.state.create(accountId, resource, params as Record<string, string>, fields)

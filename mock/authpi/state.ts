@@ -481,25 +481,28 @@ const RowName = Schema.Literals(Object.keys(RESOURCES) as Array<ResourceName>)
 const LocationJson = Schema.Struct({ accountId: Schema.String, row: RowName, id: Schema.String })
 const pairs = <S extends Schema.Top>(value: S) => Schema.Array(Schema.Tuple([Schema.String, value]))
 
-const decodeSnapshot: (input: unknown) => AuthPISnapshot = Schema.decodeUnknownSync(Schema.Struct({
-  accounts: Schema.Array(Schema.Struct({
-    entry: EntryJson,
-    stores: Schema.Array(Schema.Tuple([RowName, Schema.Array(EntryJson)])),
-  })),
-  positions: pairs(Schema.Tuple([Schema.Number, Schema.Number])),
-  seq: Schema.Number,
-  hashes: pairs(Schema.Record(Schema.String, Schema.String)),
-  webhookSecrets: pairs(
-    Schema.Struct({ bearer: Schema.optional(Schema.String), signature: Schema.optional(Schema.String) }),
-  ),
-  apiKeys: pairs(LocationJson),
-  personalTokens: pairs(LocationJson),
-  accessTokens: pairs(Schema.Struct({
-    accountIds: Schema.Array(Schema.String),
-    expiresAt: Schema.NullOr(Schema.Number),
-    expired: Schema.Boolean,
-  })),
-}))
+const decodeSnapshot: (input: unknown) => AuthPISnapshot = Schema.decodeUnknownSync(
+  Schema.Struct({
+    accounts: Schema.Array(Schema.Struct({
+      entry: EntryJson,
+      stores: Schema.Array(Schema.Tuple([RowName, Schema.Array(EntryJson)])),
+    })),
+    positions: pairs(Schema.Tuple([Schema.Number, Schema.Number])),
+    seq: Schema.Number,
+    hashes: pairs(Schema.Record(Schema.String, Schema.String)),
+    webhookSecrets: pairs(
+      Schema.Struct({ bearer: Schema.optional(Schema.String), signature: Schema.optional(Schema.String) }),
+    ),
+    apiKeys: pairs(LocationJson),
+    personalTokens: pairs(LocationJson),
+    accessTokens: pairs(Schema.Struct({
+      accountIds: Schema.Array(Schema.String),
+      expiresAt: Schema.NullOr(Schema.Number),
+      expired: Schema.Boolean,
+    })),
+  }),
+  { onExcessProperty: "error" },
+)
 
 /**
  * The AuthPI mock's state: every row of the table per account, the credentials, the

@@ -27,9 +27,10 @@ import {
   type MockRequest,
   ok,
   type Reply,
+  respondJson,
   type Router,
 } from "../../src/core/router.ts"
-import { errorCode } from "../api.ts"
+import { errorCode, type ErrorContext } from "../api.ts"
 import type { MachineIdState, MockDevice } from "./state.ts"
 
 /** Headers on every answer: never cached, and a fresh request id. */
@@ -42,11 +43,30 @@ const encodeError = Schema.encodeSync(ErrorBodySchema)
 
 /** A MachineID error answer: `{ status: "error", error, message }`. */
 const fail = (status: number, body: ErrorBody) =>
-  Response.json(encodeError({ status: "error", ...body }), { status, headers: answerHeaders() })
+  respondJson(encodeError({ status: "error", ...body }), status, answerHeaders())
 
-/** MachineID's error answer for any `status` (a forced fault, `Prefer: code=`). */
-export const machineIdError = (status: number, message: string): Response =>
-  fail(status, { error: errorCode(status), message })
+/**
+ * MachineID's error answer for any `status` (a forced fault, `Prefer: code=`), as the endpoint
+ * reached words it: a 401 is `invalid_org_key` (on validate, the `ORG_KEY_INVALID` decision too),
+ * a 403 on register is the `blocked` answer at the device cap.
+ */
+export const machineIdError = (
+  state: MachineIdState,
+  status: number,
+  message: string,
+  context?: ErrorContext,
+): Response => {
+  const endpoint = context?.endpoint?.name
+  if (status === 401 && endpoint === "validate") return invalidOrgKeyDecision(state)
+  if (status === 401) return fail(401, { error: "invalid_org_key", message })
+  if (status === 403 && endpoint === "register") {
+    return Response.json(
+      { status: "blocked", handler: "devices/register", error: "device_limit_reached", message },
+      { status: 403, headers: answerHeaders() },
+    )
+  }
+  return fail(status, { error: errorCode(status), message })
+}
 
 const unauthorized = () =>
   fail(401, { error: "invalid_org_key", message: "Send a valid org key in the x-org-key header." })

@@ -5,7 +5,7 @@
  * @module
  */
 import type { RequestHandler } from "msw"
-import { type MockApi, mswHandlers } from "../api.ts"
+import { type ErrorContext, type MockApi, mswHandlers } from "../api.ts"
 import type { Router } from "../../src/core/router.ts"
 import type { AnyApi } from "../../src/core/endpoint.ts"
 import { MachineIdApi } from "../../src/machineid/contract.ts"
@@ -132,8 +132,8 @@ export class MachineIdMock implements MockApi {
     this.state.reset()
   }
 
-  errorResponse(status: number, message: string): Response {
-    return machineIdError(status, message)
+  errorResponse(status: number, message: string, context?: ErrorContext): Response {
+    return machineIdError(this.state, status, message, context)
   }
 
   snapshot(): MachineIdSnapshot {

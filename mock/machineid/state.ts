@@ -219,7 +219,15 @@ const MachineIdSnapshotSchema = Schema.Struct({
   })),
 })
 
-const decodeSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema)
+/** The first key of `keys` that is there twice. */
+const repeated = (keys: ReadonlyArray<string>): string | undefined => {
+  const seen = new Set<string>()
+  return keys.find((key) => seen.size === seen.add(key).size)
+}
+
+const decodeSnapshot = Schema.decodeUnknownSync(MachineIdSnapshotSchema, {
+  onExcessProperty: "error",
+})
 
 /**
  * The most orgs `createOrg` keeps (`POST /api/v1/org/create` needs no credential): past it the
@@ -283,6 +291,12 @@ export class MachineIdState {
    */
   restore(snapshot: unknown): void {
     const { orgs } = decodeSnapshot(snapshot)
+    const twice = repeated(orgs.map((org) => org.orgKey))
+    if (twice !== undefined) throw new Error(`orgs: ${twice} is given twice`)
+    for (const { orgKey, devices = [] } of orgs) {
+      const device = repeated(devices.map((device) => device.deviceId))
+      if (device !== undefined) throw new Error(`orgs: ${orgKey}: device ${device} is given twice`)
+    }
     const now = this.#clock.now()
     this.#orgs = new Map(
       orgs.map(({ orgKey, tier, devices = [], ...plan }) => [orgKey, {

@@ -27,6 +27,7 @@ import {
   type Tokens,
   type Usage,
   type ValidationIssue,
+  wireName,
 } from "../../src/puguh/contract.ts"
 import type { Endpoint, Input, Success } from "../../src/core/endpoint.ts"
 import {
@@ -41,6 +42,7 @@ import {
 } from "../../src/core/router.ts"
 import type { MockInvoice, MockPlan, MockSubscription } from "./billing.ts"
 import { forbidden, invalid, Problem, unauthorized } from "./problem.ts"
+import type { ErrorContext } from "../api.ts"
 import type {
   IssuedTokens,
   MockApplication,
@@ -63,11 +65,21 @@ const answerHeaders = () => ({ "x-request-id": crypto.randomUUID() })
 const errorResponse = (status: number, body: ErrorBody, headers: Readonly<Record<string, string>> = {}) =>
   Response.json(encodeError(body), { status, headers: { ...answerHeaders(), ...headers } })
 
-/** PUGUH's error answer for any `status` (a forced fault, `Prefer: code=`): FastAPI's `detail`. */
-export const puguhError = (status: number, message: string): Response =>
-  status === 422
-    ? errorResponse(422, { detail: validationIssues(message) })
-    : errorResponse(status, { detail: message }, status === 429 ? { "retry-after": "1" } : {})
+/**
+ * PUGUH's error answer for any `status` (a forced fault, `Prefer: code=`): FastAPI's `detail`; a
+ * 401 with `WWW-Authenticate`, and the code the endpoint reached gives (`invalid_credentials` on login).
+ */
+export const puguhError = (status: number, message: string, context?: ErrorContext): Response => {
+  if (status === 422) return errorResponse(422, { detail: validationIssues(message) })
+  if (status === 401) return problemResponse(unauthorized(message, UNAUTHORIZED_CODES[context?.endpoint?.name ?? ""]))
+  return errorResponse(status, { detail: message }, status === 429 ? { "retry-after": "1" } : {})
+}
+
+/** The code of each endpoint's 401 that has one. */
+const UNAUTHORIZED_CODES: Readonly<Record<string, string>> = {
+  login: "invalid_credentials",
+  refreshToken: "invalid_token",
+}
 
 const problemResponse = (problem: Problem) => errorResponse(problem.status, problem.body, problem.headers)
 
@@ -95,7 +107,12 @@ const validationIssues = (message: string): ReadonlyArray<ValidationIssue> => {
   }
   const [first, ...rest] = matched[2].split("\n")
   const at = rest.map((line) => line.trim()).find((line) => line.startsWith("at "))
-  const path = at === undefined ? [] : (JSON.parse(at.slice(3)) as ReadonlyArray<string | number>)
+  // The schema's path names the TypeScript fields: the caller sent their wire names.
+  const path = at === undefined
+    ? []
+    : (JSON.parse(at.slice(3)) as ReadonlyArray<string | number>).map((key) =>
+      typeof key === "string" ? wireName(key) : key
+    )
   return first === "Missing key"
     ? [{ loc: [matched[1], ...path], msg: "Field required", type: "missing" }]
     : [{ loc: [matched[1], ...path], msg: first, type: "value_error" }]

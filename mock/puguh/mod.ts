@@ -5,7 +5,7 @@
  * @module
  */
 import type { RequestHandler } from "msw"
-import { type MockApi, mswHandlers } from "../api.ts"
+import { type ErrorContext, type MockApi, mswHandlers } from "../api.ts"
 import { controlBody } from "../control_body.ts"
 import type { AnyApi } from "../../src/core/endpoint.ts"
 import type { Router } from "../../src/core/router.ts"
@@ -55,7 +55,10 @@ export { Problem } from "./problem.ts"
 export { matchTotp, newTotpSecret, totp, TOTP_DIGITS, TOTP_PERIOD_SECONDS } from "./totp.ts"
 export { puguhRouter } from "./handlers.ts"
 
-const badRequest = (message: string) => Response.json({ detail: message }, { status: 400 })
+/** A refused control request, in the control API's shape (not the API's). */
+const refused = (status: number, message: string) =>
+  Response.json({ error: status === 404 ? "not_found" : "bad_request", message }, { status })
+const badRequest = (message: string) => refused(400, message)
 
 /** The fields each `POST` control route takes. */
 const CONTROL_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = {
@@ -135,8 +138,8 @@ export class PuguhMock implements MockApi {
     this.state.reset()
   }
 
-  errorResponse(status: number, message: string): Response {
-    return puguhError(status, message)
+  errorResponse(status: number, message: string, context?: ErrorContext): Response {
+    return puguhError(status, message, context)
   }
 
   readonly controlRoutes: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -161,8 +164,12 @@ export class PuguhMock implements MockApi {
   async control(request: Request, route: string): Promise<Response | undefined> {
     const state = this.state
     if (request.method === "GET" && route === "outbox") {
-      const email = new URL(request.url).searchParams.get("email") ?? undefined
-      return Response.json(state.outbox(email))
+      const query = new URL(request.url).searchParams
+      const unknown = [...query.keys()].find((name) => name !== "email")
+      if (unknown !== undefined) return badRequest(`unknown query parameter ${unknown} (known: email)`)
+      const email = query.get("email")
+      if (email === "") return badRequest("email must be an address")
+      return Response.json(state.outbox(email ?? undefined))
     }
     const fields = CONTROL_FIELDS[route]
     if (request.method !== "POST" || fields === undefined) return undefined
@@ -195,7 +202,7 @@ export class PuguhMock implements MockApi {
           return undefined
       }
     } catch (error) {
-      if (error instanceof Problem) return badRequest(error.message)
+      if (error instanceof Problem) return refused(error.status === 404 ? 404 : 400, error.message)
       throw error
     }
   }

@@ -8,16 +8,9 @@
 import { Result, Schema } from "effect"
 import { DEFAULT_SCOPE, type ErrorBody, MAX_IDS_PER_REQUEST, PuidApi } from "../../src/puid/contract.ts"
 import { ordinalToPuid, puidToOrdinal } from "../../src/puid/codec.ts"
+import { documentRoutes, handle, handleRaw, makeRouter, ok, respondJson, type Router } from "../../src/core/router.ts"
 import {
-  documentRoutes,
-  handle,
-  handleRaw,
-  makeRouter,
-  type MockRequest,
-  ok,
-  type Router,
-} from "../../src/core/router.ts"
-import {
+  FREE_DAILY_LIMIT,
   type GrantResult,
   MAX_CLIENT_NAME_LENGTH,
   MAX_REDIRECT_URI_LENGTH,
@@ -26,7 +19,7 @@ import {
   type PuidState,
 } from "./state.ts"
 import { securityHeader } from "../../src/core/endpoint.ts"
-import { errorCode } from "../api.ts"
+import { errorCode, type ErrorContext } from "../api.ts"
 
 const API_KEY_HEADER = securityHeader(PuidApi, "apiKey")
 
@@ -34,14 +27,34 @@ const NO_STORE = { "cache-control": "no-store" }
 const encodeError = Schema.encodeSync(PuidApi.errorBody)
 
 /** A PUID error answer: `{ error, message, ...extra }` with `cache-control: no-store`. */
-const fail = (status: number, body: ErrorBody, headers: Record<string, string> = {}) =>
-  Response.json(encodeError(body), { status, headers: { ...NO_STORE, ...headers } })
+const fail = (status: number, body: ErrorBody, headers?: Record<string, string>) => {
+  const response = respondJson(encodeError(body), status, NO_STORE)
+  for (const name in headers) response.headers.set(name, headers[name])
+  return response
+}
 
-/** PUID's error answer for any `status` (a forced fault, `Prefer: code=`): a 429 says when to retry. */
-export const puidError = (status: number, message: string): Response =>
-  status === 429
-    ? fail(429, { error: "rate_limited", message, retryAfterMs: 1000 }, { "retry-after": "1" })
-    : fail(status, { error: status === 402 ? "quota_exceeded" : errorCode(status), message })
+/**
+ * PUID's error answer for any `status` (a forced fault, `Prefer: code=`), as the server words it:
+ * a 429 says when to retry and where to upgrade; a 402 gives the caller's quota (the free plan's,
+ * spent, for an unknown caller).
+ */
+export const puidError = (state: PuidState, status: number, message: string, context?: ErrorContext): Response => {
+  const upgrade = context === undefined ? {} : { upgrade_url: upgradeUrl(context) }
+  if (status === 429) {
+    return fail(429, { error: "rate_limited", message, retryAfterMs: 1000, ...upgrade }, { "retry-after": "1" })
+  }
+  if (status !== 402) return fail(status, { error: errorCode(status), message })
+  const principal = context === undefined ? undefined : principalOf(state, context.request)
+  const limit = (principal === undefined ? undefined : state.limit(principal)) ?? FREE_DAILY_LIMIT
+  return fail(402, {
+    error: "quota_exceeded",
+    message,
+    used: limit,
+    limit,
+    plan: principal?.plan ?? "free",
+    ...upgrade,
+  })
+}
 
 const unauthorized = () =>
   fail(401, { error: "unauthorized", message: "Send X-API-Key or a Bearer token. Sign in at /dashboard to get one." })
@@ -53,7 +66,7 @@ const principalOf = (state: PuidState, request: Request): Principal | undefined 
 }
 
 /** The site's origin: the API lives under `<origin>/api` on puid.dev, under `<mount>` on the mock. */
-const upgradeUrl = ({ baseUrl }: MockRequest) => `${new URL(baseUrl).origin}/upgrade`
+const upgradeUrl = ({ baseUrl }: { readonly baseUrl: string }) => `${new URL(baseUrl).origin}/upgrade`
 
 const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
 const SCOPES = ["puid:generate", "puid:ordinal"]

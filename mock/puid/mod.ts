@@ -6,7 +6,7 @@
 import type { RequestHandler } from "msw"
 import type { AnyApi } from "../../src/core/endpoint.ts"
 import { PuidApi } from "../../src/puid/contract.ts"
-import { type MockApi, mswHandlers } from "../api.ts"
+import { type ErrorContext, type MockApi, mswHandlers } from "../api.ts"
 import { controlBody } from "../control_body.ts"
 import type { MockClock } from "../clock.ts"
 import type { Router } from "../../src/core/router.ts"
@@ -60,8 +60,8 @@ export class PuidMock implements MockApi {
     this.state.reset()
   }
 
-  errorResponse(status: number, message: string): Response {
-    return puidError(status, message)
+  errorResponse(status: number, message: string, context?: ErrorContext): Response {
+    return puidError(this.state, status, message, context)
   }
 
   snapshot(): PuidSnapshot {

@@ -91,7 +91,8 @@ export type GrantResult =
   | { readonly ok: false; readonly error: "invalid_client" | "invalid_grant"; readonly description: string }
 
 const DAY_MILLIS = 86_400_000
-const FREE_DAILY_LIMIT = 1000
+/** The free plan's daily quota of ids. */
+export const FREE_DAILY_LIMIT = 1000
 const TOKEN_TTL_SECONDS = 3600
 /** How long an authorization code lives on the mock clock. */
 export const AUTHORIZATION_CODE_TTL_MILLIS = 60_000
@@ -197,7 +198,9 @@ const PuidSnapshotSchema = Schema.Struct({
   usage: Schema.optionalKey(entries(Schema.Number)),
 })
 
-const decodeSnapshot: (input: unknown) => Partial<PuidSnapshot> = Schema.decodeUnknownSync(PuidSnapshotSchema)
+const decodeSnapshot: (input: unknown) => Partial<PuidSnapshot> = Schema.decodeUnknownSync(PuidSnapshotSchema, {
+  onExcessProperty: "error",
+})
 
 /**
  * The most OAuth clients dynamic registration (unauthenticated) keeps: past it the oldest

@@ -249,7 +249,9 @@ const open = <T extends string>(known: ReadonlyArray<T>): Schema.Codec<T | OpenS
 const RoleSchema = open(ROLES)
 const Rest = Schema.Record(Schema.String, Schema.Unknown)
 
-const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+/** A field's name on the wire: `pageSize` travels as `page_size` (the mock names fields so in its 422s). */
+export const wireName = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+const snake = wireName
 
 const renameKeys = (names: Readonly<Record<string, string>>) => (value: Wire): Wire =>
   Object.fromEntries(Object.entries(value).map(([key, field]) => [names[key] ?? key, field]))

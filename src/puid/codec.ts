@@ -7,37 +7,92 @@
  * @module
  */
 
-const M64 = (1n << 64n) - 1n
-const M128 = (1n << 128n) - 1n
-const ROUND_KEYS = [0x9e3779b97f4a7c15n, 0xbf58476d1ce4e5b9n, 0x94d049bb133111ebn, 0xd6e8feb86659fd93n] as const
 /** The base62 alphabet of ids and keys: digits, upper case, lower case. */
 export const BASE62_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-const DIGIT: ReadonlyMap<string, bigint> = new Map([...BASE62_ALPHABET].map((ch, i) => [ch, BigInt(i)]))
+/** Each character code's base62 digit, -1 for a character outside the alphabet. */
+const DIGIT = new Int8Array(128).fill(-1)
+for (let i = 0; i < BASE62_ALPHABET.length; i++) DIGIT[BASE62_ALPHABET.charCodeAt(i)] = i
 
-const rotl64 = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & M64
+// The arithmetic is on 32-bit words, not on bigints: an id is read, permuted and written without
+// allocating. A 128-bit value is four words, most significant first; a 64-bit one, `hi` and `lo`.
+const TWO_32 = 0x1_0000_0000
+// The round keys, as [hi, lo] pairs.
+const ROUND_KEYS = [0x9e3779b9, 0x7f4a7c15, 0xbf58476d, 0x1ce4e5b9, 0x94d049bb, 0x133111eb, 0xd6e8feb8, 0x6659fd93]
+const MIX_1 = [0xbf58476d, 0x1ce4e5b9] as const
+const MIX_2 = [0x94d049bb, 0x133111eb] as const
 
-// SplitMix64-style mixer; a Feistel network is a bijection whatever its round function.
-const round = (r: bigint, k: bigint): bigint => {
-  let z = (r + k) & M64
-  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M64
-  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M64
-  z = z ^ (z >> 31n)
-  return rotl64(z, 17n)
+// A 64-bit result: `hi` and `lo`, set by `mul64` and `round`.
+let hi = 0
+let lo = 0
+
+/** `(ah:al) * (bh:bl)` modulo 2^64, into `hi` and `lo`. */
+const mul64 = (ah: number, al: number, bh: number, bl: number): void => {
+  const a0 = al & 0xffff
+  const a1 = al >>> 16
+  const b0 = bl & 0xffff
+  const b1 = bl >>> 16
+  const p00 = a0 * b0
+  const p01 = a0 * b1
+  const p10 = a1 * b0
+  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)
+  lo = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0
+  hi = (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0
 }
 
-const permute = (value: bigint): bigint => {
-  let left = (value & M128) >> 64n
-  let right = value & M64
-  for (const key of ROUND_KEYS) [left, right] = [right, left ^ round(right, key)]
-  return (left << 64n) | right
+/**
+ * The round function of `(rh:rl)` under key `k` (an index into `ROUND_KEYS`), into `hi` and `lo`:
+ * a SplitMix64-style mixer (a Feistel network is a bijection whatever its round function).
+ */
+const round = (rh: number, rl: number, k: number): void => {
+  let zl = rl + ROUND_KEYS[2 * k + 1]
+  let zh = (rh + ROUND_KEYS[2 * k] + (zl >= TWO_32 ? 1 : 0)) >>> 0
+  zl >>>= 0
+  mul64(zh ^ (zh >>> 30), (zl ^ ((zl >>> 30) | (zh << 2))) >>> 0, MIX_1[0], MIX_1[1])
+  mul64(hi ^ (hi >>> 27), (lo ^ ((lo >>> 27) | (hi << 5))) >>> 0, MIX_2[0], MIX_2[1])
+  zh = hi ^ (hi >>> 31)
+  zl = (lo ^ ((lo >>> 31) | (hi << 1))) >>> 0
+  hi = ((zh << 17) | (zl >>> 15)) >>> 0
+  lo = ((zl << 17) | (zh >>> 15)) >>> 0
 }
 
-const unpermute = (value: bigint): bigint => {
-  let left = (value & M128) >> 64n
-  let right = value & M64
-  for (let i = ROUND_KEYS.length - 1; i >= 0; i--) [left, right] = [right ^ round(left, ROUND_KEYS[i]), left]
-  return (left << 64n) | right
+/** Permutes the 128-bit value `w` (four words, most significant first) in place; `inverse` undoes it. */
+const feistel = (w: Uint32Array, inverse: boolean): void => {
+  for (let i = 0; i < 4; i++) {
+    if (inverse) {
+      // (left, right) = (right ^ F(left), left)
+      round(w[0], w[1], 3 - i)
+      const lh = w[0]
+      const ll = w[1]
+      w[0] = (w[2] ^ hi) >>> 0
+      w[1] = (w[3] ^ lo) >>> 0
+      w[2] = lh
+      w[3] = ll
+    } else {
+      // (left, right) = (right, left ^ F(right))
+      round(w[2], w[3], i)
+      const rh = w[2]
+      const rl = w[3]
+      w[2] = (w[0] ^ hi) >>> 0
+      w[3] = (w[1] ^ lo) >>> 0
+      w[0] = rh
+      w[1] = rl
+    }
+  }
 }
+
+// Scratch space of the functions below, which run to completion one at a time: no allocation per call.
+const WORDS = new Uint32Array(4)
+const HALVES = new Uint16Array(8)
+
+/** The four words of `value` modulo 2^128, in `WORDS`. */
+const wordsOf = (value: bigint): Uint32Array => {
+  const w = WORDS
+  let v = BigInt.asUintN(128, value)
+  for (let i = 3; i >= 0; i--, v >>= 32n) w[i] = Number(BigInt.asUintN(32, v))
+  return w
+}
+
+const hex8 = (word: number) => word.toString(16).padStart(8, "0")
 
 /**
  * Thrown by {@linkcode puidToOrdinal} when a character is outside the base62 alphabet.
@@ -78,14 +133,28 @@ export class InvalidPuidCharacter extends Error {
  * ```
  */
 export const ordinalToPuid = (ordinal: bigint): string => {
-  let value = permute(ordinal)
-  if (value === 0n) return "0"
-  let out = ""
-  while (value > 0n) {
-    out = BASE62_ALPHABET[Number(value % 62n)] + out
-    value /= 62n
+  const w = wordsOf(ordinal)
+  feistel(w, false)
+  // Base62 digits, least significant first: long division of the eight 16-bit halves by 62^2,
+  // two digits per pass, in integer arithmetic.
+  const half = HALVES
+  for (let i = 0; i < 4; i++) {
+    half[2 * i] = w[i] >>> 16
+    half[2 * i + 1] = w[i] & 0xffff
   }
-  return out
+  let out = ""
+  for (let top = 0; top < 8;) {
+    let rest = 0
+    for (let i = top; i < 8; i++) {
+      const dividend = (rest << 16) | half[i]
+      half[i] = (dividend / 3844) | 0
+      rest = dividend - half[i] * 3844
+    }
+    while (top < 8 && half[top] === 0) top++
+    out = BASE62_ALPHABET[rest % 62] + out
+    if (top < 8 || rest >= 62) out = BASE62_ALPHABET[(rest / 62) | 0] + out
+  }
+  return out === "" ? "0" : out
 }
 
 /**
@@ -102,12 +171,21 @@ export const ordinalToPuid = (ordinal: bigint): string => {
  * ```
  */
 export const puidToOrdinal = (puid: string): bigint => {
-  let value = 0n
-  for (const ch of puid) {
-    const digit = DIGIT.get(ch)
-    if (digit === undefined) throw new InvalidPuidCharacter(ch)
-    // Masking at each step keeps the value within 128 bits: linear in the length, same result.
-    value = (value * 62n + digit) & M128
+  // value = value * 62 + digit on eight 16-bit halves, in integer arithmetic: what overflows 128
+  // bits is dropped, as the service does.
+  const half = HALVES.fill(0)
+  for (let i = 0; i < puid.length; i++) {
+    const code = puid.charCodeAt(i)
+    let carry = code < 128 ? DIGIT[code] : -1
+    if (carry < 0) throw new InvalidPuidCharacter(String.fromCodePoint(puid.codePointAt(i)!))
+    for (let j = 7; j >= 0; j--) {
+      const product = half[j] * 62 + carry
+      half[j] = product & 0xffff
+      carry = product >>> 16
+    }
   }
-  return unpermute(value)
+  const w = WORDS
+  for (let i = 0; i < 4; i++) w[i] = ((half[2 * i] << 16) | half[2 * i + 1]) >>> 0
+  feistel(w, true)
+  return BigInt(`0x${hex8(w[0])}${hex8(w[1])}${hex8(w[2])}${hex8(w[3])}`)
 }
