@@ -70,7 +70,7 @@ const bench = async (
     const untracked = await service({ trackUsage: false })
     const sync = await service({ trackUsage: "sync" })
     const { plain, limited } = await run(Effect.gen(function* () {
-      const org = yield* defaults.createOrganization("bench")
+      const org = yield* defaults.createOrganization(`bench ${crypto.randomUUID()}`) // a database may be reused
       for (let i = 0; i < 1000; i++) yield* defaults.createKey(org.id) // a realistic index
       return {
         plain: (yield* defaults.createKey(org.id)).plaintext,

@@ -111,6 +111,24 @@ describe("the key service over HTTP (mock under /apikeys, typed client)", () => 
     assert.equal((await ok((k) => k.getKey(APIKEYS_DEMO.keyId))).useCount, 0)
   })
 
+  it("counts uses in memory: snapshot() holds them, and reset() and restore() leave none of them behind", async () => {
+    const validate = () => ok((k) => k.validateKey(APIKEYS_DEMO.apiKey))
+    const storedUses = (snapshot: ReturnType<typeof apikeys.snapshot>) =>
+      snapshot.api_keys.find((row) => row.id === APIKEYS_DEMO.keyId)?.use_count
+    apikeys.reset()
+    for (let i = 0; i < 3; i++) await validate()
+    const snapshot = apikeys.snapshot()
+    assert.equal(storedUses(snapshot), 3)
+    assert.equal((await validate()).useCount, 4)
+    apikeys.restore(snapshot)
+    assert.equal((await ok((k) => k.getKey(APIKEYS_DEMO.keyId))).useCount, 3)
+    assert.equal((await validate()).useCount, 4)
+    apikeys.reset()
+    assert.equal(storedUses(apikeys.snapshot()), 0)
+    assert.equal((await ok((k) => k.getKey(APIKEYS_DEMO.keyId))).useCount, 0)
+    assert.equal((await validate()).useCount, 1)
+  })
+
   it("round-trips the whole lifecycle with the same typed errors as the local service", () => lifecycle(keys))
 
   it("answers the seed's routes: 201 on create, 400 {detail} on a failed verify, 401 without the admin key", async () => {

@@ -15,7 +15,8 @@ import type { AnyApi } from "../../src/core/endpoint.ts"
 import type { MockClock } from "../clock.ts"
 import { KeyMetadataJson } from "../../src/apikeys/contract.ts"
 import { ApiKeysApi } from "../../src/apikeys/http_contract.ts"
-import { ApiKeys } from "../../src/apikeys/service.ts"
+import { ApiKeys, layerWithUsage } from "../../src/apikeys/service.ts"
+import { UsageBuffer } from "../../src/apikeys/_usage.ts"
 import { SqliteClient } from "../../src/sql/sqlite.ts"
 import { makeApiKeysRouter } from "../../src/apikeys/http_api.ts"
 import { storedForm } from "../../src/apikeys/key_format.ts"
@@ -123,6 +124,12 @@ const load = (snapshot: ApiKeysSnapshot) =>
     }))
   })
 
+/** Writes the uses counted so far, so that the tables hold them. */
+const flushUses = Effect.flatMap(UsageBuffer, (usage) => usage.flush)
+
+/** Forgets the uses not yet written: their rows are about to be replaced. */
+const discardUses = Effect.flatMap(UsageBuffer, (usage) => usage.discard)
+
 /** What an error answer of the key service carries for `status`: its `_tag`, as the server would tag it. */
 const ERROR_TAGS: Readonly<Record<number, string>> = {
   400: "InvalidRequest",
@@ -176,17 +183,16 @@ export class ApiKeysMock implements MockApi {
   /** The HTTP API's own router (the server's), its service calls run on the mock's database and clock. */
   readonly router: Router
   readonly #clock: MockClock
-  readonly #runtime: ManagedRuntime.ManagedRuntime<ApiKeys | SqlClient.SqlClient, never>
+  readonly #runtime: ManagedRuntime.ManagedRuntime<ApiKeys | UsageBuffer | SqlClient.SqlClient, never>
 
   /** A mock in its seeded state, reading `clock`. */
   constructor(clock: MockClock) {
     this.#clock = clock
-    // Uses written at once: the counters are exact the moment a test reads them, and reset() leaves no use pending.
-    const layer = ApiKeys.layer({ trackUsage: "sync" }).pipe(
-      Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })),
-    )
+    // Uses buffered, as by default: every read of keys through the service writes them first, and reset() and
+    // restore() forget those not yet written (their rows are replaced).
+    const layer = layerWithUsage().pipe(Layer.provideMerge(SqliteClient.layer({ filename: ":memory:" })))
     // In-memory SQLite cannot fail to open; a failure here is a defect of the mock.
-    this.#runtime = ManagedRuntime.make(layer as Layer.Layer<ApiKeys | SqlClient.SqlClient>)
+    this.#runtime = ManagedRuntime.make(layer as Layer.Layer<ApiKeys | UsageBuffer | SqlClient.SqlClient>)
     this.router = makeApiKeysRouter(
       { adminKey: Redacted.make(APIKEYS_DEMO.adminKey), validatorKey: Redacted.make(APIKEYS_DEMO.validatorKey) },
       (effect) => this.#runtime.runPromiseExit(this.#atClock(effect)),
@@ -209,7 +215,7 @@ export class ApiKeysMock implements MockApi {
   }
 
   reset(): void {
-    this.#runtime.runSync(this.#atClock(seed(this.#clock.now())))
+    this.#runtime.runSync(this.#atClock(Effect.andThen(discardUses, seed(this.#clock.now()))))
   }
 
   /** The key service's answer for any `status` (a forced fault, `Prefer: code=`): `{ detail, _tag }`. */
@@ -224,11 +230,12 @@ export class ApiKeysMock implements MockApi {
   }
 
   snapshot(): ApiKeysSnapshot {
-    return this.#runtime.runSync(dump)
+    return this.#runtime.runSync(Effect.andThen(flushUses, dump))
   }
 
   restore(snapshot: unknown): void {
-    this.#runtime.runSync(load(decodeSnapshot(snapshot)))
+    const rows = decodeSnapshot(snapshot)
+    this.#runtime.runSync(Effect.andThen(discardUses, load(rows)))
   }
 
   /** Releases the mock's database. */

@@ -6,7 +6,7 @@
 // `claimForRotation`; a metadata update holds the key's row (`withKeyLocked`).
 // MySQL has neither `RETURNING` nor `ON CONFLICT`: there, each of those is its own statement, read back in the
 // same transaction (the row stays locked until it commits), or counted by the rows it changed.
-import { Effect, Option, Schema, SchemaTransformation } from "effect"
+import { Effect, Exit, Option, Schema, SchemaTransformation } from "effect"
 import { SqlClient, SqlError, SqlSchema } from "effect/sql"
 import {
   type ApiKey,
@@ -24,6 +24,7 @@ import {
   ProductNotFound,
   ProjectNotFound,
 } from "./errors.ts"
+import { undecodable } from "./_metadata.ts"
 
 /** A `BIGINT` column: SQLite reads it as a number, `@effect/sql-pg` as a `bigint`, other drivers as text. */
 const BigIntColumn = Schema.Union([
@@ -79,6 +80,63 @@ const KeyRow = Schema.Struct({
 /** A row of `api_keys`. */
 export type StoredKey = typeof KeyRow.Type
 
+const decodeKeyRowSchema = Schema.decodeUnknownExit(KeyRow)
+
+/** A `BIGINT` column as a number: what `BigIntColumn` reads from a number or a `bigint`; `undefined` otherwise. */
+const intOf = (value: unknown): number | undefined => {
+  const n = typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : undefined
+  return n !== undefined && Number.isSafeInteger(n) ? n : undefined
+}
+
+/** An instant column as `Instant` reads it (a valid `Date`), `null` as `null`; `undefined` for anything else. */
+const instantOf = (value: unknown): Date | null | undefined => {
+  if (value === null) return null
+  const millis = intOf(value)
+  if (millis === undefined) return undefined
+  const date = new Date(millis)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+const isNullableString = (value: unknown): value is string | null => value === null || typeof value === "string"
+
+/**
+ * A row of `api_keys` as `KeyRow` decodes it, read column by column in the shapes SQLite and PostgreSQL answer
+ * with (text, `null`, integers as numbers or `bigint`s); any other shape (MySQL's integers as text, a row that
+ * does not decode) goes through the schema, which stays the one definition of the row. The hot path of every
+ * validation: about a tenth of the cost of the schema's interpreter (0.5 µs against 5 µs a row on Deno).
+ */
+export const decodeKeyRow = (row: unknown): Exit.Exit<StoredKey, Schema.SchemaError> => {
+  if (typeof row !== "object" || row === null) return decodeKeyRowSchema(row)
+  const r = row as Record<keyof StoredKey, unknown>
+  const { id, org_id, project_id, product_id, key_prefix, key_hash, metadata, replaced_by } = r
+  const expires_at = instantOf(r.expires_at)
+  const revoked_at = instantOf(r.revoked_at)
+  const created_at = instantOf(r.created_at)
+  const last_used_at = instantOf(r.last_used_at)
+  const use_count = intOf(r.use_count)
+  return typeof id === "string" && typeof org_id === "string" && isNullableString(project_id) &&
+      isNullableString(product_id) && typeof key_prefix === "string" && typeof key_hash === "string" &&
+      typeof metadata === "string" && expires_at !== undefined && revoked_at !== undefined &&
+      created_at instanceof Date &&
+      last_used_at !== undefined && use_count !== undefined && isNullableString(replaced_by)
+    ? Exit.succeed({
+      id,
+      org_id,
+      project_id,
+      product_id,
+      key_prefix,
+      key_hash,
+      metadata,
+      expires_at,
+      revoked_at,
+      created_at,
+      last_used_at,
+      use_count,
+      replaced_by,
+    })
+    : decodeKeyRowSchema(row)
+}
+
 /** Uses to add, per key: how many, and the latest instant. */
 export type UseBatch = ReadonlyArray<{ readonly id: string; readonly count: number; readonly at: number }>
 
@@ -112,17 +170,15 @@ const isStorageError = (error: unknown): error is StorageError =>
   typeof error === "object" && error !== null && "_tag" in error &&
   (error._tag === "SqlError" || error._tag === "SchemaError")
 
+/** What a storage failure is to a caller. */
+const unavailable = (error: StorageError): KeyStoreUnavailable =>
+  error._tag === "SqlError" ? new KeyStoreUnavailable({ detail: error.message }) : undecodable()
+
 /** Storage failures become `KeyStoreUnavailable`; the typed errors pass through. */
 const stored = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, Exclude<E, StorageError> | KeyStoreUnavailable, R> =>
-  Effect.mapError(
-    effect,
-    (error) =>
-      isStorageError(error)
-        ? new KeyStoreUnavailable({ detail: error._tag === "SqlError" ? error.message : "stored data does not decode" })
-        : error as Exclude<E, StorageError>,
-  )
+  Effect.mapError(effect, (error) => isStorageError(error) ? unavailable(error) : error as Exclude<E, StorageError>)
 
 /**
  * An insert of a named row: a name already taken fails with `AlreadyExists`, carrying the id of
@@ -244,10 +300,17 @@ export const makeStore = Effect.gen(function* () {
     Result: KeyRow,
     execute: (id) => sql`SELECT * FROM api_keys WHERE id = ${id}`,
   })
-  // The hot path of every validation: its rows decoded synchronously, at half the cost of an Effect-mode decode.
-  const decodeKeys = Schema.decodeUnknownExit(Schema.Array(KeyRow))
-  const keysWithPrefix = (prefix: string) =>
-    Effect.flatMap(sql`SELECT * FROM api_keys WHERE key_prefix = ${prefix}`, decodeKeys)
+  // The hot path of every validation: one indexed read (`key_hash` is unique), its row decoded synchronously, and
+  // its failures made `KeyStoreUnavailable`, in one step.
+  const keyWithHash = (hash: string): Effect.Effect<StoredKey | undefined, KeyStoreUnavailable> =>
+    Effect.matchEffect(sql`SELECT * FROM api_keys WHERE key_hash = ${hash}`, {
+      onFailure: (error) => Effect.fail(unavailable(error)),
+      onSuccess: (rows): Exit.Exit<StoredKey | undefined, KeyStoreUnavailable> => {
+        if (rows.length === 0) return Exit.succeed(undefined)
+        const decoded = decodeKeyRow(rows[0])
+        return Exit.isSuccess(decoded) ? Exit.succeed(decoded.value) : Exit.fail(undecodable())
+      },
+    })
   const keysOfOrganization = SqlSchema.findAll({
     Request: Schema.String,
     Result: KeyRow,
@@ -375,9 +438,8 @@ export const makeStore = Effect.gen(function* () {
 
     key: (keyId: string): Effect.Effect<StoredKey, KeyNotFound | KeyStoreUnavailable> =>
       stored(orNotFound(key(keyId), () => new KeyNotFound({ keyId }))),
-    /** The keys whose stored prefix is `prefix`: the candidates of a plaintext. */
-    keysWithPrefix: (prefix: string): Effect.Effect<ReadonlyArray<StoredKey>, KeyStoreUnavailable> =>
-      stored(keysWithPrefix(prefix)),
+    /** The key whose stored hash is `hash`, if any. */
+    keyWithHash,
     keysOfOrganization: (orgId: string): Effect.Effect<ReadonlyArray<StoredKey>, KeyStoreUnavailable> =>
       stored(keysOfOrganization(orgId)),
     keysOfProject: (projectId: string): Effect.Effect<ReadonlyArray<StoredKey>, KeyStoreUnavailable> =>

@@ -2,7 +2,7 @@
 // in memory and written for every key in one statement per interval and when the service's scope closes
 // ("buffered", the default). Buffered, a crash loses at most one interval of uses; rate limits stay exact either way,
 // as they are their own atomic statement (see `_validate.ts`).
-import { Duration, Effect, Schedule, Semaphore } from "effect"
+import { Context, Duration, Effect, Schedule, Semaphore } from "effect"
 import type { Scope } from "effect"
 import type { KeyStoreUnavailable } from "./errors.ts"
 import type { Store, StoredKey, UseBatch } from "./_store.ts"
@@ -16,11 +16,28 @@ export interface Usage {
   /** Counts one use of `key` at `at`: the key as it stands with that use counted. */
   readonly record: (key: StoredKey, at: number) => Effect.Effect<StoredKey, KeyStoreUnavailable>
   /**
+   * `record` where it is done in memory ("off", "buffered"), run when called: the hot path of a validation calls
+   * it as one of its steps. `undefined` where a use is a statement ("sync").
+   */
+  readonly recordInMemory: ((key: StoredKey, at: number) => StoredKey) | undefined
+  /**
    * Writes the uses counted so far, so that a read that follows sees them all (a no-op unless buffered).
    * A failed write keeps them for the next flush.
    */
   readonly flush: Effect.Effect<void>
+  /**
+   * Forgets the uses counted and not yet written (a no-op unless buffered), for a store whose rows are replaced
+   * (a mock's reset): the keys they counted are gone, or are other keys under the same ids. It takes no lock,
+   * so that a synchronous reset can run it; a write already under way still lands.
+   */
+  readonly discard: Effect.Effect<void>
 }
+
+/**
+ * The uses of the `ApiKeys` service beside it in context: for the key-service mock, whose reset replaces every row
+ * under a running service (`ApiKeys.layer` does not provide it).
+ */
+export class UsageBuffer extends Context.Service<UsageBuffer, Usage>()("@gatehouse/sdk/apikeys/UsageBuffer") {}
 
 interface Pending {
   count: number
@@ -49,8 +66,18 @@ export const makeUsage = (
   interval: Duration.Duration,
 ): Effect.Effect<Usage, never, Scope.Scope> =>
   Effect.gen(function* () {
-    if (mode === "off") return { mode, record: (key) => Effect.succeed(key), flush: Effect.void }
-    if (mode === "sync") return { mode, record: store.recordUse, flush: Effect.void }
+    if (mode === "off") {
+      return {
+        mode,
+        record: (key) => Effect.succeed(key),
+        recordInMemory: (key) => key,
+        flush: Effect.void,
+        discard: Effect.void,
+      }
+    }
+    if (mode === "sync") {
+      return { mode, record: store.recordUse, recordInMemory: undefined, flush: Effect.void, discard: Effect.void }
+    }
 
     let pending = new Map<string, Pending>()
     // The uses being written: still counted in answers until the write is over.
@@ -76,16 +103,23 @@ export const makeUsage = (
     yield* Effect.addFinalizer(() => flush)
     yield* Effect.forkScoped(Effect.schedule(flush, Schedule.spaced(interval)))
 
-    const record = (key: StoredKey, at: number): Effect.Effect<StoredKey> =>
-      Effect.sync(() => {
-        let use = pending.get(key.id)
-        if (use === undefined) pending.set(key.id, use = { count: 0, at })
-        use.count += 1
-        use.at = Math.max(use.at, at)
-        const inFlight = writing.get(key.id)?.count ?? 0
-        return { ...key, use_count: key.use_count + inFlight + use.count, last_used_at: new Date(at) }
-      })
-    return { mode, record, flush }
+    const discard = Effect.sync(() => void (pending = new Map()))
+
+    const recordInMemory = (key: StoredKey, at: number): StoredKey => {
+      let use = pending.get(key.id)
+      if (use === undefined) pending.set(key.id, use = { count: 0, at })
+      use.count += 1
+      use.at = Math.max(use.at, at)
+      const inFlight = writing.get(key.id)?.count ?? 0
+      return { ...key, use_count: key.use_count + inFlight + use.count, last_used_at: new Date(at) }
+    }
+    return {
+      mode,
+      record: (key, at) => Effect.sync(() => recordInMemory(key, at)),
+      recordInMemory,
+      flush,
+      discard,
+    }
   })
 
 /** The default of `ApiKeysOptions.usageFlushInterval`. */

@@ -1,5 +1,5 @@
 // Verification and validation of a presented key, in the seed's order (contracts §4.1, §4.4): format (no
-// database access) -> prefix lookup + constant-time hash comparison -> revoked -> expired -> organization ->
+// database access) -> lookup by hash (see `lookup`) -> revoked -> expired -> organization ->
 // project -> product -> scopes; then, beyond the seed, the key's rate limit (one atomic statement, exact across
 // processes, which records the use too where that is free) and its use (`_usage.ts`).
 import { Duration, Effect, type Redacted } from "effect"
@@ -8,14 +8,15 @@ import {
   ExpiredKey,
   InsufficientScope,
   InvalidKey,
+  type KeyStoreUnavailable,
   QuotaExceeded,
   RevokedKey,
   type ValidateError,
   type VerifyError,
 } from "./errors.ts"
-import { hashesEqual, type Plaintext, revealKey, storedForm } from "./key_format.ts"
+import { type Plaintext, revealKey, storedForm } from "./key_format.ts"
 import { isId } from "./_input.ts"
-import { decodeMetadata } from "./_metadata.ts"
+import { metadataOf, undecodable } from "./_metadata.ts"
 import { type Store, type StoredKey, toApiKey } from "./_store.ts"
 import type { Usage } from "./_usage.ts"
 import type { ValidateOptions } from "./service.ts"
@@ -47,41 +48,41 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
   // Where a rate limit is counted anyway, the use goes with it: free on PostgreSQL, one commit for both in sync mode.
   const useWithCount = usage.mode === "sync" || (usage.mode === "buffered" && store.foldsUse)
 
-  /** The key of `form`'s hash among `candidates`, each compared in constant time. */
-  const find = (candidates: ReadonlyArray<StoredKey>, hash: string) => {
-    let key: StoredKey | undefined
-    for (const candidate of candidates) {
-      if (hashesEqual(candidate.key_hash, hash)) key = candidate
-    }
-    return key
-  }
-
   /** The key if it is usable at `at`, its metadata decoded; or why not. */
-  const usableAt = (key: StoredKey | undefined, at: number): Effect.Effect<Usable, VerifyError> => {
-    if (key === undefined) return Effect.fail(new InvalidKey({ reason: "not_found" }))
+  const usableAt = (key: StoredKey | undefined, at: number): Usable | VerifyError => {
+    if (key === undefined) return new InvalidKey({ reason: "not_found" })
     if (key.revoked_at !== null && key.revoked_at.getTime() <= at) {
-      return Effect.fail(new RevokedKey({ keyId: key.id, revokedAt: key.revoked_at }))
+      return new RevokedKey({ keyId: key.id, revokedAt: key.revoked_at })
     }
     if (key.expires_at !== null && key.expires_at.getTime() < at) {
-      return Effect.fail(new ExpiredKey({ keyId: key.id, expiredAt: key.expires_at }))
+      return new ExpiredKey({ keyId: key.id, expiredAt: key.expires_at })
     }
-    return Effect.map(decodeMetadata(key.metadata), (metadata) => ({ key, metadata, at }))
+    const metadata = metadataOf(key.metadata)
+    return metadata === undefined ? undecodable() : { key, metadata, at }
   }
 
   /**
-   * Finds the key of a plaintext and checks it is usable now: the seed's `verify_key`. The hot path of every
-   * validation, so written as one statement and a few steps rather than a generator.
+   * Finds the key of a plaintext, checks it is usable now (the seed's `verify_key`), then runs `then` on it. The hot
+   * path of every validation: one read and as few effect steps as can be, the rest synchronous.
+   *
+   * The seed finds its candidates by the 8-character prefix and compares their hashes with the presented key's in
+   * constant time. Here the read is by the hash itself (`key_hash` is unique and indexed), so no comparison is left
+   * to make: the database's comparison runs on the SHA-256 (or HMAC) of what the caller sent, never on a secret
+   * against the caller's bytes, and how long it takes tells at most how much of two digests agree, which no one can
+   * steer towards a stored digest without a preimage of it.
    */
-  const lookup = (plaintext: Plaintext): Effect.Effect<Usable, VerifyError> =>
-    Effect.suspend(() => {
+  const lookup = <A, E>(
+    plaintext: Plaintext,
+    then: (usable: Usable) => Effect.Effect<A, E>,
+  ): Effect.Effect<A, E | VerifyError> =>
+    Effect.clockWith((clock) => {
       const revealed = revealKey(plaintext)
       const form = typeof revealed === "string" ? storedForm(revealed, formOptions) : undefined
       if (form === undefined) return Effect.fail(new InvalidKey({ reason: "malformed" }))
-      return Effect.flatMap(
-        store.keysWithPrefix(form.prefix),
-        (candidates) =>
-          Effect.clockWith((clock) => usableAt(find(candidates, form.hash), clock.currentTimeMillisUnsafe())),
-      )
+      return Effect.flatMap(store.keyWithHash(form.hash), (key): Effect.Effect<A, E | VerifyError> => {
+        const usable = usableAt(key, clock.currentTimeMillisUnsafe())
+        return "_tag" in usable ? Effect.fail(usable) : then(usable)
+      })
     })
 
   /**
@@ -150,20 +151,30 @@ export const makeValidator = (store: Store, options: ValidatorOptions): Validato
       return toApiKey(row, metadata, at)
     })
 
-  /** The key as answered, after counting its use. */
-  const used = ({ key, metadata, at }: Usable) =>
-    Effect.map(usage.record(key, at), (row) => toApiKey(row, metadata, at))
+  /**
+   * The key as answered, its use counted. Where uses are counted in memory, that happens when `used` is called: within
+   * `lookup`'s step, once the key is known usable, never ahead of it.
+   */
+  const used = ({ key, metadata, at }: Usable): Effect.Effect<ApiKey, KeyStoreUnavailable> =>
+    usage.recordInMemory === undefined
+      ? Effect.map(usage.record(key, at), (row) => toApiKey(row, metadata, at))
+      : Effect.succeed(toApiKey(usage.recordInMemory(key, at), metadata, at))
+
+  /** The key as answered once its rate limit, if any, let the request through. */
+  const answer = (usable: Usable) => {
+    const limit = usable.metadata.rateLimit
+    return limit === undefined ? used(usable) : spend(usable, limit)
+  }
 
   return {
-    verify: (plaintext) => Effect.flatMap(lookup(plaintext), used),
+    verify: (plaintext) => lookup(plaintext, used),
     validate: (plaintext, needs) => {
       const checks = needs.orgId !== undefined || needs.projectId !== undefined || needs.productId !== undefined ||
         needs.requiredScopes !== undefined || needs.requiredScope !== undefined
-      return Effect.flatMap(lookup(plaintext), (usable) => {
-        const limit = usable.metadata.rateLimit
-        const answer = limit === undefined ? used(usable) : spend(usable, limit)
-        return checks ? Effect.andThen(checkReach(usable, needs), answer) : answer
-      })
+      return lookup(
+        plaintext,
+        checks ? (usable) => Effect.andThen(checkReach(usable, needs), () => answer(usable)) : answer,
+      )
     },
   }
 }

@@ -121,10 +121,15 @@ const unavailable = () => errorResponse(new KeyStoreUnavailable({ detail: "the k
 
 const created = (result: ApiKeyCreated) => ok({ key: result.key, plaintext: Redacted.value(result.plaintext) })
 
-/** Whether `given` is `key`; a blank key matches nothing. Compared as hashes, in constant time. */
-const matches = (given: string | null, key: Redacted.Redacted<string> | undefined): boolean => {
+/**
+ * Whether a header holds `key`, compared as hashes in constant time; a blank key matches nothing. The key's hash is
+ * taken once, not on every request.
+ */
+const matcher = (key: Redacted.Redacted<string> | undefined): (given: string | null) => boolean => {
   const expected = key === undefined ? "" : Redacted.value(key)
-  return given !== null && expected.trim() !== "" && hashesEqual(hashKey(given), hashKey(expected))
+  if (expected.trim() === "") return () => false
+  const expectedHash = hashKey(expected)
+  return (given) => given !== null && hashesEqual(hashKey(given), expectedHash)
 }
 
 /**
@@ -132,18 +137,20 @@ const matches = (given: string | null, key: Redacted.Redacted<string> | undefine
  * `X-Validator-Key`; an endpoint without security (the documents) is open. A server given
  * neither key is open.
  */
-const authorize = (options: ApiKeysHttpOptions) => (endpoint: Endpoint, { request }: MockRequest) => {
-  if (options.adminKey === undefined && options.validatorKey === undefined) return undefined
-  const security = endpoint.security ?? []
-  if (security.length === 0) return undefined
-  if (security.includes("admin") && matches(request.headers.get(ADMIN_HEADER), options.adminKey)) return undefined
-  if (security.includes("validator") && matches(request.headers.get(VALIDATOR_HEADER), options.validatorKey)) {
-    return undefined
+const authorize = (options: ApiKeysHttpOptions) => {
+  const isAdmin = matcher(options.adminKey)
+  const isValidator = matcher(options.validatorKey)
+  return (endpoint: Endpoint, { request }: MockRequest) => {
+    if (options.adminKey === undefined && options.validatorKey === undefined) return undefined
+    const security = endpoint.security ?? []
+    if (security.length === 0) return undefined
+    if (security.includes("admin") && isAdmin(request.headers.get(ADMIN_HEADER))) return undefined
+    if (security.includes("validator") && isValidator(request.headers.get(VALIDATOR_HEADER))) return undefined
+    const detail = security.includes("validator")
+      ? "Missing or wrong X-Admin-Key or X-Validator-Key"
+      : "Missing or wrong X-Admin-Key"
+    return errorAnswer(401, { detail, _tag: "Unauthorized" })
   }
-  const detail = security.includes("validator")
-    ? "Missing or wrong X-Admin-Key or X-Validator-Key"
-    : "Missing or wrong X-Admin-Key"
-  return errorAnswer(401, { detail, _tag: "Unauthorized" })
 }
 
 /** The errors the router answers by itself, in FastAPI's words and the API's shape. */

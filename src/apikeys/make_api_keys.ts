@@ -15,7 +15,7 @@ import { DEFAULT_KEY_PREFIX, generateKey, storedForm } from "./key_format.ts"
 import { applyUpdate, checkUpdate, decodeMetadata, EMPTY_METADATA, encodeMetadata } from "./_metadata.ts"
 import { makeStore, type StoredKey, toApiKey } from "./_store.ts"
 import { makeValidator } from "./_validate.ts"
-import { DEFAULT_FLUSH_INTERVAL, makeUsage, type UsageMode } from "./_usage.ts"
+import { DEFAULT_FLUSH_INTERVAL, makeUsage, type Usage, type UsageMode } from "./_usage.ts"
 import { withGetOrCreate } from "./_get_or_create.ts"
 import type { ApiKeyCreated, ApiKeysOptions, ApiKeysService, ListKeysOptions } from "./service.ts"
 
@@ -60,6 +60,12 @@ interface Place {
 export const makeApiKeys = (
   options: ApiKeysOptions = {},
 ): Effect.Effect<ApiKeysService, never, SqlClient.SqlClient | Scope.Scope> =>
+  Effect.map(makeCountingApiKeys(options), ({ keys }) => keys)
+
+/** {@linkcode makeApiKeys}, with the uses it counts (for a store whose rows are replaced under it: the mock). */
+export const makeCountingApiKeys = (
+  options: ApiKeysOptions = {},
+): Effect.Effect<{ readonly keys: ApiKeysService; readonly usage: Usage }, never, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function* () {
     const store = yield* makeStore
     const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
@@ -164,7 +170,7 @@ export const makeApiKeys = (
         }
       })
 
-    return withGetOrCreate({
+    const keys = withGetOrCreate({
       createOrganization: (name) =>
         Effect.gen(function* () {
           const organization = {
@@ -221,9 +227,11 @@ export const makeApiKeys = (
             return yield* keyOf(yield* store.key(keyId), at)
           })))),
       getKey: (keyId) =>
-        withId("keyId", keyId, (keyId) =>
-          flushed(Effect.flatMap(store.key(keyId), (key) =>
-            Effect.flatMap(now, (at) => keyOf(key, at))))),
+        withId(
+          "keyId",
+          keyId,
+          (keyId) => flushed(Effect.flatMap(store.key(keyId), (key) => Effect.flatMap(now, (at) => keyOf(key, at)))),
+        ),
       listOrgKeys: (orgId, listOptions) =>
         withId("orgId", orgId, (orgId) =>
           flushed(Effect.gen(function* () {
@@ -252,8 +260,7 @@ export const makeApiKeys = (
               return toApiKey(written, metadata, yield* now)
             })))
         }),
-      deleteKey: (keyId) =>
-        withId("keyId", keyId, store.deleteKey),
+      deleteKey: (keyId) => withId("keyId", keyId, store.deleteKey),
       rotateKey: (keyId, rotateOptions = {}) =>
         Effect.gen(function* () {
           yield* checkId("keyId", keyId)
@@ -277,4 +284,5 @@ export const makeApiKeys = (
           }))
         }),
     })
+    return { keys, usage }
   })

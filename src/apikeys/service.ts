@@ -5,7 +5,7 @@
  * This module holds its interface, its options and its layers; `makeApiKeys` builds it.
  *
  * Validation runs in the seed's order (contracts §4.1, §4.4): format (no database access) ->
- * prefix lookup + constant-time hash comparison -> revoked -> expired -> organization -> project ->
+ * lookup by the key's hash (unique and indexed) -> revoked -> expired -> organization -> project ->
  * product -> scopes; then, beyond the seed, the key's rate limit (one atomic statement, exact across
  * processes) and its use (`trackUsage`: buffered in memory by default).
  *
@@ -33,7 +33,8 @@ import {
   type VerifyError,
 } from "./errors.ts"
 import type { Plaintext } from "./key_format.ts"
-import { makeApiKeys } from "./make_api_keys.ts"
+import { makeApiKeys, makeCountingApiKeys } from "./make_api_keys.ts"
+import { UsageBuffer } from "./_usage.ts"
 import { migrate } from "./migrations.ts"
 import { SqliteClient, type SqliteOptions } from "../sql/sqlite.ts"
 import { type InvalidDatabaseUrl, sqlClientLayer } from "./database_url.ts"
@@ -431,6 +432,27 @@ const closingWithScope = (service: ApiKeysService): Effect.Effect<ApiKeysService
     ) as unknown as ApiKeysService
   })
 
+/** The service on the `SqlClient` in context, migrated first unless `migrate: false`, and the uses it counts. */
+const build = (options: ApiKeysOptions) =>
+  Effect.andThen(
+    options.migrate === false ? Effect.void : Effect.mapError(migrate, unavailableLayer),
+    Effect.flatMap(
+      makeCountingApiKeys(options),
+      ({ keys, usage }) => Effect.map(closingWithScope(keys), (closing) => ({ keys: closing, usage })),
+    ),
+  )
+
+/**
+ * `ApiKeys.layer`, and the `UsageBuffer` of its service: for the key-service mock, whose reset replaces every row
+ * and so forgets the uses not yet written.
+ */
+export const layerWithUsage = (
+  options: ApiKeysOptions = {},
+): Layer.Layer<ApiKeys | UsageBuffer, KeyStoreUnavailable, SqlClient.SqlClient> =>
+  Layer.effectContext(
+    Effect.map(build(options), ({ keys, usage }) => Context.make(ApiKeys, keys).pipe(Context.add(UsageBuffer, usage))),
+  )
+
 const ApiKeysBase: Context.ServiceClass<ApiKeys, "@gatehouse/sdk/ApiKeys", ApiKeysService> = Context.Service<
   ApiKeys,
   ApiKeysService
@@ -475,13 +497,7 @@ export class ApiKeys extends ApiKeysBase {
   static readonly layer = (
     options: ApiKeysOptions = {},
   ): Layer.Layer<ApiKeys, KeyStoreUnavailable, SqlClient.SqlClient> =>
-    Layer.effect(
-      ApiKeys,
-      Effect.andThen(
-        options.migrate === false ? Effect.void : Effect.mapError(migrate, unavailableLayer),
-        Effect.flatMap(makeApiKeys(options), closingWithScope),
-      ),
-    )
+    Layer.effect(ApiKeys, Effect.map(build(options), ({ keys }) => keys))
 
   /**
    * On a `node:sqlite` database: a file that survives restarts, or `":memory:"`.

@@ -142,34 +142,53 @@ const make = (
       cache.set(sql, entry)
       return entry
     }
-    const run = (statement: () => Prepared, params: ReadonlyArray<unknown>, raw: boolean) =>
+    const bind = (params: ReadonlyArray<unknown>): Array<SQLInputValue> => {
+      const args = new Array<SQLInputValue>(params.length)
+      for (let i = 0; i < params.length; i++) args[i] = toParam(params[i])
+      return args
+    }
+    /** Runs a statement: its rows, or none for a statement that returns none. */
+    const all = ({ statement, returnsRows }: Prepared, params: ReadonlyArray<unknown>): ReadonlyArray<Row> => {
+      if (returnsRows) return statement.all(...bind(params)) as ReadonlyArray<Row>
+      statement.run(...bind(params))
+      return []
+    }
+    /** The rows of a statement, `transform`ed: one step, as every read of the hot path runs through it. */
+    const rows = (
+      statement: () => Prepared,
+      params: ReadonlyArray<unknown>,
+      transform?: <A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>,
+    ) =>
       Effect.try({
-        try: (): ReadonlyArray<Row> | { changes: number | bigint; lastInsertRowid: number | bigint } => {
-          const { statement: s, returnsRows } = statement()
-          const args = params.map(toParam)
-          if (returnsRows) return s.all(...args) as ReadonlyArray<Row>
-          const result = s.run(...args)
-          return raw ? { changes: result.changes, lastInsertRowid: result.lastInsertRowid } : []
+        try: () => {
+          const result = all(statement(), params)
+          return transform === undefined ? result : transform(result)
         },
         catch: toSqlError,
       })
-    const rows = (statement: () => Prepared, params: ReadonlyArray<unknown>) =>
-      Effect.map(run(statement, params, false), (result) => (Array.isArray(result) ? result : []) as ReadonlyArray<Row>)
     const values = (statement: () => Prepared, params: ReadonlyArray<unknown>) =>
-      Effect.map(rows(statement, params), (all) => all.map((row) => Object.values(row)))
-    const transformed = (
-      effect: Effect.Effect<ReadonlyArray<Row>, SqlError.SqlError>,
-      transform: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined,
-    ) => transform === undefined ? effect : Effect.map(effect, transform)
+      Effect.try({
+        try: () => all(statement(), params).map((row) => Object.values(row)),
+        catch: toSqlError,
+      })
 
     const connection: SqlConnection.Connection = {
-      execute: (sql, params, transform) => transformed(rows(() => prepared(sql), params), transform),
-      executeRaw: (sql, params) => run(() => prepared(sql), params, true),
+      execute: (sql, params, transform) => rows(() => prepared(sql), params, transform),
+      executeRaw: (sql, params) =>
+        Effect.try({
+          try: () => {
+            const { statement, returnsRows } = prepared(sql)
+            if (returnsRows) return statement.all(...bind(params))
+            const { changes, lastInsertRowid } = statement.run(...bind(params))
+            return { changes, lastInsertRowid }
+          },
+          catch: toSqlError,
+        }),
       executeValues: (sql, params) => values(() => prepared(sql), params),
       executeValuesUnprepared: (sql, params) => values(() => prepare(sql), params),
-      executeUnprepared: (sql, params, transform) => transformed(rows(() => prepare(sql), params ?? []), transform),
+      executeUnprepared: (sql, params, transform) => rows(() => prepare(sql), params ?? [], transform),
       executeStream: (sql, params, transform) =>
-        Stream.fromIterableEffect(transformed(rows(() => prepared(sql), params), transform)),
+        Stream.fromIterableEffect(rows(() => prepared(sql), params, transform)),
     }
     const semaphore = yield* Semaphore.make(1)
     const acquirers = SqlClient.makeSqliteAcquirers({
