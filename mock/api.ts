@@ -57,6 +57,8 @@ export interface MockApi {
   readonly router: Router
   /** Demo credentials and ids, printed by the mock server. Never real secrets. */
   readonly demo: Readonly<Record<string, string>>
+  /** How a caller sends the demo credentials (headers), printed under them by the mock server. */
+  readonly credentialHint?: string | undefined
   /** Back to the seeded state. */
   readonly reset: () => void
   /**

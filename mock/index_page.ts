@@ -18,6 +18,8 @@ export interface IndexApi {
   readonly baseUrl: string
   /** Demo credentials and ids: never real secrets. */
   readonly demo: Readonly<Record<string, string>>
+  /** How a caller sends them. */
+  readonly credentialHint?: string | undefined
   /** The OpenAPI document, as JSON and as YAML. */
   readonly openapi: { readonly json: string; readonly yaml: string }
 }
@@ -38,6 +40,7 @@ export const indexOf = (mock: Mock, origin: string): Index => ({
       title: api.definition.title,
       baseUrl,
       demo: api.demo,
+      credentialHint: api.credentialHint,
       openapi: { json: `${baseUrl}/openapi.json`, yaml: `${baseUrl}/openapi.yaml` },
     }
   }),
@@ -125,7 +128,7 @@ export const indexHtml = (index: Index): string => {
   const apis = index.apis.map((api) => {
     const demo = Object.entries(api.demo)
       .map(([name, value]) => `<div>${escapeHtml(name)}: <code>${escapeHtml(value)}</code></div>`)
-      .join("")
+      .join("") + (api.credentialHint === undefined ? "" : `<small>send ${escapeHtml(api.credentialHint)}</small>`)
     return `<tr data-api="${escapeHtml(api.name)}"><td><b>${escapeHtml(api.name)}</b><br><small>${
       escapeHtml(api.title)
     }</small></td><td><code>${escapeHtml(api.baseUrl)}</code></td><td>${demo}</td><td><a href="${

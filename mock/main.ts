@@ -154,6 +154,7 @@ const lines = [
 for (const api of mock.apis) {
   lines.push(`${api.name.padEnd(10)} ${shown}${api.mount}`)
   for (const [name, value] of Object.entries(api.demo)) lines.push(`${"".padEnd(10)} ${name}: ${value}`)
+  if (api.credentialHint !== undefined) lines.push(`${"".padEnd(10)} (send ${api.credentialHint})`)
 }
 lines.push("", `index      ${shown}/`, `control    ${shown}/__mock  (GET it for every control route)`)
 console.log(lines.join("\n"))

@@ -124,6 +124,9 @@ describe("the mock's command line", () => {
   it("--apis serves a subset; one log line per request (method, path, status, ms, API), never a secret", async () => {
     const server = await startServer("--apis", "puid,authpi", "--latency", "30")
     try {
+      // The banner says how each API's demo credentials are sent.
+      await eventually(() => server.stdout().includes("(send Authorization: Bearer <apiKey") || undefined, "the banner")
+      assert.match(server.stdout(), /^ +\(send X-API-Key: <apiKey>, or Authorization: Bearer/m)
       const quota = await fetch(`${server.url}/puid/api/v1/quota?access_token=query-secret`, {
         headers: { "x-api-key": "puid_live_DemoFreeKey0000000000000", authorization: "Bearer header-secret" },
       })

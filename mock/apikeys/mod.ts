@@ -100,7 +100,9 @@ const ApiKeysSnapshotSchema = Schema.Record(
   Schema.Array(Schema.Record(Schema.String, Schema.NullOr(Schema.Union([Schema.String, Schema.Number])))),
 )
 
-const decodeSnapshot: (input: unknown) => ApiKeysSnapshot = Schema.decodeUnknownSync(ApiKeysSnapshotSchema)
+const decodeSnapshot: (input: unknown) => ApiKeysSnapshot = Schema.decodeUnknownSync(ApiKeysSnapshotSchema, {
+  onExcessProperty: "error",
+})
 
 const dump = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -180,6 +182,7 @@ export class ApiKeysMock implements MockApi {
   /** What it serves and documents, and its secret headers (`x-admin-key`, `x-validator-key`). */
   readonly definition: AnyApi = ApiKeysApi
   readonly demo: typeof APIKEYS_DEMO = APIKEYS_DEMO
+  readonly credentialHint: string = "X-Admin-Key: <adminKey>; verify also takes X-Validator-Key: <validatorKey>"
   /** The HTTP API's own router (the server's), its service calls run on the mock's database and clock. */
   readonly router: Router
   readonly #clock: MockClock

@@ -152,6 +152,7 @@ export class AuthPIMock implements MockApi {
   readonly definition: AnyApi = AuthPIApi
   /** The demo credentials and ids, printed by the mock server. */
   readonly demo: AuthPIDemo = AUTHPI_DEMO
+  readonly credentialHint: string = "Authorization: Bearer <apiKey or accessToken>, or Basic base64(<basicApiKey>)"
   /** The accounts, their items, credentials, Idempotency-Keys and webhook deliveries. */
   readonly state: AuthPIState
   /** Every endpoint of the definition over `state`. */

@@ -112,6 +112,7 @@ export class MachineIdMock implements MockApi {
   /** What it serves and documents, and its secret header (`x-org-key`). */
   readonly definition: AnyApi = MachineIdApi
   readonly demo: typeof MACHINEID_DEMO = MACHINEID_DEMO
+  readonly credentialHint: string = "x-org-key: <an org key>"
   /** The orgs and devices, and the controls a test sets them with. */
   readonly state: MachineIdState
   /** Every endpoint of the definition over `state`. */

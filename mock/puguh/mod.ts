@@ -118,6 +118,8 @@ export class PuguhMock implements MockApi {
   readonly definition: AnyApi = PuguhApi
   /** The demo users, organization, application and key, printed by the mock server. */
   readonly demo: typeof PUGUH_DEMO = PUGUH_DEMO
+  readonly credentialHint: string =
+    "POST /api/v1/auth/login {email, password}, then Bearer; or X-API-Key: <apiKey> with X-Organization-ID"
   /** Users, tokens, organizations, applications, billing: what tests read and set. */
   readonly state: PuguhState
   /** Every endpoint of the definition over `state`. */

@@ -40,6 +40,7 @@ export class PuidMock implements MockApi {
   readonly productionBaseUrl = "https://puid.dev/api"
   readonly definition: AnyApi = PuidApi
   readonly demo: typeof PUID_DEMO = PUID_DEMO
+  readonly credentialHint: string = "X-API-Key: <apiKey>, or Authorization: Bearer <token from POST /oauth/token>"
   /** The principals, the counter, the rate limit and quota, the OAuth clients: what tests set. */
   readonly state: PuidState
   /** Answers a request below the API's base URL, from `PuidApi`. */
