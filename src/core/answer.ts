@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Effect, Schema } from "effect"
+import { Effect, type Schema } from "effect"
 import type { Headers, HttpClientError, HttpClientResponse } from "effect/http"
 import type { Failure } from "./failure.ts"
 import { isAttemptTimeout } from "./middleware.ts"
@@ -53,34 +53,32 @@ export const receive = (
 ): Effect.Effect<Received, HttpClientError.HttpClientError> =>
   Effect.map(response.text, (text) => ({ response, body: parseBody(text) }))
 
-/** A 2xx decoded with `schema`, or the failure the answer is. */
-export const toAnswer = <A, I, RD>(
+/** A success schema's decoder, compiled once (`Schema.decodeUnknownEffect`) and used for every answer. */
+export type Decoder<A, RD = never> = (body: unknown) => Effect.Effect<A, Schema.SchemaError, RD>
+
+/** A 2xx decoded with `decode`, or the failure the answer is. */
+export const toAnswer = <A, RD>(
   operation: string,
   requestIdHeader: string,
   { response, body }: Received,
-  schema: Schema.Codec<A, I, RD>,
+  decode: Decoder<A, RD>,
 ): Effect.Effect<Answer<A>, Failure, RD> => {
-  const requestId = response.headers[requestIdHeader]
-  if (response.status < 200 || response.status >= 300) {
-    return Effect.fail({
-      _tag: "Status",
-      operation,
-      status: response.status,
-      body,
-      headers: response.headers,
-      requestId,
-      message: `HTTP ${response.status}`,
-    })
+  // Each read of `response.headers` copies them: read once.
+  const headers = response.headers
+  const requestId = headers[requestIdHeader]
+  const status = response.status
+  if (status < 200 || status >= 300) {
+    return Effect.fail({ _tag: "Status", operation, status, body, headers, requestId, message: `HTTP ${status}` })
   }
-  return Schema.decodeUnknownEffect(schema)(body).pipe(
-    Effect.mapError((error): Failure => ({
+  return Effect.mapBoth(decode(body), {
+    onFailure: (error): Failure => ({
       _tag: "Decode",
       operation,
-      status: response.status,
+      status,
       body,
       requestId,
       message: `unexpected response body: ${error.message}`,
-    })),
-    Effect.map((value) => ({ value, status: response.status, headers: response.headers, requestId })),
-  )
+    }),
+    onSuccess: (value) => ({ value, status, headers, requestId }),
+  })
 }

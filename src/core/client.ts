@@ -22,7 +22,7 @@
  */
 import { Context, type Duration, Effect, References, Schema, type Scope, Tracer } from "effect"
 import { Headers, HttpClient, HttpClientError, HttpClientRequest, HttpTraceContext } from "effect/http"
-import { type Answer, failureOf, receive, toAnswer } from "./answer.ts"
+import { type Answer, type Decoder, failureOf, receive, toAnswer } from "./answer.ts"
 import { type Credential, exchangeClientCredentials, makeAuthenticator } from "./credentials.ts"
 import { type Codec, type Endpoint, fillPath, type Input, isIdempotent, type Success } from "./endpoint.ts"
 import type { ErrorTable } from "./failure.ts"
@@ -120,8 +120,13 @@ export interface ApiClient<E> {
   ) => Effect.Effect<Answer<Success<P>>, E>
 }
 
-const encodeWith = (schema: Codec, value: unknown, what: string): Effect.Effect<unknown, string> =>
-  Effect.mapError(Schema.encodeUnknownEffect(schema)(value), (error) => `the ${what} does not encode: ${error.message}`)
+/** A schema's encoder, compiled once, whose failure says what did not encode. */
+const encoderOf = (schema: Codec | undefined, what: string) => {
+  if (schema === undefined) return undefined
+  const encode = Schema.encodeUnknownEffect(schema)
+  return (value: unknown): Effect.Effect<unknown, string> =>
+    Effect.mapError(encode(value), (error) => `the ${what} does not encode: ${error.message}`)
+}
 
 /** The encoded fields of a parameter struct, as strings (absent ones left out). */
 const stringFields = (encoded: unknown): Record<string, string> =>
@@ -131,35 +136,48 @@ const stringFields = (encoded: unknown): Record<string, string> =>
     ),
   )
 
-/** The request of a call of `endpoint`: its path filled, its query and body encoded by its schemas. */
-const requestOf = <P extends Endpoint>(
-  endpoint: P,
-  input: Input<P>,
-): Effect.Effect<HttpClientRequest.HttpClientRequest, string> => {
-  // An endpoint with nothing to encode (most reads) needs no generator.
-  if (endpoint.params === undefined && endpoint.query === undefined && endpoint.payload === undefined) {
-    return Effect.succeed(HttpClientRequest.make(endpoint.method)(endpoint.path))
+/**
+ * How the requests of `endpoint` are built: its schemas' encoders compiled once, and, when its path
+ * has no parameters, the request up to its query and body made once with `prepare` (base URL,
+ * default headers). An endpoint with nothing to encode (most reads) has one request: `fixed`.
+ */
+const requestsOf = (
+  endpoint: Endpoint,
+  prepare: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest,
+): {
+  readonly fixed: HttpClientRequest.HttpClientRequest | undefined
+  readonly build: (input: unknown) => Effect.Effect<HttpClientRequest.HttpClientRequest, string>
+} => {
+  const make = HttpClientRequest.make(endpoint.method)
+  const base = endpoint.params === undefined ? prepare(make(endpoint.path)) : undefined
+  if (base !== undefined && endpoint.query === undefined && endpoint.payload === undefined) {
+    const fixed = Effect.succeed(base)
+    return { fixed: base, build: () => fixed }
   }
-  return Effect.gen(function* () {
-    const given = input as { readonly params?: unknown; readonly query?: unknown; readonly payload?: unknown }
-    const params = endpoint.params === undefined
-      ? {}
-      : stringFields(yield* encodeWith(endpoint.params, given.params, "path"))
-    let request = HttpClientRequest.make(endpoint.method)(fillPath(endpoint.path, params))
-    if (endpoint.query !== undefined) {
-      request = HttpClientRequest.setUrlParams(
-        request,
-        stringFields(yield* encodeWith(endpoint.query, given.query, "query")),
-      )
-    }
-    if (endpoint.payload !== undefined) {
-      const body = yield* encodeWith(endpoint.payload, given.payload, "body")
-      request = endpoint.payloadType === "form"
-        ? HttpClientRequest.bodyUrlParams(request, stringFields(body))
-        : HttpClientRequest.bodyJsonUnsafe(request, body)
-    }
-    return request
-  })
+  const [params, query, payload] = [
+    encoderOf(endpoint.params, "path"),
+    encoderOf(endpoint.query, "query"),
+    encoderOf(endpoint.payload, "body"),
+  ]
+  const form = endpoint.payloadType === "form"
+  return {
+    fixed: undefined,
+    build: (input) =>
+      Effect.gen(function* () {
+        const given = input as { readonly params?: unknown; readonly query?: unknown; readonly payload?: unknown }
+        let request = base ?? prepare(make(fillPath(endpoint.path, stringFields(yield* params!(given.params)))))
+        if (query !== undefined) {
+          request = HttpClientRequest.setUrlParams(request, stringFields(yield* query(given.query)))
+        }
+        if (payload !== undefined) {
+          const body = yield* payload(given.payload)
+          request = form
+            ? HttpClientRequest.bodyUrlParams(request, stringFields(body))
+            : HttpClientRequest.bodyJsonUnsafe(request, body)
+        }
+        return request
+      }),
+  }
 }
 
 // Effect's own HTTP span is off for gatehouse's requests: its exit holds the request, credential
@@ -223,33 +241,73 @@ export const makeApiClient = <E>(
       ? authorized
       : (api.transformClient(authorized as HttpClient.HttpClient) as typeof authorized)
 
-    const answer = <A, I, RD>(
-      operation: string,
-      template: string,
-      request: HttpClientRequest.HttpClientRequest,
-      schema: Schema.Codec<A, I, RD>,
-      options?: CallOptions,
-    ): Effect.Effect<Answer<A>, E, RD> => {
-      const prepared = options?.headers === undefined
-        ? prepare(request)
-        : HttpClientRequest.setHeaders(prepare(request), options.headers)
-      const call: CallInfo = {
-        idempotent: options?.idempotent,
-        idempotencyKey: api.idempotencyKeys === true && prepared.headers["idempotency-key"] !== undefined,
-        retry: options?.retry,
-        paced: options?.paced,
+    /** What the client knows of one endpoint, made at its first call and kept. */
+    interface Route {
+      readonly operation: string
+      readonly requests: ReturnType<typeof requestsOf>
+      readonly decode: Decoder<unknown>
+      readonly toError: (error: E | HttpClientError.HttpClientError) => E
+      readonly idempotent: boolean
+      /** The context a call with no options adds, on the base context `added`: made once per `added`. */
+      readonly context: (added: Context.Context<never>) => Context.Context<never>
+    }
+    const routes = new WeakMap<Endpoint, Route>()
+    const keyed = api.idempotencyKeys === true && Headers.fromInput(headers)["idempotency-key"] !== undefined
+    const routeOf = (endpoint: Endpoint): Route => {
+      const known = routes.get(endpoint)
+      if (known !== undefined) {
+        return known
       }
-      const send = (request: HttpClientRequest.HttpClientRequest, added: Context.Context<never>) =>
-        http.execute(request).pipe(
+      const operation = `${api.name}.${endpoint.name}`
+      const idempotent = isIdempotent(endpoint)
+      const call: CallInfo = { idempotent, idempotencyKey: keyed, retry: undefined, paced: undefined }
+      let seen: Context.Context<never> | undefined
+      let withCall = Context.empty()
+      const route: Route = {
+        operation,
+        requests: requestsOf(endpoint, prepare),
+        decode: Schema.decodeUnknownEffect(endpoint.success as Codec),
+        toError: toError(operation),
+        idempotent,
+        context: (added) => {
+          if (added !== seen) {
+            seen = added
+            withCall = Context.add(added, CallContext, call)
+          }
+          return withCall
+        },
+      }
+      routes.set(endpoint, route)
+      return route
+    }
+
+    const answer = (
+      endpoint: Endpoint,
+      route: Route,
+      request: HttpClientRequest.HttpClientRequest,
+      options: CallOptions | undefined,
+    ): Effect.Effect<Answer<unknown>, E> => {
+      const { operation } = route
+      const prepared = options?.headers === undefined ? request : HttpClientRequest.setHeaders(request, options.headers)
+      const call: CallInfo | undefined = options === undefined ? undefined : {
+        idempotent: options.idempotent ?? route.idempotent,
+        idempotencyKey: api.idempotencyKeys === true && prepared.headers["idempotency-key"] !== undefined,
+        retry: options.retry,
+        paced: options.paced,
+      }
+      const send = (request: HttpClientRequest.HttpClientRequest, added: Context.Context<never>) => {
+        const context = call === undefined ? route.context(added) : Context.add(added, CallContext, call)
+        return http.execute(request).pipe(
           Effect.flatMap(receive),
-          Effect.updateContext((context: Context.Context<never>) =>
-            Context.merge(context, Context.add(added, CallContext, call))
+          Effect.updateContext((current: Context.Context<never>) =>
+            Context.merge(current, context)
           ),
-          Effect.mapError(toError(operation)),
+          Effect.mapError(route.toError),
           Effect.flatMap((received) =>
-            Effect.mapError(toAnswer(operation, requestIdHeader, received, schema), api.toError)
+            Effect.mapError(toAnswer(operation, requestIdHeader, received, route.decode), api.toError)
           ),
         )
+      }
       return Effect.withFiber((fiber) => {
         if (closed) {
           return Effect.fail(
@@ -267,36 +325,36 @@ export const makeApiClient = <E>(
         }
         return Effect.useSpan(
           operation,
-          { kind: "client", attributes: { "http.request.method": prepared.method, "url.template": template } },
+          { kind: "client", attributes: { "http.request.method": prepared.method, "url.template": endpoint.path } },
           (span) =>
             Effect.tap(
               send(traced(span), added),
-              (answer) =>
-                Effect.sync(() =>
-                  span.attribute("http.response.status_code", answer.status)
-                ),
+              (answer) => Effect.sync(() => span.attribute("http.response.status_code", answer.status)),
             ),
         )
       })
     }
 
-    const exchange = <const P extends Endpoint>(endpoint: P, input: Input<P>, options?: CallOptions) => {
-      const operation = `${api.name}.${endpoint.name}`
-      const idempotent = options?.idempotent ?? isIdempotent(endpoint)
+    const exchange = <const P extends Endpoint>(
+      endpoint: P,
+      input: Input<P>,
+      options?: CallOptions,
+    ): Effect.Effect<Answer<Success<P>>, E> => {
+      const route = routeOf(endpoint)
+      const { fixed, build } = route.requests
+      if (fixed !== undefined) return answer(endpoint, route, fixed, options) as Effect.Effect<Answer<Success<P>>, E>
       return Effect.flatMap(
-        Effect.mapError(requestOf(endpoint, input), (message) =>
-          api.toError({ _tag: "Transport", operation, message, cause: undefined, retryable: false })),
+        Effect.mapError(build(input), (message) =>
+          api.toError({ _tag: "Transport", operation: route.operation, message, cause: undefined, retryable: false })),
         (request) =>
-          answer(operation, endpoint.path, request, endpoint.success as Schema.Codec<Success<P>, unknown>, {
-            ...options,
-            idempotent,
-          }),
+          answer(endpoint, route, request, options) as Effect.Effect<Answer<Success<P>>, E>,
       )
     }
 
     return {
       exchange,
       send: (endpoint, input, options) =>
-        Effect.map(exchange(endpoint, input, options), (a) => a.value),
+        Effect.map(exchange(endpoint, input, options), (a) =>
+          a.value),
     }
   })
