@@ -56,6 +56,28 @@ export const receive = (
 /** A success schema's decoder, compiled once (`Schema.decodeUnknownEffect`) and used for every answer. */
 export type Decoder<A, RD = never> = (body: unknown) => Effect.Effect<A, Schema.SchemaError, RD>
 
+/**
+ * A decoded answer whose headers (and request id) are copied out of the response when first read:
+ * each read of `HttpClientResponse.headers` copies them, and `send` never reads them.
+ */
+const answerOf = <A>(
+  value: A,
+  response: HttpClientResponse.HttpClientResponse,
+  requestIdHeader: string,
+): Answer<A> => {
+  let headers: Headers.Headers | undefined
+  return {
+    value,
+    status: response.status,
+    get headers() {
+      return headers ??= response.headers
+    },
+    get requestId() {
+      return this.headers[requestIdHeader]
+    },
+  }
+}
+
 /** A 2xx decoded with `decode`, or the failure the answer is. */
 export const toAnswer = <A, RD>(
   operation: string,
@@ -63,11 +85,10 @@ export const toAnswer = <A, RD>(
   { response, body }: Received,
   decode: Decoder<A, RD>,
 ): Effect.Effect<Answer<A>, Failure, RD> => {
-  // Each read of `response.headers` copies them: read once.
-  const headers = response.headers
-  const requestId = headers[requestIdHeader]
   const status = response.status
   if (status < 200 || status >= 300) {
+    const headers = response.headers
+    const requestId = headers[requestIdHeader]
     return Effect.fail({ _tag: "Status", operation, status, body, headers, requestId, message: `HTTP ${status}` })
   }
   return Effect.mapBoth(decode(body), {
@@ -76,9 +97,9 @@ export const toAnswer = <A, RD>(
       operation,
       status,
       body,
-      requestId,
+      requestId: response.headers[requestIdHeader],
       message: `unexpected response body: ${error.message}`,
     }),
-    onSuccess: (value) => ({ value, status, headers, requestId }),
+    onSuccess: (value) => answerOf(value, response, requestIdHeader),
   })
 }

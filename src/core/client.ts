@@ -248,6 +248,8 @@ export const makeApiClient = <E>(
       readonly decode: Decoder<unknown>
       readonly toError: (error: E | HttpClientError.HttpClientError) => E
       readonly idempotent: boolean
+      /** The options of its span (the span copies them). */
+      readonly span: Tracer.SpanOptions
       /** The context a call with no options adds, on the base context `added`: made once per `added`. */
       readonly context: (added: Context.Context<never>) => Context.Context<never>
     }
@@ -269,6 +271,7 @@ export const makeApiClient = <E>(
         decode: Schema.decodeUnknownEffect(endpoint.success as Codec),
         toError: toError(operation),
         idempotent,
+        span: { kind: "client", attributes: { "http.request.method": endpoint.method, "url.template": endpoint.path } },
         context: (added) => {
           if (added !== seen) {
             seen = added
@@ -282,7 +285,6 @@ export const makeApiClient = <E>(
     }
 
     const answer = (
-      endpoint: Endpoint,
       route: Route,
       request: HttpClientRequest.HttpClientRequest,
       options: CallOptions | undefined,
@@ -323,15 +325,11 @@ export const makeApiClient = <E>(
           const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
           return send(parent === undefined ? prepared : traced(parent), added)
         }
-        return Effect.useSpan(
-          operation,
-          { kind: "client", attributes: { "http.request.method": prepared.method, "url.template": endpoint.path } },
-          (span) =>
-            Effect.tap(
-              send(traced(span), added),
-              (answer) => Effect.sync(() => span.attribute("http.response.status_code", answer.status)),
-            ),
-        )
+        return Effect.useSpan(operation, route.span, (span) =>
+          Effect.map(send(traced(span), added), (answer) => {
+            span.attribute("http.response.status_code", answer.status)
+            return answer
+          }))
       })
     }
 
@@ -342,12 +340,12 @@ export const makeApiClient = <E>(
     ): Effect.Effect<Answer<Success<P>>, E> => {
       const route = routeOf(endpoint)
       const { fixed, build } = route.requests
-      if (fixed !== undefined) return answer(endpoint, route, fixed, options) as Effect.Effect<Answer<Success<P>>, E>
+      if (fixed !== undefined) return answer(route, fixed, options) as Effect.Effect<Answer<Success<P>>, E>
       return Effect.flatMap(
         Effect.mapError(build(input), (message) =>
           api.toError({ _tag: "Transport", operation: route.operation, message, cause: undefined, retryable: false })),
         (request) =>
-          answer(endpoint, route, request, options) as Effect.Effect<Answer<Success<P>>, E>,
+          answer(route, request, options) as Effect.Effect<Answer<Success<P>>, E>,
       )
     }
 
