@@ -3,12 +3,13 @@
 // Sequential `quota()` calls, each variant's time per call against the first variant of its
 // table in the same repetition (variants interleaved in batches of 50), the median ratio printed:
 // - over loopback, against the mock server and against a bare `Deno.serve` answering the same body:
-//   raw fetch, the Effect floor (`runPromise(tryPromise(fetch))`), effect's `HttpClient` alone,
-//   gatehouse with a tracer installed (a span per call) and without (effect's default in-memory
+//   raw fetch, the Effect floor (`runPromise(tryPromise(fetch))`), effect's `HttpClient` alone
+//   (with its own HTTP span, and with it off as gatehouse has it), gatehouse with a tracer installed (a span per call) and without (effect's default in-memory
 //   tracer: no backend, so no span is made);
 // - in-process, no socket (the least noisy): gatehouse on `mock.layer` against a bare msw
 //   `getResponse` over the PUID mock's handlers, and against effect's `HttpClient` on the same layer.
-// Last, gatehouse's own pipeline: gatehouse (no tracing backend) against effect's `HttpClient` alone.
+// Last, gatehouse's own pipeline: gatehouse (no tracing backend) against effect's `HttpClient` alone,
+// with and without its span.
 // With `--profile`, a CPU profile of the in-process calls instead (below).
 import process from "node:process"
 import { loadavg } from "node:os"
@@ -52,6 +53,10 @@ const viaHttpClient = (url: string) =>
     (http) => Effect.flatMap(http.execute(HttpClientRequest.get(url, { headers })), (response) => response.json),
   )
 
+/** The same with effect's own HTTP span off, as gatehouse has it (its exit would hold the credential). */
+const viaHttpClientNoSpan = (url: string) =>
+  Effect.provideService(viaHttpClient(url), HttpClient.TracerDisabledWhen, () => true)
+
 type Variant = readonly [name: string, call: () => Promise<unknown>]
 
 const loopback = async (endpoint: string): Promise<ReadonlyArray<Variant>> => {
@@ -67,6 +72,7 @@ const loopback = async (endpoint: string): Promise<ReadonlyArray<Variant>> => {
     ["raw fetch + json()", raw],
     ["Effect floor: runPromise(tryPromise(fetch))", () => Effect.runPromise(Effect.tryPromise(raw))],
     ["effect HttpClient alone", () => viaEffect(viaHttpClient(url))],
+    ["effect HttpClient alone, its span off", () => viaEffect(viaHttpClientNoSpan(url))],
     ["gatehouse, a tracer installed (a span per call)", () => gatehouse(Effect.withTracer(quota, tracer))],
     ["gatehouse, no tracing backend (the default)", () => gatehouse(quota)],
   ]
@@ -86,6 +92,7 @@ const inProcess = async (): Promise<ReadonlyArray<Variant>> => {
     }],
     ["raw mock.fetch + json()", async () => (await mock.fetch(url, { headers })).json()],
     ["effect HttpClient alone on mock.layer", () => viaEffect(viaHttpClient(url))],
+    ["effect HttpClient alone on mock.layer, its span off", () => viaEffect(viaHttpClientNoSpan(url))],
     ["gatehouse on mock.layer, a tracer installed", () => gatehouse(Effect.withTracer(quota, tracer))],
     ["gatehouse on mock.layer, no tracing backend", () => gatehouse(quota)],
   ]
@@ -238,10 +245,14 @@ local.forEach((m) => console.log(row([m.name, cell(m)])))
 // median over the repetitions of the ratio within each.
 const pipeline = (table: ReadonlyArray<Measured>, httpClient: number, gatehouse: number) =>
   `${median(table[gatehouse].cpus.map((cpu, rep) => cpu / table[httpClient].cpus[rep])).toFixed(2)}x`
-console.log(
-  `\ngatehouse's pipeline over effect's HttpClient alone (CPU): mock server ${pipeline(onMock, 2, 4)}, ` +
-    `bare Deno.serve ${pipeline(onBare, 2, 4)}, in-process ${pipeline(local, 2, 4)}`,
-)
+console.log()
+const last = onMock.length - 1
+for (const [against, row] of [["alone", 2], ["alone, its span off", 3]] as const) {
+  console.log(
+    `gatehouse's pipeline over effect's HttpClient ${against} (CPU): mock server ${pipeline(onMock, row, last)}, ` +
+      `bare Deno.serve ${pipeline(onBare, row, last)}, in-process ${pipeline(local, row, last)}`,
+  )
+}
 
 await bare.shutdown()
 await server.close()
