@@ -189,6 +189,14 @@ const untraced = (): boolean => true
 export const joinUrl = (base: string, path: string): string =>
   path === "" ? base.replace(/\/+$/, "") : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
 
+/** What a call with `options` tells the pipeline's stages. */
+const callInfo = (options: CallOptions, idempotent: boolean, idempotencyKey: boolean): CallInfo => ({
+  idempotent: options.idempotent ?? idempotent,
+  idempotencyKey,
+  retry: options.retry,
+  paced: options.paced,
+})
+
 /**
  * Builds the pipeline of an API, once: its stages composed on the `HttpClient` in context. Scoped:
  * once the scope closes, every call fails with the API's error for a `Closed` failure.
@@ -250,8 +258,13 @@ export const makeApiClient = <E>(
       readonly idempotent: boolean
       /** The options of its span (the span copies them). */
       readonly span: Tracer.SpanOptions
-      /** The context a call with no options adds, on the base context `added`: made once per `added`. */
-      readonly context: (added: Context.Context<never>) => Context.Context<never>
+      /**
+       * The `CallInfo` of a call with `options` (or none) and no headers of its own: made once for
+       * no options, and kept for the last options object seen (an API's constant, `unpaced`).
+       */
+      readonly callOf: (options: CallOptions | undefined) => CallInfo
+      /** What a call adds to its fiber's context: `call` on `added`, kept for the last pair seen. */
+      readonly context: (added: Context.Context<never>, call: CallInfo) => Context.Context<never>
     }
     const routes = new WeakMap<Endpoint, Route>()
     const keyed = api.idempotencyKeys === true && Headers.fromInput(headers)["idempotency-key"] !== undefined
@@ -262,9 +275,10 @@ export const makeApiClient = <E>(
       }
       const operation = `${api.name}.${endpoint.name}`
       const idempotent = isIdempotent(endpoint)
-      const call: CallInfo = { idempotent, idempotencyKey: keyed, retry: undefined, paced: undefined }
-      let seen: Context.Context<never> | undefined
-      let withCall = Context.empty()
+      const plain: CallInfo = { idempotent, idempotencyKey: keyed, retry: undefined, paced: undefined }
+      let lastOptions: CallOptions | undefined
+      let lastCall = plain
+      let seen: readonly [Context.Context<never>, CallInfo, Context.Context<never>] | undefined
       const route: Route = {
         operation,
         requests: requestsOf(endpoint, prepare),
@@ -272,12 +286,21 @@ export const makeApiClient = <E>(
         toError: toError(operation),
         idempotent,
         span: { kind: "client", attributes: { "http.request.method": endpoint.method, "url.template": endpoint.path } },
-        context: (added) => {
-          if (added !== seen) {
-            seen = added
-            withCall = Context.add(added, CallContext, call)
+        callOf: (options) => {
+          if (options === undefined) {
+            return plain
           }
-          return withCall
+          if (options !== lastOptions) {
+            lastOptions = options
+            lastCall = callInfo(options, idempotent, keyed)
+          }
+          return lastCall
+        },
+        context: (added, call) => {
+          if (seen === undefined || seen[0] !== added || seen[1] !== call) {
+            seen = [added, call, Context.add(added, CallContext, call)]
+          }
+          return seen[2]
         },
       }
       routes.set(endpoint, route)
@@ -291,14 +314,13 @@ export const makeApiClient = <E>(
     ): Effect.Effect<Answer<unknown>, E> => {
       const { operation } = route
       const prepared = options?.headers === undefined ? request : HttpClientRequest.setHeaders(request, options.headers)
-      const call: CallInfo | undefined = options === undefined ? undefined : {
-        idempotent: options.idempotent ?? route.idempotent,
-        idempotencyKey: api.idempotencyKeys === true && prepared.headers["idempotency-key"] !== undefined,
-        retry: options.retry,
-        paced: options.paced,
-      }
+      const call = options?.headers === undefined ? route.callOf(options) : callInfo(
+        options,
+        route.idempotent,
+        api.idempotencyKeys === true && prepared.headers["idempotency-key"] !== undefined,
+      )
       const send = (request: HttpClientRequest.HttpClientRequest, added: Context.Context<never>) => {
-        const context = call === undefined ? route.context(added) : Context.add(added, CallContext, call)
+        const context = route.context(added, call)
         return http.execute(request).pipe(
           Effect.flatMap(receive),
           Effect.updateContext((current: Context.Context<never>) =>
