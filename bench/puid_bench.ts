@@ -21,7 +21,7 @@ import { Puid } from "../src/puid/mod.ts"
 import { createMock, PUID_DEMO, serveMock } from "../mock/mod.ts"
 
 const CALLS = Number(Deno.env.get("CALLS") ?? 1000)
-const REPS = Number(Deno.env.get("REPS") ?? 3)
+const REPS = Number(Deno.env.get("REPS") ?? 5)
 const BATCH = 50
 
 const mock = createMock()
