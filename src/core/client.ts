@@ -136,48 +136,44 @@ const stringFields = (encoded: unknown): Record<string, string> =>
     ),
   )
 
+/** The request of a call: built from its input, or, for an endpoint with nothing to encode, the one request. */
+type Requests =
+  | HttpClientRequest.HttpClientRequest
+  | ((input: unknown) => Effect.Effect<HttpClientRequest.HttpClientRequest, string>)
+
 /**
  * How the requests of `endpoint` are built: its schemas' encoders compiled once, and, when its path
  * has no parameters, the request up to its query and body made once with `prepare` (base URL,
- * default headers). An endpoint with nothing to encode (most reads) has one request: `fixed`.
+ * default headers). An endpoint with nothing to encode (most reads) has one request, made once.
  */
 const requestsOf = (
   endpoint: Endpoint,
   prepare: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest,
-): {
-  readonly fixed: HttpClientRequest.HttpClientRequest | undefined
-  readonly build: (input: unknown) => Effect.Effect<HttpClientRequest.HttpClientRequest, string>
-} => {
+): Requests => {
   const make = HttpClientRequest.make(endpoint.method)
   const base = endpoint.params === undefined ? prepare(make(endpoint.path)) : undefined
-  if (base !== undefined && endpoint.query === undefined && endpoint.payload === undefined) {
-    const fixed = Effect.succeed(base)
-    return { fixed: base, build: () => fixed }
-  }
+  if (base !== undefined && endpoint.query === undefined && endpoint.payload === undefined) return base
   const [params, query, payload] = [
     encoderOf(endpoint.params, "path"),
     encoderOf(endpoint.query, "query"),
     encoderOf(endpoint.payload, "body"),
   ]
   const form = endpoint.payloadType === "form"
-  return {
-    fixed: undefined,
-    build: (input) =>
-      Effect.gen(function* () {
-        const given = input as { readonly params?: unknown; readonly query?: unknown; readonly payload?: unknown }
-        let request = base ?? prepare(make(fillPath(endpoint.path, stringFields(yield* params!(given.params)))))
-        if (query !== undefined) {
-          request = HttpClientRequest.setUrlParams(request, stringFields(yield* query(given.query)))
-        }
-        if (payload !== undefined) {
-          const body = yield* payload(given.payload)
-          request = form
-            ? HttpClientRequest.bodyUrlParams(request, stringFields(body))
-            : HttpClientRequest.bodyJsonUnsafe(request, body)
-        }
-        return request
-      }),
-  }
+  return (input) =>
+    Effect.gen(function* () {
+      const given = input as { readonly params?: unknown; readonly query?: unknown; readonly payload?: unknown }
+      let request = base ?? prepare(make(fillPath(endpoint.path, stringFields(yield* params!(given.params)))))
+      if (query !== undefined) {
+        request = HttpClientRequest.setUrlParams(request, stringFields(yield* query(given.query)))
+      }
+      if (payload !== undefined) {
+        const body = yield* payload(given.payload)
+        request = form
+          ? HttpClientRequest.bodyUrlParams(request, stringFields(body))
+          : HttpClientRequest.bodyJsonUnsafe(request, body)
+      }
+      return request
+    })
 }
 
 // Effect's own HTTP span is off for gatehouse's requests: its exit holds the request, credential
@@ -252,7 +248,7 @@ export const makeApiClient = <E>(
     /** What the client knows of one endpoint, made at its first call and kept. */
     interface Route {
       readonly operation: string
-      readonly requests: ReturnType<typeof requestsOf>
+      readonly requests: Requests
       readonly decode: Decoder<unknown>
       readonly toError: (error: E | HttpClientError.HttpClientError) => E
       readonly idempotent: boolean
@@ -361,10 +357,12 @@ export const makeApiClient = <E>(
       options?: CallOptions,
     ): Effect.Effect<Answer<Success<P>>, E> => {
       const route = routeOf(endpoint)
-      const { fixed, build } = route.requests
-      if (fixed !== undefined) return answer(route, fixed, options) as Effect.Effect<Answer<Success<P>>, E>
+      const { requests } = route
+      if (typeof requests !== "function") {
+        return answer(route, requests, options) as Effect.Effect<Answer<Success<P>>, E>
+      }
       return Effect.flatMap(
-        Effect.mapError(build(input), (message) =>
+        Effect.mapError(requests(input), (message) =>
           api.toError({ _tag: "Transport", operation: route.operation, message, cause: undefined, retryable: false })),
         (request) =>
           answer(route, request, options) as Effect.Effect<Answer<Success<P>>, E>,

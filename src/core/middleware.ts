@@ -143,7 +143,7 @@ const liveClock = Context.get(Context.empty(), Clock.Clock)
 
 const MAX_TIMER_MILLIS = 2 ** 31 - 1
 
-/** Whether a runtime timer keeps the process alive (Deno, Node and Bun timers have `ref`/`unref`; a browser's is a number). */
+/** Lets a runtime timer keep the process alive, or not (Deno, Node and Bun timers have `ref`/`unref`; a browser's is a number). */
 const holdOpen = (timer: unknown, hold: boolean): void => {
   const handle = timer as { readonly ref?: () => void; readonly unref?: () => void } | undefined
   if (hold) handle?.ref?.()
@@ -211,10 +211,10 @@ const clockDeadline =
   }
 
 /**
- * `effect` on a fiber of its own (on `context`, the caller's), interrupted if `deadline` expires first, with the failure
- * `onTimeout` makes. Where `Effect.timeoutOrElse` races two forked fibers through `raceFirst`
- * (an `Option` and a parent observer besides), this forks the effect alone. Interrupting the
- * caller interrupts it.
+ * `effect` on a fiber of its own, on the caller's `context`; if `deadline` expires first, it is
+ * interrupted and the failure `onTimeout` makes is returned. Where `Effect.timeoutOrElse` races two
+ * forked fibers through `raceFirst` (an `Option` and a parent observer besides), this forks the
+ * effect alone. Interrupting the caller interrupts it.
  */
 const within = <A, E, R>(
   context: Context.Context<R>,
