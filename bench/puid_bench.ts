@@ -3,12 +3,14 @@
 // Sequential `quota()` calls, each variant's time per call against the first variant of its
 // table in the same repetition (variants interleaved in batches of 50), the median ratio printed:
 // - over loopback, against the mock server and against a bare `Deno.serve` answering the same body:
-//   raw fetch, the Effect floor (`runPromise(tryPromise(fetch))`), effect's `HttpClient` alone,
-//   gatehouse with a tracer installed (a span per call) and without (effect's default in-memory
+//   raw fetch, the Effect floor (`runPromise(tryPromise(fetch))`), effect's `HttpClient` alone
+//   (with its own HTTP span, and with it off as gatehouse has it), gatehouse with a tracer installed (a span per call) and without (effect's default in-memory
 //   tracer: no backend, so no span is made);
 // - in-process, no socket (the least noisy): gatehouse on `mock.layer` against a bare msw
 //   `getResponse` over the PUID mock's handlers, and against effect's `HttpClient` on the same layer.
-// Last, gatehouse's own pipeline: gatehouse (no tracing backend) against effect's `HttpClient` alone.
+// Last, gatehouse's own pipeline: gatehouse (no tracing backend) against effect's `HttpClient` alone,
+// with and without its span.
+// With `--profile`, a CPU profile of the in-process calls instead (below).
 import process from "node:process"
 import { loadavg } from "node:os"
 import { type Context, Effect, Layer, ManagedRuntime, Tracer } from "effect"
@@ -19,7 +21,7 @@ import { Puid } from "../src/puid/mod.ts"
 import { createMock, PUID_DEMO, serveMock } from "../mock/mod.ts"
 
 const CALLS = Number(Deno.env.get("CALLS") ?? 1000)
-const REPS = Number(Deno.env.get("REPS") ?? 3)
+const REPS = Number(Deno.env.get("REPS") ?? 5)
 const BATCH = 50
 
 const mock = createMock()
@@ -51,6 +53,10 @@ const viaHttpClient = (url: string) =>
     (http) => Effect.flatMap(http.execute(HttpClientRequest.get(url, { headers })), (response) => response.json),
   )
 
+/** The same with effect's own HTTP span off, as gatehouse has it (its exit would hold the credential). */
+const viaHttpClientNoSpan = (url: string) =>
+  Effect.provideService(viaHttpClient(url), HttpClient.TracerDisabledWhen, () => true)
+
 type Variant = readonly [name: string, call: () => Promise<unknown>]
 
 const loopback = async (endpoint: string): Promise<ReadonlyArray<Variant>> => {
@@ -66,6 +72,7 @@ const loopback = async (endpoint: string): Promise<ReadonlyArray<Variant>> => {
     ["raw fetch + json()", raw],
     ["Effect floor: runPromise(tryPromise(fetch))", () => Effect.runPromise(Effect.tryPromise(raw))],
     ["effect HttpClient alone", () => viaEffect(viaHttpClient(url))],
+    ["effect HttpClient alone, its span off", () => viaEffect(viaHttpClientNoSpan(url))],
     ["gatehouse, a tracer installed (a span per call)", () => gatehouse(Effect.withTracer(quota, tracer))],
     ["gatehouse, no tracing backend (the default)", () => gatehouse(quota)],
   ]
@@ -85,6 +92,7 @@ const inProcess = async (): Promise<ReadonlyArray<Variant>> => {
     }],
     ["raw mock.fetch + json()", async () => (await mock.fetch(url, { headers })).json()],
     ["effect HttpClient alone on mock.layer", () => viaEffect(viaHttpClient(url))],
+    ["effect HttpClient alone on mock.layer, its span off", () => viaEffect(viaHttpClientNoSpan(url))],
     ["gatehouse on mock.layer, a tracer installed", () => gatehouse(Effect.withTracer(quota, tracer))],
     ["gatehouse on mock.layer, no tracing backend", () => gatehouse(quota)],
   ]
@@ -109,6 +117,8 @@ interface Measured {
   readonly ratio: number
   /** CPU time against the first variant's: steadier than wall-clock time on a loaded machine. */
   readonly cpuRatio: number
+  /** CPU time per call in each repetition. */
+  readonly cpus: ReadonlyArray<number>
 }
 
 /**
@@ -121,6 +131,7 @@ const measure = async (variants: ReadonlyArray<Variant>): Promise<ReadonlyArray<
   const walls = variants.map(() => [] as Array<number>)
   const ratios = variants.map(() => [] as Array<number>)
   const cpuRatios = variants.map(() => [] as Array<number>)
+  const cpus = variants.map(() => [] as Array<number>)
   for (let rep = 0; rep < REPS; rep++) {
     const wall = variants.map(() => 0)
     const cpu = variants.map(() => 0)
@@ -135,6 +146,7 @@ const measure = async (variants: ReadonlyArray<Variant>): Promise<ReadonlyArray<
       walls[i].push(wall[i] / (CALLS / BATCH))
       ratios[i].push(wall[i] / wall[0])
       cpuRatios[i].push(cpu[i] / cpu[0])
+      cpus[i].push(cpu[i])
     })
   }
   return variants.map(([name], i) => ({
@@ -142,12 +154,75 @@ const measure = async (variants: ReadonlyArray<Variant>): Promise<ReadonlyArray<
     micros: median(walls[i]),
     ratio: median(ratios[i]),
     cpuRatio: median(cpuRatios[i]),
+    cpus: cpus[i],
   }))
 }
 
 const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
 const cell = ({ micros, ratio, cpuRatio }: Measured) =>
   `${micros.toFixed(0)} µs, ${ratio.toFixed(2)}x (CPU ${cpuRatio.toFixed(2)}x)`
+
+// `--profile`: no tables; instead a CPU profile (the inspector's sampling profiler) of the
+// in-process variants (a tracer aside), each sample's time put down to the code it was in: CPU
+// time per call by where that code lives.
+if (Deno.args.includes("--profile")) {
+  const { Session } = await import("node:inspector/promises")
+  // effect's own files: node_modules/effect/dist/..., or Deno's cache, effect/4.1.0/dist/...
+  const effectFile = (url: string) => url.match(/\/effect\/(?:[^/]+\/)?dist\/(.*)$/)?.[1]
+  const areas: ReadonlyArray<readonly [string, (url: string, name: string) => boolean]> = [
+    [
+      "gatehouse pipeline (src/core, but the router)",
+      (url) => url.includes("/src/core/") && !url.endsWith("router.ts"),
+    ],
+    ["the mock (mock/, src/core/router.ts)", (url) => url.includes("/mock/") || url.endsWith("/src/core/router.ts")],
+    ["msw", (url) => /\/msw\/|\/@mswjs\//.test(url)],
+    ["effect: Schema", (url) => /^(internal\/schema\/|Schema)/.test(effectFile(url) ?? "-")],
+    ["effect: http (HttpClient, FetchHttpClient, Headers)", (url) => effectFile(url)?.startsWith("http/") === true],
+    ["effect: runtime (fibers, Effect, Context)", (url) => effectFile(url) !== undefined],
+    [
+      "Deno: fetch, Request, Response, Headers, URL, AbortSignal",
+      (url) => /^ext:deno_(fetch|web|webidl|url)/.test(url),
+    ],
+    [
+      "Deno: promises, microtasks, timers, async context",
+      (url, name) => url.startsWith("ext:") || name.startsWith("op_"),
+    ],
+    ["garbage collector", (_, name) => name === "(garbage collector)"],
+    ["other", () => true],
+  ]
+  const calls = CALLS * 10
+  const session = new Session()
+  session.connect()
+  await session.post("Profiler.enable")
+  await session.post("Profiler.setSamplingInterval", { interval: 50 })
+  const local = (await inProcess()).filter(([name]) => !name.includes("a tracer installed"))
+  for (const [, call] of local) for (let i = 0; i < 1000; i++) await call()
+  for (const [name, call] of local) {
+    await session.post("Profiler.start")
+    for (let i = 0; i < calls; i++) await call()
+    const { profile } = await session.post("Profiler.stop")
+    const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]))
+    const micros = areas.map(() => 0)
+    profile.samples?.forEach((id, i) => {
+      const { url, functionName } = frames.get(id)!
+      if (functionName === "(idle)") return
+      micros[areas.findIndex(([, matches]) => matches(url, functionName))] += profile.timeDeltas?.[i] ?? 0
+    })
+    const total = micros.reduce((a, b) => a + b, 0)
+    console.log(`\n${name}: ${(total / calls).toFixed(0)} µs CPU per call (profiled, ${calls} calls)`)
+    areas.forEach(([area], i) =>
+      micros[i] > 0 &&
+      console.log(
+        `  ${(micros[i] / calls).toFixed(1).padStart(6)} µs ${
+          (100 * micros[i] / total).toFixed(1).padStart(5)
+        } %  ${area}`,
+      )
+    )
+  }
+  await bare.shutdown()
+  await server.close()
+  Deno.exit(0)
+}
 
 const [onMock, onBare, local] = [
   await measure(await loopback(mockEndpoint)),
@@ -166,13 +241,18 @@ console.log(row(["in-process", "per call, ratio"]))
 console.log(row(["---", "---"]))
 local.forEach((m) => console.log(row([m.name, cell(m)])))
 
-// gatehouse's pipeline alone: its no-tracing row against effect's HttpClient row, CPU time.
+// gatehouse's pipeline alone: its no-tracing row against effect's HttpClient row, CPU time, the
+// median over the repetitions of the ratio within each.
 const pipeline = (table: ReadonlyArray<Measured>, httpClient: number, gatehouse: number) =>
-  `${(table[gatehouse].cpuRatio / table[httpClient].cpuRatio).toFixed(2)}x`
-console.log(
-  `\ngatehouse's pipeline over effect's HttpClient alone (CPU): mock server ${pipeline(onMock, 2, 4)}, ` +
-    `bare Deno.serve ${pipeline(onBare, 2, 4)}, in-process ${pipeline(local, 2, 4)}`,
-)
+  `${median(table[gatehouse].cpus.map((cpu, rep) => cpu / table[httpClient].cpus[rep])).toFixed(2)}x`
+console.log()
+const last = onMock.length - 1
+for (const [against, row] of [["alone", 2], ["alone, its span off", 3]] as const) {
+  console.log(
+    `gatehouse's pipeline over effect's HttpClient ${against} (CPU): mock server ${pipeline(onMock, row, last)}, ` +
+      `bare Deno.serve ${pipeline(onBare, row, last)}, in-process ${pipeline(local, row, last)}`,
+  )
+}
 
 await bare.shutdown()
 await server.close()

@@ -106,6 +106,29 @@ describe("the client from a definition", () => {
     assert.equal(seen[0].url, "http://api.test/v1/things/a%2Fb%20c")
   })
 
+  it("exchange keeps the status, the headers and the request id of the answer; the same request twice is sent twice", async () => {
+    const seen: Array<Request> = []
+    const fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(new Request(input, init))
+      return Promise.resolve(
+        Response.json({ id: `t_${seen.length}` }, { headers: { "x-request-id": `r-${seen.length}` } }),
+      )
+    }) as typeof globalThis.fetch
+    const exit = await run(
+      fetch,
+      (c) => Effect.all([c.exchange(Api.endpoints.spend, {}), c.send(Api.endpoints.spend, {})]),
+    )
+    assert.ok(Exit.isSuccess(exit))
+    const [answer, second] = exit.value
+    assert.deepEqual([answer.value, answer.status, answer.requestId], [{ id: "t_1" }, 200, "r-1"])
+    assert.match(answer.headers["content-type"] ?? "", /^application\/json/)
+    assert.deepEqual(second, { id: "t_2" })
+    assert.deepEqual(seen.map((request) => [request.method, request.url, request.headers.get("accept")]), [
+      ["GET", "http://api.test/v1/spend", "application/json"],
+      ["GET", "http://api.test/v1/spend", "application/json"],
+    ])
+  })
+
   it("a POST is sent once on 503: it is not safe to repeat", async () => {
     const { seen, fetch } = flaky(1)
     const exit = await run(fetch, (c) => c.send(Api.endpoints.create, { payload: { name: "x" } }))

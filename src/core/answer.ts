@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Effect, Schema } from "effect"
+import { Effect, type Schema } from "effect"
 import type { Headers, HttpClientError, HttpClientResponse } from "effect/http"
 import type { Failure } from "./failure.ts"
 import { isAttemptTimeout } from "./middleware.ts"
@@ -53,34 +53,53 @@ export const receive = (
 ): Effect.Effect<Received, HttpClientError.HttpClientError> =>
   Effect.map(response.text, (text) => ({ response, body: parseBody(text) }))
 
-/** A 2xx decoded with `schema`, or the failure the answer is. */
-export const toAnswer = <A, I, RD>(
+/** A success schema's decoder, compiled once (`Schema.decodeUnknownEffect`) and used for every answer. */
+export type Decoder<A, RD = never> = (body: unknown) => Effect.Effect<A, Schema.SchemaError, RD>
+
+/**
+ * A decoded answer whose headers (and request id) are copied out of the response when first read:
+ * each read of `HttpClientResponse.headers` copies them, and `send` never reads them.
+ */
+const answerOf = <A>(
+  value: A,
+  response: HttpClientResponse.HttpClientResponse,
+  requestIdHeader: string,
+): Answer<A> => {
+  let headers: Headers.Headers | undefined
+  return {
+    value,
+    status: response.status,
+    get headers() {
+      return headers ??= response.headers
+    },
+    get requestId() {
+      return this.headers[requestIdHeader]
+    },
+  }
+}
+
+/** A 2xx decoded with `decode`, or the failure the answer is. */
+export const toAnswer = <A, RD>(
   operation: string,
   requestIdHeader: string,
   { response, body }: Received,
-  schema: Schema.Codec<A, I, RD>,
+  decode: Decoder<A, RD>,
 ): Effect.Effect<Answer<A>, Failure, RD> => {
-  const requestId = response.headers[requestIdHeader]
-  if (response.status < 200 || response.status >= 300) {
-    return Effect.fail({
-      _tag: "Status",
-      operation,
-      status: response.status,
-      body,
-      headers: response.headers,
-      requestId,
-      message: `HTTP ${response.status}`,
-    })
+  const status = response.status
+  if (status < 200 || status >= 300) {
+    const headers = response.headers
+    const requestId = headers[requestIdHeader]
+    return Effect.fail({ _tag: "Status", operation, status, body, headers, requestId, message: `HTTP ${status}` })
   }
-  return Schema.decodeUnknownEffect(schema)(body).pipe(
-    Effect.mapError((error): Failure => ({
+  return Effect.mapBoth(decode(body), {
+    onFailure: (error): Failure => ({
       _tag: "Decode",
       operation,
-      status: response.status,
+      status,
       body,
-      requestId,
+      requestId: response.headers[requestIdHeader],
       message: `unexpected response body: ${error.message}`,
-    })),
-    Effect.map((value) => ({ value, status: response.status, headers: response.headers, requestId })),
-  )
+    }),
+    onSuccess: (value) => answerOf(value, response, requestIdHeader),
+  })
 }

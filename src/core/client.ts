@@ -22,7 +22,7 @@
  */
 import { Context, type Duration, Effect, References, Schema, type Scope, Tracer } from "effect"
 import { Headers, HttpClient, HttpClientError, HttpClientRequest, HttpTraceContext } from "effect/http"
-import { type Answer, failureOf, receive, toAnswer } from "./answer.ts"
+import { type Answer, type Decoder, failureOf, receive, toAnswer } from "./answer.ts"
 import { type Credential, exchangeClientCredentials, makeAuthenticator } from "./credentials.ts"
 import { type Codec, type Endpoint, fillPath, type Input, isIdempotent, type Success } from "./endpoint.ts"
 import type { ErrorTable } from "./failure.ts"
@@ -120,8 +120,13 @@ export interface ApiClient<E> {
   ) => Effect.Effect<Answer<Success<P>>, E>
 }
 
-const encodeWith = (schema: Codec, value: unknown, what: string): Effect.Effect<unknown, string> =>
-  Effect.mapError(Schema.encodeUnknownEffect(schema)(value), (error) => `the ${what} does not encode: ${error.message}`)
+/** A schema's encoder, compiled once, whose failure says what did not encode. */
+const encoderOf = (schema: Codec | undefined, what: string) => {
+  if (schema === undefined) return undefined
+  const encode = Schema.encodeUnknownEffect(schema)
+  return (value: unknown): Effect.Effect<unknown, string> =>
+    Effect.mapError(encode(value), (error) => `the ${what} does not encode: ${error.message}`)
+}
 
 /** The encoded fields of a parameter struct, as strings (absent ones left out). */
 const stringFields = (encoded: unknown): Record<string, string> =>
@@ -131,35 +136,44 @@ const stringFields = (encoded: unknown): Record<string, string> =>
     ),
   )
 
-/** The request of a call of `endpoint`: its path filled, its query and body encoded by its schemas. */
-const requestOf = <P extends Endpoint>(
-  endpoint: P,
-  input: Input<P>,
-): Effect.Effect<HttpClientRequest.HttpClientRequest, string> => {
-  // An endpoint with nothing to encode (most reads) needs no generator.
-  if (endpoint.params === undefined && endpoint.query === undefined && endpoint.payload === undefined) {
-    return Effect.succeed(HttpClientRequest.make(endpoint.method)(endpoint.path))
-  }
-  return Effect.gen(function* () {
-    const given = input as { readonly params?: unknown; readonly query?: unknown; readonly payload?: unknown }
-    const params = endpoint.params === undefined
-      ? {}
-      : stringFields(yield* encodeWith(endpoint.params, given.params, "path"))
-    let request = HttpClientRequest.make(endpoint.method)(fillPath(endpoint.path, params))
-    if (endpoint.query !== undefined) {
-      request = HttpClientRequest.setUrlParams(
-        request,
-        stringFields(yield* encodeWith(endpoint.query, given.query, "query")),
-      )
-    }
-    if (endpoint.payload !== undefined) {
-      const body = yield* encodeWith(endpoint.payload, given.payload, "body")
-      request = endpoint.payloadType === "form"
-        ? HttpClientRequest.bodyUrlParams(request, stringFields(body))
-        : HttpClientRequest.bodyJsonUnsafe(request, body)
-    }
-    return request
-  })
+/** The request of a call: built from its input, or, for an endpoint with nothing to encode, the one request. */
+type Requests =
+  | HttpClientRequest.HttpClientRequest
+  | ((input: unknown) => Effect.Effect<HttpClientRequest.HttpClientRequest, string>)
+
+/**
+ * How the requests of `endpoint` are built: its schemas' encoders compiled once, and, when its path
+ * has no parameters, the request up to its query and body made once with `prepare` (base URL,
+ * default headers). An endpoint with nothing to encode (most reads) has one request, made once.
+ */
+const requestsOf = (
+  endpoint: Endpoint,
+  prepare: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest,
+): Requests => {
+  const make = HttpClientRequest.make(endpoint.method)
+  const base = endpoint.params === undefined ? prepare(make(endpoint.path)) : undefined
+  if (base !== undefined && endpoint.query === undefined && endpoint.payload === undefined) return base
+  const [params, query, payload] = [
+    encoderOf(endpoint.params, "path"),
+    encoderOf(endpoint.query, "query"),
+    encoderOf(endpoint.payload, "body"),
+  ]
+  const form = endpoint.payloadType === "form"
+  return (input) =>
+    Effect.gen(function* () {
+      const given = input as { readonly params?: unknown; readonly query?: unknown; readonly payload?: unknown }
+      let request = base ?? prepare(make(fillPath(endpoint.path, stringFields(yield* params!(given.params)))))
+      if (query !== undefined) {
+        request = HttpClientRequest.setUrlParams(request, stringFields(yield* query(given.query)))
+      }
+      if (payload !== undefined) {
+        const body = yield* payload(given.payload)
+        request = form
+          ? HttpClientRequest.bodyUrlParams(request, stringFields(body))
+          : HttpClientRequest.bodyJsonUnsafe(request, body)
+      }
+      return request
+    })
 }
 
 // Effect's own HTTP span is off for gatehouse's requests: its exit holds the request, credential
@@ -170,6 +184,14 @@ const untraced = (): boolean => true
 /** Joins a base URL and a path, whether or not the base ends with a slash. */
 export const joinUrl = (base: string, path: string): string =>
   path === "" ? base.replace(/\/+$/, "") : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+
+/** What a call with `options` tells the pipeline's stages. */
+const callInfo = (options: CallOptions, idempotent: boolean, idempotencyKey: boolean): CallInfo => ({
+  idempotent: options.idempotent ?? idempotent,
+  idempotencyKey,
+  retry: options.retry,
+  paced: options.paced,
+})
 
 /**
  * Builds the pipeline of an API, once: its stages composed on the `HttpClient` in context. Scoped:
@@ -223,33 +245,89 @@ export const makeApiClient = <E>(
       ? authorized
       : (api.transformClient(authorized as HttpClient.HttpClient) as typeof authorized)
 
-    const answer = <A, I, RD>(
-      operation: string,
-      template: string,
-      request: HttpClientRequest.HttpClientRequest,
-      schema: Schema.Codec<A, I, RD>,
-      options?: CallOptions,
-    ): Effect.Effect<Answer<A>, E, RD> => {
-      const prepared = options?.headers === undefined
-        ? prepare(request)
-        : HttpClientRequest.setHeaders(prepare(request), options.headers)
-      const call: CallInfo = {
-        idempotent: options?.idempotent,
-        idempotencyKey: api.idempotencyKeys === true && prepared.headers["idempotency-key"] !== undefined,
-        retry: options?.retry,
-        paced: options?.paced,
+    /** What the client knows of one endpoint, made at its first call and kept. */
+    interface Route {
+      readonly operation: string
+      readonly requests: Requests
+      readonly decode: Decoder<unknown>
+      readonly toError: (error: E | HttpClientError.HttpClientError) => E
+      readonly idempotent: boolean
+      /** The options of its span (the span copies them). */
+      readonly span: Tracer.SpanOptions
+      /**
+       * The `CallInfo` of a call with `options` (or none) and no headers of its own: made once for
+       * no options, and kept for the last options object seen (an API's constant, `unpaced`).
+       */
+      readonly callOf: (options: CallOptions | undefined) => CallInfo
+      /** What a call adds to its fiber's context: `call` on `added`, kept for the last pair seen. */
+      readonly context: (added: Context.Context<never>, call: CallInfo) => Context.Context<never>
+    }
+    const routes = new WeakMap<Endpoint, Route>()
+    const keyed = api.idempotencyKeys === true && Headers.fromInput(headers)["idempotency-key"] !== undefined
+    const routeOf = (endpoint: Endpoint): Route => {
+      const known = routes.get(endpoint)
+      if (known !== undefined) {
+        return known
       }
-      const send = (request: HttpClientRequest.HttpClientRequest, added: Context.Context<never>) =>
-        http.execute(request).pipe(
+      const operation = `${api.name}.${endpoint.name}`
+      const idempotent = isIdempotent(endpoint)
+      const plain: CallInfo = { idempotent, idempotencyKey: keyed, retry: undefined, paced: undefined }
+      let lastOptions: CallOptions | undefined
+      let lastCall = plain
+      let seen: readonly [Context.Context<never>, CallInfo, Context.Context<never>] | undefined
+      const route: Route = {
+        operation,
+        requests: requestsOf(endpoint, prepare),
+        decode: Schema.decodeUnknownEffect(endpoint.success as Codec),
+        toError: toError(operation),
+        idempotent,
+        span: { kind: "client", attributes: { "http.request.method": endpoint.method, "url.template": endpoint.path } },
+        callOf: (options) => {
+          if (options === undefined) {
+            return plain
+          }
+          if (options !== lastOptions) {
+            lastOptions = options
+            lastCall = callInfo(options, idempotent, keyed)
+          }
+          return lastCall
+        },
+        context: (added, call) => {
+          if (seen === undefined || seen[0] !== added || seen[1] !== call) {
+            seen = [added, call, Context.add(added, CallContext, call)]
+          }
+          return seen[2]
+        },
+      }
+      routes.set(endpoint, route)
+      return route
+    }
+
+    const answer = (
+      route: Route,
+      request: HttpClientRequest.HttpClientRequest,
+      options: CallOptions | undefined,
+    ): Effect.Effect<Answer<unknown>, E> => {
+      const { operation } = route
+      const prepared = options?.headers === undefined ? request : HttpClientRequest.setHeaders(request, options.headers)
+      const call = options?.headers === undefined ? route.callOf(options) : callInfo(
+        options,
+        route.idempotent,
+        api.idempotencyKeys === true && prepared.headers["idempotency-key"] !== undefined,
+      )
+      const send = (request: HttpClientRequest.HttpClientRequest, added: Context.Context<never>) => {
+        const context = route.context(added, call)
+        return http.execute(request).pipe(
           Effect.flatMap(receive),
-          Effect.updateContext((context: Context.Context<never>) =>
-            Context.merge(context, Context.add(added, CallContext, call))
+          Effect.updateContext((current: Context.Context<never>) =>
+            Context.merge(current, context)
           ),
-          Effect.mapError(toError(operation)),
+          Effect.mapError(route.toError),
           Effect.flatMap((received) =>
-            Effect.mapError(toAnswer(operation, requestIdHeader, received, schema), api.toError)
+            Effect.mapError(toAnswer(operation, requestIdHeader, received, route.decode), api.toError)
           ),
         )
+      }
       return Effect.withFiber((fiber) => {
         if (closed) {
           return Effect.fail(
@@ -265,38 +343,36 @@ export const makeApiClient = <E>(
           const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
           return send(parent === undefined ? prepared : traced(parent), added)
         }
-        return Effect.useSpan(
-          operation,
-          { kind: "client", attributes: { "http.request.method": prepared.method, "url.template": template } },
-          (span) =>
-            Effect.tap(
-              send(traced(span), added),
-              (answer) =>
-                Effect.sync(() =>
-                  span.attribute("http.response.status_code", answer.status)
-                ),
-            ),
-        )
+        return Effect.useSpan(operation, route.span, (span) =>
+          Effect.map(send(traced(span), added), (answer) => {
+            span.attribute("http.response.status_code", answer.status)
+            return answer
+          }))
       })
     }
 
-    const exchange = <const P extends Endpoint>(endpoint: P, input: Input<P>, options?: CallOptions) => {
-      const operation = `${api.name}.${endpoint.name}`
-      const idempotent = options?.idempotent ?? isIdempotent(endpoint)
+    const exchange = <const P extends Endpoint>(
+      endpoint: P,
+      input: Input<P>,
+      options?: CallOptions,
+    ): Effect.Effect<Answer<Success<P>>, E> => {
+      const route = routeOf(endpoint)
+      const { requests } = route
+      if (typeof requests !== "function") {
+        return answer(route, requests, options) as Effect.Effect<Answer<Success<P>>, E>
+      }
       return Effect.flatMap(
-        Effect.mapError(requestOf(endpoint, input), (message) =>
-          api.toError({ _tag: "Transport", operation, message, cause: undefined, retryable: false })),
+        Effect.mapError(requests(input), (message) =>
+          api.toError({ _tag: "Transport", operation: route.operation, message, cause: undefined, retryable: false })),
         (request) =>
-          answer(operation, endpoint.path, request, endpoint.success as Schema.Codec<Success<P>, unknown>, {
-            ...options,
-            idempotent,
-          }),
+          answer(route, request, options) as Effect.Effect<Answer<Success<P>>, E>,
       )
     }
 
     return {
       exchange,
       send: (endpoint, input, options) =>
-        Effect.map(exchange(endpoint, input, options), (a) => a.value),
+        Effect.map(exchange(endpoint, input, options), (a) =>
+          a.value),
     }
   })

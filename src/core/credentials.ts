@@ -214,12 +214,12 @@ export const makeAuthenticator = <E>(
   })
 
 // RFC 6749 §5.1: what any OAuth2 token endpoint answers (an API's contract may say more).
-const TokenResponse = Schema.Struct({
+const decodeTokenResponse = Schema.decodeUnknownEffect(Schema.Struct({
   access_token: Schema.String,
   token_type: Schema.optionalKey(Schema.String),
   expires_in: Schema.optionalKey(Schema.Number),
   scope: Schema.optionalKey(Schema.String),
-})
+}))
 
 /**
  * The OAuth2 client-credentials grant (RFC 6749 §4.4): one form POST to `tokenPath` through
@@ -243,6 +243,6 @@ export const exchangeClientCredentials = <E, R>(
     const request = prepare(HttpClientRequest.bodyUrlParams(HttpClientRequest.post(tokenPath), form))
     const received = yield* Effect.flatMap(transport.execute(request), receive)
     const now = yield* Clock.currentTimeMillis
-    const { value } = yield* toAnswer(operation, "x-request-id", received, TokenResponse)
+    const { value } = yield* toAnswer(operation, "x-request-id", received, decodeTokenResponse)
     return { token: Redacted.make(value.access_token), expiresAt: now + (value.expires_in ?? 3600) * 1000 }
   })
