@@ -117,3 +117,14 @@ for (const { name, binary, args } of RUNTIMES) {
     })
   })
 }
+
+describe("a script on the in-process mock", () => {
+  it("exits when it is done, though it never closed the mock (its key validations are written, then no timer is left)", () => {
+    const script = fileURLToPath(new URL("./fixtures/mock_script_exits.ts", import.meta.url))
+    const args = runtime.Deno !== undefined ? ["run", "--allow-env", "--allow-read", "--allow-sys", script] : [script]
+    const result = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 60_000, cwd: root })
+    assert.equal(result.signal, null, `killed after 60 s: the process did not exit (${result.stderr})`)
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(result.stdout.trim(), "200")
+  })
+})

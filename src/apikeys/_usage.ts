@@ -2,7 +2,7 @@
 // in memory and written for every key in one statement per interval and when the service's scope closes
 // ("buffered", the default). Buffered, a crash loses at most one interval of uses; rate limits stay exact either way,
 // as they are their own atomic statement (see `_validate.ts`).
-import { Context, Duration, Effect, Schedule, Semaphore } from "effect"
+import { Context, Duration, Effect, Latch, Semaphore } from "effect"
 import type { Scope } from "effect"
 import type { KeyStoreUnavailable } from "./errors.ts"
 import type { Store, StoredKey, UseBatch } from "./_store.ts"
@@ -83,8 +83,12 @@ export const makeUsage = (
     // The uses being written: still counted in answers until the write is over.
     let writing: ReadonlyMap<string, Pending> = new Map()
     const oneWriter = yield* Semaphore.make(1)
+    // Open while uses wait to be written: the writer sleeps out an interval only then, so an idle
+    // service holds no timer, and a script that validated a key exits when it is done.
+    const usesWaiting = Latch.makeUnsafe(false)
 
     const flush = oneWriter.withPermit(Effect.suspend(() => {
+      usesWaiting.closeUnsafe()
       if (pending.size === 0) return Effect.void
       writing = pending
       pending = new Map()
@@ -92,7 +96,10 @@ export const makeUsage = (
       return store.addUses(batch).pipe(
         Effect.catch((error) =>
           Effect.andThen(
-            Effect.sync(() => mergeInto(pending, writing)),
+            Effect.sync(() => {
+              mergeInto(pending, writing)
+              usesWaiting.openUnsafe()
+            }),
             Effect.logWarning(`API keys: ${batch.length} keys' uses kept for the next flush`, error),
           )
         ),
@@ -101,13 +108,18 @@ export const makeUsage = (
     })).pipe(Effect.uninterruptible)
 
     yield* Effect.addFinalizer(() => flush)
-    yield* Effect.forkScoped(Effect.schedule(flush, Schedule.spaced(interval)))
+    yield* Effect.forkScoped(
+      Effect.forever(usesWaiting.await.pipe(Effect.andThen(Effect.sleep(interval)), Effect.andThen(flush))),
+    )
 
     const discard = Effect.sync(() => void (pending = new Map()))
 
     const recordInMemory = (key: StoredKey, at: number): StoredKey => {
       let use = pending.get(key.id)
-      if (use === undefined) pending.set(key.id, use = { count: 0, at })
+      if (use === undefined) {
+        pending.set(key.id, use = { count: 0, at })
+        usesWaiting.openUnsafe()
+      }
       use.count += 1
       use.at = Math.max(use.at, at)
       const inFlight = writing.get(key.id)?.count ?? 0
