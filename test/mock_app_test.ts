@@ -246,3 +246,21 @@ describe("the control API over HTTP", () => {
     }
   })
 })
+
+describe("the router reads a query as URLSearchParams does", () => {
+  it("the last of a repeated name, percent-decoding, empty pairs skipped", async () => {
+    const mock = createMock()
+    const countOf = async (query: string) => {
+      mock.clock.advance(1_000) // past PUID's one request a second
+      const answer = await mock.fetch(`${mock.baseUrl("puid")}/v1/ids${query}`, {
+        headers: { "x-api-key": mock.puid.demo.unlimitedApiKey },
+      })
+      return answer.status === 200 ? (await answer.json()).count : answer.status
+    }
+    assert.equal(await countOf("?n=2"), 2)
+    assert.equal(await countOf("?n=2&n=3"), 3)
+    assert.equal(await countOf("?n=%34"), 4)
+    assert.equal(await countOf("?&&n=1&"), 1)
+    assert.equal(await countOf("?n"), 400)
+  })
+})

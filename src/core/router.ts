@@ -306,6 +306,25 @@ export const nestingOf = (text: string): number => {
   return deepest
 }
 
+/**
+ * The query's parameters as an object, the last of a repeated name kept: what
+ * `Object.fromEntries(url.searchParams)` answers. A query with nothing to decode (no `%`, no `+`)
+ * is split as it is, which costs a fraction of walking `URLSearchParams` (7% of a PUID request's
+ * server time on Deno).
+ */
+const queryOf = (url: URL): Record<string, string> => {
+  const search = url.search
+  if (search.length <= 1) return {}
+  if (search.includes("%") || search.includes("+")) return Object.fromEntries(url.searchParams)
+  const pairs: Array<[string, string]> = []
+  for (const pair of search.slice(1).split("&")) {
+    if (pair === "") continue
+    const at = pair.indexOf("=")
+    pairs.push(at < 0 ? [pair, ""] : [pair.slice(0, at), pair.slice(at + 1)])
+  }
+  return Object.fromEntries(pairs)
+}
+
 const all = (
   results: ReadonlyArray<Result.Result<unknown, string> | undefined>,
 ): Result.Result<Array<unknown>, string> => {
@@ -386,7 +405,7 @@ export const makeRouter = (api: AnyApi, routes: ReadonlyArray<Route>, errors: Ro
     }
     const decoded = all([
       entry.params?.(params),
-      entry.query?.(Object.fromEntries(context.url.searchParams)),
+      entry.query?.(queryOf(context.url)),
       body === undefined ? undefined : Result.flatMap(body, entry.payload!),
     ])
     const input = Result.map(decoded, ([params, query, payload]) => ({ params, query, payload }))
