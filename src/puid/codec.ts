@@ -57,26 +57,19 @@ const round = (rh: number, rl: number, k: number): void => {
 
 /** Permutes the 128-bit value `w` (four words, most significant first) in place; `inverse` undoes it. */
 const feistel = (w: Uint32Array, inverse: boolean): void => {
+  // Forward, keys in order: (L, R) -> (R, L ^ F(R)); inverse, keys reversed: (L, R) -> (R ^ F(L), L).
+  // Either way the half fed to F moves to the other half's place, and F's output is XORed into
+  // the other half, which takes the fed half's place.
+  const fed = inverse ? 0 : 2
+  const other = 2 - fed
   for (let i = 0; i < 4; i++) {
-    if (inverse) {
-      // (left, right) = (right ^ F(left), left)
-      round(w[0], w[1], 3 - i)
-      const lh = w[0]
-      const ll = w[1]
-      w[0] = (w[2] ^ hi) >>> 0
-      w[1] = (w[3] ^ lo) >>> 0
-      w[2] = lh
-      w[3] = ll
-    } else {
-      // (left, right) = (right, left ^ F(right))
-      round(w[2], w[3], i)
-      const rh = w[2]
-      const rl = w[3]
-      w[2] = (w[0] ^ hi) >>> 0
-      w[3] = (w[1] ^ lo) >>> 0
-      w[0] = rh
-      w[1] = rl
-    }
+    const fh = w[fed]
+    const fl = w[fed + 1]
+    round(fh, fl, inverse ? 3 - i : i)
+    w[fed] = (w[other] ^ hi) >>> 0
+    w[fed + 1] = (w[other + 1] ^ lo) >>> 0
+    w[other] = fh
+    w[other + 1] = fl
   }
 }
 
