@@ -226,6 +226,25 @@ const draw = (latency: Latency): number =>
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304])
 
+/**
+ * Whether a `status` fault needs its own `body`: the APIs have no error body for a status below
+ * 400 (and 204, 205, 304 carry none).
+ */
+export const statusNeedsBody = (status: number): boolean => status < 400 && !NULL_BODY_STATUSES.has(status)
+
+const HEADERS_TOO_LARGE = `The request headers are larger than ${MAX_HEADER_BYTES} bytes`
+
+/** The 431 of a request below no API (the control API, an unknown path): headers past {@linkcode MAX_HEADER_BYTES}. */
+export const headersTooLarge = (): Response =>
+  Response.json({ error: "headers_too_large", message: HEADERS_TOO_LARGE }, { status: 431 })
+
+/** What `headers` weigh against {@linkcode MAX_HEADER_BYTES}: their names and values. */
+export const headerBytesOf = (headers: Headers): number => {
+  let bytes = 0
+  headers.forEach((value, name) => void (bytes += name.length + value.length))
+  return bytes
+}
+
 /** A `status` fault's answer: its body, else the error body the endpoint reached gives for the status. */
 const faultResponse = (status: number, fault: Fault, request: Request, target: Target | undefined) => {
   const init = { status, headers: fault.headers }
@@ -454,10 +473,9 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
     if (fault?.drop) throw new TypeError(`mock: connection dropped for ${request.method} ${request.url}`)
     if (fault?.status !== undefined) return faultResponse(fault.status, fault, request, target)
     if (headerBytes > MAX_HEADER_BYTES) {
-      const message = `The request headers are larger than ${MAX_HEADER_BYTES} bytes`
       return target === undefined
-        ? Response.json({ error: "headers_too_large", message }, { status: 431 })
-        : target.api.router.refuse(431, message, request, target.baseUrl)
+        ? headersTooLarge()
+        : target.api.router.refuse(431, HEADERS_TOO_LARGE, request, target.baseUrl)
     }
     if (target === undefined) return notFound(request)
     const preferred = preferredAnswer(target.api, target.path, request, target.baseUrl)
@@ -511,10 +529,7 @@ export const mountMocks = (clock: MockClock, apis: ReadonlyArray<MockApi>): Mock
       ) {
         throw new RangeError(`a fault's status must be an integer from 200 to 599, not ${fault.status}`)
       }
-      if (
-        fault.status !== undefined && fault.status < 400 && fault.body === undefined &&
-        !NULL_BODY_STATUSES.has(fault.status)
-      ) {
+      if (fault.status !== undefined && fault.body === undefined && statusNeedsBody(fault.status)) {
         throw new RangeError(
           `a fault's status below 400 needs its body: the APIs have no error body for ${fault.status}`,
         )

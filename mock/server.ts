@@ -6,7 +6,17 @@
  *
  * @module
  */
-import { type Fault, JOURNAL_LIMIT, type Latency, MAX_HEADER_BYTES, type Mock, type RequestPattern } from "./app.ts"
+import {
+  type Fault,
+  headerBytesOf,
+  headersTooLarge,
+  JOURNAL_LIMIT,
+  type Latency,
+  MAX_HEADER_BYTES,
+  type Mock,
+  type RequestPattern,
+  statusNeedsBody,
+} from "./app.ts"
 import { faultJson, indexHtml, indexOf, liveIndexOf, wantsJson } from "./index_page.ts"
 import { serve } from "./serve.ts"
 import { controlBody, unknownField } from "./control_body.ts"
@@ -134,10 +144,7 @@ const faultOf = (mock: Mock, input: Record<string, unknown>): Fault | string => 
   const pattern = patternOf(mock, { ...input, status: undefined })
   if (typeof pattern === "string") return pattern
   if (input.status !== undefined && !isStatus(input.status)) return "status must be an integer from 200 to 599"
-  if (
-    input.status !== undefined && (input.status as number) < 400 && input.body === undefined &&
-    ![204, 205, 304].includes(input.status as number)
-  ) {
+  if (input.status !== undefined && input.body === undefined && statusNeedsBody(input.status as number)) {
     return "a status below 400 needs a body: the APIs have no error body for it"
   }
   const delayMs = input.delayMs === undefined ? undefined : latencyOf(input.delayMs)
@@ -277,14 +284,7 @@ const methodNotAllowed = (method: string, path: string, allowed: ReadonlyArray<s
  */
 const control = async (mock: Mock, request: Request, origin: string): Promise<Response> => {
   // The bounds of every API hold here too: headers (431), then the body, read once, bounded (413).
-  let headerBytes = 0
-  request.headers.forEach((value, name) => void (headerBytes += name.length + value.length))
-  if (headerBytes > MAX_HEADER_BYTES) {
-    return Response.json({
-      error: "headers_too_large",
-      message: `The request headers are larger than ${MAX_HEADER_BYTES} bytes`,
-    }, { status: 431 })
-  }
+  if (headerBytesOf(request.headers) > MAX_HEADER_BYTES) return headersTooLarge()
   if (request.body !== null) {
     const text = await readText(request)
     if (text === TOO_LARGE) {

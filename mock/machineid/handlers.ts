@@ -59,14 +59,17 @@ export const machineIdError = (
   const endpoint = context?.endpoint?.name
   if (status === 401 && endpoint === "validate") return invalidOrgKeyDecision(state)
   if (status === 401) return fail(401, { error: "invalid_org_key", message })
-  if (status === 403 && endpoint === "register") {
-    return Response.json(
-      { status: "blocked", handler: "devices/register", error: "device_limit_reached", message },
-      { status: 403, headers: answerHeaders() },
-    )
-  }
+  if (status === 403 && endpoint === "register") return blockedAtCap({ handler: "devices/register" }, message)
   return fail(status, { error: errorCode(status), message })
 }
+
+/** The 403 register answers at the device cap when its org is set to block: the answer, `blocked`. */
+const blockedAtCap = (answer: Readonly<Record<string, unknown>>, message: string) =>
+  respondJson(
+    { ...answer, status: "blocked", error: "device_limit_reached", message },
+    403,
+    answerHeaders(),
+  )
 
 const unauthorized = () =>
   fail(401, { error: "invalid_org_key", message: "Send a valid org key in the x-org-key header." })
@@ -205,12 +208,7 @@ export const machineIdRouter = (state: MachineIdState): Router => {
           const answer = { status, handler: "devices/register", deviceId, ...state.plan(orgKey) }
           // The newest docs' answer at the cap, when the org is set to give it.
           return status === "limit_reached" && state.registerAtCap(orgKey) === "blocked"
-            ? Response.json({
-              ...answer,
-              status: "blocked",
-              error: "device_limit_reached",
-              message: "The org's plan allows no more devices.",
-            }, { status: 403, headers: answerHeaders() })
+            ? blockedAtCap(answer, "The org's plan allows no more devices.")
             : ok(answer)
         }),
     ),

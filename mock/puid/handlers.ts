@@ -27,11 +27,21 @@ const NO_STORE = { "cache-control": "no-store" }
 const encodeError = Schema.encodeSync(PuidApi.errorBody)
 
 /** A PUID error answer: `{ error, message, ...extra }` with `cache-control: no-store`. */
-const fail = (status: number, body: ErrorBody, headers?: Record<string, string>) => {
-  const response = respondJson(encodeError(body), status, NO_STORE)
-  for (const name in headers) response.headers.set(name, headers[name])
-  return response
-}
+const fail = (status: number, body: ErrorBody, headers?: Record<string, string>) =>
+  respondJson(encodeError(body), status, headers === undefined ? NO_STORE : { ...NO_STORE, ...headers })
+
+/** The 429 past one request a second: when to retry (in the body and `Retry-After`), where to upgrade. */
+const rateLimited = (message: string, retryAfterMs: number, upgrade: { upgrade_url?: string }) =>
+  fail(429, { error: "rate_limited", message, retryAfterMs, ...upgrade }, {
+    "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+  })
+
+/** The 402 of a spent daily quota: the caller's usage and plan, where to upgrade. */
+const quotaExceeded = (
+  message: string,
+  quota: { readonly used: number; readonly limit: number; readonly plan: Principal["plan"] },
+  upgrade: { upgrade_url?: string },
+) => fail(402, { error: "quota_exceeded", message, used: quota.used, limit: quota.limit, plan: quota.plan, ...upgrade })
 
 /**
  * PUID's error answer for any `status` (a forced fault, `Prefer: code=`), as the server words it:
@@ -40,20 +50,11 @@ const fail = (status: number, body: ErrorBody, headers?: Record<string, string>)
  */
 export const puidError = (state: PuidState, status: number, message: string, context?: ErrorContext): Response => {
   const upgrade = context === undefined ? {} : { upgrade_url: upgradeUrl(context) }
-  if (status === 429) {
-    return fail(429, { error: "rate_limited", message, retryAfterMs: 1000, ...upgrade }, { "retry-after": "1" })
-  }
+  if (status === 429) return rateLimited(message, 1000, upgrade)
   if (status !== 402) return fail(status, { error: errorCode(status), message })
   const principal = context === undefined ? undefined : principalOf(state, context.request)
   const limit = (principal === undefined ? undefined : state.limit(principal)) ?? FREE_DAILY_LIMIT
-  return fail(402, {
-    error: "quota_exceeded",
-    message,
-    used: limit,
-    limit,
-    plan: principal?.plan ?? "free",
-    ...upgrade,
-  })
+  return quotaExceeded(message, { used: limit, limit, plan: principal?.plan ?? "free" }, upgrade)
 }
 
 const unauthorized = () =>
@@ -90,12 +91,9 @@ export const puidRouter = (state: PuidState): Router =>
       if (principal === undefined) return unauthorized()
       const admission = state.admit(principal)
       if (!admission.allowed) {
-        return fail(429, {
-          error: "rate_limited",
-          message: "One request per second. Want more? That requires an upgrade.",
-          retryAfterMs: admission.retryAfterMs,
+        return rateLimited("One request per second. Want more? That requires an upgrade.", admission.retryAfterMs, {
           upgrade_url: upgradeUrl(context),
-        }, { "retry-after": String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))) })
+        })
       }
       if (Result.isFailure(input)) {
         return fail(400, { error: "bad_request", message: `n must be 1..${MAX_IDS_PER_REQUEST}.` })
@@ -103,14 +101,7 @@ export const puidRouter = (state: PuidState): Router =>
       const n = input.success.query.n ?? 1
       const quota = state.spend(principal, n)
       if (!quota.ok) {
-        return fail(402, {
-          error: "quota_exceeded",
-          message: `Daily quota of ${quota.limit} ids reached.`,
-          used: quota.used,
-          limit: quota.limit,
-          plan: quota.plan,
-          upgrade_url: upgradeUrl(context),
-        })
+        return quotaExceeded(`Daily quota of ${quota.limit} ids reached.`, quota, { upgrade_url: upgradeUrl(context) })
       }
       const ids = state.allocate(n).map(ordinalToPuid)
       return ok({
